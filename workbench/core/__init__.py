@@ -1,0 +1,1 @@
+"""The Qt-free core: graph, layers, shapes, data, training, compression, export and project files."""
