@@ -1,0 +1,126 @@
+"""Graph <-> JSON-safe dicts, checking every field of what is read and naming it in the error.
+
+Reading is two-stage: the plain data is checked completely (types, layer types, settings, references, sizes), and
+only then are live `Node`s and `Edge`s made. Loops are let through (validation reports them on the canvas, where the
+user can remove a wire); everything else that the model would refuse is refused here with the field at fault.
+"""
+
+from __future__ import annotations
+
+from workbench.core.errors import CycleError, GraphEditError, ProjectFileError
+from workbench.core.graph.model import ID_PATTERN, MAX_NAME_LENGTH, Edge, Graph, Node
+from workbench.core.layers import CATALOG
+
+MAX_NODES = 10_000
+MAX_EDGES = 50_000
+
+
+def graph_to_dict(graph: Graph) -> dict:
+    nodes = []
+    for n in graph.nodes.values():
+        params = {k: list(v) if isinstance(v, tuple) else v for k, v in n.params.items()}
+        nodes.append({"id": n.id, "type": n.type, "name": n.name, "params": params})
+    edges = []
+    for e in graph.edges:
+        item = {"from": e.src, "to": e.dst}
+        if e.src_port != "out":
+            item["from_port"] = e.src_port
+        if e.dst_port != "in":
+            item["to_port"] = e.dst_port
+        edges.append(item)
+    return {"nodes": nodes, "edges": edges}
+
+
+def positions_to_dict(graph: Graph) -> dict:
+    return {nid: [round(x, 1), round(y, 1)] for nid, (x, y) in graph.positions.items() if nid in graph.nodes}
+
+
+def _expect(value, kind, field: str, what: str):
+    if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+        raise ProjectFileError(f"expected {what}, got {_kind(value)}", field)
+    return value
+
+
+def _kind(value) -> str:
+    if value is None:
+        return "nothing (null)"
+    return {dict: "an object", list: "a list", str: f"the text {value!r}", bool: f"{str(value).lower()}",
+            int: f"the number {value}", float: f"the number {value}"}.get(type(value), type(value).__name__)
+
+
+def graph_from_dict(data, positions=None, field: str = "graph") -> Graph:
+    _expect(data, dict, field, "an object with 'nodes' and 'edges'")
+    for key in ("nodes", "edges"):
+        if key not in data:
+            raise ProjectFileError("this field is missing", f"{field}.{key}")
+    raw_nodes = _expect(data["nodes"], list, f"{field}.nodes", "a list of layers")
+    raw_edges = _expect(data["edges"], list, f"{field}.edges", "a list of connections")
+    if len(raw_nodes) > MAX_NODES:
+        raise ProjectFileError(f"{len(raw_nodes):,} layers is more than Workbench handles ({MAX_NODES:,})",
+                               f"{field}.nodes")
+    if len(raw_edges) > MAX_EDGES:
+        raise ProjectFileError(f"{len(raw_edges):,} connections is more than Workbench handles ({MAX_EDGES:,})",
+                               f"{field}.edges")
+
+    nodes: list[Node] = []
+    ids: set[str] = set()
+    names: set[str] = set()
+    for i, raw in enumerate(raw_nodes):
+        where = f"{field}.nodes[{i}]"
+        _expect(raw, dict, where, "an object describing a layer")
+        for key in ("id", "type"):
+            if key not in raw:
+                raise ProjectFileError("this field is missing", f"{where}.{key}")
+        node_id = _expect(raw["id"], str, f"{where}.id", "a text id")
+        if not ID_PATTERN.match(node_id):
+            raise ProjectFileError(f"{node_id!r} is not a valid id (letters, digits and _, starting with a letter)",
+                                   f"{where}.id")
+        if node_id in ids:
+            raise ProjectFileError(f"the id {node_id!r} is used twice", f"{where}.id")
+        type_name = _expect(raw["type"], str, f"{where}.type", "a layer type")
+        spec = CATALOG.get(type_name)
+        if spec is None:
+            raise ProjectFileError(f"unknown layer type {type_name!r}", f"{where}.type")
+        name = _expect(raw.get("name", node_id), str, f"{where}.name", "a text name")
+        if not name.strip() or len(name) > MAX_NAME_LENGTH:
+            raise ProjectFileError(f"a name must be 1 to {MAX_NAME_LENGTH} characters", f"{where}.name")
+        if name in names:
+            raise ProjectFileError(f"the name {name!r} is used twice", f"{where}.name")
+        params = _expect(raw.get("params", {}), dict, f"{where}.params", "an object of settings")
+        try:
+            full = spec.check_params(params)
+        except ValueError as exc:
+            setting, _, reason = str(exc).partition(": ")
+            raise ProjectFileError(reason, f"{where}.params.{setting}") from None
+        ids.add(node_id)
+        names.add(name)
+        nodes.append(Node(node_id, type_name, name, full))
+
+    graph = Graph()
+    graph.nodes = {n.id: n for n in nodes}
+    for i, raw in enumerate(raw_edges):
+        where = f"{field}.edges[{i}]"
+        _expect(raw, dict, where, "an object with 'from' and 'to'")
+        ends = {}
+        for key in ("from", "to"):
+            if key not in raw:
+                raise ProjectFileError("this field is missing", f"{where}.{key}")
+            ends[key] = _expect(raw[key], str, f"{where}.{key}", "a node id")
+            if ends[key] not in graph.nodes:
+                raise ProjectFileError(f"there is no node with id {ends[key]!r}", f"{where}.{key}")
+        edge = Edge(ends["from"], ends["to"], _expect(raw.get("from_port", "out"), str, f"{where}.from_port",
+                                                        "a port name"),
+                    _expect(raw.get("to_port", "in"), str, f"{where}.to_port", "a port name"))
+        try:
+            graph.check_edge(edge)
+        except CycleError:
+            pass  # loaded as it is; validation shows the loop on the canvas
+        except GraphEditError as exc:
+            raise ProjectFileError(str(exc), where) from None
+        graph.edges.append(edge)
+
+    for node_id, pos in (positions or {}).items():
+        if node_id in graph.nodes and isinstance(pos, list) and len(pos) == 2 and all(
+                isinstance(v, (int, float)) and not isinstance(v, bool) for v in pos):
+            graph.positions[node_id] = (float(pos[0]), float(pos[1]))
+    return graph

@@ -1,0 +1,7 @@
+"""The layer catalog: what layer types exist and how each behaves."""
+
+from workbench.core.layers.catalog import CATALOG, CATEGORIES, get_spec
+from workbench.core.layers.spec import BATCH, LayerSpec, NeedsRank, Port, Setting, TensorInfo, format_shape
+
+__all__ = ["BATCH", "CATALOG", "CATEGORIES", "LayerSpec", "NeedsRank", "Port", "Setting", "TensorInfo",
+           "format_shape", "get_spec"]

@@ -1,0 +1,124 @@
+"""Small torch modules for layer types that torch.nn has no single class for.
+
+Imported only by the builders in the catalog, so importing the catalog does not import torch.
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+
+class Reshape(nn.Module):
+    """Reshapes each sample to `target` (no -1 left: the builder resolves it), keeping the batch dynamic."""
+
+    def __init__(self, target: tuple[int, ...]):
+        super().__init__()
+        self.target = tuple(target)
+
+    def forward(self, x):
+        return x.reshape(-1, *self.target)
+
+    def extra_repr(self) -> str:
+        return f"target={self.target}"
+
+
+class GlobalAvgPool(nn.Module):
+    """Averages over every axis after the channels: (batch, C, ...) -> (batch, C)."""
+
+    def forward(self, x):
+        return x.flatten(2).mean(dim=2)
+
+
+class SequencePool(nn.Module):
+    """Reduces (batch, time, features) to (batch, features) by mean, max or the last step."""
+
+    def __init__(self, mode: str):
+        super().__init__()
+        self.mode = mode
+
+    def forward(self, x):
+        if self.mode == "mean":
+            return x.mean(dim=1)
+        if self.mode == "max":
+            return x.amax(dim=1)
+        return x[:, -1]
+
+
+class Sum(nn.Module):
+    """Adds its inputs element-wise."""
+
+    def forward(self, *xs):
+        out = xs[0]
+        for x in xs[1:]:
+            out = out + x
+        return out
+
+
+class Concat(nn.Module):
+    """Joins its inputs along `dim`."""
+
+    def __init__(self, dim: int):
+        super().__init__()
+        self.dim = dim
+
+    def forward(self, *xs):
+        return torch.cat(xs, dim=self.dim)
+
+
+class Recurrent(nn.Module):
+    """An LSTM or GRU over (batch, time, features) returning every step or only the final state."""
+
+    def __init__(self, cell: str, input_size: int, hidden_size: int, num_layers: int, bidirectional: bool,
+                 return_sequences: bool):
+        super().__init__()
+        kind = nn.LSTM if cell == "lstm" else nn.GRU
+        self.rnn = kind(input_size, hidden_size, num_layers=num_layers, batch_first=True,
+                        bidirectional=bidirectional)
+        self.return_sequences = return_sequences
+        self.directions = 2 if bidirectional else 1
+
+    def forward(self, x):
+        out, state = self.rnn(x)
+        if self.return_sequences:
+            return out
+        h_n = state[0] if isinstance(state, tuple) else state  # (layers * directions, batch, hidden)
+        last = h_n[-self.directions:]  # the top layer, each direction
+        return last.transpose(0, 1).reshape(x.shape[0], -1)
+
+
+class SelfAttention(nn.Module):
+    """Multi-head self-attention written with plain operations, so it exports to any ONNX opset."""
+
+    def __init__(self, dim: int, heads: int, dropout: float):
+        super().__init__()
+        self.heads = heads
+        self.head_dim = dim // heads
+        self.qkv = nn.Linear(dim, 3 * dim)
+        self.out = nn.Linear(dim, dim)
+        self.dropout = nn.Dropout(dropout)
+
+    def forward(self, x):
+        batch, time, dim = x.shape
+        qkv = self.qkv(x).reshape(batch, time, 3, self.heads, self.head_dim).permute(2, 0, 3, 1, 4)
+        q, k, v = qkv[0], qkv[1], qkv[2]  # (batch, heads, time, head_dim)
+        weights = torch.softmax(q @ k.transpose(-2, -1) * (self.head_dim ** -0.5), dim=-1)
+        attended = self.dropout(weights) @ v
+        return self.out(attended.transpose(1, 2).reshape(batch, time, dim))
+
+
+class TransformerBlock(nn.Module):
+    """One pre-norm Transformer encoder block: self-attention and a feed-forward net, each with a skip."""
+
+    def __init__(self, dim: int, heads: int, ff_dim: int, dropout: float):
+        super().__init__()
+        self.norm1 = nn.LayerNorm(dim)
+        self.attention = SelfAttention(dim, heads, dropout)
+        self.norm2 = nn.LayerNorm(dim)
+        self.feed_forward = nn.Sequential(nn.Linear(dim, ff_dim), nn.GELU(), nn.Dropout(dropout),
+                                          nn.Linear(ff_dim, dim))
+        self.dropout = nn.Dropout(dropout)
+
+    def forward(self, x):
+        x = x + self.dropout(self.attention(self.norm1(x)))
+        return x + self.dropout(self.feed_forward(self.norm2(x)))

@@ -1,0 +1,171 @@
+"""How a layer type is declared: its settings, ports, shape rule, cost and torch builder.
+
+A `LayerSpec` is data. The palette, the inspector, validation, the model builder and the project file all read the
+same declaration, so adding a layer type means adding one `LayerSpec` to the catalog.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any, Callable, Sequence
+
+from workbench.core.errors import ShapeError
+
+BATCH = None  # the symbolic batch dimension in a shape
+
+
+@dataclass(frozen=True)
+class TensorInfo:
+    """What flows along a wire: a shape whose first entry is the symbolic batch, and an element kind."""
+
+    shape: tuple[int | None, ...]
+    dtype: str = "float"  # "float" or "int" (token ids)
+
+    @property
+    def rank(self) -> int:
+        return len(self.shape)
+
+    @property
+    def sample_shape(self) -> tuple[int, ...]:
+        return tuple(self.shape[1:])  # type: ignore[return-value]
+
+    def __str__(self) -> str:
+        return format_shape(self.shape)
+
+
+def format_shape(shape: Sequence[int | None]) -> str:
+    parts = ["batch" if d is None else str(d) for d in shape]
+    return "(" + ", ".join(parts) + ")"
+
+
+class NeedsRank(ShapeError):
+    """Raised by a shape rule when input `index` must have one of `ranks`; the validator words the message."""
+
+    def __init__(self, ranks: tuple[int, ...], layout: str, index: int = 0):
+        self.ranks = ranks
+        self.layout = layout
+        self.index = index
+        super().__init__(f"needs a {'-D or '.join(str(r) for r in ranks)}-D input {layout}")
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One typed, bounded setting of a layer."""
+
+    name: str
+    kind: str  # "int" | "float" | "choice" | "bool" | "tuple"
+    default: Any
+    label: str = ""
+    help: str = ""
+    minimum: float | None = None
+    maximum: float | None = None
+    choices: tuple[str, ...] = ()
+    min_length: int = 1  # tuples only
+    max_length: int = 4
+
+    def __post_init__(self):
+        if not self.label:
+            object.__setattr__(self, "label", self.name.replace("_", " ").capitalize())
+
+    def check(self, value: Any) -> Any:
+        """Return `value` in canonical form, or raise ValueError with a message in the user's words."""
+        if self.kind == "bool":
+            if not isinstance(value, bool):
+                raise ValueError(f"expected true or false, got {value!r}")
+            return value
+        if self.kind == "int":
+            if isinstance(value, bool) or not isinstance(value, int):
+                if isinstance(value, float) and value.is_integer():
+                    value = int(value)
+                else:
+                    raise ValueError(f"expected a whole number, got {value!r}")
+            self._check_range(value)
+            return value
+        if self.kind == "float":
+            if isinstance(value, bool) or not isinstance(value, (int, float)):
+                raise ValueError(f"expected a number, got {value!r}")
+            value = float(value)
+            if not math.isfinite(value):
+                raise ValueError(f"expected a finite number, got {value!r}")
+            self._check_range(value)
+            return value
+        if self.kind == "choice":
+            if value not in self.choices:
+                raise ValueError(f"expected one of {', '.join(self.choices)}, got {value!r}")
+            return value
+        if self.kind == "tuple":
+            if not isinstance(value, (list, tuple)):
+                raise ValueError(f"expected a list of whole numbers, got {value!r}")
+            if not self.min_length <= len(value) <= self.max_length:
+                raise ValueError(f"expected {self.min_length} to {self.max_length} numbers, got {len(value)}")
+            for item in value:
+                if isinstance(item, bool) or not isinstance(item, int):
+                    raise ValueError(f"expected whole numbers, got {item!r}")
+                self._check_range(item)
+            return tuple(value)
+        raise AssertionError(f"unknown setting kind {self.kind}")
+
+    def _check_range(self, value: float) -> None:
+        if self.minimum is not None and value < self.minimum:
+            raise ValueError(f"{value} is below the smallest allowed value, {_num(self.minimum)}")
+        if self.maximum is not None and value > self.maximum:
+            raise ValueError(f"{value} is above the largest allowed value, {_num(self.maximum)}")
+
+
+def _num(x: float) -> str:
+    return str(int(x)) if float(x).is_integer() else str(x)
+
+
+@dataclass(frozen=True)
+class Port:
+    name: str
+    multi: bool = False  # accepts several incoming wires (Add, Concat)
+
+
+ShapeRule = Callable[[dict, list[TensorInfo]], TensorInfo]
+CostRule = Callable[[dict, list[TensorInfo], TensorInfo], tuple[int, int]]  # -> (parameters, multiply-accumulates)
+Builder = Callable[[dict, list[TensorInfo]], Any]  # -> torch.nn.Module
+
+
+@dataclass(frozen=True)
+class LayerSpec:
+    """The single declaration of a layer type."""
+
+    type_name: str  # stable identifier used in project files
+    display_name: str
+    category: str
+    description: str  # one line, shown as a tooltip
+    settings: tuple[Setting, ...]
+    shape_rule: ShapeRule
+    build: Builder
+    cost: CostRule = lambda params, ins, out: (0, 0)
+    inputs: tuple[Port, ...] = (Port("in"),)
+    outputs: tuple[Port, ...] = (Port("out"),)
+    role: str = "layer"  # "input" | "layer" | "head"
+    name_prefix: str = ""  # default node names: prefix1, prefix2, ...
+    extra: dict = field(default_factory=dict)
+
+    def setting(self, name: str) -> Setting:
+        for s in self.settings:
+            if s.name == name:
+                return s
+        raise KeyError(name)
+
+    def defaults(self) -> dict:
+        return {s.name: s.default for s in self.settings}
+
+    def check_params(self, params: dict) -> dict:
+        """Full, canonical parameters: defaults filled in; raises ValueError('name: reason') on a bad value."""
+        known = {s.name for s in self.settings}
+        unknown = sorted(set(params) - known)
+        if unknown:
+            raise ValueError(f"{unknown[0]}: {self.display_name} has no setting called {unknown[0]!r}")
+        out = {}
+        for s in self.settings:
+            value = params.get(s.name, s.default)
+            try:
+                out[s.name] = s.check(value)
+            except ValueError as exc:
+                raise ValueError(f"{s.name}: {exc}") from None
+        return out
