@@ -469,6 +469,8 @@ def _concat_shape(p, ins):
     if len(ins) < 2:
         raise ShapeError("needs at least two inputs to join")
     rank = ins[0].rank
+    if p["axis"] == 0:
+        raise ShapeError("cannot join along axis 0, the batch; use 1 (channels or features) or -1 (the last axis)")
     axis = p["axis"] if p["axis"] > 0 else rank + p["axis"]
     if not 1 <= axis < rank:
         raise ShapeError(f"axis {p['axis']} does not exist in a {rank}-D input {ins[0]}")

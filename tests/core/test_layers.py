@@ -1,0 +1,125 @@
+"""Every layer's shape rule and cost agree with the torch module it builds."""
+
+import pytest
+import torch
+
+from workbench.core.errors import ShapeError
+from workbench.core.layers import CATALOG, TensorInfo
+
+# layer type -> list of (settings, per-sample input shapes, input dtype)
+CASES = {
+    "Dense": [({"units": 7}, [(5,)], "float"), ({"units": 3, "bias": False}, [(4, 6)], "float")],
+    "Conv1d": [({"filters": 4, "kernel_size": 3, "padding": 0}, [(2, 10)], "float"),
+               ({"filters": 3, "kernel_size": 3, "stride": 2, "dilation": 2, "padding": 1}, [(2, 11)], "float")],
+    "Conv2d": [({"filters": 4, "kernel_size": 3}, [(3, 8, 8)], "float"),
+               ({"filters": 2, "kernel_size": 5, "stride": 2, "padding": 0, "bias": False}, [(1, 9, 7)], "float")],
+    "ConvTranspose2d": [({"filters": 3, "kernel_size": 2, "stride": 2}, [(4, 5, 5)], "float"),
+                        ({"filters": 2, "kernel_size": 3, "stride": 2, "padding": 1, "output_padding": 1},
+                         [(1, 4, 4)], "float")],
+    "MaxPool1d": [({"kernel_size": 2}, [(3, 9)], "float"), ({"kernel_size": 3, "stride": 1, "padding": 1},
+                                                            [(2, 5)], "float")],
+    "MaxPool2d": [({"kernel_size": 2}, [(3, 8, 7)], "float"), ({"kernel_size": 3, "stride": 2, "padding": 1},
+                                                               [(1, 9, 9)], "float")],
+    "AvgPool2d": [({"kernel_size": 2}, [(2, 6, 6)], "float")],
+    "GlobalAvgPool": [({}, [(5, 4, 4)], "float"), ({}, [(3, 7)], "float")],
+    "SequencePool": [({"mode": "mean"}, [(6, 4)], "float"), ({"mode": "max"}, [(6, 4)], "float"),
+                     ({"mode": "last"}, [(6, 4)], "float")],
+    "BatchNorm1d": [({}, [(5,)], "float"), ({"momentum": 0.2}, [(3, 7)], "float")],
+    "BatchNorm2d": [({}, [(3, 4, 4)], "float")],
+    "LayerNorm": [({}, [(6,)], "float"), ({}, [(4, 6)], "float")],
+    "Dropout": [({"rate": 0.5}, [(3, 4)], "float")],
+    "Flatten": [({}, [(2, 3, 4)], "float"), ({}, [(5,)], "float")],
+    "Reshape": [({"target": [4, -1]}, [(2, 3, 4)], "float"), ({"target": [6, 4]}, [(24,)], "float")],
+    "ReLU": [({}, [(3, 4)], "float")],
+    "LeakyReLU": [({"negative_slope": 0.2}, [(3, 4)], "float")],
+    "GELU": [({}, [(5,)], "float")],
+    "SiLU": [({}, [(5,)], "float")],
+    "Sigmoid": [({}, [(5,)], "float")],
+    "Tanh": [({}, [(5,)], "float")],
+    "Softmax": [({}, [(5,)], "float")],
+    "Add": [({}, [(3, 4), (3, 4)], "float"), ({}, [(2,), (2,), (2,)], "float")],
+    "Concat": [({"axis": 1}, [(3, 4), (2, 4)], "float"), ({"axis": -1}, [(2, 5, 3), (2, 5, 1)], "float")],
+    "Embedding": [({"vocab_size": 20, "dim": 6}, [(7,)], "int"), ({"vocab_size": 5, "dim": 3}, [()], "int")],
+    "LSTM": [({"hidden_size": 5}, [(6, 3)], "float"),
+             ({"hidden_size": 4, "num_layers": 2, "bidirectional": True, "return_sequences": True}, [(6, 3)],
+              "float"),
+             ({"hidden_size": 4, "bidirectional": True}, [(5, 2)], "float")],
+    "GRU": [({"hidden_size": 5, "num_layers": 2}, [(6, 3)], "float"),
+            ({"hidden_size": 3, "return_sequences": True}, [(4, 2)], "float")],
+    "TransformerBlock": [({"heads": 2, "ff_dim": 16}, [(5, 8)], "float")],
+    "ClassificationHead": [({"classes": 4}, [(6,)], "float")],
+    "RegressionHead": [({"outputs": 2, "loss": "mae"}, [(6,)], "float")],
+    "Input": [],
+}
+
+
+def test_every_layer_has_cases():
+    assert set(CASES) == set(CATALOG)
+
+
+@pytest.mark.parametrize("type_name,params,samples,dtype",
+                         [(t, p, s, d) for t, cases in CASES.items() for p, s, d in cases])
+def test_shape_rule_and_cost_match_torch(type_name, params, samples, dtype):
+    spec = CATALOG[type_name]
+    full = spec.check_params(params)
+    ins = [TensorInfo((None, *s), dtype) for s in samples]
+    out = spec.shape_rule(full, ins)
+    module = spec.build(full, ins)
+    torch.manual_seed(0)
+    batch = 3
+    if dtype == "int":
+        tensors = [torch.randint(0, 5, (batch, *s)) for s in samples]
+    else:
+        tensors = [torch.randn(batch, *s) for s in samples]
+    module.eval()
+    with torch.no_grad():
+        y = module(*tensors)
+    assert tuple(y.shape) == (batch, *out.shape[1:])
+    n_params, macs = spec.cost(full, ins, out)
+    assert n_params == sum(p.numel() for p in module.parameters())
+    assert macs >= 0
+
+
+def test_input_rule_uses_its_shape_and_kind():
+    spec = CATALOG["Input"]
+    out = spec.shape_rule(spec.check_params({"shape": [40], "dtype": "int"}), [])
+    assert out == TensorInfo((None, 40), "int")
+
+
+@pytest.mark.parametrize("type_name,params,samples,message", [
+    ("Conv2d", {"kernel_size": 5, "padding": 0}, [(1, 3, 3)], "kernel (5) is larger than its input (3 with padding 0)"),
+    ("MaxPool2d", {"kernel_size": 4, "padding": 0}, [(1, 2, 2)], "window (4) is larger than its input"),
+    ("Add", {}, [(3,), (4,)], "same shape, but receives (batch, 3) and (batch, 4)"),
+    ("Concat", {"axis": 1}, [(3, 4), (3, 5)], "must match on every axis except 1"),
+    ("Reshape", {"target": [5]}, [(6,)], "cannot reshape 6 values into (5,)"),
+    ("TransformerBlock", {"heads": 3}, [(4, 8)], "must divide evenly by the number of heads (3)"),
+    ("Embedding", {}, [(4,)], "needs token ids"),
+    ("ConvTranspose2d", {"stride": 2, "output_padding": 2}, [(1, 4, 4)], "must be smaller than the stride"),
+])
+def test_shape_rule_errors_are_worded_for_users(type_name, params, samples, message):
+    spec = CATALOG[type_name]
+    with pytest.raises(ShapeError, match=None) as info:
+        spec.shape_rule(spec.check_params(params), [TensorInfo((None, *s)) for s in samples])
+    assert message in str(info.value)
+
+
+@pytest.mark.parametrize("value,message", [
+    (0, "below the smallest allowed value, 1"), (2_000_000, "above the largest allowed value"),
+    ("8", "expected a whole number"), (True, "expected a whole number"), (2.5, "expected a whole number")])
+def test_settings_refuse_bad_values(value, message):
+    with pytest.raises(ValueError, match=message):
+        CATALOG["Dense"].check_params({"units": value})
+
+
+def test_settings_refuse_unknown_names_and_fill_defaults():
+    with pytest.raises(ValueError, match="Dense has no setting called 'filters'"):
+        CATALOG["Dense"].check_params({"filters": 3})
+    assert CATALOG["Dense"].check_params({}) == {"units": 64, "bias": True}
+
+
+def test_every_layer_declares_what_the_gui_needs():
+    for spec in CATALOG.values():
+        assert spec.description and len(spec.description) < 120, spec.type_name
+        assert spec.display_name and spec.category
+        for setting in spec.settings:
+            setting.check(setting.default)  # defaults are valid

@@ -1,0 +1,23 @@
+"""Entry point: `workbench` (or `python -m workbench`) opens the app; `workbench COMMAND ...` runs headless."""
+
+from __future__ import annotations
+
+import sys
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    from workbench.cli import COMMANDS
+
+    if argv and (argv[0] in COMMANDS or argv[0].startswith("-")):
+        from workbench.cli import run_command
+        return run_command(argv)
+    if len(argv) > 1:
+        print(f"error: unknown command {argv[0]!r}; see 'workbench --help'", file=sys.stderr)
+        return 2
+    from workbench.gui.app import run_app
+    return run_app(argv[0] if argv else None)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
