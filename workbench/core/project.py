@@ -16,7 +16,7 @@ from pathlib import Path
 from workbench import RESOURCES_DIR
 from workbench.core.errors import ProjectFileError, WorkbenchError
 from workbench.core.graph.model import Graph
-from workbench.core.graph.serialize import graph_from_dict, graph_to_dict, positions_to_dict
+from workbench.core.graph.serialize import MAX_EDGES, MAX_NODES, graph_from_dict, graph_to_dict, positions_to_dict
 
 FORMAT_NAME = "workbench-project"
 FORMAT_VERSION = 1
@@ -101,9 +101,27 @@ def project_from_dict(data) -> Project:
     return Project(graph, name, description, dataset, training, runs, extra)
 
 
+MAX_JSON_OBJECTS = MAX_NODES + MAX_EDGES + 10_000
+
+
+def _count_objects():
+    count = 0
+
+    def hook(pairs):
+        nonlocal count
+        count += 1
+        if count > MAX_JSON_OBJECTS:
+            raise ProjectFileError(f"This file holds more entries than any project can (at most {MAX_NODES:,} "
+                                   f"layers and {MAX_EDGES:,} connections); it was not opened.")
+        return dict(pairs)
+    return hook
+
+
 def parse_project_text(text: str) -> Project:
+    if not text.strip():
+        raise ProjectFileError("The file is empty.")
     try:
-        data = json.loads(text, parse_constant=_refuse_constant)
+        data = json.loads(text, parse_constant=_refuse_constant, object_pairs_hook=_count_objects())
     except json.JSONDecodeError as exc:
         raise ProjectFileError(f"This is not a Workbench project: it is not valid JSON ({exc.msg} at line "
                                f"{exc.lineno}, column {exc.colno}).") from None
