@@ -1,0 +1,153 @@
+"""Column storage and the per-column transforms shared by the loader and `apply_preprocessing`.
+
+A parsed column is kept in row blocks ("chunks", the same boundaries for every column of a table) so that the
+final float32 table can be built block by block while the raw blocks are freed: peak memory stays near one copy.
+Numbers are float64 with NaN for a missing value; categories are int32 codes into ``categories`` with -1 missing.
+
+The encode functions here are the only place where raw values become model inputs, for the import and for new data
+alike, so `apply_preprocessing` reproduces the imported ``x`` exactly.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from workbench.core.errors import DataError
+
+MISSING_TOKENS = frozenset({"", "na", "n/a", "nan", "-nan", "null", "none", "#n/a", "#na", "<na>", "?"})
+"""Cell texts read as a missing value (compared stripped and lower-cased), as pandas and most spreadsheets do."""
+
+
+def is_missing_text(text: str) -> bool:
+    return text.strip().lower() in MISSING_TOKENS
+
+
+def parse_number(text: object) -> float | None:
+    """A cell as a number: float, NaN for missing, None for text that is not a number."""
+    if text is None:
+        return float("nan")
+    if isinstance(text, (int, float, np.integer, np.floating)) and not isinstance(text, bool):
+        value = float(text)
+        return value if np.isfinite(value) else float("nan")
+    s = str(text).strip()
+    if s.lower() in MISSING_TOKENS:
+        return float("nan")
+    try:
+        value = float(s)
+    except ValueError:
+        return None
+    return value if np.isfinite(value) else float("nan")
+
+
+def canonical_text(text: object) -> str | None:
+    """A cell as a category: stripped text, None for missing."""
+    if text is None:
+        return None
+    if isinstance(text, float) and not np.isfinite(text):
+        return None
+    s = str(text).strip()
+    return None if s.lower() in MISSING_TOKENS else s
+
+
+@dataclass
+class ColumnData:
+    """One parsed column: float64 chunks (``kind == "numeric"``) or int32 code chunks (``"categorical"``)."""
+
+    name: str
+    kind: str
+    chunks: list[np.ndarray | None]
+    categories: list[str] = field(default_factory=list)
+    n_missing: int = 0
+    n_text_as_missing: int = 0
+    text_examples: list[str] = field(default_factory=list)
+    overflow: bool = False
+    looks_like_text: bool = False       # three or more words per value on average
+    strings: list[list[str]] | None = None
+    ordered: bool = False               # categories are in a meaningful order (keep it for class names)
+
+    def full(self) -> np.ndarray:
+        return np.concatenate([c for c in self.chunks if c is not None]) if self.chunks else np.empty(0)
+
+
+# ----------------------------------------------------------------------------------------------- encoders
+
+
+def numeric_fill(col: dict) -> float:
+    fill = col.get("fill")
+    return float(col["mean"] if fill is None else fill)
+
+
+def encode_numeric(values: np.ndarray, col: dict) -> np.ndarray:
+    """float64 raw values (NaN missing) -> float32 standardised, missing replaced by the column's fill."""
+    values = np.asarray(values, dtype=np.float64)
+    values = np.where(np.isnan(values), numeric_fill(col), values)
+    return ((values - col["mean"]) / col["std"]).astype(np.float32)
+
+
+def category_codes(texts: list, col: dict) -> np.ndarray:
+    """Cell values -> indices into ``col["categories"]``; -1 for missing, -2 for a category not seen in training."""
+    index = {c: i for i, c in enumerate(col["categories"])}
+    out = np.empty(len(texts), dtype=np.int64)
+    for i, t in enumerate(texts):
+        key = canonical_text(t)
+        out[i] = -1 if key is None else index.get(key, -2)
+    return out
+
+
+def encode_categorical(codes: np.ndarray, col: dict) -> np.ndarray:
+    """Category indices (-1 missing, -2 unseen) -> float32 (n, width): one-hot rows, or one standardised index.
+
+    Missing and unseen values take the column's ``fill`` category when it has one; otherwise one-hot gives all
+    zeros and index encoding gives 0 (the training mean).
+    """
+    codes = np.asarray(codes, dtype=np.int64)
+    fill = col.get("fill")
+    fill_index = col["categories"].index(fill) if fill is not None else -1
+    codes = np.where(codes < 0, fill_index, codes)
+    k = len(col["categories"])
+    if col["encoding"] == "one_hot":
+        out = np.zeros((len(codes), k), dtype=np.float32)
+        known = codes >= 0
+        out[np.flatnonzero(known), codes[known]] = 1.0
+        return out
+    values = np.where(codes >= 0, codes.astype(np.float64), col["mean"])
+    return ((values - col["mean"]) / col["std"]).astype(np.float32)[:, None]
+
+
+def column_width(col: dict) -> int:
+    if col["type"] == "categorical" and col["encoding"] == "one_hot":
+        return len(col["categories"])
+    return 1
+
+
+def feature_names(columns: list[dict]) -> list[str]:
+    names = []
+    for col in columns:
+        if col["type"] == "categorical" and col["encoding"] == "one_hot":
+            names.extend(f"{col['name']}={c}" for c in col["categories"])
+        else:
+            names.append(col["name"])
+    return names
+
+
+def encode_raw_rows(columns: list[dict], rows: list[list]) -> np.ndarray:
+    """Raw cells, one list per row in the order of ``columns`` -> float32 (n, features)."""
+    n = len(rows)
+    parts = []
+    for j, col in enumerate(columns):
+        cells = [row[j] for row in rows]
+        if col["type"] == "numeric":
+            values = np.empty(n, dtype=np.float64)
+            for i, cell in enumerate(cells):
+                value = parse_number(cell)
+                if value is None:
+                    value = float("nan")
+                values[i] = value
+            parts.append(encode_numeric(values, col)[:, None])
+        else:
+            parts.append(encode_categorical(category_codes(cells, col), col))
+    if not parts:
+        raise DataError("The preprocessing has no input columns.")
+    return np.concatenate(parts, axis=1) if n else np.zeros((0, sum(map(column_width, columns))), np.float32)

@@ -1,0 +1,288 @@
+"""Stream a delimited text file into columns, one block of rows at a time.
+
+The file is read once with the `csv` module; each block of about 200,000 cells is transposed and every column is
+parsed into float64 numbers (fast path ``np.fromiter(map(float, ...))``) or int32 category codes. Nothing but the
+parsed blocks is kept, so a 200 MB file needs about the memory of its numbers, not of its text. A column that turns
+out to hold text after many rows of numbers is read again in a second pass (rare). Progress is by characters read.
+"""
+
+from __future__ import annotations
+
+import csv
+import itertools
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+
+from workbench.core.data.columns import MISSING_TOKENS, ColumnData
+from workbench.core.data.csv_format import CsvFormat, delimiter_name, suggest_delimiter
+from workbench.core.data.progress import ProgressReporter
+from workbench.core.errors import DataError
+
+CHUNK_CELLS = 200_000
+MAX_CATEGORIES = 100_000
+TEXT_SHARE_FOR_CATEGORIES = 0.05
+MISS = -2
+
+
+class _Counter:
+    """Wraps the text lines, counting characters for the progress fraction."""
+
+    def __init__(self, f):
+        self._f = f
+        self.chars = 0
+
+    def __iter__(self) -> Iterator[str]:
+        for line in self._f:
+            self.chars += len(line)
+            yield line
+
+
+class _ColumnParser:
+    """State of one column while blocks stream in: numeric, text (categories), or mixed (numbers, then text)."""
+
+    def __init__(self, name: str, force_text: bool = False, keep_strings: bool = False):
+        self.name = name
+        self.state = "text" if force_text else "numeric"
+        self.floats: list[np.ndarray] = []
+        self.codes: list[np.ndarray | None] = []
+        self.first_code_chunk = 0
+        self.lookup: dict[str, int] = {}
+        self.canonical: dict[str, int] = {}
+        self.categories: list[str] = []
+        self.n_numeric = 0
+        self.n_missing = 0
+        self.n_text = 0
+        self.text_examples: list[str] = []
+        self.overflow = False
+        self.words = 0
+        self.sampled = 0
+        self.strings: list[list[str]] | None = [] if keep_strings else None
+
+    # ------------------------------------------------------------------ per block
+    def add(self, cells: tuple[str, ...]) -> None:
+        if self.strings is not None:
+            self.strings.append(list(cells))
+        if self.state == "numeric":
+            try:
+                values = np.fromiter(map(float, cells), np.float64, len(cells))
+            except ValueError:
+                values = None
+            if values is not None:
+                bad = ~np.isfinite(values)
+                n_bad = int(bad.sum())
+                if n_bad:
+                    values[bad] = np.nan
+                self.n_missing += n_bad
+                self.n_numeric += len(cells) - n_bad
+                self.floats.append(values)
+                return
+            self._add_slow(cells)
+        elif self.state == "text":
+            self.codes.append(self._codes(cells))
+        else:
+            self._add_mixed(cells)
+
+    def _add_slow(self, cells: tuple[str, ...]) -> None:
+        values = np.empty(len(cells), dtype=np.float64)
+        text_at = []
+        for i, cell in enumerate(cells):
+            t = cell.strip()
+            if t.lower() in MISSING_TOKENS:
+                values[i] = np.nan
+                continue
+            try:
+                v = float(t)
+            except ValueError:
+                values[i] = np.nan
+                text_at.append(i)
+                continue
+            values[i] = v if np.isfinite(v) else np.nan
+        n_nan = int(np.isnan(values).sum())
+        if not text_at:
+            self.n_missing += n_nan
+            self.n_numeric += len(cells) - n_nan
+            self.floats.append(values)
+            return
+        numbers_here = len(cells) - n_nan
+        if self.n_numeric + numbers_here == 0:
+            # nothing but missing values so far: the column is text from the start
+            self.state = "text"
+            self.codes = [np.full(len(f), -1, dtype=np.int32) for f in self.floats]
+            self.floats = []
+            self.codes.append(self._codes(cells))
+            return
+        self.state = "mixed"
+        self.first_code_chunk = len(self.floats)
+        self.floats.append(values)
+        self._note_text([cells[i] for i in text_at])
+        self.n_numeric += numbers_here
+        self.n_missing += n_nan - len(text_at)
+        self.codes = [None] * self.first_code_chunk
+        self.codes.append(self._codes(cells, count_missing=False))
+
+    def _add_mixed(self, cells: tuple[str, ...]) -> None:
+        values = np.empty(len(cells), dtype=np.float64)
+        texts = []
+        for i, cell in enumerate(cells):
+            t = cell.strip()
+            if t.lower() in MISSING_TOKENS:
+                values[i] = np.nan
+                self.n_missing += 1
+                continue
+            try:
+                v = float(t)
+                values[i] = v if np.isfinite(v) else np.nan
+                self.n_numeric += 1
+            except ValueError:
+                values[i] = np.nan
+                texts.append(t)
+        self._note_text(texts)
+        self.floats.append(values)
+        self.codes.append(self._codes(cells, count_missing=False))
+
+    def _note_text(self, texts: list[str]) -> None:
+        self.n_text += len(texts)
+        for t in texts:
+            if len(self.text_examples) >= 3:
+                break
+            if t.strip() not in self.text_examples:
+                self.text_examples.append(t.strip())
+
+    def _codes(self, cells: tuple[str, ...], count_missing: bool = True) -> np.ndarray | None:
+        if self.overflow:
+            if count_missing:
+                self.n_missing += sum(1 for c in cells if c.strip().lower() in MISSING_TOKENS)
+            return None
+        lookup = self.lookup
+        codes = [lookup.get(c, MISS) for c in cells]
+        for i, code in enumerate(codes):
+            if code != MISS:
+                continue
+            raw = cells[i]
+            t = raw.strip()
+            if t.lower() in MISSING_TOKENS:
+                code = -1
+            else:
+                code = self.canonical.get(t, MISS)
+                if code == MISS:
+                    code = len(self.categories)
+                    self.canonical[t] = code
+                    self.categories.append(t)
+                    if self.sampled < 2000:
+                        self.sampled += 1
+                        self.words += len(t.split())
+            lookup[raw] = code
+            codes[i] = code
+        out = np.array(codes, dtype=np.int32)
+        if count_missing:
+            self.n_missing += int((out < 0).sum())
+        if len(self.categories) > MAX_CATEGORIES:
+            self.overflow = True
+            self.lookup, self.canonical = {}, {}
+            self.codes = []
+            return None
+        return out
+
+    # ------------------------------------------------------------------ result
+    def needs_reread(self) -> bool:
+        """A mixed column that is mostly text, whose first blocks were read as numbers only."""
+        return (self.state == "mixed" and not self._text_is_noise() and self.first_code_chunk > 0
+                and not self.overflow)
+
+    def _text_is_noise(self) -> bool:
+        return self.n_text <= TEXT_SHARE_FOR_CATEGORIES * (self.n_text + self.n_numeric)
+
+    def result(self) -> ColumnData:
+        looks_like_text = self.sampled > 0 and self.words / self.sampled >= 3.0
+        if self.state == "numeric" or (self.state == "mixed" and self._text_is_noise()):
+            return ColumnData(self.name, "numeric", list(self.floats), n_missing=self.n_missing + self.n_text,
+                              n_text_as_missing=self.n_text, text_examples=self.text_examples,
+                              strings=self.strings)
+        if self.state == "mixed":
+            # categories: numbers count as category text; missing cells only
+            missing = sum(int((c < 0).sum()) for c in self.codes if c is not None)
+            return ColumnData(self.name, "categorical", list(self.codes), list(self.categories), n_missing=missing,
+                              overflow=self.overflow, looks_like_text=looks_like_text, strings=self.strings)
+        return ColumnData(self.name, "categorical", list(self.codes), list(self.categories),
+                          n_missing=self.n_missing, overflow=self.overflow, looks_like_text=looks_like_text,
+                          strings=self.strings)
+
+
+def _open_text(path: Path, fmt: CsvFormat):
+    try:
+        return open(path, encoding=fmt.encoding, errors="replace", newline="")
+    except FileNotFoundError:
+        raise DataError(f"The file {path.name!r} disappeared during the import; put it back and import again.") \
+            from None
+    except PermissionError:
+        raise DataError(f"The file {path.name!r} cannot be read (permission denied).") from None
+
+
+def read_columns(path: Path, fmt: CsvFormat, use: list[int], reporter: ProgressReporter,
+                 force_text: frozenset[int] = frozenset(), keep_strings: frozenset[int] = frozenset(),
+                 expect_chunks: list[int] | None = None) -> tuple[list[ColumnData], list[int], list[int]]:
+    """Parse the columns at indexes ``use``. Returns (columns, rows per block, indexes that need a second pass)."""
+    ncols = len(fmt.names)
+    parsers = {j: _ColumnParser(fmt.names[j], j in force_text, j in keep_strings) for j in use}
+    chunk_rows: list[int] = []
+    try:
+        size = max(path.stat().st_size, 1)
+    except FileNotFoundError:
+        raise DataError(f"The file {path.name!r} disappeared during the import; put it back and import again.") \
+            from None
+    rows_per_chunk = max(256, CHUNK_CELLS // max(ncols, 1))
+    row_number = 1 if fmt.header else 0
+    with _open_text(path, fmt) as f:
+        counter = _Counter(f)
+        reader = csv.reader(counter, **fmt.dialect)
+        if fmt.header:
+            for first in reader:
+                if first and not (len(first) == 1 and not first[0].strip()):
+                    break
+        while True:
+            try:
+                rows = list(itertools.islice(reader, rows_per_chunk))
+            except csv.Error as e:
+                raise DataError(f"The file {path.name!r} is not a readable table near row {row_number + 1}: {e}.") \
+                    from None
+            if not rows:
+                break
+            if any(len(r) != ncols for r in rows):
+                rows = _drop_blank(rows)
+                for i, r in enumerate(rows):
+                    if len(r) != ncols:
+                        _bad_row(path, fmt, row_number + i + 1, len(r), ncols)
+                if not rows:
+                    continue
+            row_number += len(rows)
+            if expect_chunks is not None:
+                k = len(chunk_rows)
+                if k >= len(expect_chunks) or expect_chunks[k] != len(rows):
+                    raise DataError(f"The file {path.name!r} changed during the import; import it again.")
+            chunk_rows.append(len(rows))
+            columns = list(zip(*rows))
+            del rows
+            for j, parser in parsers.items():
+                parser.add(columns[j])
+            del columns
+            reporter.update(counter.chars / size, f"Reading {path.name}: {row_number:,} rows")
+    if expect_chunks is not None and len(chunk_rows) != len(expect_chunks):
+        raise DataError(f"The file {path.name!r} changed during the import; import it again.")
+    reread = [j for j, p in parsers.items() if p.needs_reread()]
+    return [parsers[j].result() for j in use], chunk_rows, reread
+
+
+def _drop_blank(rows: list[list[str]]) -> list[list[str]]:
+    return [r for r in rows if r and not (len(r) == 1 and not r[0].strip())]
+
+
+def _bad_row(path: Path, fmt: CsvFormat, row_number: int, found: int, expected: int) -> None:
+    against = "the header has" if fmt.header else "the first row has"
+    hint = f" Check the delimiter (now {delimiter_name(fmt.delimiter)})."
+    better = suggest_delimiter(path, fmt.delimiter)
+    if better is not None:
+        hint = f" The file seems to use {delimiter_name(better)} as the delimiter, not {delimiter_name(fmt.delimiter)}."
+    raise DataError(f"The file {path.name!r} is not a consistent table: row {row_number} has {found} "
+                    f"field{'s' if found != 1 else ''}, but {against} {expected}.{hint}")

@@ -1,0 +1,442 @@
+"""Turn parsed columns into a table `Dataset`: pick the target and the task, leave out identifier-like columns,
+handle missing values, split, fit the encoders on the training rows only, and build float32 x block by block.
+
+Used by the CSV loader and, with plain numeric columns, by the built-in tables and 2-D arrays. Every decision is
+written to the report, one line per column, in the user's words.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from workbench.core.data.columns import ColumnData, column_width, encode_categorical, encode_numeric, feature_names
+from workbench.core.data.dataset import Dataset
+from workbench.core.data.progress import ProgressReporter
+from workbench.core.data.splits import check_classes_in_train, make_splits
+from workbench.core.errors import DataError
+
+MAX_ONE_HOT = 50
+MAX_CLASSES = 1000
+AUTO_CLASSES = 20
+
+
+def fmt(value: float) -> str:
+    return f"{value:.4g}"
+
+
+def quote_list(values: list[str], limit: int = 6) -> str:
+    shown = ", ".join(values[:limit])
+    return shown + (f" and {len(values) - limit} more" if len(values) > limit else "")
+
+
+@dataclass
+class TableSource:
+    """Where the columns came from, for messages and the preprocessing record."""
+
+    title: str                    # "'data.csv'" or "the iris data"
+    name: str                     # dataset name
+    source_columns: list[str]     # every column of the source, in order
+    read: dict                    # how to read raw rows again, e.g. {"delimiter": ",", "header": true}
+    chunk_rows: list[int]         # rows per chunk, shared by all columns
+
+
+@dataclass
+class ColumnPlan:
+    data: ColumnData
+    role: str = "feature"         # feature | target | ignored | excluded
+    reason: str = ""              # why excluded
+    analysis: str = ""            # numeric | categorical | identifier | text | constant | empty | overflow
+
+
+def _concat(chunks: list) -> np.ndarray:
+    return np.concatenate([c for c in chunks if c is not None])
+
+
+def _running_number(values: np.ndarray) -> bool:
+    if len(values) < 3 or np.isnan(values).any():
+        return False
+    return bool(np.all(values == np.round(values)) and np.all(np.diff(values) == 1.0))
+
+
+def analyse_column(col: ColumnData, n_rows: int) -> tuple[str, str]:
+    """(analysis, reason to leave it out or "") for one column."""
+    present = n_rows - col.n_missing
+    if present == 0:
+        return "empty", "it is empty"
+    if col.kind == "numeric":
+        values = _concat(col.chunks)
+        finite = values[~np.isnan(values)]
+        if finite.min() == finite.max():
+            return "constant", f"it has the same value ({fmt(finite[0])}) in every row"
+        if _running_number(values):
+            return "identifier", "it looks like an identifier (a running number)"
+        return "numeric", ""
+    if col.looks_like_text and (col.overflow or len(col.categories) > 0.5 * present):
+        return "text", "it looks like free text; choose it as the text column to use it"
+    if col.overflow:
+        return "overflow", f"it has too many different values (over {len(col.categories)})"
+    if len(col.categories) == 1:
+        return "constant", f"it has the same value ({col.categories[0]!r}) in every row"
+    if len(col.categories) == present and present >= 3:
+        return "identifier", "it looks like an identifier (different text in every row)"
+    return "categorical", ""
+
+
+def resolve_columns(cols: list[ColumnData], options: dict, source: TableSource, n_rows: int,
+                    report: list[str]) -> tuple[list[ColumnPlan], list[ColumnPlan]]:
+    """Decide each column's role. Returns (all plans, target plans)."""
+    by_name = {c.name: c for c in cols}
+    known = source.source_columns
+
+    def check(name: str) -> None:
+        if name not in known:
+            raise DataError(f"{source.title} has no column {name!r}. Its columns are: {quote_list(known, 12)}.")
+
+    target = options.get("target")
+    targets = [target] if isinstance(target, str) else list(target or [])
+    ignore = list(options.get("ignore", []))
+    include = list(options.get("include", []))
+    for name in targets + ignore + include:
+        check(name)
+    if not targets:
+        targets = [known[-1]]
+        report.append(f"Target: {known[-1]!r}, the last column (choose another target if this is not what the "
+                      "model should predict).")
+    for name in targets:
+        if name in ignore:
+            raise DataError(f"Column {name!r} is the target, so it cannot be left out.")
+    plans: list[ColumnPlan] = []
+    for name in known:
+        if name not in by_name:          # not parsed: left out as asked
+            plans.append(ColumnPlan(ColumnData(name, "numeric", []), role="ignored"))
+            continue
+        col = by_name[name]
+        plan = ColumnPlan(col)
+        plan.analysis, reason = analyse_column(col, n_rows)
+        if name in targets:
+            plan.role = "target"
+        elif name in ignore:
+            plan.role = "ignored"
+        elif reason and name not in include:
+            plan.role, plan.reason = "excluded", reason
+        elif reason and plan.analysis in ("empty", "overflow", "text"):
+            plan.role = "excluded"
+            plan.reason = reason if plan.analysis != "text" else "it holds free text, which cannot be an input " \
+                                                                 "column; choose it as the text column instead"
+        plans.append(plan)
+    target_plans = [p for p in plans if p.role == "target"]
+    target_plans.sort(key=lambda p: targets.index(p.data.name))
+    return plans, target_plans
+
+
+def decide_task(target_plans: list[ColumnPlan], options: dict, n_rows: int, report: list[str]) -> str:
+    task = options.get("task", "auto")
+    if len(target_plans) > 1:
+        if task == "classification":
+            raise DataError("A classifier predicts a single column; choose one target column, or choose regression "
+                            "to predict several numbers.")
+        for plan in target_plans:
+            _check_regression_target(plan)
+        return "regression"
+    plan = target_plans[0]
+    col = plan.data
+    if n_rows - col.n_missing == 0:
+        raise DataError(f"The target column {col.name!r} is empty.")
+    if task == "regression":
+        _check_regression_target(plan)
+        return task
+    if task == "classification":
+        return task
+    if col.kind != "numeric":
+        return "classification"
+    values = _concat(col.chunks)
+    values = values[~np.isnan(values)]
+    distinct = np.unique(values)
+    if np.all(distinct == np.round(distinct)) and len(distinct) <= AUTO_CLASSES:
+        report.append(f"Column {col.name!r} holds {len(distinct)} different whole numbers, so the task is "
+                      "classification (choose regression to predict the numbers themselves).")
+        return "classification"
+    return "regression"
+
+
+def _check_regression_target(plan: ColumnPlan) -> None:
+    col = plan.data
+    if col.kind != "numeric":
+        example = col.categories[0] if col.categories else "text"
+        raise DataError(f"Column {col.name!r} holds text ({example!r}), not numbers, so it cannot be a regression "
+                        "target. Choose classification, or another column as the target.")
+
+
+def _missing_mask(col: ColumnData, chunk: int) -> np.ndarray:
+    data = col.chunks[chunk]
+    return np.isnan(data) if col.kind == "numeric" else data < 0
+
+
+def build_table(cols: list[ColumnData], options: dict, split: dict, source: TableSource, n_rows: int,
+                report: list[str], reporter: ProgressReporter, text_builder=None) -> Dataset:
+    """The whole table pipeline; ``text_builder(plans, target info...)`` handles a text column when chosen."""
+    plans, target_plans = resolve_columns(cols, options, source, n_rows, report)
+    task = decide_task(target_plans, options, n_rows, report)
+    features = [p for p in plans if p.role == "feature"]
+    missing_policy = options.get("missing", "drop")
+    n_chunks = len(source.chunk_rows)
+    bounds = np.concatenate([[0], np.cumsum(source.chunk_rows)]).astype(np.int64)
+
+    # rows to keep: a target is needed; with the drop policy every used feature is needed as well
+    keep = np.ones(n_rows, dtype=bool)
+    target_missing = 0
+    for plan in target_plans:
+        for k in range(n_chunks):
+            lost = _missing_mask(plan.data, k)
+            target_missing += int((lost & keep[bounds[k]:bounds[k + 1]]).sum())
+            keep[bounds[k]:bounds[k + 1]] &= ~lost
+    if target_missing:
+        report.append(f"Dropped {target_missing} row{'s' if target_missing != 1 else ''} without a target value.")
+    text_plan = None
+    if text_builder is not None:
+        text_plan = text_builder.plan(plans)
+        if text_plan is not None:
+            features = []
+    if missing_policy == "drop" and features:
+        before = int(keep.sum())
+        for plan in features:
+            for k in range(n_chunks):
+                keep[bounds[k]:bounds[k + 1]] &= ~_missing_mask(plan.data, k)
+        dropped = before - int(keep.sum())
+        if dropped:
+            report.append(f"Dropped {dropped} row{'s' if dropped != 1 else ''} with missing values (missing-value "
+                          "policy: drop rows).")
+    kept_rows = np.flatnonzero(keep)
+    n = len(kept_rows)
+    if n == 0:
+        raise DataError(f"No rows of {source.title} are left after dropping rows with missing values; choose "
+                        "another missing-value policy or leave out the emptiest columns.")
+
+    y, class_names, target_info = _build_target(target_plans, task, kept_rows, options, report)
+    labels = y if task == "classification" else None
+    splits = make_splits(n, split, labels)
+    if task == "classification":
+        check_classes_in_train(splits, y, class_names, report)
+    train_rows = kept_rows[splits["train"]]
+    if task == "regression" and target_info.get("mean") is not None:
+        scale_regression_target(y, splits["train"], target_info)
+
+    if text_plan is not None:
+        return text_builder.build(text_plan, kept_rows, splits, y, task, class_names, target_info, source, report,
+                                  reporter, plans)
+
+    if not features:
+        raise DataError(f"{source.title} has no columns left to learn from: every column is the target, left out, "
+                        "or looks like an identifier. Include a column to use it.")
+    specs = [_fit_column(p, train_rows, keep, options, missing_policy, n_rows) for p in features]
+    for plan in plans:
+        report.append(_column_line(plan, specs, target_info, class_names))
+    width = sum(column_width(s) for s in specs)
+    x = np.empty((n, width), dtype=np.float32)
+    # per column: map its own codes to the fitted categories (-2: not seen in training)
+    remaps = []
+    for plan, spec in zip(features, specs):
+        if spec["type"] == "categorical":
+            index = {c: i for i, c in enumerate(spec["categories"])}
+            remaps.append(np.array([index.get(c, -2) for c in plan.data.categories] + [-1], dtype=np.int64))
+        else:
+            remaps.append(None)
+    row = 0
+    for k in range(n_chunks):
+        rows_here = np.flatnonzero(keep[bounds[k]:bounds[k + 1]])
+        col0 = 0
+        for plan, spec, remap in zip(features, specs, remaps):
+            data = plan.data.chunks[k][rows_here]
+            if spec["type"] == "numeric":
+                block = encode_numeric(data, spec)[:, None]
+            else:
+                block = encode_categorical(remap[data], spec)   # code -1 indexes the trailing -1
+            x[row:row + len(rows_here), col0:col0 + block.shape[1]] = block
+            col0 += block.shape[1]
+            plan.data.chunks[k] = None                          # free the raw block as soon as it is used
+        row += len(rows_here)
+        reporter.update(0.9 + 0.1 * (k + 1) / n_chunks, "Encoding the columns")
+    preprocessing = {
+        "kind": "table",
+        "version": 1,
+        "columns": specs,
+        "feature_names": feature_names(specs),
+        "source_columns": list(source.source_columns),
+        "read": dict(source.read),
+        "missing": missing_policy,
+        "target": target_info,
+    }
+    return Dataset(name=source.name, task=task, x=x, y=y, class_names=class_names, input_shape=(width,),
+                   input_dtype="float", preprocessing=preprocessing, splits=splits, report=report)
+
+
+def _build_target(target_plans, task, kept_rows, options, report):
+    if task == "classification":
+        col = target_plans[0].data
+        if col.kind == "numeric":
+            values = _concat(col.chunks)[kept_rows]
+            distinct = np.unique(values)
+            if len(distinct) > MAX_CLASSES:
+                raise DataError(f"Column {col.name!r} has {len(distinct)} different values: too many classes "
+                                f"(at most {MAX_CLASSES}). Choose regression to predict the numbers.")
+            names = [fmt_class(v) for v in distinct]
+            y = np.searchsorted(distinct, values).astype(np.int64)
+        else:
+            if col.overflow:
+                raise DataError(f"Column {col.name!r} has more than {len(col.categories)} different values: too "
+                                "many classes. Is it the right target column?")
+            codes = _concat(col.chunks)[kept_rows]
+            used = np.unique(codes)
+            if len(used) > MAX_CLASSES:
+                raise DataError(f"Column {col.name!r} has {len(used)} different values: too many classes "
+                                f"(at most {MAX_CLASSES}). Is it the right target column?")
+            used = used[used >= 0]
+            names_unsorted = [col.categories[c] for c in used]
+            order = list(range(len(used))) if col.ordered else sorted(range(len(used)),
+                                                                       key=lambda i: names_unsorted[i])
+            names = [names_unsorted[i] for i in order]
+            remap = np.zeros(len(col.categories), dtype=np.int64)
+            for new, old in enumerate(order):
+                remap[used[old]] = new
+            y = remap[codes]
+        if len(names) < 2:
+            raise DataError(f"Column {col.name!r} has a single class ({names[0]!r}); a classifier needs at least "
+                            "two.")
+        return y, names, {"task": "classification", "columns": [col.name], "classes": names}
+    ys = []
+    for plan in target_plans:
+        ys.append(_concat(plan.data.chunks)[kept_rows])
+    y = (ys[0] if len(ys) == 1 else np.stack(ys, axis=1)).astype(np.float32)
+    info = {"task": "regression", "columns": [p.data.name for p in target_plans], "mean": None, "std": None}
+    if options.get("scale_target", True):
+        info["mean"] = []   # filled from the training rows once the split is known
+    return y, [], info
+
+
+def fmt_class(value: float) -> str:
+    return str(int(value)) if value == np.round(value) else repr(float(value))
+
+
+def scale_regression_target(y: np.ndarray, train_idx: np.ndarray, info: dict) -> None:
+    """Standardise regression targets in place with training statistics; the model learns z-scores and
+    ``inverse_target`` turns its outputs back into the column's units."""
+    train = y[train_idx].astype(np.float64)
+    mean = np.atleast_1d(train.mean(axis=0))
+    std = np.atleast_1d(train.std(axis=0))
+    std = np.where(std > 0, std, 1.0)
+    info["mean"] = [float(v) for v in mean]
+    info["std"] = [float(v) for v in std]
+    if y.ndim == 1:
+        y[:] = ((y.astype(np.float64) - mean[0]) / std[0]).astype(np.float32)
+    else:
+        y[:] = ((y.astype(np.float64) - mean) / std).astype(np.float32)
+
+
+def _fit_column(plan: ColumnPlan, train_rows: np.ndarray, keep: np.ndarray, options: dict, policy: str,
+                n_rows: int) -> dict:
+    col = plan.data
+    values = _concat(col.chunks)
+    train = values[train_rows]
+    if col.kind == "numeric":
+        present = train[~np.isnan(train)]
+        if len(present) == 0:
+            raise DataError(f"Column {col.name!r} has no values in the training rows; leave it out.")
+        mean = float(present.mean())
+        std = float(present.std())
+        spec = {"name": col.name, "type": "numeric", "mean": mean, "std": std if std > 0 else 1.0, "fill": None}
+        if policy == "mean":
+            spec["fill"] = mean
+        elif policy == "most_frequent":
+            distinct, counts = np.unique(present, return_counts=True)
+            spec["fill"] = float(distinct[np.argmax(counts)])
+        spec["_missing"] = int(np.isnan(values[keep]).sum())
+        spec["_how"] = "the mean" if policy == "mean" else "the most frequent value"
+        spec["_text"] = col.n_text_as_missing
+        spec["_examples"] = list(col.text_examples)
+        return spec
+    present = train[train >= 0]
+    if len(present) == 0:
+        raise DataError(f"Column {col.name!r} has no values in the training rows; leave it out.")
+    counts = np.bincount(present, minlength=len(col.categories))
+    seen = np.flatnonzero(counts)
+    categories = sorted(col.categories[i] for i in seen)
+    encoding = options.get("encodings", {}).get(col.name)
+    auto_index = False
+    if encoding is None:
+        encoding = options.get("categorical", "one_hot")
+        if encoding == "one_hot" and len(categories) > MAX_ONE_HOT:
+            encoding, auto_index = "index", True
+    spec = {"name": col.name, "type": "categorical", "encoding": encoding, "categories": categories, "fill": None}
+    if policy in ("mean", "most_frequent"):
+        top = counts.max()
+        spec["fill"] = min(col.categories[i] for i in seen if counts[i] == top)
+    if encoding == "index":
+        index = {c: i for i, c in enumerate(categories)}
+        remap = np.array([index.get(c, -1) for c in col.categories], dtype=np.int64)
+        train_index = remap[present].astype(np.float64)
+        spec["mean"] = float(train_index.mean())
+        std = float(train_index.std())
+        spec["std"] = std if std > 0 else 1.0
+    all_kept = values[keep]
+    train_set = set(categories)
+    unseen_codes = [i for i, c in enumerate(col.categories) if c not in train_set]
+    spec["_missing"] = int((all_kept < 0).sum())
+    spec["_how"] = "the most frequent value"
+    spec["_unseen"] = int(np.isin(all_kept, unseen_codes).sum()) if unseen_codes else 0
+    spec["_auto_index"] = auto_index
+    return spec
+
+
+def _column_line(plan: ColumnPlan, specs: list[dict], target_info: dict, class_names: list[str]) -> str:
+    name = plan.data.name
+    if plan.role == "ignored":
+        return f"Column {name!r}: left out, as you chose."
+    if plan.role == "excluded":
+        if plan.analysis in ("identifier", "constant"):
+            return f"Column {name!r}: left out because {plan.reason}. Include it to use it."
+        return f"Column {name!r}: left out because {plan.reason}."
+    if plan.role == "target":
+        if target_info["task"] == "classification":
+            return f"Column {name!r}: the target, {len(class_names)} classes ({quote_list(class_names)})."
+        i = target_info["columns"].index(name)
+        scale = ""
+        if target_info.get("mean"):
+            scale = (f", standardised for training (mean {fmt(target_info['mean'][i])}, spread "
+                     f"{fmt(target_info['std'][i])}); predictions are turned back into its units")
+        return f"Column {name!r}: the regression target{scale}."
+    spec = next(s for s in specs if s["name"] == name)
+    missing = spec.pop("_missing")
+    if spec["type"] == "numeric":
+        text_count = spec.pop("_text")
+        examples = spec.pop("_examples")
+        line = f"Column {name!r}: numbers, standardised (mean {fmt(spec['mean'])}, spread {fmt(spec['std'])})"
+        if text_count:
+            shown = ", ".join(repr(e) for e in examples[:3])
+            line += f"; {text_count} value{'s' if text_count != 1 else ''} that are not numbers ({shown}) read as " \
+                    "missing"
+    else:
+        unseen = spec.pop("_unseen")
+        auto_index = spec.pop("_auto_index")
+        cats = spec["categories"]
+        line = f"Column {name!r}: {len(cats)} categories ({quote_list(cats)}), "
+        if spec["encoding"] == "one_hot":
+            line += f"one-hot encoded into {len(cats)} inputs"
+        else:
+            line += "encoded as one number (the category's index)"
+            if auto_index:
+                line += f", as they are more than {MAX_ONE_HOT}"
+        if unseen:
+            line += (f"; {unseen} value{'s' if unseen != 1 else ''} outside the training rows "
+                     f"{'have categories' if unseen != 1 else 'has a category'} not seen in training (treated as "
+                     "unknown)")
+    how = spec.pop("_how")
+    if missing:
+        fill = spec.get("fill")
+        if fill is None:
+            line += f"; {missing} missing value{'s' if missing != 1 else ''}"
+        else:
+            shown = fmt(fill) if spec["type"] == "numeric" else repr(fill)
+            line += f"; {missing} missing value{'s' if missing != 1 else ''} filled with {how} ({shown})"
+    return line + "."
