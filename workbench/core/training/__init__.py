@@ -1,0 +1,11 @@
+"""Training: settings, the `Trainer` loop with callbacks and cooperative stop/pause, evaluation, weights files and
+run records. Nothing here imports torch at import time; the modules import it where they need it.
+"""
+
+from workbench.core.training.callbacks import (Callback, EpochInfo, FitInfo, ProgressInfo, RunControl,
+                                               TrainerState)
+from workbench.core.training.settings import TrainingSettings
+from workbench.core.training.trainer import TrainResult, Trainer
+
+__all__ = ["Callback", "EpochInfo", "FitInfo", "ProgressInfo", "RunControl", "TrainResult", "Trainer",
+           "TrainerState", "TrainingSettings"]

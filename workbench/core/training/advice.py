@@ -1,0 +1,91 @@
+"""Warnings a beginner needs after a run, each one sentence saying what happened and what to try.
+
+Checks: a classifier that predicts one class for everything, or no better than always guessing the most common
+class; a validation loss that rises while the training loss falls (overfitting); a loss that jumps about (a
+learning rate that is too high).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+OVERFIT_RISE = 1.15  # the last validation loss this many times its best, ...
+OVERFIT_MIN_EPOCHS_AFTER = 3  # ... at least this many epochs after the best one
+JUMP_RISE = 1.10  # an epoch whose training loss is this many times the previous one "jumped"
+JUMP_SHARE = 0.3  # warn when at least this share of epochs jumped
+SPIKE_FACTOR = 3.0  # a late batch loss this many times the late median is a spike
+
+
+def beginner_warnings(history: list[dict], batch_losses=None, evaluation: dict | None = None,
+                      learning_rate: float | None = None) -> list[str]:
+    warnings = []
+    if evaluation is not None and evaluation.get("task") == "classification":
+        warnings += _classification_warnings(evaluation)
+    overfit = overfitting_warning(history)
+    if overfit:
+        warnings.append(overfit)
+    jumpy = jumpy_loss_warning(history, batch_losses, learning_rate)
+    if jumpy:
+        warnings.append(jumpy)
+    return warnings
+
+
+def _classification_warnings(evaluation: dict) -> list[str]:
+    confusion = np.asarray(evaluation["confusion_matrix"])
+    names = evaluation.get("class_names") or [str(i) for i in range(len(confusion))]
+    predicted_counts = confusion.sum(axis=0)
+    true_counts = confusion.sum(axis=1)
+    split = evaluation.get("split", "test")
+    used = np.flatnonzero(predicted_counts)
+    if len(used) == 1 and (true_counts > 0).sum() > 1:
+        return [f"The model predicts '{names[used[0]]}' for every {split} sample: it has not learned to tell the "
+                "classes apart. Train longer, try a higher learning rate, or check that the inputs carry the "
+                "information needed."]
+    total = true_counts.sum()
+    if total and len(true_counts) > 1:
+        majority = true_counts.max() / total
+        if majority >= 0.5 and evaluation["accuracy"] <= majority + 1e-9:
+            return [f"The accuracy ({evaluation['accuracy']:.0%}) is no better than always guessing the most "
+                    f"common class ('{names[int(true_counts.argmax())]}', {majority:.0%} of the {split} samples). "
+                    "Look at the per-class recall: the rare classes are probably missed."]
+    return []
+
+
+def overfitting_warning(history: list[dict]) -> str | None:
+    """A warning when the validation loss has been rising while the training loss kept falling."""
+    rows = [h for h in history if _finite(h.get("val_loss")) and _finite(h.get("train_loss"))]
+    if len(rows) < OVERFIT_MIN_EPOCHS_AFTER + 2:
+        return None
+    val = np.array([h["val_loss"] for h in rows])
+    train = np.array([h["train_loss"] for h in rows])
+    best = int(val.argmin())
+    after = len(rows) - 1 - best
+    if after >= OVERFIT_MIN_EPOCHS_AFTER and val[-1] > OVERFIT_RISE * val[best] and train[-1] < train[best]:
+        return (f"Overfitting: the validation loss was lowest at epoch {rows[best]['epoch'] + 1} and has risen since "
+                f"(by {val[-1] / val[best] - 1:.0%}) while the training loss kept falling: the model is learning "
+                "the training samples by heart. Keep early stopping on, add Dropout, use weight decay, or get more "
+                "data.")
+    return None
+
+
+def jumpy_loss_warning(history: list[dict], batch_losses=None, learning_rate: float | None = None) -> str | None:
+    """A warning when the training loss jumps up often between epochs or spikes late in the run."""
+    lr = f" ({learning_rate:g})" if learning_rate else ""
+    train = np.array([h["train_loss"] for h in history if _finite(h.get("train_loss"))])
+    if len(train) >= 5:
+        jumps = np.sum(train[1:] > JUMP_RISE * train[:-1])
+        if jumps / (len(train) - 1) >= JUMP_SHARE:
+            return (f"The training loss jumps up in {jumps} of {len(train) - 1} epochs instead of going down "
+                    f"steadily. The learning rate{lr} is probably too high: try one 3 to 10 times smaller.")
+    if batch_losses is not None and len(batch_losses) >= 50:
+        late = np.asarray(batch_losses[-max(20, len(batch_losses) // 5):], dtype=np.float64)
+        late = late[np.isfinite(late)]
+        median = np.median(late) if late.size else 0.0
+        if median > 0 and np.mean(late > SPIKE_FACTOR * median) > 0.05:
+            return (f"The batch loss keeps spiking late in training (often over {SPIKE_FACTOR:g} times its usual "
+                    f"value). The learning rate{lr} may be too high, or the batch size too small.")
+    return None
+
+
+def _finite(value) -> bool:
+    return isinstance(value, (int, float)) and np.isfinite(value)

@@ -1,0 +1,114 @@
+"""Feeding batches to the training loop.
+
+Data that fits stays on the device as two tensors and each batch is a slice of a shuffled index (`DeviceBatches`):
+no per-batch Python data loading, no collation. Data that does not fit streams from the dataset through a
+`torch.utils.data.DataLoader` whose workers build whole batches and whose memory is pinned for the GPU
+(`StreamedBatches`). Both shuffle with the run's own generator, so a seeded run repeats exactly.
+"""
+
+from __future__ import annotations
+
+import os
+
+import numpy as np
+
+FIT_FRACTION = 0.5  # data may take up to this share of the free device (or system) memory to stay resident
+CPU_FALLBACK_LIMIT = 4 * 1024 ** 3  # bytes, when the free system memory cannot be read
+
+
+def split_bytes(dataset, split: str) -> int:
+    """Bytes the split takes as model-ready tensors (float32, or int64 token ids) with its targets."""
+    n = len(dataset.split_indices(split))
+    per_sample = int(np.prod(dataset.input_shape)) * (8 if dataset.input_dtype == "int" else 4)
+    target = 8 if dataset.task == "classification" else 4 * max(1, dataset.output_size)
+    return n * (per_sample + target)
+
+
+def fits_on_device(dataset, device, splits=("train", "val")) -> bool:
+    """True when the splits, as tensors, take at most `FIT_FRACTION` of the free device memory (and, for a GPU,
+    of the free system memory too, since they are converted on the CPU first)."""
+    import torch
+
+    from workbench.core.device import memory_available
+
+    needed = sum(split_bytes(dataset, s) for s in splits)
+    places = [torch.device("cpu")] + ([device] if device.type != "cpu" else [])
+    for place in places:
+        free = memory_available(place)
+        limit = CPU_FALLBACK_LIMIT if free is None and place.type == "cpu" else \
+            (FIT_FRACTION * free if free is not None else None)
+        if limit is not None and needed > limit:
+            return False
+    return True
+
+
+def batch_count(n: int, batch_size: int) -> int:
+    """Batches per epoch; a last batch of a single sample is dropped (BatchNorm cannot train on one sample)."""
+    full, rest = divmod(n, batch_size)
+    return full + (1 if rest > 1 or (rest == 1 and full == 0) else 0)
+
+
+class DeviceBatches:
+    """The whole split resident on the device; batches are index slices of a fresh permutation each epoch."""
+
+    in_memory = True
+
+    def __init__(self, x, y, batch_size: int, device, generator):
+        self.x = x.to(device)
+        self.y = y.to(device)
+        self.n = int(self.y.shape[0])
+        self.batch_size = min(batch_size, self.n)
+        self.batches_per_epoch = batch_count(self.n, self.batch_size)
+        self.device = device
+        self.generator = generator
+
+    def epoch(self):
+        import torch
+
+        order = torch.randperm(self.n, generator=self.generator).to(self.device, non_blocking=True)
+        bs = self.batch_size
+        for b in range(self.batches_per_epoch):
+            idx = order[b * bs:(b + 1) * bs]
+            yield self.x.index_select(0, idx), self.y.index_select(0, idx)
+
+
+class _SplitBatches:
+    """Map-style dataset whose item is a whole batch (a list of sample indices -> model-ready tensors)."""
+
+    def __init__(self, dataset, indices: np.ndarray):
+        self.dataset = dataset
+        self.indices = indices
+
+    def __len__(self):
+        return len(self.indices)
+
+    def __getitem__(self, positions):
+        return self.dataset.batch(self.indices[np.asarray(positions, dtype=np.int64)])
+
+
+class StreamedBatches:
+    """Batches converted on the fly by DataLoader workers, pinned for a GPU, moved to the device as they come."""
+
+    in_memory = False
+
+    def __init__(self, dataset, split: str, batch_size: int, device, generator, workers: int | None = None):
+        from torch.utils.data import BatchSampler, DataLoader, RandomSampler
+
+        indices = dataset.split_indices(split)
+        self.n = len(indices)
+        self.batch_size = min(batch_size, self.n)
+        self.batches_per_epoch = batch_count(self.n, self.batch_size)
+        self.device = device
+        if workers is None:
+            workers = min(4, max(0, (os.cpu_count() or 1) - 1))
+        sampler = BatchSampler(RandomSampler(range(self.n), generator=generator), self.batch_size, drop_last=False)
+        self.loader = DataLoader(_SplitBatches(dataset, indices), sampler=sampler, batch_size=None,
+                                 num_workers=workers, pin_memory=device.type == "cuda",
+                                 persistent_workers=workers > 0)
+
+    def epoch(self):
+        non_blocking = self.device.type == "cuda"
+        for b, (x, y) in enumerate(self.loader):
+            if b >= self.batches_per_epoch:
+                break
+            yield x.to(self.device, non_blocking=non_blocking), y.to(self.device, non_blocking=non_blocking)

@@ -1,0 +1,126 @@
+"""How a training run talks to the world: `RunControl` (stop, pause, resume from any thread) and `Callback`
+(listeners for progress, epoch results and the end of the run).
+
+Progress reaches callbacks at most every `report_interval_s` (50 ms by default) with every batch loss since the last
+report, so a listener sees each batch without the loop paying for a call or a device sync per batch.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from enum import Enum
+
+import numpy as np
+
+
+class TrainerState(Enum):
+    IDLE = "idle"
+    RUNNING = "running"
+    PAUSED = "paused"
+    STOPPING = "stopping"
+    FINISHED = "finished"  # ended by itself (all epochs, or early stopping)
+    STOPPED = "stopped"  # stopped by the user
+    FAILED = "failed"  # diverged, ran out of memory
+
+
+class RunControl:
+    """Thread-safe stop / pause / resume for a run; create it anywhere (no torch needed) and hand it to a Trainer."""
+
+    def __init__(self):
+        self._stop = threading.Event()
+        self._running = threading.Event()
+        self._running.set()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._running.set()
+
+    def pause(self) -> None:
+        if not self._stop.is_set():
+            self._running.clear()
+
+    def resume(self) -> None:
+        self._running.set()
+
+    @property
+    def stop_requested(self) -> bool:
+        return self._stop.is_set()
+
+    @property
+    def paused(self) -> bool:
+        return not self._running.is_set()
+
+    def wait_while_paused(self) -> float:
+        """Blocks while paused (returns at once on stop); returns the seconds spent waiting."""
+        import time
+
+        start = time.perf_counter()
+        while not self._running.wait(0.05):
+            pass
+        return time.perf_counter() - start
+
+
+@dataclass
+class ProgressInfo:
+    """A throttled progress report."""
+
+    epoch: int  # 0-based epoch in progress
+    epochs: int
+    batch: int  # batches done in this epoch
+    batches_per_epoch: int
+    step: int  # batches done in the whole run
+    total_steps: int
+    first_step: int  # global step of batch_losses[0]
+    batch_losses: np.ndarray  # float32, one per batch since the last report
+    learning_rate: float
+    samples_per_s: float
+    elapsed_s: float  # training time so far (pauses not counted)
+    eta_s: float | None  # time left if every epoch runs (early stopping may end sooner)
+    memory_bytes: int | None
+    device: str
+
+    @property
+    def fraction(self) -> float:
+        return self.step / self.total_steps if self.total_steps else 0.0
+
+
+@dataclass
+class EpochInfo:
+    """The results of one finished epoch: ``metrics`` holds train_loss, val_loss, val_accuracy or val_mae, ...."""
+
+    epoch: int
+    epochs: int
+    metrics: dict
+    learning_rate: float
+    improved: bool  # the monitored metric reached a new best
+    best_epoch: int | None
+    elapsed_s: float
+
+
+@dataclass
+class FitInfo:
+    """Sent once when the run starts."""
+
+    device: str
+    train_samples: int
+    val_samples: int
+    batches_per_epoch: int
+    epochs: int
+    start_epoch: int
+    task: str
+    in_memory: bool
+    frozen: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+class Callback:
+    """Override what you need. Callbacks run in the training thread; a GUI callback must only queue signals."""
+
+    def on_fit_start(self, trainer, info: FitInfo) -> None: ...
+
+    def on_progress(self, trainer, info: ProgressInfo) -> None: ...
+
+    def on_epoch_end(self, trainer, info: EpochInfo) -> None: ...
+
+    def on_fit_end(self, trainer, result) -> None: ...

@@ -1,0 +1,710 @@
+"""`Trainer`: the training loop, shared by the app (in a worker thread) and the command line.
+
+The loop keeps the data on the device when it fits, accumulates losses and metrics there and syncs only when it
+reports (about every 50 ms) and at the end of an epoch. Stopping and pausing are cooperative (`RunControl`, checked
+between batches); progress leaves through `Callback`s. A NaN or infinite loss ends the run with a plain message and
+the last good weights; running out of memory ends it with a suggestion. The state is an explicit `TrainerState`.
+
+Hooks for other jobs: ``loss_fn(outputs, targets, inputs)`` replaces the head's loss (e.g. distillation from a
+teacher's outputs), ``after_step`` functions run after each optimizer step (e.g. re-applying pruning masks), and
+``settings.frozen_nodes`` keeps chosen nodes' weights fixed.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from workbench.core.errors import WorkbenchError
+from workbench.core.training.callbacks import (Callback, EpochInfo, FitInfo, ProgressInfo, RunControl,
+                                               TrainerState)
+from workbench.core.training.settings import TrainingSettings
+
+REPORT_INTERVAL_S = 0.05
+CHECKPOINT_INTERVAL_S = 5.0
+
+STATUS_COMPLETED = "completed"
+STATUS_EARLY_STOPPED = "early_stopped"
+STATUS_STOPPED = "stopped"
+STATUS_DIVERGED = "diverged"
+STATUS_OUT_OF_MEMORY = "out_of_memory"
+
+
+@dataclass
+class TrainResult:
+    status: str  # completed | early_stopped | stopped | diverged | out_of_memory
+    message: str  # one or two sentences for the user
+    epochs_done: int
+    best_epoch: int | None  # 0-based
+    best_value: float | None  # of the monitored metric
+    monitor: str
+    history: list[dict]  # one row per epoch: epoch, train_loss, val_loss, val_accuracy / val_mae ..., lr, time_s
+    batch_losses: np.ndarray  # every training batch's loss, in order
+    device: str
+    samples_per_s: float
+    elapsed_s: float
+    ended_with: str  # which weights the module holds at the end: "best", "last" or "last_good"
+    checkpoints: dict = field(default_factory=dict)  # "best" / "last" / "state" -> Path
+
+    @property
+    def ok(self) -> bool:
+        return self.status in (STATUS_COMPLETED, STATUS_EARLY_STOPPED, STATUS_STOPPED)
+
+
+class _Diverged(Exception):
+    def __init__(self, epoch: int, batch: int | None, what: str):
+        self.epoch, self.batch, self.what = epoch, batch, what
+
+
+class Trainer:
+    """Trains `module` on `dataset` with `settings`. Create, then call `fit()` (in any one thread)."""
+
+    def __init__(self, module, dataset, settings: TrainingSettings | None = None, callbacks=(), device=None, *,
+                 graph=None, loss_fn=None, control: RunControl | None = None, checkpoint_dir=None,
+                 resume: bool = False, node_names: dict[str, str] | None = None, num_threads: int | None = None,
+                 after_step=(), in_memory: bool | None = None, loader_workers: int | None = None,
+                 report_interval_s: float = REPORT_INTERVAL_S, checkpoint_interval_s: float = CHECKPOINT_INTERVAL_S):
+        self.module = module
+        self.dataset = dataset
+        self.settings = settings or TrainingSettings()
+        self.callbacks: list[Callback] = list(callbacks)
+        self.device_preference = device
+        self.graph = graph
+        self.loss_fn = loss_fn
+        self.control = control or RunControl()
+        self.checkpoint_dir = Path(checkpoint_dir) if checkpoint_dir is not None else None
+        self.resume = resume
+        self.node_names = node_names
+        self.num_threads = num_threads
+        self.after_step = list(after_step)
+        self.in_memory = in_memory
+        self.loader_workers = loader_workers
+        self.report_interval_s = report_interval_s
+        self.checkpoint_interval_s = checkpoint_interval_s
+        self.state = TrainerState.IDLE
+        self.device = None
+        self.objective = None
+
+    # --- control from any thread ----------------------------------------------------------------------------
+
+    def stop(self) -> None:
+        self.control.stop()
+
+    def pause(self) -> None:
+        self.control.pause()
+
+    def resume_run(self) -> None:
+        self.control.resume()
+
+    @property
+    def should_stop(self) -> bool:
+        return self.control.stop_requested
+
+    # --- the run --------------------------------------------------------------------------------------------
+
+    def fit(self) -> TrainResult:
+        import torch
+
+        if self.state not in (TrainerState.IDLE,):
+            raise WorkbenchError("This trainer has already run; create a new one for another run.")
+        self.state = TrainerState.RUNNING
+        threads = torch.get_num_threads()
+        deterministic = torch.are_deterministic_algorithms_enabled()
+        grad_flags = {id(p): p.requires_grad for p in self.module.parameters()}
+        try:
+            if self.num_threads:
+                torch.set_num_threads(self.num_threads)
+            if self.settings.deterministic:
+                torch.use_deterministic_algorithms(True, warn_only=True)
+            result = self._fit()
+        except BaseException:
+            self.state = TrainerState.FAILED
+            raise
+        finally:
+            torch.set_num_threads(threads)
+            torch.use_deterministic_algorithms(deterministic)
+            for p in self.module.parameters():
+                p.requires_grad_(grad_flags.get(id(p), True))
+        self.state = {STATUS_STOPPED: TrainerState.STOPPED, STATUS_DIVERGED: TrainerState.FAILED,
+                      STATUS_OUT_OF_MEMORY: TrainerState.FAILED}.get(result.status, TrainerState.FINISHED)
+        for cb in self.callbacks:
+            cb.on_fit_end(self, result)
+        return result
+
+    def _fit(self) -> TrainResult:
+        import torch
+
+        from workbench.core.device import choose_device, device_label
+        from workbench.core.training.batches import DeviceBatches, StreamedBatches, fits_on_device
+        from workbench.core.training.objective import objective_for
+
+        s = self.settings
+        module, dataset = self.module, self.dataset
+        self.device = device = self._resolve_device(choose_device)
+        self.device_name = device_label(device)
+        self.objective = objective_for(module, dataset, self.graph)
+        loss_fn = self.loss_fn or self.objective
+        torch.manual_seed(s.seed)
+        generator = torch.Generator().manual_seed(s.seed)
+        module.to(device)
+        frozen_modules = self._freeze()
+        params = [p for p in module.parameters() if p.requires_grad]
+        if not params:
+            raise WorkbenchError("Every layer with weights is frozen, so there is nothing to train. Unfreeze at "
+                                 "least one layer.")
+
+        in_memory = self.in_memory if self.in_memory is not None else fits_on_device(dataset, device)
+        if in_memory:
+            x, y = dataset.tensors("train")
+            batches = DeviceBatches(x, y, s.batch_size, device, generator)
+        else:
+            batches = StreamedBatches(dataset, "train", s.batch_size, device, generator, self.loader_workers)
+        self.batches = batches
+        amp_dtype, scaler = _mixed_precision(s, device)
+        validation = _Validation(module, dataset, self.objective, device, max(s.batch_size, 256), in_memory,
+                                 amp_dtype)
+        augment = _augmenter(dataset, device, generator)
+
+        nb = batches.batches_per_epoch
+        total_steps = s.epochs * nb
+        optimizer = _make_optimizer(s, params)
+        scheduler = _make_scheduler(s, optimizer, nb)
+        monitor = _monitor_name(s, self.objective.task, validation.n)
+
+        progress = _Progress(self, s, nb, total_steps)
+        start_epoch = 0
+        if self.resume:
+            start_epoch = self._restore(optimizer, scheduler, scaler, progress)
+        good_state = _snapshot(module)  # the last weights known to give finite losses
+        good_epoch = start_epoch - 1
+        best_state = progress.best_state
+        info = FitInfo(device=self.device_name, train_samples=batches.n, val_samples=validation.n,
+                       batches_per_epoch=nb, epochs=s.epochs, start_epoch=start_epoch, task=self.objective.task,
+                       in_memory=in_memory, frozen=[self._name(n) for n in s.frozen_nodes],
+                       notes=_notes(s, device, amp_dtype, validation.n, batches))
+        for cb in self.callbacks:
+            cb.on_fit_start(self, info)
+
+        status, message = STATUS_COMPLETED, ""
+        epoch = start_epoch
+        try:
+            for epoch in range(start_epoch, s.epochs):
+                module.train()
+                for m in frozen_modules:
+                    m.eval()
+                epoch_start_step = progress.step
+                for xb, yb in batches.epoch():
+                    if augment is not None:
+                        xb = augment(xb)
+                    with _autocast(device, amp_dtype):
+                        outputs = module(xb)
+                        loss = loss_fn(outputs, yb, xb)
+                    optimizer.zero_grad(set_to_none=True)
+                    if scaler is not None:
+                        scaler.scale(loss).backward()
+                        if s.grad_clip > 0:
+                            scaler.unscale_(optimizer)
+                            torch.nn.utils.clip_grad_norm_(params, s.grad_clip)
+                        scaler.step(optimizer)
+                        scaler.update()
+                    else:
+                        loss.backward()
+                        if s.grad_clip > 0:
+                            torch.nn.utils.clip_grad_norm_(params, s.grad_clip)
+                        optimizer.step()
+                    for hook in self.after_step:
+                        hook(module)
+                    if scheduler is not None and scheduler.per_batch:
+                        scheduler.step()
+                    progress.batch_done(loss.detach(), int(yb.shape[0]), epoch, optimizer)
+                    if self.control.paused:
+                        self.state = TrainerState.PAUSED
+                        progress.add_pause(self.control.wait_while_paused())
+                        self.state = TrainerState.RUNNING
+                    if self.control.stop_requested:
+                        break
+                progress.flush(epoch, optimizer)
+                if self.control.stop_requested:
+                    status, message = STATUS_STOPPED, f"Stopped by you during epoch {epoch + 1}."
+                    self.state = TrainerState.STOPPING
+                    break
+                epoch_losses = progress.losses_since(epoch_start_step)
+                metrics = {"epoch": epoch, "train_loss": _weighted_mean(epoch_losses, batches)}
+                metrics.update(validation.run())
+                if not all(math.isfinite(v) for k, v in metrics.items() if k != "epoch"):
+                    raise _Diverged(epoch, None, "the validation loss" if validation.n else "the training loss")
+                if not validation.n and not _weights_finite(module):
+                    raise _Diverged(epoch, None, "the weights")
+                good_state, good_epoch = _snapshot(module), epoch
+                lr = optimizer.param_groups[0]["lr"]
+                metrics["lr"] = lr
+                metrics["time_s"] = round(progress.elapsed(), 3)
+                value = metrics[monitor]
+                improved = progress.consider(epoch, value, s.monitor_maximized)
+                if improved:
+                    best_state = _snapshot(module)
+                progress.history.append(metrics)
+                if scheduler is not None and not scheduler.per_batch:
+                    scheduler.step()
+                stop_early = s.early_stopping and progress.epochs_without_improvement >= s.patience
+                progress.epochs_done = epoch + 1
+                self._checkpoint(progress, best_state, good_state, optimizer, scheduler, scaler,
+                                 force=epoch + 1 == s.epochs or stop_early)
+                for cb in self.callbacks:
+                    cb.on_epoch_end(self, EpochInfo(epoch, s.epochs, dict(metrics), lr, improved,
+                                                    progress.best_epoch, progress.elapsed()))
+                if stop_early:
+                    status = STATUS_EARLY_STOPPED
+                    message = (f"Stopped early after epoch {epoch + 1}: {_monitor_title(monitor)} had not improved "
+                               f"for {s.patience} epochs.")
+                    break
+                if self.control.stop_requested:
+                    status, message = STATUS_STOPPED, f"Stopped by you after epoch {epoch + 1}."
+                    break
+        except _Diverged as err:
+            progress.discard_pending()
+            _load(module, good_state)
+            status = STATUS_DIVERGED
+            where = f"epoch {err.epoch + 1}" + (f", batch {err.batch + 1}" if err.batch is not None else "")
+            kept = f"the weights from the end of epoch {good_epoch + 1}" if good_epoch >= 0 else "the starting weights"
+            message = (f"Training stopped at {where}: {err.what} became NaN or infinite (not a number). This "
+                       f"usually means the learning rate ({s.learning_rate:g}) is too high: try one ten times "
+                       f"smaller, or turn on gradient clipping. {kept[0].upper() + kept[1:]} were kept.")
+            self._checkpoint(progress, best_state, good_state, optimizer, scheduler, scaler, force=True)
+            return self._result(status, message, progress, monitor, "last_good")
+        except Exception as exc:
+            if not _is_out_of_memory(exc):
+                raise
+            progress.discard_pending()
+            del exc
+            _load(module, good_state)
+            if device.type == "cuda":
+                torch.cuda.empty_cache()
+            where = "the GPU" if device.type != "cpu" else "the computer"
+            smaller = max(1, s.batch_size // 2)
+            message = (f"{where[0].upper() + where[1:]} ran out of memory while training (batch size "
+                       f"{s.batch_size}). Try a smaller batch size, such as {smaller}, or a smaller model. "
+                       "The last good weights were kept.")
+            self._checkpoint(progress, best_state, good_state, optimizer, scheduler, scaler, force=True)
+            return self._result(STATUS_OUT_OF_MEMORY, message, progress, monitor, "last_good")
+
+        if status == STATUS_STOPPED:
+            self._checkpoint(progress, best_state, _snapshot(module), optimizer, scheduler, scaler, force=True)
+        if status == STATUS_COMPLETED:
+            message = f"Finished all {s.epochs} epochs."
+        ended_with = "last"
+        if s.restore_best and best_state is not None:
+            _load(module, best_state)
+            ended_with = "best"
+            message += f" Kept the weights of the best epoch ({progress.best_epoch + 1})."
+        return self._result(status, message, progress, monitor, ended_with)
+
+    # --- pieces ---------------------------------------------------------------------------------------------
+
+    def _resolve_device(self, choose_device):
+        import torch
+
+        pref = self.device_preference
+        if pref is None:
+            return choose_device(self.settings.device)
+        if isinstance(pref, torch.device):
+            return pref
+        return choose_device(str(pref))
+
+    def _name(self, node_id: str) -> str:
+        return (self.node_names or {}).get(node_id, node_id)
+
+    def _freeze(self) -> list:
+        """Turns off gradients of frozen nodes (and keeps their normalisation statistics fixed)."""
+        frozen = []
+        layers = getattr(self.module, "layers", None)
+        for node_id in self.settings.frozen_nodes:
+            if layers is None or node_id not in layers:
+                raise WorkbenchError(f"training.frozen_nodes: there is no layer with id {node_id!r} in the network "
+                                     "(was it removed?). Unfreeze it in the training settings.")
+            sub = layers[node_id]
+            for p in sub.parameters():
+                p.requires_grad_(False)
+            frozen.append(sub)
+        return frozen
+
+    def _restore(self, optimizer, scheduler, scaler, progress) -> int:
+        from workbench.core.training.checkpoints import LAST_FILE, STATE_FILE, load_state
+        from workbench.core.training.weights import load_weights, read_weights
+
+        if self.checkpoint_dir is None:
+            raise WorkbenchError("There is no checkpoint folder to resume from.")
+        load_weights(self.module, self.checkpoint_dir / LAST_FILE)
+        state = load_state(self.checkpoint_dir / STATE_FILE)
+        optimizer.load_state_dict(state.optimizer)
+        if scheduler is not None and state.scheduler is not None:
+            scheduler.load_state_dict(state.scheduler)
+        if scaler is not None and state.scaler is not None:
+            scaler.load_state_dict(state.scaler)
+        progress.restore(state)
+        from workbench.core.training.checkpoints import BEST_FILE
+
+        best = self.checkpoint_dir / BEST_FILE
+        if best.is_file():
+            tensors, _ = read_weights(best)
+            progress.best_state = {k: v.to(self.device) for k, v in tensors.items()}
+        if state.epochs_done >= self.settings.epochs:
+            raise WorkbenchError(f"This run already finished all {self.settings.epochs} epochs; raise the number "
+                                 "of epochs to train it further.")
+        return state.epochs_done
+
+    def _checkpoint(self, progress, best_state, last_state, optimizer, scheduler, scaler, force: bool) -> None:
+        from workbench.core.training.checkpoints import BEST_FILE, LAST_FILE, STATE_FILE, save_state
+        from workbench.core.training.weights import save_weights
+
+        if self.checkpoint_dir is None:
+            return
+        now = time.perf_counter()
+        if not force and now - progress.last_checkpoint < self.checkpoint_interval_s:
+            return
+        progress.last_checkpoint = now
+        names = self.node_names
+        if best_state is not None:
+            save_weights(best_state, self.checkpoint_dir / BEST_FILE, names)
+        save_weights(last_state, self.checkpoint_dir / LAST_FILE, names)
+        save_state(self.checkpoint_dir / STATE_FILE, optimizer, scheduler, scaler, progress.to_dict(),
+                   progress.all_losses())
+
+    def _result(self, status, message, progress, monitor, ended_with) -> TrainResult:
+        from workbench.core.training.checkpoints import BEST_FILE, LAST_FILE, STATE_FILE
+
+        checkpoints = {}
+        if self.checkpoint_dir is not None:
+            for key, name in (("best", BEST_FILE), ("last", LAST_FILE), ("state", STATE_FILE)):
+                if (self.checkpoint_dir / name).is_file():
+                    checkpoints[key] = self.checkpoint_dir / name
+        elapsed = progress.elapsed()
+        return TrainResult(status=status, message=message.strip(), epochs_done=progress.epochs_done,
+                           best_epoch=progress.best_epoch, best_value=progress.best_value, monitor=monitor,
+                           history=progress.history, batch_losses=progress.all_losses(), device=self.device_name,
+                           samples_per_s=progress.samples / elapsed if elapsed > 0 else 0.0, elapsed_s=elapsed,
+                           ended_with=ended_with, checkpoints=checkpoints)
+
+
+class _Progress:
+    """Counts, timing, pending batch losses and the best-so-far bookkeeping of one run."""
+
+    def __init__(self, trainer: Trainer, settings: TrainingSettings, nb: int, total_steps: int):
+        self.trainer = trainer
+        self.settings = settings
+        self.nb = nb
+        self.total_steps = total_steps
+        self.step = 0
+        self.start_step = 0  # the step this session began at (later than 0 when resumed)
+        self.epoch_step = 0
+        self.samples = 0
+        self.pending: list = []
+        self.pending_first = 0
+        self.chunks: list[np.ndarray] = []
+        self.history: list[dict] = []
+        self.best_epoch: int | None = None
+        self.best_value: float | None = None
+        self.best_state = None
+        self.epochs_without_improvement = 0
+        self.epochs_done = 0
+        self.start = time.perf_counter()
+        self.paused = 0.0
+        self.next_report = self.start + trainer.report_interval_s
+        self.last_checkpoint = self.start
+        self.window_time = self.start
+        self.window_samples = 0
+        self.rate = 0.0
+        self.current_epoch = 0
+
+    def elapsed(self) -> float:
+        return time.perf_counter() - self.start - self.paused
+
+    def add_pause(self, seconds: float) -> None:
+        self.paused += seconds
+        self.window_time += seconds
+        self.next_report += seconds
+
+    def batch_done(self, loss, size: int, epoch: int, optimizer) -> None:
+        if epoch != self.current_epoch:
+            self.current_epoch = epoch
+            self.epoch_step = 0
+        self.pending.append(loss)
+        self.step += 1
+        self.epoch_step += 1
+        self.samples += size
+        self.window_samples += size
+        if time.perf_counter() >= self.next_report:
+            self.flush(epoch, optimizer)
+
+    def flush(self, epoch: int, optimizer) -> None:
+        """Brings pending losses to the CPU (one sync), checks them and tells the callbacks."""
+        import torch
+
+        now = time.perf_counter()
+        self.next_report = now + self.trainer.report_interval_s
+        if self.pending:
+            losses = torch.stack(self.pending).float().cpu().numpy()
+            first = self.pending_first
+            self.pending = []
+            self.pending_first = self.step
+            bad = np.flatnonzero(~np.isfinite(losses))
+            if bad.size:
+                index = first + int(bad[0])
+                self.chunks.append(losses[:bad[0]])
+                batch = self.epoch_step - self.step + index
+                raise _Diverged(epoch, batch if batch >= 0 else None, "the training loss")
+            self.chunks.append(losses)
+        else:
+            losses = np.empty(0, np.float32)
+            first = self.step
+        span = now - self.window_time
+        if span > 0.2 or (span > 0 and not self.rate):
+            current = self.window_samples / span
+            self.rate = current if not self.rate else 0.5 * self.rate + 0.5 * current
+            self.window_time, self.window_samples = now, 0
+        elapsed = self.elapsed()
+        done = self.step - self.start_step
+        eta = elapsed / done * (self.total_steps - self.step) if done else None
+        if not self.trainer.callbacks:
+            return
+        from workbench.core.device import memory_in_use
+
+        device = self.trainer.device
+        info = ProgressInfo(epoch=epoch, epochs=self.settings.epochs, batch=self.epoch_step, batches_per_epoch=self.nb,
+                            step=self.step, total_steps=self.total_steps, first_step=first, batch_losses=losses,
+                            learning_rate=float(optimizer.param_groups[0]["lr"]), samples_per_s=self.rate,
+                            elapsed_s=elapsed, eta_s=eta, memory_bytes=memory_in_use(device),
+                            device=self.trainer.device_name)
+        for cb in self.trainer.callbacks:
+            cb.on_progress(self.trainer, info)
+
+    def discard_pending(self) -> None:
+        self.pending = []
+
+    def losses_since(self, step: int) -> np.ndarray:
+        return self.all_losses()[step:]
+
+    def all_losses(self) -> np.ndarray:
+        if len(self.chunks) > 1:
+            self.chunks = [np.concatenate(self.chunks)]
+        return self.chunks[0] if self.chunks else np.empty(0, np.float32)
+
+    def consider(self, epoch: int, value: float, maximize: bool) -> bool:
+        better = self.best_value is None or (value > self.best_value if maximize else value < self.best_value)
+        if better:
+            self.best_value, self.best_epoch = float(value), epoch
+            self.epochs_without_improvement = 0
+        else:
+            self.epochs_without_improvement += 1
+        return better
+
+    def to_dict(self) -> dict:
+        return {"epochs_done": self.epochs_done, "step": self.step, "history": self.history,
+                "best_epoch": self.best_epoch, "best_value": self.best_value,
+                "epochs_without_improvement": self.epochs_without_improvement}
+
+    def restore(self, state) -> None:
+        self.epochs_done = state.epochs_done
+        self.step = self.start_step = self.pending_first = state.step
+        self.current_epoch = state.epochs_done
+        self.history = list(state.history)
+        self.best_epoch, self.best_value = state.best_epoch, state.best_value
+        self.epochs_without_improvement = state.epochs_without_improvement
+        self.chunks = [state.batch_losses]
+
+
+class _Validation:
+    """Evaluates the validation split at the end of each epoch, accumulating on the device."""
+
+    def __init__(self, module, dataset, objective, device, batch_size: int, in_memory: bool, amp_dtype=None):
+        from workbench.core.training.metrics import target_spread
+
+        self.module, self.dataset, self.objective, self.device = module, dataset, objective, device
+        self.amp_dtype = amp_dtype
+        self.batch_size = batch_size
+        self.n = len(dataset.split_indices("val")) if "val" in dataset.splits else 0
+        self.in_memory = in_memory
+        self.x = self.y = None
+        self.spread = self.scale = None
+        if self.n and in_memory:
+            x, y = dataset.tensors("val")
+            self.x, self.y = x.to(device), y.to(device)
+        if self.n and objective.task == "regression":
+            self.spread = target_spread(dataset.arrays(dataset.split_indices("val"))[1])
+            target = dataset.preprocessing.get("target") or {}
+            self.scale = np.asarray(target["std"]) if target.get("std") else None
+
+    def batches(self):
+        if self.in_memory:
+            for i in range(0, self.n, self.batch_size):
+                yield self.x[i:i + self.batch_size], self.y[i:i + self.batch_size]
+        else:
+            for x, y in self.dataset.iter_batches("val", self.batch_size):
+                yield x.to(self.device), y.to(self.device)
+
+    def run(self) -> dict:
+        import torch
+
+        from workbench.core.training.metrics import ClassificationAccumulator, RegressionAccumulator
+
+        if not self.n:
+            return {}
+        if self.objective.task == "classification":
+            acc = ClassificationAccumulator(self.objective.outputs, self.device)
+        else:
+            acc = RegressionAccumulator(self.objective.outputs, self.device, self.spread, self.scale)
+        self.module.eval()
+        with torch.inference_mode(), _autocast(self.device, self.amp_dtype):
+            for xb, yb in self.batches():
+                out = self.module(xb)
+                acc.update(out, yb, self.objective.loss(out, yb))
+        result = acc.result()
+        if self.objective.task == "classification":
+            return {"val_loss": result["loss"], "val_accuracy": result["accuracy"], "val_f1_macro": result["f1_macro"]}
+        return {"val_loss": result["loss"], "val_mae": result["mae"], "val_rmse": result["rmse"], "val_r2": result["r2"]}
+
+
+class _Scheduler:
+    """A torch LR scheduler and whether it steps per batch (cosine, one-cycle) or per epoch (step decay); it holds
+    its last rate once `limit` steps are taken (a resumed run can take a few more than planned)."""
+
+    def __init__(self, scheduler, per_batch: bool, limit: int | None = None):
+        self.scheduler, self.per_batch, self.limit = scheduler, per_batch, limit
+
+    def step(self) -> None:
+        if self.limit is None or self.scheduler.last_epoch < self.limit:
+            self.scheduler.step()
+
+    def state_dict(self) -> dict:
+        return self.scheduler.state_dict()
+
+    def load_state_dict(self, state: dict) -> None:
+        self.scheduler.load_state_dict(state)
+
+
+def _make_optimizer(s: TrainingSettings, params):
+    import torch
+
+    if s.optimizer == "sgd":
+        return torch.optim.SGD(params, lr=s.learning_rate, momentum=s.momentum, weight_decay=s.weight_decay)
+    if s.optimizer == "adamw":
+        return torch.optim.AdamW(params, lr=s.learning_rate, weight_decay=s.weight_decay)
+    return torch.optim.Adam(params, lr=s.learning_rate, weight_decay=s.weight_decay)
+
+
+def _make_scheduler(s: TrainingSettings, optimizer, batches_per_epoch: int) -> _Scheduler | None:
+    from torch.optim import lr_scheduler
+
+    total = max(1, s.epochs * batches_per_epoch)
+    if s.schedule == "step":
+        return _Scheduler(lr_scheduler.StepLR(optimizer, s.step_epochs, s.step_gamma), per_batch=False)
+    if s.schedule == "cosine":
+        return _Scheduler(lr_scheduler.CosineAnnealingLR(optimizer, total), per_batch=True, limit=total)
+    if s.schedule == "one_cycle":
+        return _Scheduler(lr_scheduler.OneCycleLR(optimizer, s.learning_rate, total_steps=total + 1),
+                          per_batch=True, limit=total)
+    return None
+
+
+def _mixed_precision(s: TrainingSettings, device):
+    """(autocast dtype or None, GradScaler or None): bf16 where the GPU has it, else fp16 with a scaler."""
+    import torch
+
+    if not s.mixed_precision or device.type != "cuda":
+        return None, None
+    if torch.cuda.is_bf16_supported():
+        return torch.bfloat16, None
+    return torch.float16, torch.amp.GradScaler("cuda")
+
+
+def _autocast(device, dtype):
+    import torch
+
+    if dtype is None:
+        return contextlib.nullcontext()
+    return torch.autocast(device_type=device.type, dtype=dtype)
+
+
+def _augmenter(dataset, device, generator):
+    """A function that augments a training batch as the dataset's augmentation settings say, or None."""
+    spec = getattr(dataset, "spec", None)
+    settings = getattr(spec, "augmentation", None) if spec is not None else None
+    if not settings:
+        return None
+    from workbench.core.data import augment_batch
+
+    return lambda xb: augment_batch(xb, settings, generator)
+
+
+def _monitor_name(s: TrainingSettings, task: str, val_samples: int) -> str:
+    if not val_samples:
+        return "train_loss"
+    regression_only = ("val_mae", "val_rmse", "val_r2")
+    classification_only = ("val_accuracy", "val_f1_macro")
+    if (task == "classification" and s.monitor in regression_only) or \
+            (task == "regression" and s.monitor in classification_only):
+        raise WorkbenchError(f"training.monitor: {s.monitor} does not apply to a {task} task; choose "
+                             f"{'val_loss, val_accuracy or val_f1_macro' if task == 'classification' else 'val_loss, val_mae, val_rmse or val_r2'}.")
+    return s.monitor
+
+
+MONITOR_TITLES = {"val_loss": "the validation loss", "val_accuracy": "the validation accuracy",
+                  "val_f1_macro": "the validation F1 score", "val_mae": "the validation MAE",
+                  "val_rmse": "the validation RMSE", "val_r2": "the validation R²", "train_loss": "the training loss"}
+
+
+def _monitor_title(monitor: str) -> str:
+    return MONITOR_TITLES.get(monitor, monitor)
+
+
+def _notes(s: TrainingSettings, device, amp_dtype, val_samples: int, batches) -> list[str]:
+    notes = []
+    if amp_dtype is not None:
+        notes.append(f"Mixed precision on ({'bfloat16' if 'bfloat16' in str(amp_dtype) else 'float16'}).")
+    if not val_samples:
+        notes.append("There is no validation split, so early stopping and the best epoch follow the training loss.")
+    if batches.batch_size < s.batch_size:
+        notes.append(f"The batch size was lowered to {batches.batch_size}, the size of the training split.")
+    if not batches.in_memory:
+        notes.append("The data does not fit in memory, so it is streamed in batches.")
+    return notes
+
+
+def _weighted_mean(losses: np.ndarray, batches) -> float:
+    """Mean training loss over the samples of an epoch (the last batch may be smaller)."""
+    if not len(losses):
+        return float("nan")
+    sizes = np.full(len(losses), batches.batch_size, dtype=np.float64)
+    seen = batches.batch_size * (len(losses) - 1)
+    sizes[-1] = max(1, min(batches.batch_size, batches.n - seen))
+    return float((losses.astype(np.float64) * sizes).sum() / sizes.sum())
+
+
+def _snapshot(module) -> dict:
+    """A copy of the layer weights, on the device they live on."""
+    layers = getattr(module, "layers", module)
+    return {k: v.detach().clone() for k, v in layers.state_dict().items()}
+
+
+def _load(module, state: dict) -> None:
+    getattr(module, "layers", module).load_state_dict(state)
+
+
+def _weights_finite(module) -> bool:
+    import torch
+
+    flags = [torch.isfinite(p).all() for p in module.parameters()]
+    return bool(torch.stack(flags).all().item()) if flags else True
+
+
+def _is_out_of_memory(exc: BaseException) -> bool:
+    import torch
+
+    if isinstance(exc, (torch.OutOfMemoryError, MemoryError)):
+        return True
+    return isinstance(exc, RuntimeError) and ("out of memory" in str(exc) or "can't allocate memory" in str(exc))

@@ -1,0 +1,182 @@
+"""Weights on disk: safetensors files keyed ``"<node id>.<parameter>"`` (the state dict of `GraphModule.layers`),
+with the node names in the file's metadata so that another project can take over layers by name.
+
+`save_weights` writes atomically; `load_weights` needs every key to match; `load_matching_weights` takes over, node by
+node, every tensor whose node name and shape match and reports what was and was not loaded.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from workbench.core.errors import WorkbenchError
+
+NAMES_KEY = "workbench.node_names"  # metadata: JSON {node id: node name}
+FORMAT_KEY = "format"
+
+
+class WeightsError(WorkbenchError):
+    """A weights file that is missing, unreadable or does not fit the network."""
+
+
+def layer_state(module) -> dict:
+    """The tensors to save: ``"<node id>.<parameter or buffer>"`` -> tensor (detached, contiguous, on the CPU)."""
+    return {k: v.detach().to("cpu").contiguous() for k, v in module.layers.state_dict().items()}
+
+
+def save_weights(tensors: dict, path: str | os.PathLike, node_names: dict[str, str] | None = None,
+                 metadata: dict[str, str] | None = None) -> Path:
+    """Writes `tensors` (a `layer_state` or any name -> tensor dict) atomically to a safetensors file."""
+    from safetensors.torch import save_file
+
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    meta = {FORMAT_KEY: "pt", **(metadata or {})}
+    if node_names is not None:
+        meta[NAMES_KEY] = json.dumps(node_names)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    try:
+        save_file({k: v.detach().to("cpu").contiguous() for k, v in tensors.items()}, tmp, metadata=meta)
+        os.replace(tmp, path)
+    except OSError as exc:
+        Path(tmp).unlink(missing_ok=True)
+        raise WeightsError(f"Could not write the weights file '{path}': {exc.strerror or exc}.") from None
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def read_weights(path: str | os.PathLike) -> tuple[dict, dict[str, str]]:
+    """(tensors, metadata) of a safetensors file; raises `WeightsError` with a plain message when it cannot."""
+    from safetensors import SafetensorError, safe_open
+
+    path = Path(path)
+    if not path.is_file():
+        raise WeightsError(f"The weights file '{path}' does not exist (was it moved or deleted?).")
+    try:
+        with safe_open(str(path), framework="pt") as f:
+            metadata = dict(f.metadata() or {})
+            tensors = {k: f.get_tensor(k) for k in f.keys()}
+    except (SafetensorError, OSError, ValueError) as exc:
+        raise WeightsError(f"'{path.name}' is not a readable weights file ({exc}).") from None
+    return tensors, metadata
+
+
+def node_names_of(metadata: dict[str, str]) -> dict[str, str] | None:
+    try:
+        names = json.loads(metadata[NAMES_KEY])
+    except (KeyError, ValueError):
+        return None
+    return names if isinstance(names, dict) else None
+
+
+def load_weights(module, path: str | os.PathLike) -> None:
+    """Loads a weights file saved from the same network; raises `WeightsError` naming what does not fit."""
+    tensors, _meta = read_weights(path)
+    load_state(module, tensors, Path(path).name)
+
+
+def load_state(module, tensors: dict, source: str = "the weights") -> None:
+    """Copies `tensors` (``"<node id>.<param>"``) into `module`; every key and shape must match."""
+    own = module.layers.state_dict()
+    missing = sorted(set(own) - set(tensors))
+    unexpected = sorted(set(tensors) - set(own))
+    wrong = sorted(k for k in set(own) & set(tensors) if tuple(own[k].shape) != tuple(tensors[k].shape))
+    if missing or unexpected or wrong:
+        parts = []
+        if missing:
+            parts.append(f"it lacks {', '.join(missing[:5])}")
+        if unexpected:
+            parts.append(f"it has {', '.join(unexpected[:5])}, which this network does not")
+        if wrong:
+            k = wrong[0]
+            parts.append(f"{k} has shape {tuple(tensors[k].shape)} instead of {tuple(own[k].shape)}")
+        raise WeightsError(f"{source} do not fit this network: {'; '.join(parts)}. The network was probably "
+                           "changed after these weights were trained.")
+    module.layers.load_state_dict(tensors, strict=True)
+
+
+@dataclass
+class TransferReport:
+    """What `load_matching_weights` did, layer by layer (by node name)."""
+
+    loaded: list[str] = field(default_factory=list)  # names of the layers whose every tensor was taken over
+    partly: list[tuple[str, str]] = field(default_factory=list)  # (name, which tensors were not)
+    skipped: list[tuple[str, str]] = field(default_factory=list)  # (name, why nothing was loaded)
+    unused: list[str] = field(default_factory=list)  # layers of the source that nothing here matched
+
+    @property
+    def any_loaded(self) -> bool:
+        return bool(self.loaded or self.partly)
+
+    def summary(self) -> str:
+        lines = [f"Loaded {len(self.loaded)} layer{'s' if len(self.loaded) != 1 else ''}"
+                 + (f": {', '.join(self.loaded)}." if self.loaded else ".")]
+        lines += [f"Partly loaded {name}: {why}." for name, why in self.partly]
+        lines += [f"Not loaded {name}: {why}." for name, why in self.skipped]
+        if self.unused:
+            lines.append(f"Unused from the source: {', '.join(self.unused)}.")
+        return "\n".join(lines)
+
+    def to_dict(self) -> dict:
+        return {"loaded": list(self.loaded), "partly": [list(p) for p in self.partly],
+                "skipped": [list(s) for s in self.skipped], "unused": list(self.unused)}
+
+
+def load_matching_weights(module, node_names: dict[str, str], tensors: dict,
+                          source_names: dict[str, str] | None = None) -> TransferReport:
+    """Takes over every tensor whose layer name and shape match; `node_names` maps this network's node ids to
+    names, `source_names` those of the source (None: the source's ids are its names). Raises `WeightsError` when
+    nothing at all matches."""
+    source_names = source_names or {}
+    by_source_node: dict[str, dict[str, object]] = {}
+    for key, tensor in tensors.items():
+        node_id, _, param = key.partition(".")
+        by_source_node.setdefault(source_names.get(node_id, node_id), {})[param] = tensor
+    own = module.layers.state_dict()
+    own_by_node: dict[str, dict[str, object]] = {}
+    for key, tensor in own.items():
+        node_id, _, param = key.partition(".")
+        own_by_node.setdefault(node_id, {})[param] = tensor
+    report = TransferReport()
+    updates = {}
+    used = set()
+    for node_id, params in own_by_node.items():
+        name = node_names.get(node_id, node_id)
+        source = by_source_node.get(name)
+        if source is None:
+            report.skipped.append((name, "the source has no layer with this name"))
+            continue
+        used.add(name)
+        taken, refused = [], []
+        for param, tensor in params.items():
+            theirs = source.get(param)
+            if theirs is None:
+                refused.append(f"{param} is missing in the source")
+            elif tuple(theirs.shape) != tuple(tensor.shape):
+                refused.append(f"{param} has shape {_shape(theirs)} there but {_shape(tensor)} here")
+            else:
+                updates[f"{node_id}.{param}"] = theirs
+                taken.append(param)
+        if not refused:
+            report.loaded.append(name)
+        elif taken:
+            report.partly.append((name, "; ".join(refused)))
+        else:
+            report.skipped.append((name, "; ".join(refused)))
+    report.unused = sorted(set(by_source_node) - used)
+    if not updates:
+        raise WeightsError("None of the source's layers match this network by name and shape, so no weights were "
+                           "loaded. Layers are matched by their names; rename them to match, or start from scratch.")
+    module.layers.load_state_dict(updates, strict=False)
+    return report
+
+
+def _shape(tensor) -> str:
+    return "(" + ", ".join(str(s) for s in tensor.shape) + ")"
