@@ -18,9 +18,9 @@ Every record has ``kind``, ``version`` (1) and ``target``:
       ``{"name", "type": "numeric", "mean", "std", "fill"}`` -> one input ``(value - mean) / std``; a missing or
       non-numeric cell becomes ``fill`` (``None``: the mean) first; or
       ``{"name", "type": "categorical", "encoding": "one_hot" | "index", "categories": [...], "fill"}`` ->
-      one-hot: one 0/1 input per category (in list order), all zeros for a missing or unknown value unless ``fill``
-      names the category to use; index: one input ``(index - mean) / std`` with extra keys ``mean``, ``std``
-      (missing/unknown -> ``fill``'s index, or 0).
+      one-hot: one 0/1 input per category (in list order); index: one input ``(index - mean) / std`` with extra
+      keys ``mean``, ``std``. A missing cell takes the category ``fill`` when it is set; a missing cell without
+      ``fill`` and a category not in the list give all zeros (one-hot) or 0 (index).
       Cells are compared stripped; missing cells are empty or one of NA, N/A, NaN, null, None, #N/A, <NA>, ?.
     ``feature_names``: the F input names (one-hot inputs are ``"column=category"``).
     ``source_columns``: every column of the original file, in order (rows may be given with all of them).

@@ -99,13 +99,13 @@ def category_codes(texts: list, col: dict) -> np.ndarray:
 def encode_categorical(codes: np.ndarray, col: dict) -> np.ndarray:
     """Category indices (-1 missing, -2 unseen) -> float32 (n, width): one-hot rows, or one standardised index.
 
-    Missing and unseen values take the column's ``fill`` category when it has one; otherwise one-hot gives all
-    zeros and index encoding gives 0 (the training mean).
+    A missing value takes the column's ``fill`` category when it has one; a missing value without fill and a
+    category not seen in training give all zeros (one-hot) or 0, the training mean (index encoding).
     """
     codes = np.asarray(codes, dtype=np.int64)
     fill = col.get("fill")
-    fill_index = col["categories"].index(fill) if fill is not None else -1
-    codes = np.where(codes < 0, fill_index, codes)
+    if fill is not None:
+        codes = np.where(codes == -1, col["categories"].index(fill), codes)
     k = len(col["categories"])
     if col["encoding"] == "one_hot":
         out = np.zeros((len(codes), k), dtype=np.float32)

@@ -22,10 +22,10 @@ class ProgressReporter:
     """Maps the progress of one stage into [start, end] of the whole import and throttles the callback."""
 
     def __init__(self, progress: ProgressCallback | None = None, should_cancel: CancelCallback | None = None,
-                 interval_s: float = INTERVAL_S):
+                 interval_s: float | None = None):
         self._progress = progress
         self._should_cancel = should_cancel
-        self._interval = interval_s
+        self._interval = INTERVAL_S if interval_s is None else interval_s
         self._last = -1.0e9
         self._start = 0.0
         self._end = 1.0
