@@ -1,0 +1,48 @@
+"""Starting the app: the window appears first, then the project loads, then an autosaved copy is offered."""
+
+from __future__ import annotations
+
+import sys
+
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication
+
+from workbench.core.errors import WorkbenchError
+from workbench.core.project import (DEMO_TEMPLATE, load_project, open_template, resolve_project_argument,
+                                    template_path)
+from workbench.gui.main_window import MainWindow
+
+
+def load_initial_project(window: MainWindow, project_arg: str | None) -> None:
+    """Opens `project_arg` (a file or a template name), or the demo; a bad argument is reported, then the demo."""
+    document = window.document
+    if project_arg:
+        try:
+            path = resolve_project_argument(project_arg)
+            if path == template_path(project_arg):
+                project = open_template(project_arg)  # a template opens as a new, unsaved project
+            else:
+                project = load_project(path)
+                window.files.recent.add(project.path)
+            document.replace_project(project)
+            return
+        except WorkbenchError as exc:
+            window.files.show_error("Cannot open project", str(exc))
+    document.replace_project(open_template(DEMO_TEMPLATE))
+
+
+def run_app(project_arg: str | None = None) -> int:
+    """Runs the Workbench window until it is closed; returns the exit code."""
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    app.setApplicationName("Workbench")
+    app.setApplicationDisplayName("Workbench")
+    app.setDesktopFileName("workbench")
+    window = MainWindow()
+    window.show()
+
+    def start():
+        load_initial_project(window, project_arg)
+        window.offer_restore()
+
+    QTimer.singleShot(0, start)
+    return app.exec()

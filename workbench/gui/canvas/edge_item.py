@@ -1,0 +1,159 @@
+"""A wire between two ports, labelled with the shape of the tensor it carries.
+
+The curve leaves the output port to the right and enters the input port from the left. A wire that would pass
+through other layers (a skip connection along a row) is routed in a lane above or below them. The label shows the
+full shape, e.g. "(batch, 16, 8, 8)", or the compact "16×8×8" where the wire is short; the tooltip always has both.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QPointF, QRectF, Qt
+from PySide6.QtGui import QBrush, QFont, QFontMetricsF, QPainterPath, QPainterPathStroker, QPen
+from PySide6.QtWidgets import QGraphicsItem, QStyleOptionGraphicsItem
+
+from workbench.core.graph.model import Edge
+from workbench.gui.canvas.node_item import NodeItem
+
+LANE_GAP = 26.0
+LABEL_FONT_SIZE = 8.0
+LABEL_PAD = 5.0
+LABEL_HEIGHT = 16.0
+
+
+def compact_shape(info) -> str:
+    dims = [str(d) for d in info.shape[1:]]
+    text = "\u00d7".join(dims) if dims else "scalar"
+    return text + (" ids" if info.dtype == "int" else "")
+
+
+class EdgeItem(QGraphicsItem):
+    def __init__(self, edge: Edge, source: NodeItem, target: NodeItem):
+        super().__init__()
+        self.edge = edge
+        self.source = source
+        self.target = target
+        self.info = None  # the TensorInfo on the wire, or None while it is unknown
+        self.emphasised = False
+        self._path = QPainterPath()
+        self._label_centre = QPointF()
+        self._label_text = ""
+        self._bounds = QRectF()
+        self._font = QFont()
+        self._font.setPointSizeF(LABEL_FONT_SIZE)
+        self._metrics = QFontMetricsF(self._font)
+        self.setFlags(QGraphicsItem.GraphicsItemFlag.ItemIsSelectable)
+        self.setAcceptHoverEvents(True)
+        self.setZValue(-1)
+        source.edges.append(self)
+        target.edges.append(self)
+
+    def detach(self) -> None:
+        for node in (self.source, self.target):
+            if self in node.edges:
+                node.edges.remove(self)
+
+    def set_info(self, info) -> None:
+        self.info = info
+        self.setToolTip(f"{self.source.name} \u2192 {self.target.name}<br>"
+                        + (f"Shape: {info} &nbsp;({'token ids' if info.dtype == 'int' else 'numbers'})"
+                           if info is not None else "Shape unknown until the layers before it are fixed"))
+        self.update_path()
+
+    def set_emphasis(self, on: bool) -> None:
+        self.emphasised = on
+        self.update()
+
+    # --- geometry --------------------------------------------------------------------------------------------------
+
+    def ports(self) -> tuple[QPointF, QPointF]:
+        out_port = self.source.outputs.get(self.edge.src_port)
+        in_port = self.target.inputs.get(self.edge.dst_port)
+        start = out_port.scenePos() if out_port else self.source.sceneBoundingRect().center()
+        end = in_port.scenePos() if in_port else self.target.sceneBoundingRect().center()
+        return start, end
+
+    def update_path(self) -> None:
+        start, end = self.ports()
+        path = QPainterPath(start)
+        lane = self._lane(start, end)
+        if lane is not None:
+            bend = 34.0
+            path.cubicTo(start + QPointF(bend, 0), QPointF(start.x() + bend, lane), QPointF(start.x() + 2 * bend, lane))
+            path.lineTo(end.x() - 2 * bend, lane)
+            path.cubicTo(QPointF(end.x() - bend, lane), end - QPointF(bend, 0), end)
+            centre = QPointF((start.x() + end.x()) / 2, lane)
+            room = end.x() - start.x() - 4 * bend
+        else:
+            dx = max(40.0, abs(end.x() - start.x()) / 2)
+            path.cubicTo(start + QPointF(dx, 0), end - QPointF(dx, 0), end)
+            centre = path.pointAtPercent(0.5)
+            room = abs(end.x() - start.x()) - 10 if end.x() > start.x() else 1e9
+        self._label_text = self._label_for(room)
+        self.prepareGeometryChange()
+        self._path = path
+        self._label_centre = centre
+        bounds = path.boundingRect().adjusted(-4, -4, 4, 4)
+        if self._label_text:
+            bounds = bounds.united(self._label_rect())
+        self._bounds = bounds
+        self.update()
+
+    def _label_for(self, room: float) -> str:
+        if self.info is None:
+            return "?"
+        full = str(self.info)
+        if self._metrics.horizontalAdvance(full) + 2 * LABEL_PAD <= room:
+            return full
+        return compact_shape(self.info)
+
+    def _label_rect(self) -> QRectF:
+        width = self._metrics.horizontalAdvance(self._label_text) + 2 * LABEL_PAD
+        return QRectF(self._label_centre.x() - width / 2, self._label_centre.y() - LABEL_HEIGHT / 2, width,
+                      LABEL_HEIGHT)
+
+    def _lane(self, start: QPointF, end: QPointF) -> float | None:
+        """The y of a lane clear of the layers between the ends, when the direct curve would cross one."""
+        scene = self.scene()
+        if scene is None or end.x() - start.x() < 200:
+            return None
+        top, bottom = min(start.y(), end.y()) - 12, max(start.y(), end.y()) + 12
+        corridor = QRectF(start.x() + 20, top, end.x() - start.x() - 40, bottom - top)
+        blockers = [item for item in scene.items(corridor) if isinstance(item, NodeItem)
+                    and item is not self.source and item is not self.target]
+        if not blockers:
+            return None
+        above = min(item.sceneBoundingRect().top() for item in blockers) - LANE_GAP
+        below = max(item.sceneBoundingRect().bottom() for item in blockers) + LANE_GAP
+        middle = (start.y() + end.y()) / 2
+        return above if middle - above <= below - middle else below
+
+    def boundingRect(self) -> QRectF:
+        return self._bounds
+
+    def shape(self) -> QPainterPath:
+        stroker = QPainterPathStroker()
+        stroker.setWidth(10)
+        shape = stroker.createStroke(self._path)
+        if self._label_text:
+            shape.addRect(self._label_rect())
+        return shape
+
+    def paint(self, painter, option: QStyleOptionGraphicsItem, widget=None):
+        theme = self.scene().theme
+        highlighted = self.isSelected() or self.emphasised or self.source.isSelected() or self.target.isSelected()
+        colour = theme.accent if highlighted else (theme.wire if self.info is not None else theme.wire_broken)
+        pen = QPen(colour, 2.6 if self.isSelected() else 2.0)
+        if self.info is None:
+            pen.setStyle(Qt.PenStyle.DashLine)
+        painter.setPen(pen)
+        painter.setBrush(Qt.BrushStyle.NoBrush)
+        painter.drawPath(self._path)
+        if not self._label_text or option.levelOfDetailFromTransform(painter.worldTransform()) < 0.45:
+            return
+        rect = self._label_rect()
+        painter.setPen(QPen(colour, 1.0))
+        painter.setBrush(QBrush(theme.label_fill))
+        painter.drawRoundedRect(rect, LABEL_HEIGHT / 2, LABEL_HEIGHT / 2)
+        painter.setFont(self._font)
+        painter.setPen(theme.accent if highlighted else theme.label_text)
+        painter.drawText(rect, Qt.AlignmentFlag.AlignCenter, self._label_text)

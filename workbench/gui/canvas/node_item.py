@@ -1,0 +1,187 @@
+"""A layer on the canvas: a rounded card with its name, type and parameter count, red when it is at fault.
+
+The item shows what the scene tells it (`set_info`); it never changes the model. Its position is the node's
+top-left corner, the same number the project file stores.
+"""
+
+from __future__ import annotations
+
+import html
+
+from PySide6.QtCore import QRectF, Qt
+from PySide6.QtGui import QBrush, QColor, QFont, QFontMetricsF, QPainterPath, QPen
+from PySide6.QtWidgets import QGraphicsItem
+
+from workbench.core.graph.model import Node
+from workbench.core.graph.validate import Problem
+from workbench.gui.canvas.port_item import PortItem
+from workbench.gui.formatting import compact_count
+from workbench.gui.style import category_colour
+
+NODE_WIDTH = 150.0
+NODE_HEIGHT = 62.0
+HEADER_HEIGHT = 24.0
+CORNER = 9.0
+
+
+class NodeItem(QGraphicsItem):
+    def __init__(self, node: Node):
+        super().__init__()
+        self.node_id = node.id
+        self.spec = node.spec
+        self.name = node.name
+        self.params_text = ""
+        self.problems: list[Problem] = []
+        self.info_key = None  # what the last `set_info` showed, so unchanged nodes are not redrawn
+        self.edges: list = []  # EdgeItems that end here, kept by the scene
+        self.category = category_colour(self.spec.category)
+        self.setFlags(QGraphicsItem.GraphicsItemFlag.ItemIsMovable | QGraphicsItem.GraphicsItemFlag.ItemIsSelectable
+                      | QGraphicsItem.GraphicsItemFlag.ItemSendsGeometryChanges)
+        self.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
+        self.setAcceptHoverEvents(True)
+        self.inputs = {p.name: PortItem(self, p.name, False, p.multi) for p in self.spec.inputs}
+        self.outputs = {p.name: PortItem(self, p.name, True, False) for p in self.spec.outputs}
+        self._place_ports(self.inputs, 0.0)
+        self._place_ports(self.outputs, NODE_WIDTH)
+        self._update_tooltip(None)
+
+    @staticmethod
+    def _place_ports(ports: dict, x: float) -> None:
+        count = len(ports)
+        for i, port in enumerate(ports.values()):
+            port.setPos(x, HEADER_HEIGHT + (NODE_HEIGHT - HEADER_HEIGHT) * (i + 1) / (count + 1))
+
+    # --- what it shows ----------------------------------------------------------------------------------------------
+
+    @property
+    def has_error(self) -> bool:
+        return any(p.severity == "error" for p in self.problems)
+
+    @property
+    def has_warning(self) -> bool:
+        return any(p.severity == "warning" for p in self.problems)
+
+    def accent_colour(self) -> QColor:
+        if self.has_error:
+            return self.scene().theme.error
+        return self.category
+
+    def set_name(self, name: str) -> None:
+        self.name = name
+        self.update()
+
+    def set_info(self, key, params: int | None, output, macs: int | None, problems: list[Problem]) -> None:
+        """Shows a new validation result for this node (`key` sums it up, to skip redraws when unchanged)."""
+        self.info_key = key
+        self.params_text = "" if params is None else f"{compact_count(params)} params" if params else "no params"
+        self.problems = problems
+        self._update_tooltip(output, params, macs)
+        self.update()
+        for port in (*self.inputs.values(), *self.outputs.values()):
+            port.update()
+
+    def _update_tooltip(self, output, params: int | None = None, macs: int | None = None) -> None:
+        lines = [f"<b>{html.escape(self.name)}</b> &mdash; {html.escape(self.spec.display_name)}",
+                 f"<i>{html.escape(self.spec.description)}</i>"]
+        if output is not None:
+            lines.append(f"Output: {html.escape(str(output))}")
+        if params is not None:
+            lines.append(f"Parameters: {params:,}")
+        if macs:
+            lines.append(f"Multiply-accumulates: {macs:,} per sample")
+        for problem in self.problems:
+            colour = "#d93636" if problem.severity == "error" else "#b07800"
+            lines.append(f"<span style='color:{colour}'>{html.escape(problem.message)}</span>")
+        self.setToolTip("<br>".join(lines))
+
+    # --- geometry and painting -------------------------------------------------------------------------------------
+
+    def boundingRect(self) -> QRectF:
+        return QRectF(-4, -4, NODE_WIDTH + 8, NODE_HEIGHT + 8)
+
+    def shape(self) -> QPainterPath:
+        path = QPainterPath()
+        path.addRoundedRect(QRectF(0, 0, NODE_WIDTH, NODE_HEIGHT), CORNER, CORNER)
+        return path
+
+    def paint(self, painter, option, widget=None):
+        theme = self.scene().theme
+        rect = QRectF(0, 0, NODE_WIDTH, NODE_HEIGHT)
+        selected = self.isSelected()
+        if selected:
+            glow = QColor(theme.accent)
+            glow.setAlpha(70)
+            painter.setPen(QPen(glow, 6.0))
+            painter.setBrush(Qt.BrushStyle.NoBrush)
+            painter.drawRoundedRect(rect.adjusted(-1, -1, 1, 1), CORNER + 1, CORNER + 1)
+
+        body = theme.error_fill if self.has_error else theme.node_body
+        if self.has_error:
+            border = theme.error
+        elif selected:
+            border = theme.accent
+        elif self.has_warning:
+            border = theme.warning
+        else:
+            border = theme.node_border
+        painter.setPen(QPen(border, 2.0 if (selected or self.has_error or self.has_warning) else 1.0))
+        painter.setBrush(QBrush(body))
+        painter.drawRoundedRect(rect, CORNER, CORNER)
+
+        header = QPainterPath()
+        header.addRoundedRect(QRectF(0, 0, NODE_WIDTH, HEADER_HEIGHT + CORNER), CORNER, CORNER)
+        clip = QPainterPath()
+        clip.addRect(QRectF(0, 0, NODE_WIDTH, HEADER_HEIGHT))
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(QBrush(theme.error if self.has_error else self.category))
+        painter.drawPath(header.intersected(clip))
+        painter.setPen(QPen(border, 2.0 if (selected or self.has_error or self.has_warning) else 1.0))
+        painter.setBrush(Qt.BrushStyle.NoBrush)
+        painter.drawRoundedRect(rect, CORNER, CORNER)
+
+        title = QFont(painter.font())
+        title.setPointSizeF(9.5)
+        title.setBold(True)
+        painter.setFont(title)
+        painter.setPen(QColor("#ffffff"))
+        marker = "\u26a0 " if self.has_error else ""
+        text_rect = QRectF(10, 0, NODE_WIDTH - 20, HEADER_HEIGHT)
+        name = QFontMetricsF(title).elidedText(marker + self.name, Qt.TextElideMode.ElideRight, text_rect.width())
+        painter.drawText(text_rect, Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft, name)
+
+        small = QFont(painter.font())
+        small.setPointSizeF(8.5)
+        small.setBold(False)
+        painter.setFont(small)
+        painter.setPen(theme.text)
+        body_rect = QRectF(12, HEADER_HEIGHT + 2, NODE_WIDTH - 24, (NODE_HEIGHT - HEADER_HEIGHT) / 2)
+        type_text = QFontMetricsF(small).elidedText(self.spec.display_name, Qt.TextElideMode.ElideRight,
+                                                    body_rect.width())
+        painter.drawText(body_rect, Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft, type_text)
+        painter.setPen(theme.error if self.has_error else theme.muted_text)
+        info_rect = body_rect.translated(0, body_rect.height() - 3)
+        info = "error \u2013 hover for details" if self.has_error and not self.params_text else self.params_text
+        painter.drawText(info_rect, Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft,
+                         QFontMetricsF(small).elidedText(info, Qt.TextElideMode.ElideRight, info_rect.width()))
+
+    def itemChange(self, change, value):
+        if change == QGraphicsItem.GraphicsItemChange.ItemPositionHasChanged:
+            for edge in self.edges:
+                edge.update_path()
+        elif change == QGraphicsItem.GraphicsItemChange.ItemSelectedHasChanged:
+            self.setZValue(1 if value else 0)
+            for edge in self.edges:
+                edge.update()
+        return super().itemChange(change, value)
+
+    def hoverEnterEvent(self, event):
+        for edge in self.edges:
+            edge.set_emphasis(True)
+
+    def hoverLeaveEvent(self, event):
+        for edge in self.edges:
+            edge.set_emphasis(False)
+
+    def mouseDoubleClickEvent(self, event):
+        self.scene().node_double_clicked.emit(self.node_id)
+        event.accept()

@@ -1,0 +1,264 @@
+"""The scene mirrors the graph: one item per node and per edge, kept in step through the model's signals.
+
+It never changes the model. User gestures become intent signals (`connection_requested`, `wire_dropped_on_empty`,
+`nodes_moved`) that the editor turns into undo commands. After each validation only the items whose numbers,
+shapes or problems changed are redrawn, so editing a large graph stays smooth.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QPointF, QRectF, Qt, Signal
+from PySide6.QtGui import QPainterPath, QPen
+from PySide6.QtWidgets import QGraphicsPathItem, QGraphicsScene
+
+from workbench.core.graph.model import Edge, Graph, Node
+from workbench.core.graph.validate import ValidationResult
+from workbench.gui.canvas.edge_item import EdgeItem
+from workbench.gui.canvas.node_item import NodeItem
+from workbench.gui.canvas.port_item import PortItem
+from workbench.gui.style import current_theme
+
+SNAP_DISTANCE = 24.0
+
+
+class GraphScene(QGraphicsScene):
+    connection_requested = Signal(str, str, str, str)  # source id, source port, target id, target port
+    wire_dropped_on_empty = Signal(str, str, bool, QPointF)  # node id, port, dragged from an output, where
+    nodes_moved = Signal()  # a drag of nodes ended; the editor records the new positions
+    node_double_clicked = Signal(str)
+
+    def __init__(self, document, parent=None):
+        super().__init__(parent)
+        self.document = document
+        self.theme = current_theme()
+        self.graph: Graph | None = None
+        self.node_items: dict[str, NodeItem] = {}
+        self.edge_items: dict[Edge, EdgeItem] = {}
+        self._wire: QGraphicsPathItem | None = None
+        self._wire_port: PortItem | None = None
+        self._pressed_on_node = False
+        self.setItemIndexMethod(QGraphicsScene.ItemIndexMethod.BspTreeIndex)
+        document.project_replaced.connect(self.rebuild)
+        document.validated.connect(self.apply_result)
+        self.rebuild()
+
+    # --- mirroring the model ---------------------------------------------------------------------------------------
+
+    def rebuild(self) -> None:
+        """Drops all items and mirrors the document's current graph."""
+        self._disconnect_graph()
+        self.clear()
+        self.node_items.clear()
+        self.edge_items.clear()
+        self._wire = None
+        self.graph = self.document.project.graph
+        g = self.graph
+        g.node_added.connect(self._on_node_added)
+        g.node_removed.connect(self._on_node_removed)
+        g.edge_added.connect(self._on_edge_added)
+        g.edge_removed.connect(self._on_edge_removed)
+        g.node_renamed.connect(self._on_node_renamed)
+        g.node_moved.connect(self._on_node_moved)
+        for node in g.nodes.values():
+            self._on_node_added(node)
+        for edge in g.edges:
+            self._on_edge_added(edge)
+        self.apply_result(self.document.result)
+
+    def _disconnect_graph(self) -> None:
+        g = self.graph
+        if g is None:
+            return
+        g.node_added.disconnect(self._on_node_added)
+        g.node_removed.disconnect(self._on_node_removed)
+        g.edge_added.disconnect(self._on_edge_added)
+        g.edge_removed.disconnect(self._on_edge_removed)
+        g.node_renamed.disconnect(self._on_node_renamed)
+        g.node_moved.disconnect(self._on_node_moved)
+
+    def _on_node_added(self, node: Node) -> None:
+        item = NodeItem(node)
+        x, y = self.graph.positions.get(node.id, (0.0, 0.0))
+        item.setPos(x, y)
+        self.node_items[node.id] = item
+        self.addItem(item)
+
+    def _on_node_removed(self, node: Node) -> None:
+        item = self.node_items.pop(node.id, None)
+        if item is not None:
+            self.removeItem(item)
+
+    def _on_edge_added(self, edge: Edge) -> None:
+        source, target = self.node_items.get(edge.src), self.node_items.get(edge.dst)
+        if source is None or target is None:
+            return
+        item = EdgeItem(edge, source, target)
+        self.edge_items[edge] = item
+        self.addItem(item)
+        item.set_info(self.document.result.outputs.get(edge.src))
+
+    def _on_edge_removed(self, edge: Edge) -> None:
+        item = self.edge_items.pop(edge, None)
+        if item is not None:
+            item.detach()
+            self.removeItem(item)
+
+    def _on_node_renamed(self, node_id: str, name: str) -> None:
+        item = self.node_items[node_id]
+        item.set_name(name)
+        for edge in item.edges:
+            edge.set_info(edge.info)
+
+    def _on_node_moved(self, node_id: str, x: float, y: float) -> None:
+        item = self.node_items[node_id]
+        if item.pos() != QPointF(x, y):
+            item.setPos(x, y)
+        self.reroute_long_edges()
+
+    def reroute_long_edges(self) -> None:
+        """Wires that may run past other layers pick their lane again after layers moved."""
+        for item in self.edge_items.values():
+            if item.target.pos().x() - item.source.pos().x() > 300:
+                item.update_path()
+
+    def apply_result(self, result: ValidationResult) -> None:
+        """Shows a validation result, redrawing only the items whose content changed."""
+        by_node: dict[str, list] = {}
+        for problem in result.problems:
+            if problem.node_id is not None:
+                by_node.setdefault(problem.node_id, []).append(problem)
+        for node_id, item in self.node_items.items():
+            problems = by_node.get(node_id, [])
+            output = result.outputs.get(node_id)
+            params = result.params.get(node_id)
+            key = (item.name, params, output, tuple(problems))
+            if key != item.info_key:
+                item.set_info(key, params, output, result.macs.get(node_id), problems)
+        for edge, item in self.edge_items.items():
+            info = result.outputs.get(edge.src)
+            if info != item.info:
+                item.set_info(info)
+
+    # --- selection --------------------------------------------------------------------------------------------------
+
+    def selected_node_ids(self) -> list[str]:
+        return [item.node_id for item in self.selectedItems() if isinstance(item, NodeItem)]
+
+    def selected_edges(self) -> list[Edge]:
+        return [item.edge for item in self.selectedItems() if isinstance(item, EdgeItem)]
+
+    def select_nodes(self, node_ids: list[str]) -> None:
+        wanted = set(node_ids)
+        self.blockSignals(True)
+        self.clearSelection()
+        for node_id in wanted:
+            item = self.node_items.get(node_id)
+            if item is not None:
+                item.setSelected(True)
+        self.blockSignals(False)
+        self.selectionChanged.emit()
+
+    def item_positions(self) -> dict[str, tuple[float, float]]:
+        return {nid: (item.pos().x(), item.pos().y()) for nid, item in self.node_items.items()}
+
+    def graph_rect(self) -> QRectF:
+        rect = QRectF()
+        for item in self.node_items.values():
+            rect = rect.united(item.sceneBoundingRect())
+        return rect
+
+    def set_theme(self, theme) -> None:
+        self.theme = theme
+        for item in self.items():
+            item.update()
+
+    # --- dragging a wire ---------------------------------------------------------------------------------------------
+
+    def begin_wire(self, port: PortItem, scene_pos: QPointF) -> None:
+        self._wire_port = port
+        self._wire = QGraphicsPathItem()
+        pen = QPen(self.theme.accent, 2.0, Qt.PenStyle.DashLine)
+        self._wire.setPen(pen)
+        self._wire.setZValue(5)
+        self.addItem(self._wire)
+        for item in self.node_items.values():
+            if item is port.node_item:
+                continue
+            for candidate in (item.inputs if port.is_output else item.outputs).values():
+                candidate.highlighted = True
+                candidate.update()
+        self.drag_wire_to(scene_pos)
+
+    def drag_wire_to(self, scene_pos: QPointF) -> None:
+        if self._wire is None:
+            return
+        start = self._wire_port.scenePos()
+        target = self._port_near(scene_pos)
+        end = target.scenePos() if target is not None else scene_pos
+        if not self._wire_port.is_output:
+            start, end = end, start
+        dx = max(40.0, abs(end.x() - start.x()) / 2)
+        path = QPainterPath(start)
+        path.cubicTo(start + QPointF(dx, 0), end - QPointF(dx, 0), end)
+        self._wire.setPath(path)
+
+    def end_wire(self, scene_pos: QPointF) -> None:
+        if self._wire is None:
+            return
+        origin = self._wire_port
+        self.removeItem(self._wire)
+        self._wire = None
+        self._wire_port = None
+        for item in self.node_items.values():
+            for port in (*item.inputs.values(), *item.outputs.values()):
+                if port.highlighted:
+                    port.highlighted = False
+                    port.update()
+        target = self._port_near(scene_pos, origin)
+        if target is None:
+            target = self._port_of_node_at(scene_pos, origin)
+        if target is not None:
+            if origin.is_output:
+                self.connection_requested.emit(origin.node_item.node_id, origin.name, target.node_item.node_id,
+                                               target.name)
+            else:
+                self.connection_requested.emit(target.node_item.node_id, target.name, origin.node_item.node_id,
+                                               origin.name)
+        elif not any(isinstance(i, NodeItem) for i in self.items(scene_pos)):
+            self.wire_dropped_on_empty.emit(origin.node_item.node_id, origin.name, origin.is_output, scene_pos)
+
+    def _port_near(self, scene_pos: QPointF, origin: PortItem | None = None) -> PortItem | None:
+        origin = origin or self._wire_port
+        area = QRectF(scene_pos.x() - SNAP_DISTANCE, scene_pos.y() - SNAP_DISTANCE, 2 * SNAP_DISTANCE,
+                      2 * SNAP_DISTANCE)
+        best, best_distance = None, SNAP_DISTANCE ** 2
+        for item in self.items(area):
+            if not isinstance(item, PortItem) or item.is_output == origin.is_output \
+                    or item.node_item is origin.node_item:
+                continue
+            delta = item.scenePos() - scene_pos
+            distance = delta.x() ** 2 + delta.y() ** 2
+            if distance <= best_distance:
+                best, best_distance = item, distance
+        return best
+
+    def _port_of_node_at(self, scene_pos: QPointF, origin: PortItem) -> PortItem | None:
+        """Dropping a wire on a layer's body connects it to that layer's first free-standing port."""
+        for item in self.items(scene_pos):
+            if isinstance(item, NodeItem) and item is not origin.node_item:
+                ports = item.inputs if origin.is_output else item.outputs
+                return next(iter(ports.values()), None)
+        return None
+
+    # --- node drags --------------------------------------------------------------------------------------------------
+
+    def mousePressEvent(self, event):
+        super().mousePressEvent(event)
+        grabber = self.mouseGrabberItem()
+        self._pressed_on_node = event.button() == Qt.MouseButton.LeftButton and isinstance(grabber, NodeItem)
+
+    def mouseReleaseEvent(self, event):
+        super().mouseReleaseEvent(event)
+        if self._pressed_on_node and event.button() == Qt.MouseButton.LeftButton:
+            self._pressed_on_node = False
+            self.nodes_moved.emit()

@@ -1,0 +1,67 @@
+"""The Design page: palette (left), canvas (centre) over the problems list, inspector (right).
+
+It builds the scene, the view and the editor for the document and wires the panels to them.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtWidgets import QSplitter, QVBoxLayout, QWidget
+
+from workbench.gui.canvas.scene import GraphScene
+from workbench.gui.canvas.view import GraphView
+from workbench.gui.document.editor import GraphEditor
+from workbench.gui.panels.inspector import InspectorPanel
+from workbench.gui.panels.palette import PalettePanel
+from workbench.gui.panels.problems import ProblemsPanel
+
+
+class DesignPage(QWidget):
+    def __init__(self, document, parent=None):
+        super().__init__(parent)
+        self.document = document
+        self.scene = GraphScene(document, self)
+        self.view = GraphView(self.scene, self)
+        self.editor = GraphEditor(document, self.scene, self)
+        self.editor.view = self.view
+        self.palette = PalettePanel(self)
+        self.inspector = InspectorPanel(document, self.editor, self)
+        self.problems = ProblemsPanel(self)
+
+        centre = QSplitter(Qt.Orientation.Vertical, self)
+        centre.addWidget(self.view)
+        centre.addWidget(self.problems)
+        centre.setStretchFactor(0, 1)
+        centre.setSizes([600, 130])
+        centre.setCollapsible(0, False)
+        self.splitter = QSplitter(Qt.Orientation.Horizontal, self)
+        self.splitter.addWidget(self.palette)
+        self.splitter.addWidget(centre)
+        self.splitter.addWidget(self.inspector)
+        self.splitter.setStretchFactor(1, 1)
+        self.splitter.setSizes([210, 900, 290])
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.splitter)
+
+        self.palette.layer_activated.connect(self.editor.add_after_selection)
+        self.view.layer_dropped.connect(self.editor.add_node_at)
+        self.editor.message.connect(self.view.show_message)
+        self.problems.problem_clicked.connect(self.editor.select_and_centre)
+        self.scene.node_double_clicked.connect(self._edit_node)
+        document.validated.connect(self.problems.show_result)
+        document.project_replaced.connect(self._project_replaced)
+        self.problems.show_result(document.result)
+
+    def _project_replaced(self) -> None:
+        QTimer.singleShot(0, lambda: self.view.fit_to_graph(readable=True))
+
+    def _edit_node(self, node_id: str) -> None:
+        self.scene.select_nodes([node_id])
+        self.inspector.focus_name()
+
+    def showEvent(self, event):
+        super().showEvent(event)
+        if not getattr(self, "_fitted", False):
+            self._fitted = True
+            QTimer.singleShot(0, lambda: self.view.fit_to_graph(readable=True))

@@ -1,0 +1,1 @@
+"""The editor tier: the open project (`ProjectDocument`), its undo commands and the editing interactions."""

@@ -1,0 +1,216 @@
+"""Undo commands: every edit of the project is one of these, pushed through `ProjectDocument.push`.
+
+Each `EditCommand` does its work in `apply()` and reverses it in `revert()`. `ProjectDocument.push` runs `apply()`
+itself before handing the command to the QUndoStack, so a refused edit raises a `WorkbenchError` to the caller and
+never reaches the stack. Commands name nodes by id and remember edge positions, so undo restores the exact graph
+(edge order matters for Concat).
+"""
+
+from __future__ import annotations
+
+from typing import Callable
+
+from PySide6.QtGui import QUndoCommand
+
+from workbench.core.errors import CycleError
+from workbench.core.graph.model import Edge, Graph, Node
+
+
+class EditCommand(QUndoCommand):
+    """A command whose first `redo()` was already performed by `ProjectDocument.push`."""
+
+    changes_architecture = True  # refused while a job needs the graph to stay as it is (see busy_reason)
+
+    def __init__(self, text: str):
+        super().__init__(text)
+        self._applied_by_push = False
+
+    def apply(self) -> None:
+        raise NotImplementedError
+
+    def revert(self) -> None:
+        raise NotImplementedError
+
+    def redo(self) -> None:
+        if self._applied_by_push:
+            self._applied_by_push = False
+            return
+        self.apply()
+
+    def undo(self) -> None:
+        self.revert()
+
+
+class MacroCommand(EditCommand):
+    """Several commands as one edit; if one fails, those already done are reverted and the error is raised."""
+
+    def __init__(self, text: str, children: list[EditCommand]):
+        super().__init__(text)
+        self.children = list(children)
+        self.changes_architecture = any(c.changes_architecture for c in self.children)
+
+    def apply(self) -> None:
+        done: list[EditCommand] = []
+        try:
+            for child in self.children:
+                child.apply()
+                done.append(child)
+        except Exception:
+            for child in reversed(done):
+                child.revert()
+            raise
+
+    def revert(self) -> None:
+        for child in reversed(self.children):
+            child.revert()
+
+
+def restore_edge(graph: Graph, edge: Edge, index: int) -> None:
+    """Puts a removed edge back at `index`; a wire that closed a loop in a loaded file comes back as it was."""
+    try:
+        graph.add_edge(edge, index)
+    except CycleError:
+        graph.edges.insert(index, edge)
+        graph.edge_added.emit(edge)
+        graph.changed.emit()
+
+
+class AddNodeCommand(EditCommand):
+    def __init__(self, graph: Graph, type_name: str, node_id: str, name: str, params: dict | None = None,
+                 position: tuple[float, float] | None = None):
+        super().__init__(f"Add {name}")
+        self.graph, self.type_name, self.node_id, self.name = graph, type_name, node_id, name
+        self.params = dict(params or {})
+        self.position = position
+
+    def apply(self) -> None:
+        self.graph.add_node(self.type_name, self.params, self.name, self.node_id, self.position)
+
+    def revert(self) -> None:
+        self.graph.remove_node(self.node_id)
+
+
+class AddEdgeCommand(EditCommand):
+    def __init__(self, graph: Graph, edge: Edge):
+        super().__init__("Connect layers")
+        self.graph, self.edge = graph, edge
+
+    def apply(self) -> None:
+        self.graph.add_edge(self.edge)
+
+    def revert(self) -> None:
+        self.graph.remove_edge(self.edge)
+
+
+class DeleteCommand(EditCommand):
+    """Removes nodes (with every wire touching them) and further wires; undo puts all back in place."""
+
+    def __init__(self, graph: Graph, node_ids: list[str], edges: list[Edge] = ()):
+        count = len(node_ids)
+        text = (f"Delete {count} layer{'s' if count != 1 else ''}" if count else
+                f"Delete {len(edges)} connection{'s' if len(edges) != 1 else ''}")
+        super().__init__(text)
+        self.graph = graph
+        self.node_ids = list(node_ids)
+        self.edges = list(edges)
+        self._removed_edges: list[tuple[int, Edge]] = []
+        self._removed_nodes: list[tuple[Node, tuple[float, float] | None]] = []
+
+    def apply(self) -> None:
+        ids = set(self.node_ids)
+        explicit = set(self.edges)
+        self._removed_edges = [(i, e) for i, e in enumerate(self.graph.edges)
+                               if e in explicit or e.src in ids or e.dst in ids]
+        for _, edge in reversed(self._removed_edges):
+            self.graph.remove_edge(edge)
+        self._removed_nodes = []
+        for node_id in self.node_ids:
+            node, _, position = self.graph.remove_node(node_id)
+            self._removed_nodes.append((node, position))
+
+    def revert(self) -> None:
+        for node, position in reversed(self._removed_nodes):
+            self.graph.insert_node(node, position)
+        for index, edge in self._removed_edges:
+            restore_edge(self.graph, edge, index)
+
+
+class SetParamsCommand(EditCommand):
+    """Changes settings of one node; consecutive changes of the same settings merge into one undo step."""
+
+    MERGE_ID = 4001
+
+    def __init__(self, graph: Graph, node_id: str, changes: dict, text: str | None = None):
+        node = graph.node(node_id)
+        super().__init__(text or f"Change {', '.join(node.spec.setting(k).label for k in changes)} of {node.name}")
+        self.graph, self.node_id, self.changes = graph, node_id, dict(changes)
+        self.previous: dict | None = None
+
+    def apply(self) -> None:
+        previous = self.graph.set_params(self.node_id, self.changes)
+        if self.previous is None:
+            self.previous = previous
+
+    def revert(self) -> None:
+        self.graph.set_params(self.node_id, self.previous)
+
+    def id(self) -> int:
+        return self.MERGE_ID
+
+    def mergeWith(self, other: QUndoCommand) -> bool:
+        if not isinstance(other, SetParamsCommand) or other.node_id != self.node_id \
+                or set(other.changes) != set(self.changes):
+            return False
+        self.changes = dict(other.changes)
+        if self.changes == self.previous:
+            self.setObsolete(True)
+        return True
+
+
+class RenameCommand(EditCommand):
+    def __init__(self, graph: Graph, node_id: str, name: str):
+        super().__init__(f"Rename {graph.node(node_id).name} to {name.strip()}")
+        self.graph, self.node_id, self.name = graph, node_id, name
+        self.old_name: str | None = None
+
+    def apply(self) -> None:
+        self.old_name = self.graph.rename(self.node_id, self.name)
+
+    def revert(self) -> None:
+        self.graph.rename(self.node_id, self.old_name)
+
+
+Position = tuple[float, float]
+
+
+class MoveNodesCommand(EditCommand):
+    """Moves nodes on the canvas: `moves` maps node id to (old position, new position)."""
+
+    changes_architecture = False
+
+    def __init__(self, graph: Graph, moves: dict[str, tuple[Position, Position]], text: str | None = None):
+        count = len(moves)
+        super().__init__(text or f"Move {count} layer{'s' if count != 1 else ''}")
+        self.graph, self.moves = graph, dict(moves)
+
+    def apply(self) -> None:
+        for node_id, (_, new) in self.moves.items():
+            self.graph.move(node_id, *new)
+
+    def revert(self) -> None:
+        for node_id, (old, _) in self.moves.items():
+            self.graph.move(node_id, *old)
+
+
+class SetValueCommand(EditCommand):
+    """Sets one non-graph value of the project (e.g. the dataset) through a setter that announces the change."""
+
+    def __init__(self, text: str, setter: Callable[[object], None], old, new):
+        super().__init__(text)
+        self.setter, self.old, self.new = setter, old, new
+
+    def apply(self) -> None:
+        self.setter(self.new)
+
+    def revert(self) -> None:
+        self.setter(self.old)

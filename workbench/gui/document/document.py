@@ -1,0 +1,233 @@
+"""The open project as the GUI sees it: the project, its undo stack, its latest validation and its unsaved state.
+
+Every panel reads the project through `ProjectDocument` and changes it only through `push` (undoable commands) or
+`mark_dirty` (records that are not undone, such as a finished run). After each change the graph is validated once
+and `graph_changed` and `validated` are emitted, so views redraw from one `ValidationResult`.
+"""
+
+from __future__ import annotations
+
+import shutil
+import uuid
+from pathlib import Path
+
+from PySide6.QtCore import QObject, Signal
+from PySide6.QtGui import QUndoCommand, QUndoStack
+
+from workbench.core.errors import GraphEditError, WorkbenchError
+from workbench.core.graph import ValidationResult, validate
+from workbench.core.graph.model import Edge
+from workbench.core.layers import CATALOG
+from workbench.core.project import Project, load_project, open_template, save_project
+from workbench.gui.document.commands import (AddEdgeCommand, AddNodeCommand, DeleteCommand, EditCommand,
+                                             MacroCommand, SetParamsCommand, SetValueCommand)
+from workbench.gui.document.layout import layered_layout
+from workbench.gui.user_paths import data_dir
+
+HEAD_FOR_TASK = {"classification": ("ClassificationHead", "classes"), "regression": ("RegressionHead", "outputs")}
+
+
+class ProjectDocument(QObject):
+    project_replaced = Signal()
+    graph_changed = Signal()
+    validated = Signal(object)
+    dirty_changed = Signal(bool)
+    dataset_changed = Signal()
+    busy_changed = Signal(object)  # str | None
+    path_changed = Signal()
+
+    def __init__(self, project: Project | None = None, parent: QObject | None = None):
+        super().__init__(parent)
+        self.undo_stack = QUndoStack(self)
+        self.undo_stack.cleanChanged.connect(self._emit_dirty)
+        self.undo_stack.indexChanged.connect(self._refresh_if_stale)
+        self.project = Project()
+        self.result = ValidationResult()
+        self.workspace_key = uuid.uuid4().hex[:12]
+        self._busy_reason: str | None = None
+        self._unsaved_records = False
+        self._stale = False
+        self._was_dirty = False
+        self._attach(self.project)
+        self.replace_project(project or Project())
+
+    # --- the project as a whole -----------------------------------------------------------------------------------
+
+    def replace_project(self, project: Project, dirty: bool = False, workspace_key: str | None = None) -> None:
+        """Shows `project` instead of the current one (New, Open, restore); clears undo history."""
+        self._detach(self.project)
+        place_unpositioned_nodes(project.graph)
+        self.project = project
+        self.workspace_key = workspace_key or uuid.uuid4().hex[:12]
+        self._attach(project)
+        self.undo_stack.clear()
+        self.undo_stack.setClean()
+        self._unsaved_records = dirty
+        self.result = validate(project.graph)
+        self._stale = False
+        self.project_replaced.emit()
+        self.path_changed.emit()
+        self.graph_changed.emit()
+        self.validated.emit(self.result)
+        self._emit_dirty()
+
+    def open_file(self, path: str | Path) -> None:
+        """Loads a project file; on a `ProjectFileError` the current project stays as it is."""
+        self.replace_project(load_project(path))
+
+    def new_project(self, template: str | None = None) -> None:
+        self.replace_project(open_template(template) if template else Project())
+
+    def save(self, path: str | Path | None = None) -> Path:
+        """Saves atomically (to `path` for Save As); files the runs refer to follow the project to a new folder."""
+        old_workspace = self.workspace_dir()
+        target = save_project(self.project, path)
+        if old_workspace.resolve() != target.parent.resolve():
+            copy_referenced_files(self.project, old_workspace, target.parent)
+        self.undo_stack.setClean()
+        self._unsaved_records = False
+        self._emit_dirty()
+        self.path_changed.emit()
+        return target
+
+    @property
+    def is_dirty(self) -> bool:
+        return self._unsaved_records or not self.undo_stack.isClean()
+
+    def mark_dirty(self) -> None:
+        self._unsaved_records = True
+        self._emit_dirty()
+
+    def workspace_dir(self) -> Path:
+        """The project's folder once saved; before that a folder of its own in the user's data directory."""
+        if self.project.path is not None:
+            return self.project.path.parent
+        folder = data_dir() / "unsaved" / self.workspace_key
+        folder.mkdir(parents=True, exist_ok=True)
+        return folder
+
+    @property
+    def busy_reason(self) -> str | None:
+        return self._busy_reason
+
+    @busy_reason.setter
+    def busy_reason(self, reason: str | None) -> None:
+        self._busy_reason = reason
+        self.busy_changed.emit(reason)
+
+    # --- edits ----------------------------------------------------------------------------------------------------
+
+    def push(self, command: QUndoCommand) -> None:
+        """Performs `command` and puts it on the undo stack; a refused graph edit raises and changes nothing."""
+        if isinstance(command, EditCommand):
+            if self._busy_reason and command.changes_architecture:
+                raise WorkbenchError(f"{self._busy_reason}: the network cannot be changed until it finishes.")
+            command.apply()
+            command._applied_by_push = True
+        self.undo_stack.push(command)
+        self._refresh_if_stale()
+
+    def set_dataset(self, spec: dict, input_shape: tuple, input_dtype: str, task: str, output_size: int,
+                    label: str = "Choose dataset") -> None:
+        """One undoable step: the dataset, every Input's shape and values, and each output head for the task."""
+        graph = self.project.graph
+        children: list[EditCommand] = [SetValueCommand(label, self._set_dataset_value, self.project.dataset,
+                                                       dict(spec))]
+        for node in graph.input_nodes():
+            changes = {"shape": tuple(int(d) for d in input_shape), "dtype": input_dtype}
+            self._check_params(node.type, {**node.params, **changes})
+            children.append(SetParamsCommand(graph, node.id, changes))
+        if task not in HEAD_FOR_TASK:
+            raise WorkbenchError(f"Workbench cannot train for the task {task!r}: choose classification or "
+                                 f"regression.")
+        head_type, size_key = HEAD_FOR_TASK[task]
+        for node in graph.head_nodes():
+            if node.type == head_type:
+                self._check_params(head_type, {**node.params, size_key: int(output_size)})
+                children.append(SetParamsCommand(graph, node.id, {size_key: int(output_size)}))
+                continue
+            params = {size_key: int(output_size)}
+            self._check_params(head_type, params)
+            wires = graph.incoming(node.id)
+            children.append(DeleteCommand(graph, [node.id]))
+            children.append(AddNodeCommand(graph, head_type, node.id, node.name, params,
+                                           graph.positions.get(node.id)))
+            children.extend(AddEdgeCommand(graph, Edge(e.src, e.dst, e.src_port, e.dst_port)) for e in wires)
+        self.push(MacroCommand(label, children))
+
+    @staticmethod
+    def _check_params(type_name: str, params: dict) -> None:
+        spec = CATALOG[type_name]
+        try:
+            spec.check_params(params)
+        except ValueError as exc:
+            raise GraphEditError(f"{spec.display_name}: {exc}") from None
+
+    def _set_dataset_value(self, value) -> None:
+        self.project.dataset = value
+        self.dataset_changed.emit()
+
+    # --- validation -----------------------------------------------------------------------------------------------
+
+    def revalidate(self) -> ValidationResult:
+        self.result = validate(self.project.graph)
+        self._stale = False
+        self.graph_changed.emit()
+        self.validated.emit(self.result)
+        return self.result
+
+    def _refresh_if_stale(self, *_):
+        if self._stale:
+            self.revalidate()
+
+    def _on_graph_changed(self) -> None:
+        self._stale = True
+
+    def _attach(self, project: Project) -> None:
+        project.graph.changed.connect(self._on_graph_changed)
+
+    def _detach(self, project: Project) -> None:
+        project.graph.changed.disconnect(self._on_graph_changed)
+
+    def _emit_dirty(self, *_):
+        dirty = self.is_dirty
+        if dirty != self._was_dirty:
+            self._was_dirty = dirty
+            self.dirty_changed.emit(dirty)
+
+
+def place_unpositioned_nodes(graph) -> None:
+    """Gives nodes that have no canvas position (a hand-written file) one from the automatic layout."""
+    missing = [nid for nid in graph.nodes if nid not in graph.positions]
+    if missing:
+        layout = layered_layout(graph)
+        for nid in missing:
+            graph.positions[nid] = layout[nid]
+
+
+def copy_referenced_files(project: Project, old_folder: Path, new_folder: Path) -> list[Path]:
+    """Copies the files that run and variant records name (relative paths) from `old_folder` to `new_folder`."""
+    copied = []
+    for relative in _relative_paths([project.runs, project.extra.get("variants", [])]):
+        source = old_folder / relative
+        target = new_folder / relative
+        if source.is_file() and not target.exists():
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, target)
+            copied.append(target)
+    return copied
+
+
+def _relative_paths(value) -> list[str]:
+    found = []
+    if isinstance(value, dict):
+        for item in value.values():
+            found.extend(_relative_paths(item))
+    elif isinstance(value, list):
+        for item in value:
+            found.extend(_relative_paths(item))
+    elif isinstance(value, str) and ("/" in value or "." in value) and len(value) < 500:
+        path = Path(value)
+        if not path.is_absolute() and ".." not in path.parts and value.strip() == value and path.parts:
+            found.append(value)
+    return found

@@ -1,0 +1,311 @@
+"""The graph editor: turns what the user does on the canvas and in the panels into undo commands.
+
+The scene reports intent (a wire dropped on a port, a wire dropped on empty canvas, a selection) and the panels call
+the methods below; only this class builds commands and pushes them through the document. A refused edit changes
+nothing and its reason is emitted as `message`, for the canvas banner and the status line.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QObject, QPointF, Signal
+from PySide6.QtGui import QCursor, QGuiApplication
+from PySide6.QtWidgets import QMenu
+
+from workbench.core.errors import GraphEditError, WorkbenchError
+from workbench.core.graph.model import Edge, Graph
+from workbench.core.layers import CATALOG, CATEGORIES, LayerSpec
+from workbench.gui.canvas.node_item import NODE_HEIGHT, NODE_WIDTH
+from workbench.gui.document.clipboard import graph_from_mime, selection_to_mime
+from workbench.gui.document.commands import (AddEdgeCommand, AddNodeCommand, DeleteCommand, EditCommand,
+                                             MacroCommand, MoveNodesCommand, RenameCommand, SetParamsCommand)
+from workbench.gui.document.layout import COLUMN_SPACING, ROW_SPACING, layered_layout
+
+PASTE_OFFSET = 40.0
+
+
+def id_stem(spec: LayerSpec) -> str:
+    return spec.name_prefix or spec.type_name.lower()
+
+
+class GraphEditor(QObject):
+    message = Signal(str)  # why an edit was refused, in the user's words
+    selection_changed = Signal(list)  # selected node ids
+
+    def __init__(self, document, scene, parent: QObject | None = None):
+        super().__init__(parent)
+        self.document = document
+        self.scene = scene
+        self.view = None  # set by the view that shows the scene; used to centre and to place new layers
+        self.fitting_menu: QMenu | None = None  # the menu offered when a wire is dropped on empty canvas
+        self._paste_count = 0
+        self.last_message = ""
+        scene.connection_requested.connect(self.connect_ports)
+        scene.wire_dropped_on_empty.connect(self.offer_layers_at)
+        scene.nodes_moved.connect(self.commit_moves)
+        scene.selectionChanged.connect(self._emit_selection)
+
+    @property
+    def graph(self) -> Graph:
+        return self.document.project.graph
+
+    def refuse(self, text: str) -> None:
+        """Reports why an edit was not made."""
+        self.last_message = text
+        self.message.emit(text)
+
+    # --- pushing ----------------------------------------------------------------------------------------------------
+
+    def push(self, command: EditCommand) -> bool:
+        """Pushes `command`; a refusal is reported through `message` and leaves the project unchanged."""
+        try:
+            self.document.push(command)
+        except WorkbenchError as exc:
+            self.refuse(str(exc))
+            return False
+        return True
+
+    # --- adding layers ---------------------------------------------------------------------------------------------
+
+    def new_node_command(self, type_name: str, position: tuple[float, float], reserved_ids=(), reserved_names=(),
+                         params: dict | None = None, name: str | None = None) -> AddNodeCommand:
+        spec = CATALOG[type_name]
+        node_id = self._free(id_stem(spec), set(self.graph.nodes) | set(reserved_ids))
+        names = {n.name for n in self.graph.nodes.values()} | set(reserved_names)
+        if name is None or name in names:
+            name = self._free(id_stem(spec), names)
+        return AddNodeCommand(self.graph, type_name, node_id, name, params, position)
+
+    @staticmethod
+    def _free(stem: str, taken: set[str]) -> str:
+        i = 1
+        while f"{stem}{i}" in taken:
+            i += 1
+        return f"{stem}{i}"
+
+    def add_node_at(self, type_name: str, scene_pos: QPointF) -> str | None:
+        """Adds a layer centred on `scene_pos` (a palette drop); returns its id."""
+        position = (scene_pos.x() - NODE_WIDTH / 2, scene_pos.y() - NODE_HEIGHT / 2)
+        command = self.new_node_command(type_name, position)
+        if not self.push(command):
+            return None
+        self.scene.select_nodes([command.node_id])
+        return command.node_id
+
+    def add_after_selection(self, type_name: str) -> str | None:
+        """Adds a layer right of the selected one and wires it in (a palette double-click); selects the new one."""
+        selected = self.scene.selected_node_ids()
+        source = self.graph.nodes.get(selected[0]) if len(selected) == 1 else None
+        if source is not None and source.id in self.graph.positions:
+            x, y = self.graph.positions[source.id]
+            position = self.free_position(x + COLUMN_SPACING, y)
+        else:
+            position = self.free_position(*self._spot_for_new_node())
+        command = self.new_node_command(type_name, position)
+        children: list[EditCommand] = [command]
+        spec = CATALOG[type_name]
+        if source is not None and source.spec.outputs and spec.inputs:
+            edge = Edge(source.id, command.node_id, source.spec.outputs[0].name, spec.inputs[0].name)
+            children.append(AddEdgeCommand(self.graph, edge))
+        if not self.push(MacroCommand(command.text(), children)):
+            return None
+        self.scene.select_nodes([command.node_id])
+        if self.view is not None:
+            self.view.ensure_node_visible(command.node_id)
+        return command.node_id
+
+    def _spot_for_new_node(self) -> tuple[float, float]:
+        if self.view is not None:
+            centre = self.view.visible_centre()
+            return centre.x() - NODE_WIDTH / 2, centre.y() - NODE_HEIGHT / 2
+        return 0.0, 0.0
+
+    def free_position(self, x: float, y: float) -> tuple[float, float]:
+        """(x, y), or the first spot below it where no node sits."""
+        taken = list(self.graph.positions.values())
+        while any(abs(px - x) < NODE_WIDTH * 0.8 and abs(py - y) < NODE_HEIGHT for px, py in taken):
+            y += ROW_SPACING
+        return x, y
+
+    def fitting_layers(self, node_id: str, from_output: bool = True) -> list[str]:
+        """Layer types that can take the output of `node_id` (or, backwards, feed a layer's input)."""
+        specs = [s for s in CATALOG.values() if (s.inputs if from_output else s.outputs) and s.role != "input"]
+        if not from_output:
+            return [s.type_name for s in specs if s.role != "head"]
+        info = self.document.result.outputs.get(node_id)
+        if info is None:
+            return [s.type_name for s in specs]
+        fitting = []
+        for spec in specs:
+            try:
+                spec.shape_rule(spec.defaults(), [info])
+            except Exception:  # any refusal of the rule means the layer does not fit here
+                continue
+            fitting.append(spec.type_name)
+        return fitting
+
+    def offer_layers_at(self, node_id: str, port: str, from_output: bool, scene_pos: QPointF) -> None:
+        """A wire dropped on empty canvas: a menu of the layers that fit, which adds the chosen one there, wired."""
+        menu = QMenu(self.view)
+        types = self.fitting_layers(node_id, from_output)
+        by_category = {c: [t for t in types if CATALOG[t].category == c] for c in CATEGORIES}
+        for category, members in by_category.items():
+            if not members:
+                continue
+            menu.addSection(category)
+            for type_name in members:
+                action = menu.addAction(CATALOG[type_name].display_name)
+                action.setToolTip(CATALOG[type_name].description)
+                action.triggered.connect(lambda _=False, t=type_name: self.add_wired(t, node_id, port, from_output,
+                                                                                     scene_pos))
+        menu.setToolTipsVisible(True)
+        self.fitting_menu = menu
+        if self.view is not None:
+            screen_pos = self.view.viewport().mapToGlobal(self.view.mapFromScene(scene_pos))
+        else:
+            screen_pos = QCursor.pos()
+        menu.popup(screen_pos)
+
+    def add_wired(self, type_name: str, node_id: str, port: str, from_output: bool, scene_pos: QPointF) -> str | None:
+        """Adds a layer at `scene_pos` joined to `node_id`'s `port` (after it, or before it when backwards)."""
+        spec = CATALOG[type_name]
+        x = scene_pos.x() if from_output else scene_pos.x() - NODE_WIDTH
+        command = self.new_node_command(type_name, (x, scene_pos.y() - NODE_HEIGHT / 2))
+        if from_output:
+            edge = Edge(node_id, command.node_id, port, spec.inputs[0].name)
+        else:
+            edge = Edge(command.node_id, node_id, spec.outputs[0].name, port)
+        if not self.push(MacroCommand(command.text(), [command, AddEdgeCommand(self.graph, edge)])):
+            return None
+        self.scene.select_nodes([command.node_id])
+        return command.node_id
+
+    # --- wires ------------------------------------------------------------------------------------------------------
+
+    def connect_ports(self, src: str, src_port: str, dst: str, dst_port: str) -> bool:
+        edge = Edge(src, dst, src_port, dst_port)
+        try:
+            self.graph.check_edge(edge)
+        except GraphEditError as exc:
+            self.refuse(str(exc))
+            return False
+        return self.push(AddEdgeCommand(self.graph, edge))
+
+    # --- selection edits --------------------------------------------------------------------------------------------
+
+    def delete_selection(self) -> bool:
+        nodes = self.scene.selected_node_ids()
+        node_set = set(nodes)
+        edges = [e for e in self.scene.selected_edges() if e.src not in node_set and e.dst not in node_set]
+        if not nodes and not edges:
+            return False
+        return self.push(DeleteCommand(self.graph, nodes, edges))
+
+    def copy_selection(self) -> bool:
+        nodes = self.scene.selected_node_ids()
+        if not nodes:
+            self.refuse("Select the layers to copy first.")
+            return False
+        QGuiApplication.clipboard().setMimeData(selection_to_mime(self.graph, nodes))
+        self._paste_count = 0
+        return True
+
+    def cut_selection(self) -> bool:
+        if not self.copy_selection():
+            return False
+        nodes = self.scene.selected_node_ids()
+        command = DeleteCommand(self.graph, nodes)
+        command.setText(f"Cut {len(nodes)} layer{'s' if len(nodes) != 1 else ''}")
+        return self.push(command)
+
+    def paste(self) -> list[str]:
+        part = graph_from_mime(QGuiApplication.clipboard().mimeData())
+        if part is None or not part.nodes:
+            self.refuse("The clipboard holds no layers to paste.")
+            return []
+        self._paste_count += 1
+        return self._insert_copy(part, PASTE_OFFSET * self._paste_count, "Paste")
+
+    def duplicate_selection(self) -> list[str]:
+        nodes = self.scene.selected_node_ids()
+        if not nodes:
+            self.refuse("Select the layers to duplicate first.")
+            return []
+        part = graph_from_mime(selection_to_mime(self.graph, nodes))
+        return self._insert_copy(part, PASTE_OFFSET, "Duplicate")
+
+    def _insert_copy(self, part: Graph, offset: float, verb: str) -> list[str]:
+        """Adds the nodes and inner wires of `part`, shifted by `offset`, with fresh ids; selects them."""
+        new_ids: dict[str, str] = {}
+        reserved_ids: set[str] = set()
+        reserved_names: set[str] = set()
+        children: list[EditCommand] = []
+        for nid, node in part.nodes.items():
+            x, y = part.positions.get(nid, (0.0, 0.0))
+            command = self.new_node_command(node.type, (x + offset, y + offset), reserved_ids, reserved_names,
+                                            node.params, node.name)
+            reserved_ids.add(command.node_id)
+            reserved_names.add(command.name)
+            new_ids[nid] = command.node_id
+            children.append(command)
+        for e in part.edges:
+            children.append(AddEdgeCommand(self.graph, Edge(new_ids[e.src], new_ids[e.dst], e.src_port, e.dst_port)))
+        count = len(part.nodes)
+        if not self.push(MacroCommand(f"{verb} {count} layer{'s' if count != 1 else ''}", children)):
+            return []
+        self.scene.select_nodes(list(new_ids.values()))
+        return list(new_ids.values())
+
+    def select_all(self) -> None:
+        self.scene.select_nodes(list(self.graph.nodes))
+
+    # --- single-node edits ------------------------------------------------------------------------------------------
+
+    def rename(self, node_id: str, name: str) -> bool:
+        if self.graph.node(node_id).name == name.strip():
+            return True
+        return self.push(RenameCommand(self.graph, node_id, name))
+
+    def set_params(self, node_id: str, changes: dict) -> bool:
+        node = self.graph.node(node_id)
+        if all(node.params.get(k) == v for k, v in changes.items()):
+            return True
+        return self.push(SetParamsCommand(self.graph, node_id, changes))
+
+    # --- positions --------------------------------------------------------------------------------------------------
+
+    def commit_moves(self) -> bool:
+        """After a drag: one move command for every node whose item left its position in the model."""
+        moves = {}
+        for node_id, (x, y) in self.scene.item_positions().items():
+            old = self.graph.positions.get(node_id)
+            if old is None or abs(old[0] - x) > 0.01 or abs(old[1] - y) > 0.01:
+                moves[node_id] = (old or (x, y), (x, y))
+        if not moves:
+            return False
+        return self.push(MoveNodesCommand(self.graph, moves))
+
+    def auto_layout(self) -> bool:
+        """Arranges the graph left to right as one undoable move."""
+        if not self.graph.nodes:
+            return False
+        xs = [p[0] for p in self.graph.positions.values()] or [0.0]
+        ys = [p[1] for p in self.graph.positions.values()] or [0.0]
+        target = layered_layout(self.graph, origin=(min(xs), sum(ys) / len(ys)))
+        moves = {nid: (self.graph.positions.get(nid, pos), pos) for nid, pos in target.items()
+                 if self.graph.positions.get(nid) != pos}
+        if not moves:
+            return False
+        ok = self.push(MoveNodesCommand(self.graph, moves, "Arrange layers"))
+        if ok and self.view is not None:
+            self.view.fit_to_graph()
+        return ok
+
+    def select_and_centre(self, node_id: str) -> None:
+        if node_id not in self.graph.nodes:
+            return
+        self.scene.select_nodes([node_id])
+        if self.view is not None:
+            self.view.centre_on_node(node_id)
+
+    def _emit_selection(self) -> None:
+        self.selection_changed.emit(self.scene.selected_node_ids())

@@ -1,0 +1,117 @@
+"""The layer palette: the catalog by category, with a search box and each layer's description as its tooltip.
+
+Drag a layer onto the canvas to add it there; double-click it (or press Enter) to add it after the selected layer.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QMimeData, Qt, Signal
+from PySide6.QtGui import QColor, QIcon, QPainter, QPixmap
+from PySide6.QtWidgets import QAbstractItemView, QLineEdit, QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget
+
+from workbench.core.layers import CATALOG, CATEGORIES
+from workbench.gui.canvas.view import LAYER_MIME_TYPE
+from workbench.gui.style import category_colour
+
+TYPE_ROLE = Qt.ItemDataRole.UserRole
+
+
+def swatch(colour: QColor, size: int = 12) -> QIcon:
+    pixmap = QPixmap(size, size)
+    pixmap.fill(Qt.GlobalColor.transparent)
+    painter = QPainter(pixmap)
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+    painter.setPen(Qt.PenStyle.NoPen)
+    painter.setBrush(colour)
+    painter.drawRoundedRect(1, 1, size - 2, size - 2, 3, 3)
+    painter.end()
+    return QIcon(pixmap)
+
+
+class PaletteTree(QTreeWidget):
+    """The tree of layers; dragging an item carries its layer type."""
+
+    def mimeTypes(self) -> list[str]:
+        return [LAYER_MIME_TYPE]
+
+    def mimeData(self, items) -> QMimeData:
+        mime = QMimeData()
+        types = [item.data(0, TYPE_ROLE) for item in items if item.data(0, TYPE_ROLE)]
+        if types:
+            mime.setData(LAYER_MIME_TYPE, types[0].encode("utf-8"))
+        return mime
+
+
+class PalettePanel(QWidget):
+    layer_activated = Signal(str)  # double-click or Enter: add this layer type after the selection
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.search = QLineEdit(self)
+        self.search.setPlaceholderText("Search layers")
+        self.search.setClearButtonEnabled(True)
+        self.tree = PaletteTree(self)
+        self.tree.setHeaderHidden(True)
+        self.tree.setRootIsDecorated(True)
+        self.tree.setIndentation(12)
+        self.tree.setDragEnabled(True)
+        self.tree.setDragDropMode(QAbstractItemView.DragDropMode.DragOnly)
+        self.tree.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(6, 6, 0, 6)
+        layout.setSpacing(6)
+        layout.addWidget(self.search)
+        layout.addWidget(self.tree)
+        self.items: dict[str, QTreeWidgetItem] = {}
+        self.categories: dict[str, QTreeWidgetItem] = {}
+        self._fill()
+        self.search.textChanged.connect(self.filter)
+        self.tree.itemActivated.connect(self._activated)
+
+    def _fill(self) -> None:
+        for category in CATEGORIES:
+            specs = [s for s in CATALOG.values() if s.category == category]
+            if not specs:
+                continue
+            group = QTreeWidgetItem(self.tree, [category])
+            group.setFlags(Qt.ItemFlag.ItemIsEnabled)
+            font = group.font(0)
+            font.setBold(True)
+            group.setFont(0, font)
+            group.setIcon(0, swatch(category_colour(category)))
+            self.categories[category] = group
+            for spec in specs:
+                item = QTreeWidgetItem(group, [spec.display_name])
+                item.setData(0, TYPE_ROLE, spec.type_name)
+                item.setToolTip(0, spec.description)
+                item.setFlags(Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+                              | Qt.ItemFlag.ItemIsDragEnabled)
+                self.items[spec.type_name] = item
+        self.tree.expandAll()
+
+    def filter(self, text: str) -> None:
+        """Shows the layers whose name, category or description contains `text`."""
+        needle = text.strip().lower()
+        for category, group in self.categories.items():
+            visible = 0
+            for i in range(group.childCount()):
+                item = group.child(i)
+                spec = CATALOG[item.data(0, TYPE_ROLE)]
+                haystack = f"{spec.display_name} {spec.type_name} {spec.category} {spec.description}".lower()
+                match = not needle or needle in haystack
+                item.setHidden(not match)
+                visible += match
+            group.setHidden(visible == 0)
+            group.setExpanded(True)
+
+    def visible_types(self) -> list[str]:
+        return [t for t, item in self.items.items() if not item.isHidden() and not item.parent().isHidden()]
+
+    def mime_data_for(self, type_name: str) -> QMimeData:
+        """What dragging `type_name` out of the palette carries."""
+        return self.tree.mimeData([self.items[type_name]])
+
+    def _activated(self, item: QTreeWidgetItem, column: int) -> None:
+        type_name = item.data(0, TYPE_ROLE)
+        if type_name:
+            self.layer_activated.emit(type_name)

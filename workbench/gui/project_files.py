@@ -1,0 +1,131 @@
+"""File commands of the window: New, Open, Save, Save As, Recent files, and the prompt before losing work.
+
+Dialogs are reached through the small `ask_*` methods (tests replace them). A file that cannot be read is reported
+in a message box and the current project stays open.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QObject
+from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
+
+from workbench.core.errors import WorkbenchError
+from workbench.core.project import Project, load_project, open_template
+from workbench.gui.recent_files import RecentFiles
+
+FILE_FILTER = "Workbench projects (*.json);;All files (*)"
+
+
+class ProjectFiles(QObject):
+    def __init__(self, document, window: QWidget, recent: RecentFiles | None = None):
+        super().__init__(window)
+        self.document = document
+        self.window = window
+        self.recent = recent or RecentFiles()
+
+    # --- dialogs (replaced in tests) --------------------------------------------------------------------------------
+
+    def ask_open_path(self) -> str | None:
+        start = str(self.document.project.folder or Path.home())
+        path, _ = QFileDialog.getOpenFileName(self.window, "Open project", start, FILE_FILTER)
+        return path or None
+
+    def ask_save_path(self) -> str | None:
+        project = self.document.project
+        start = project.path or (Path.home() / f"{_file_stem(project.name)}.json")
+        path, _ = QFileDialog.getSaveFileName(self.window, "Save project as", str(start), FILE_FILTER)
+        if not path:
+            return None
+        return path if path.lower().endswith(".json") else path + ".json"
+
+    def ask_save_changes(self) -> QMessageBox.StandardButton:
+        name = self.document.project.name
+        return QMessageBox.question(
+            self.window, "Unsaved changes", f"Save the changes to “{name}” first?",
+            QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Discard | QMessageBox.StandardButton.Cancel,
+            QMessageBox.StandardButton.Save)
+
+    def show_error(self, title: str, message: str) -> None:
+        QMessageBox.warning(self.window, title, message)
+
+    # --- commands -----------------------------------------------------------------------------------------------------
+
+    def confirm_discard(self) -> bool:
+        """True when the current project may be replaced or closed (saved first if the user asks)."""
+        if not self.document.is_dirty:
+            return True
+        answer = self.ask_save_changes()
+        if answer == QMessageBox.StandardButton.Save:
+            return self.save()
+        return answer == QMessageBox.StandardButton.Discard
+
+    def _may_replace(self) -> bool:
+        busy = self.document.busy_reason
+        if busy:
+            self.show_error("Please wait", f"{busy}: finish or stop it before opening another project.")
+            return False
+        return self.confirm_discard()
+
+    def new_blank(self) -> bool:
+        if not self._may_replace():
+            return False
+        self.document.replace_project(Project())
+        return True
+
+    def new_from_template(self, name: str) -> bool:
+        if not self._may_replace():
+            return False
+        try:
+            project = open_template(name)
+        except WorkbenchError as exc:
+            self.show_error("Cannot open template", str(exc))
+            return False
+        self.document.replace_project(project)
+        return True
+
+    def open(self) -> bool:
+        if not self._may_replace():
+            return False
+        path = self.ask_open_path()
+        return self._load(path) if path else False
+
+    def open_path(self, path: str | Path) -> bool:
+        """Opens a file (Recent, drop, command line) after the unsaved-work prompt."""
+        if not self._may_replace():
+            return False
+        return self._load(path)
+
+    def _load(self, path: str | Path) -> bool:
+        try:
+            project = load_project(path)
+        except WorkbenchError as exc:
+            self.show_error("Cannot open project", str(exc))
+            return False
+        self.document.replace_project(project)
+        self.recent.add(project.path)
+        return True
+
+    def save(self) -> bool:
+        if self.document.project.path is None:
+            return self.save_as()
+        return self._save_to(None)
+
+    def save_as(self) -> bool:
+        path = self.ask_save_path()
+        return self._save_to(path) if path else False
+
+    def _save_to(self, path: str | None) -> bool:
+        try:
+            target = self.document.save(path)
+        except (WorkbenchError, OSError) as exc:
+            self.show_error("Cannot save project", str(exc))
+            return False
+        self.recent.add(target)
+        return True
+
+
+def _file_stem(name: str) -> str:
+    stem = "".join(c if c.isalnum() or c in "-_ " else "_" for c in name).strip().replace(" ", "-")
+    return stem.lower() or "project"
