@@ -42,6 +42,13 @@ def test_splits_are_disjoint_sorted_and_reproducible():
     assert all(np.all(np.diff(a[k]) > 0) and a[k].dtype == np.int64 for k in a)
 
 
+def test_every_class_reaches_training_when_there_is_room():
+    labels = np.array([0] * 20 + [1, 2])
+    for seed in range(20):
+        splits = make_splits(22, {**SPLIT, "seed": seed}, labels)
+        assert set(labels[splits["train"]]) == {0, 1, 2}
+
+
 def test_unstratified_split_is_a_seeded_permutation():
     a = make_splits(50, {**SPLIT, "stratify": False}, np.zeros(50, int))
     b = make_splits(50, {**SPLIT, "stratify": False})

@@ -155,7 +155,8 @@ def dataset_from_arrays(x: np.ndarray, y: np.ndarray, options: dict, split: dict
                         reporter: ProgressReporter) -> Dataset:
     report: list[str] = []
     if x.dtype.kind not in "biuf":
-        raise DataError(f"The array x of {name!r} must hold numbers, not {x.dtype.name} values.")
+        what = "text" if x.dtype.kind in "US" else f"{x.dtype.name} values"
+        raise DataError(f"The array x of {name!r} must hold numbers, not {what}.")
     if x.ndim < 2:
         raise DataError(f"The array x of {name!r} must have one row per sample (it has shape {x.shape}).")
     if y.ndim not in (1, 2) or y.dtype.kind not in "biufUS":

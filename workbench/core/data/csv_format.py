@@ -174,8 +174,12 @@ def detect_format(path: Path, delimiter: str | None = None, header: bool | None 
                      "The file has no header row; the columns are numbered.")
     names = _unique_names(rows[0]) if header else [f"column {j + 1}" for j in range(len(rows[0]))]
     if len(rows[0]) != width and header:
+        best, best_share, best_width = _best_delimiter(lines, prefer)
+        hint = f"Check the delimiter (now {delimiter_name(delimiter)})."
+        if best != delimiter and best_width > 1 and best_share >= 0.99:
+            hint = f"The file seems to use {delimiter_name(best)} as the delimiter, not {delimiter_name(delimiter)}."
         raise DataError(f"{title} is not a table: the header has {len(rows[0])} fields but most rows have {width}. "
-                        f"Check the delimiter (now {delimiter_name(delimiter)}).")
+                        + hint)
     return CsvFormat(encoding=encoding, delimiter=delimiter, header=header, names=names, notes=notes)
 
 

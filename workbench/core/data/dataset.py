@@ -24,11 +24,11 @@ if TYPE_CHECKING:  # pragma: no cover
 IMAGE_SCALE = np.float32(255.0)
 
 
-def model_input(x: np.ndarray, kind: str) -> np.ndarray:
+def model_input(x: np.ndarray, kind: str, input_dtype: str = "float") -> np.ndarray:
     """Stored samples -> the model's input array (float32, or int64 token ids)."""
     if kind == "image":
         return x.astype(np.float32) / IMAGE_SCALE
-    if kind == "text":
+    if input_dtype == "int":
         return x.astype(np.int64, copy=False)
     return x.astype(np.float32, copy=False)
 
@@ -83,7 +83,7 @@ class Dataset:
         indices = np.asarray(indices, dtype=np.int64)
         y = self.y[indices]
         y = y.astype(np.int64 if self.task == "classification" else np.float32, copy=False)
-        return model_input(self.x[indices], self.kind), y
+        return model_input(self.x[indices], self.kind, self.input_dtype), y
 
     def batch(self, indices: np.ndarray) -> tuple[torch.Tensor, torch.Tensor]:
         """Model-ready tensors (x, y) for the given sample indices (converted just for this batch)."""

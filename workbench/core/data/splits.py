@@ -1,9 +1,10 @@
 """Train / validation / test splits: by ratio, reproducible from a seed, stratified by class when asked.
 
 Stratification without scikit-learn: each class is shuffled on its own, every sample gets the key
-``(rank within its class + 0.5) / class size`` (ties broken by a random jitter), and the samples sorted by key are cut
-at the split sizes. Every split thus gets each class in proportion (to within one sample), and the split depends only
-on the labels, the ratios and the seed.
+``rank within its class / class size`` (ties broken by a random jitter), and the samples sorted by key are cut at the
+split sizes. Every split thus gets each class in proportion (to within one sample), the first sample of every class
+comes first (so the training split sees every class whenever it has room), and the split depends only on the
+labels, the ratios and the seed.
 """
 
 from __future__ import annotations
@@ -47,7 +48,7 @@ def make_splits(n: int, split: dict, labels: np.ndarray | None = None) -> dict[s
         for cls in np.unique(labels):
             members = np.flatnonzero(labels == cls)
             members = members[rng.permutation(len(members))]
-            keys[members] = (np.arange(len(members)) + 0.5) / len(members)
+            keys[members] = np.arange(len(members)) / len(members)
         order = np.lexsort((jitter, keys))
     else:
         order = rng.permutation(n)
@@ -65,9 +66,12 @@ def check_classes_in_train(splits: dict[str, np.ndarray], labels: np.ndarray, cl
     """Raise when a class never reaches the training split; note classes missing from validation or test."""
     counts = {name: np.bincount(labels[idx], minlength=len(class_names)) for name, idx in splits.items()}
     missing = [class_names[i] for i in np.flatnonzero(counts["train"] == 0)]
+    if missing and len(splits["train"]) < len(class_names):
+        raise DataError(f"The training split has {len(splits['train'])} samples, fewer than the {len(class_names)} "
+                        "classes, so some classes could not be learned. Add data or give training a larger share.")
     if missing:
-        raise DataError(f"Class {missing[0]!r} has too few samples to appear in the training split; "
-                        "give it more samples or leave it out.")
+        raise DataError(f"Class {missing[0]!r} is not in the training split (it has too few samples); give it "
+                        "more samples or turn on stratified splitting.")
     for name in ("val", "test"):
         if len(splits[name]) and (counts[name] == 0).any():
             absent = [class_names[i] for i in np.flatnonzero(counts[name] == 0)]

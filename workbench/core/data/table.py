@@ -211,8 +211,8 @@ def build_table(cols: list[ColumnData], options: dict, split: dict, source: Tabl
     kept_rows = np.flatnonzero(keep)
     n = len(kept_rows)
     if n == 0:
-        raise DataError(f"No rows of {source.title} are left after dropping rows with missing values; choose "
-                        "another missing-value policy or leave out the emptiest columns.")
+        raise DataError("No rows are left after dropping the rows with missing values; choose another "
+                        "missing-value policy or leave out the emptiest columns.")
 
     y, class_names, target_info = _build_target(target_plans, task, kept_rows, options, report)
     labels = y if task == "classification" else None
