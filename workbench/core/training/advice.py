@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import numpy as np
 
-OVERFIT_RISE = 1.15  # the last validation loss this many times its best, ...
-OVERFIT_MIN_EPOCHS_AFTER = 3  # ... at least this many epochs after the best one
+OVERFIT_RISE = 1.15  # the mean of the last validation losses this many times the best, ...
+OVERFIT_MIN_EPOCHS_AFTER = 5  # ... with the best at least this many epochs (and a fifth of the run) before the end
+OVERFIT_TAIL = 3  # epochs averaged at the end
 JUMP_RISE = 1.10  # an epoch whose training loss is this many times the previous one "jumped"
 JUMP_SHARE = 0.3  # warn when at least this share of epochs jumped
-SPIKE_FACTOR = 3.0  # a late batch loss this many times the late median is a spike
+SPIKE_FACTOR = 3.0  # a late batch loss this many times the late median, ...
+SPIKE_EARLY_SHARE = 0.5  # ... and at least this share of the early median, is a spike
 
 
 def beginner_warnings(history: list[dict], batch_losses=None, evaluation: dict | None = None,
@@ -54,15 +56,18 @@ def _classification_warnings(evaluation: dict) -> list[str]:
 def overfitting_warning(history: list[dict]) -> str | None:
     """A warning when the validation loss has been rising while the training loss kept falling."""
     rows = [h for h in history if _finite(h.get("val_loss")) and _finite(h.get("train_loss"))]
-    if len(rows) < OVERFIT_MIN_EPOCHS_AFTER + 2:
+    if len(rows) < OVERFIT_MIN_EPOCHS_AFTER + OVERFIT_TAIL:
         return None
     val = np.array([h["val_loss"] for h in rows])
     train = np.array([h["train_loss"] for h in rows])
     best = int(val.argmin())
     after = len(rows) - 1 - best
-    if after >= OVERFIT_MIN_EPOCHS_AFTER and val[-1] > OVERFIT_RISE * val[best] and train[-1] < train[best]:
+    tail_val = val[-OVERFIT_TAIL:].mean()
+    tail_train = train[-OVERFIT_TAIL:].mean()
+    if after >= max(OVERFIT_MIN_EPOCHS_AFTER, len(rows) // 5) and tail_val > OVERFIT_RISE * val[best] \
+            and tail_train < train[best]:
         return (f"Overfitting: the validation loss was lowest at epoch {rows[best]['epoch'] + 1} and has risen since "
-                f"(by {val[-1] / val[best] - 1:.0%}) while the training loss kept falling: the model is learning "
+                f"(by {tail_val / val[best] - 1:.0%}) while the training loss kept falling: the model is learning "
                 "the training samples by heart. Keep early stopping on, add Dropout, use weight decay, or get more "
                 "data.")
     return None
@@ -78,10 +83,14 @@ def jumpy_loss_warning(history: list[dict], batch_losses=None, learning_rate: fl
             return (f"The training loss jumps up in {jumps} of {len(train) - 1} epochs instead of going down "
                     f"steadily. The learning rate{lr} is probably too high: try one 3 to 10 times smaller.")
     if batch_losses is not None and len(batch_losses) >= 50:
-        late = np.asarray(batch_losses[-max(20, len(batch_losses) // 5):], dtype=np.float64)
-        late = late[np.isfinite(late)]
+        losses = np.asarray(batch_losses, dtype=np.float64)
+        losses = losses[np.isfinite(losses)]
+        tail = max(20, len(losses) // 5)
+        late, early = losses[-tail:], losses[:max(5, len(losses) // 10)]
         median = np.median(late) if late.size else 0.0
-        if median > 0 and np.mean(late > SPIKE_FACTOR * median) > 0.05:
+        # a spike is large against the usual late loss and against the loss the run started from
+        spikes = (late > SPIKE_FACTOR * median) & (late > SPIKE_EARLY_SHARE * np.median(early))
+        if median > 0 and np.mean(spikes) > 0.05:
             return (f"The batch loss keeps spiking late in training (often over {SPIKE_FACTOR:g} times its usual "
                     f"value). The learning rate{lr} may be too high, or the batch size too small.")
     return None

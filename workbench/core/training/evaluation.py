@@ -87,7 +87,6 @@ def _classification(logits: np.ndarray, targets: np.ndarray, indices: np.ndarray
                          "probabilities": [round(float(p), 6) for p in probabilities[r]]}
                         for r in wrong_rows[:MAX_WRONG_LISTED]]
     figures["wrong_count"] = int(len(wrong_rows))
-    figures["class_names"] = list(class_names)
     figures["samples"] = {"indices": indices, "true": targets, "predicted": predicted, "probabilities": probabilities}
     return figures
 

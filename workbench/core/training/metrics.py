@@ -31,6 +31,7 @@ def classification_figures(confusion: np.ndarray, class_names: list[str] | None 
         "per_class": [{"class": names[i], "precision": float(precision[i]), "recall": float(recall[i]),
                        "f1": float(f1[i]), "support": int(actual[i])} for i in range(k)],
         "confusion_matrix": confusion.tolist(),
+        "class_names": names,
     }
 
 

@@ -179,4 +179,4 @@ def load_matching_weights(module, node_names: dict[str, str], tensors: dict,
 
 
 def _shape(tensor) -> str:
-    return "(" + ", ".join(str(s) for s in tensor.shape) + ")"
+    return str(tuple(tensor.shape))
