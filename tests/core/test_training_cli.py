@@ -1,0 +1,101 @@
+"""`workbench train`, `workbench evaluate` and `workbench doctor` from the command line."""
+
+import json
+
+import pytest
+
+from workbench.cli import run_command
+from workbench.core.project import load_project, open_template, save_project
+
+
+def run_json(capsys, argv):
+    code = run_command(argv)
+    out = capsys.readouterr()
+    return code, (json.loads(out.out) if out.out.strip().startswith("{") else None), out.err
+
+
+def test_train_then_evaluate(tmp_path, capsys):
+    out = tmp_path / "trained.json"
+    code, summary, err = run_json(capsys, ["train", "mlp", "--data", "moons", "--epochs", "3", "--device", "cpu",
+                                           "--threads", "1", "--out", str(out), "--json"])
+    assert code == 0, err
+    assert summary["status"] == "completed" and summary["epochs_done"] == 3
+    assert set(summary["test"]) >= {"accuracy", "loss", "f1_macro"}
+    assert summary["device"] == "CPU (1 thread)"
+    project = load_project(out)
+    assert project.dataset["name"] == "moons" and len(project.runs) == 1
+    assert (tmp_path / summary["weights"]).is_file()
+    assert project.runs[0]["settings"]["epochs"] == 3 and project.training == {}  # the override is the run's
+
+    code, evaluation, err = run_json(capsys, ["evaluate", str(out), "--json"])
+    assert code == 0, err
+    assert evaluation["test"]["accuracy"] == pytest.approx(summary["test"]["accuracy"])
+    assert evaluation["test"]["f1_macro"] == pytest.approx(summary["test"]["f1_macro"])
+    assert len(evaluation["confusion_matrix"]) == 2
+
+    assert run_command(["evaluate", str(out), "--split", "val"]) == 0
+    text = capsys.readouterr().out
+    assert "on the val split" in text and "rows: true class, columns: predicted class" in text
+
+
+def test_train_prints_progress_and_a_summary(tmp_path, capsys):
+    code = run_command(["train", "mlp", "--data", "iris", "--epochs", "2", "--out", str(tmp_path / "i.json")])
+    out = capsys.readouterr()
+    assert code == 0
+    assert "Training on CPU" in out.err and "epoch 2/2" in out.err
+    assert "Finished all 2 epochs." in out.out and "test: loss" in out.out
+    assert f"Saved the trained project to {tmp_path / 'i.json'}" in out.out
+
+
+def test_regression_summary_names_regression_figures(tmp_path, capsys):
+    code, summary, err = run_json(capsys, ["train", "mlp", "--data", "diabetes", "--epochs", "2", "--out",
+                                           str(tmp_path / "d.json"), "--json"])
+    assert code == 0, err
+    assert set(summary["test"]) == {"loss", "mae", "rmse", "r2"}
+
+
+def test_a_template_is_never_overwritten(tmp_path, capsys, monkeypatch):
+    from workbench.core.project import template_path
+
+    before = template_path("mlp").read_bytes()
+    monkeypatch.chdir(tmp_path)
+    code, summary, err = run_json(capsys, ["train", "mlp", "--epochs", "1", "--json"])
+    assert code == 0, err
+    assert summary["project"] == str(tmp_path / "mlp.json")
+    assert template_path("mlp").read_bytes() == before
+
+
+def test_bad_input_is_a_message_not_a_traceback(tmp_path, capsys):
+    project = open_template("mlp")
+    project.dataset = None
+    save_project(project, tmp_path / "nodata.json")
+    assert run_command(["train", str(tmp_path / "nodata.json")]) == 2
+    assert "error: The project has no data chosen yet" in capsys.readouterr().err
+    assert run_command(["train", "mlp", "--epochs", "0"]) == 2
+    assert "error: training.epochs: must be a whole number from 1" in capsys.readouterr().err
+    assert run_command(["evaluate", "mlp"]) == 2
+    assert "error: The project has no trained run yet" in capsys.readouterr().err
+
+
+def test_doctor_reports_torch_and_onnxruntime(capsys):
+    code, report, _ = run_json(capsys, ["doctor", "--json"])
+    assert code == 0
+    assert report["torch"]["version"] and "cuda_available" in report["torch"]
+    assert "CPUExecutionProvider" in report["onnxruntime"]["providers"]
+    assert report["training_device"] in ("CPU", "Apple GPU (MPS)") or report["training_device"].startswith("GPU")
+    assert run_command(["doctor"]) == 0
+    text = capsys.readouterr().out
+    assert "PyTorch" in text and "ONNX Runtime" in text and "Training will run on:" in text
+
+
+def test_doctor_advises_when_a_gpu_is_unused():
+    from workbench.core.diagnostics import advice
+
+    cpu_torch = {"version": "2.13.0+cpu", "built_with_cuda": None, "cuda_available": False}
+    tips = advice(cpu_torch, {"installed": True, "providers": ["CPUExecutionProvider"]}, ["NVIDIA H100"], "Linux")
+    assert "CPU-only build" in tips[0] and "download.pytorch.org/whl/cu" in tips[0]
+    assert "onnxruntime-gpu" in tips[1]
+    cuda_torch = {"version": "2.13.0", "built_with_cuda": "12.4", "cuda_available": False}
+    assert "Update the NVIDIA driver" in advice(cuda_torch, {"installed": True, "providers": ["CUDAExecutionProvider"]},
+                                                ["NVIDIA H100"], "Linux")[0]
+    assert advice(cpu_torch, {"installed": True, "providers": ["CPUExecutionProvider"]}, [], "Linux") == []

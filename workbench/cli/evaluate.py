@@ -1,0 +1,62 @@
+"""`workbench evaluate PROJECT`: the test figures of a trained run (the latest one unless --run names another)."""
+
+from __future__ import annotations
+
+from workbench.cli.common import add_data_arguments, add_json_flag, load_project_arg, print_json
+from workbench.cli.train import load_project_data
+
+
+def add_parser(subparsers):
+    parser = subparsers.add_parser("evaluate", help="print the test metrics of a trained project")
+    parser.add_argument("project", metavar="PROJECT", help="a trained project file")
+    add_data_arguments(parser)
+    parser.add_argument("--run", metavar="RUN_ID", help="which run (default: the latest trained one)")
+    parser.add_argument("--split", choices=("test", "val", "train"), default="test",
+                        help="which part of the data (default: test)")
+    parser.add_argument("--device", choices=("auto", "cpu", "cuda", "mps"), default="cpu",
+                        help="where to compute (default: cpu)")
+    add_json_flag(parser)
+    return parser
+
+
+def run(args) -> int:
+    from workbench.core.device import choose_device
+    from workbench.core.training.evaluation import json_metrics, scalar_metrics
+    from workbench.core.training.evaluation import evaluate as evaluate_module
+    from workbench.core.training.runs import build_trained_module, find_run, graph_of_run
+
+    project = load_project_arg(args.project, args.data, args.target, args.ignore)
+    record = find_run(project, args.run)
+    module = build_trained_module(project, record)
+    dataset = load_project_data(project)
+    result = evaluate_module(module, dataset, args.split, device=choose_device(args.device),
+                             graph=graph_of_run(record, project))
+    if args.json:
+        details = json_metrics(result)
+        print_json({"project": str(project.path), "run": record["id"], "split": args.split,
+                    args.split: scalar_metrics(result),
+                    **{k: v for k, v in details.items() if k not in scalar_metrics(result)}})
+        return 0
+    print(f"{record.get('name', record['id'])} ({record['id']}) on the {args.split} split, "
+          f"{result['samples_count']:,} samples:")
+    for key, value in scalar_metrics(result).items():
+        print(f"  {key:<16}{value:.4f}")
+    if result["task"] == "classification":
+        _print_classes(result)
+    return 0
+
+
+def _print_classes(result: dict) -> None:
+    names = [str(n) for n in result["class_names"]]
+    width = max(8, *(len(n) for n in names))
+    print(f"\n  {'class':<{width}}  precision  recall     f1  support")
+    for row in result["per_class"]:
+        print(f"  {row['class']:<{width}}  {row['precision']:9.3f}  {row['recall']:6.3f}  {row['f1']:5.3f}  "
+              f"{row['support']:7d}")
+    k = len(names)
+    if k <= 20:
+        cell = max(5, *(len(n) for n in names))
+        print(f"\n  Confusion matrix (rows: true class, columns: predicted class)")
+        print("  " + " " * width + "".join(f" {n:>{cell}}" for n in names))
+        for name, row in zip(names, result["confusion_matrix"]):
+            print(f"  {name:<{width}}" + "".join(f" {v:>{cell}}" for v in row))
