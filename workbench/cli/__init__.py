@@ -12,7 +12,7 @@ import sys
 
 from workbench.core.errors import WorkbenchError
 
-COMMANDS = ["templates", "validate"]
+COMMANDS = ["templates", "validate", "train", "evaluate", "doctor"]
 
 
 def build_parser() -> argparse.ArgumentParser:
