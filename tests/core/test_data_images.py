@@ -126,7 +126,8 @@ def test_mixed_sizes_and_modes_are_converted(tmp_path):
 
 def test_corrupt_files_are_skipped_and_listed(tmp_path):
     root = make_folder(tmp_path / "p", per_class=3)
-    (root / "cats" / "broken.png").write_bytes(b"not an image at all")
+    (root / "cats" / "deeper").mkdir()
+    (root / "cats" / "deeper" / "broken.png").write_bytes(b"not an image at all")
     noise = np.random.default_rng(0).integers(0, 256, (64, 64), dtype=np.uint8)
     Image.fromarray(noise, "L").save(tmp_path / "noise.png")
     data = (tmp_path / "noise.png").read_bytes()
@@ -135,8 +136,9 @@ def test_corrupt_files_are_skipped_and_listed(tmp_path):
     (root / "stray.png").write_bytes(data)
     (root / ".hidden").mkdir()
     ds = load(root, split={"train": 0.5, "val": 0.0, "test": 0.5, "seed": 0, "stratify": True})
-    assert ds.num_samples == 6 and ds.skipped == ["cats/broken.png", "dogs/cut.png"]
-    assert "Skipped 2 unreadable files: cats/broken.png (not an image); dogs/cut.png (cut short)." in ds.report
+    assert ds.num_samples == 6 and ds.skipped == ["cats/deeper/broken.png", "dogs/cut.png"]
+    assert "Skipped 2 unreadable files: cats/deeper/broken.png (not an image); dogs/cut.png (cut short)." \
+        in ds.report
     assert "Left out 1 image lying directly in 'p', outside the class folders." in ds.report
     assert "Ignored 1 file that are not images by their name (e.g. 'dogs/notes.txt')." in ds.report
     assert np.array_equal(ds.y, [0, 0, 0, 1, 1, 1])

@@ -183,7 +183,7 @@ def dataset_from_arrays(x: np.ndarray, y: np.ndarray, options: dict, split: dict
     images = _image_layout(x)
     vocab_size = None
     if images is not None:
-        xs, kind = images, "image"
+        xs = images
         pre = image_preprocessing(images.shape[2:], images.shape[1])
         report.append(f"x: {len(x):,} images of {images.shape[3]}x{images.shape[2]} pixels, {images.shape[1]} "
                       "channel(s), kept as bytes; the model sees them as 0..1.")

@@ -85,7 +85,9 @@ def image_to_array(img, size: tuple[int, int], channels: int, out: np.ndarray | 
             (img.size[0] >= 2 * width and img.size[1] >= 2 * height):
         img.draft("L" if channels == 1 else "RGB", (width, height))   # decode JPEG at a reduced scale (fast)
     img = _to_8bit(img, notes)
-    img = img.convert("L" if channels == 1 else "RGB")
+    mode = "L" if channels == 1 else "RGB"
+    if img.mode != mode:
+        img = img.convert(mode)
     if img.size != (width, height):
         notes["resized"] += 1
         img = img.resize((width, height), Image.Resampling.BILINEAR)
@@ -123,10 +125,12 @@ def list_image_folder(root: Path, reporter: ProgressReporter, report: list[str])
         try:
             for dirpath, dirnames, filenames in os.walk(entry.path, onerror=_raise):
                 dirnames[:] = sorted(d for d in dirnames if not _is_hidden(d))
+                prefix = os.path.join(entry.name, dirpath[len(entry.path) + 1:]) if dirpath != entry.path \
+                    else entry.name
                 for name in sorted(filenames):
                     if _is_hidden(name):
                         continue
-                    rel = os.path.relpath(os.path.join(dirpath, name), root)
+                    rel = prefix + os.sep + name
                     if Path(name).suffix.lower() in IMAGE_EXTENSIONS:
                         found.append(rel)
                     else:
@@ -229,9 +233,10 @@ def load_image_folder(root: Path, options: dict, split: dict, reporter: Progress
     skipped: list[str] = []
     reasons: list[str] = []
     count = 0
+    base = str(root) + os.sep
     for i, (rel, label) in enumerate(files):
         try:
-            with Image.open(root / rel) as img:
+            with Image.open(base + rel) as img:
                 image_to_array(img, size, channels, out=x[count], notes=notes)
         except FileNotFoundError:
             raise DataError(f"The file {rel!r} disappeared during the import; put it back and import again.") \
