@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from workbench.cli.common import add_data_arguments, add_json_flag, load_project_arg, print_json
-from workbench.cli.train import load_project_data
 
 
 def add_parser(subparsers):
@@ -23,12 +22,13 @@ def run(args) -> int:
     from workbench.core.device import choose_device
     from workbench.core.training.evaluation import json_metrics, scalar_metrics
     from workbench.core.training.evaluation import evaluate as evaluate_module
+    from workbench.core.training.project_data import project_dataset
     from workbench.core.training.runs import build_trained_module, find_run, graph_of_run
 
     project = load_project_arg(args.project, args.data, args.target, args.ignore)
     record = find_run(project, args.run)
     module = build_trained_module(project, record)
-    dataset = load_project_data(project)
+    dataset = project_dataset(project)
     result = evaluate_module(module, dataset, args.split, device=choose_device(args.device),
                              graph=graph_of_run(record, project))
     if args.json:

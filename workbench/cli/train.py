@@ -10,7 +10,7 @@ from pathlib import Path
 
 from workbench.cli.common import add_data_arguments, add_json_flag, load_project_arg, print_json
 from workbench.core.errors import WorkbenchError
-from workbench.core.training.callbacks import Callback
+from workbench.core.training.callbacks import Callback, format_duration
 
 BAR_WIDTH = 24
 REDRAW_S = 0.1
@@ -56,7 +56,7 @@ class TerminalProgress(Callback):
             return
         self.last_draw = now
         filled = int(BAR_WIDTH * info.fraction)
-        eta = _clock(info.eta_s) if info.eta_s is not None else "?"
+        eta = format_duration(info.eta_s)
         self.stream.write(f"\r epoch {info.epoch + 1}/{info.epochs} [{'#' * filled}{'.' * (BAR_WIDTH - filled)}] "
                           f"{info.fraction:4.0%}  loss {self.last_loss:.4f}  {info.samples_per_s:,.0f} samples/s  "
                           f"ETA {eta} ")
@@ -74,12 +74,6 @@ class TerminalProgress(Callback):
         self.stream.flush()
 
 
-def _clock(seconds: float) -> str:
-    seconds = int(round(seconds))
-    return f"{seconds // 3600}:{seconds // 60 % 60:02d}:{seconds % 60:02d}" if seconds >= 3600 else \
-        f"{seconds // 60}:{seconds % 60:02d}"
-
-
 def output_path(project, out: str | None) -> Path:
     """Where the trained project goes: --out, else the project file itself; a template is never overwritten."""
     from workbench.core.project import TEMPLATES_DIR
@@ -92,22 +86,14 @@ def output_path(project, out: str | None) -> Path:
     return Path(project.path).resolve()
 
 
-def load_project_data(project):
-    """The project's dataset, loaded (relative paths from the project's folder)."""
-    from workbench.core.data import DatasetSpec, load_dataset
-
-    if not project.dataset:
-        raise WorkbenchError("The project has no data chosen yet: choose it in the app, or pass --data.")
-    return load_dataset(DatasetSpec.from_dict(project.dataset), base_dir=project.folder)
-
-
 def run(args) -> int:
     from workbench.core.project import save_project
     from workbench.core.training import RunControl, TrainingSettings
+    from workbench.core.training.project_data import project_dataset
     from workbench.core.training.runs import add_or_replace_run, train_project
 
     project = load_project_arg(args.project, args.data, args.target, args.ignore)
-    dataset = load_project_data(project)
+    dataset = project_dataset(project)
     out = output_path(project, args.out)
     overrides = {}
     if args.epochs is not None:

@@ -85,6 +85,16 @@ class ProgressInfo:
         return self.step / self.total_steps if self.total_steps else 0.0
 
 
+def format_duration(seconds: float | None) -> str:
+    """A duration as m:ss or h:mm:ss ("?" when unknown)."""
+    if seconds is None or seconds != seconds:
+        return "?"
+    seconds = int(round(seconds))
+    if seconds >= 3600:
+        return f"{seconds // 3600}:{seconds // 60 % 60:02d}:{seconds % 60:02d}"
+    return f"{seconds // 60}:{seconds % 60:02d}"
+
+
 @dataclass
 class EpochInfo:
     """The results of one finished epoch: ``metrics`` holds train_loss, val_loss, val_accuracy or val_mae, ...."""

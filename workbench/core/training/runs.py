@@ -7,9 +7,9 @@ line directly). `build_trained_module` rebuilds the trained network from a recor
 
 A run record (JSON-safe): id, name, status, message, started/finished (ISO 8601, UTC), duration_s, device,
 settings, graph (the architecture trained), dataset (the spec trained on), epochs_done, best_epoch, monitor,
-best_value, metrics {"val": {...}, "test": {...}}, curves {"epochs": [per-epoch rows], "batch_step": [...],
-"batch_loss": [...]} (batch losses averaged into at most `MAX_CURVE_POINTS` points), samples_per_s, warnings,
-transfer (what was loaded from elsewhere, or null), and the files, relative to the project folder: weights (the
+best_value, metrics {"val": {...}, "test": {...}}, curves {"epochs": [per-epoch rows], "batches_per_epoch": n,
+"batch_step": [...], "batch_loss": [...]} (batch losses averaged into at most `MAX_CURVE_POINTS` points),
+samples_per_s, warnings, transfer (what was loaded from elsewhere, or null), and the files, relative to the project folder: weights (the
 weights the run ended with), best_weights, last_weights, state (to resume).
 """
 
@@ -144,7 +144,7 @@ def train_project(project, dataset, base_dir, *, settings: TrainingSettings | No
         "monitor": result.monitor,
         "best_value": result.best_value,
         "metrics": metrics,
-        "curves": curves_of(result.history, result.batch_losses),
+        "curves": curves_of(result.history, result.batch_losses, result.batches_per_epoch),
         "samples_per_s": round(result.samples_per_s, 1),
         "warnings": warnings,
         "transfer": transfer.to_dict() if transfer is not None else (previous or {}).get("transfer"),
@@ -156,7 +156,7 @@ def train_project(project, dataset, base_dir, *, settings: TrainingSettings | No
     return RunOutcome(record, module, result, evaluation, transfer)
 
 
-def curves_of(history: list[dict], batch_losses: np.ndarray) -> dict:
+def curves_of(history: list[dict], batch_losses: np.ndarray, batches_per_epoch: int = 0) -> dict:
     """The curves saved with a run: every epoch row, and the batch losses averaged into at most
     `MAX_CURVE_POINTS` buckets (each point at the middle step of its bucket)."""
     losses = np.asarray(batch_losses, dtype=np.float64)
@@ -169,8 +169,8 @@ def curves_of(history: list[dict], batch_losses: np.ndarray) -> dict:
         counts = np.diff(edges)
         values = sums / counts
         steps = (edges[:-1] + edges[1:] - 1) / 2.0
-    return {"epochs": [dict(h) for h in history], "batch_step": [round(float(s), 1) for s in steps],
-            "batch_loss": [float(f"{v:.6g}") for v in values]}
+    return {"epochs": [dict(h) for h in history], "batches_per_epoch": int(batches_per_epoch),
+            "batch_step": [round(float(s), 1) for s in steps], "batch_loss": [float(f"{v:.6g}") for v in values]}
 
 
 def build_trained_module(project, run: dict | None = None, base_dir=None, which: str = "weights"):

@@ -49,6 +49,7 @@ class TrainResult:
     samples_per_s: float
     elapsed_s: float
     ended_with: str  # which weights the module holds at the end: "best", "last" or "last_good"
+    batches_per_epoch: int = 0
     checkpoints: dict = field(default_factory=dict)  # "best" / "last" / "state" -> Path
 
     @property
@@ -388,7 +389,7 @@ class Trainer:
                            best_epoch=progress.best_epoch, best_value=progress.best_value, monitor=monitor,
                            history=progress.history, batch_losses=progress.all_losses(), device=self.device_name,
                            samples_per_s=progress.samples / elapsed if elapsed > 0 else 0.0, elapsed_s=elapsed,
-                           ended_with=ended_with, checkpoints=checkpoints)
+                           ended_with=ended_with, batches_per_epoch=progress.nb, checkpoints=checkpoints)
 
 
 class _Progress:

@@ -1,0 +1,185 @@
+"""The Train page, driven like a user: press Train, watch curves arrive, pause, stop, compare, export."""
+
+import csv
+import time
+
+import pytest
+from PySide6.QtCore import QElapsedTimer, Qt, QTimer
+from PySide6.QtWidgets import QFileDialog
+
+from workbench.core.data import DatasetSpec, load_dataset
+from workbench.core.data_fit import fit_graph_to_dataset
+from workbench.core.errors import WorkbenchError
+from workbench.core.project import open_template
+from workbench.gui.document.commands import SetParamsCommand
+from workbench.gui.document.document import ProjectDocument
+from workbench.gui.panels.train_panel import BUSY_REASON, TrainPanel
+
+LEFT = Qt.MouseButton.LeftButton
+
+
+@pytest.fixture
+def document(tmp_path, monkeypatch):
+    monkeypatch.setenv("WORKBENCH_DATA_DIR", str(tmp_path / "user-data"))
+    project = open_template("mlp")
+    spec = DatasetSpec.from_dict({"source": "builtin", "name": "moons", "options": {"n_samples": 200}})
+    fit_graph_to_dataset(project.graph, load_dataset(spec))
+    project.dataset = spec.to_dict()
+    project.training = {"epochs": 2, "batch_size": 16}
+    return ProjectDocument(project)
+
+
+@pytest.fixture
+def panel(qtbot, document):
+    page = TrainPanel(document)
+    qtbot.addWidget(page)
+    page.resize(1200, 800)
+    page.show()
+    qtbot.waitExposed(page)
+    yield page
+    if page.run_control is not None:
+        page.run_control.stop()
+    if page.worker is not None:
+        page.worker.wait(10_000)
+
+
+def points(panel, name: str) -> int:
+    """How many points the plot of a series currently holds."""
+    x, _ = panel.curves.curves[name].getData()
+    return 0 if x is None else len(x)
+
+
+class Heartbeat:
+    """A 10 ms timer on the GUI thread; the longest gap between its ticks is the longest event-loop stall."""
+
+    def __init__(self):
+        self.clock = QElapsedTimer()
+        self.clock.start()
+        self.last = 0
+        self.longest = 0
+        self.timer = QTimer()
+        self.timer.setInterval(10)
+        self.timer.timeout.connect(self.tick)
+        self.timer.start()
+
+    def tick(self):
+        now = self.clock.elapsed()
+        self.longest = max(self.longest, now - self.last)
+        self.last = now
+
+
+def test_train_shows_curves_then_stop_keeps_the_run(qtbot, panel, document):
+    panel.form.epochs.setValue(100_000)
+    qtbot.mouseClick(panel.train_button, LEFT)
+    assert panel.is_running and document.busy_reason == BUSY_REASON
+    assert not panel.train_button.isEnabled() and panel.stop_button.isEnabled()
+    qtbot.waitUntil(lambda: points(panel, "batch_loss") > 20, timeout=20_000)
+    qtbot.waitUntil(lambda: points(panel, "val_loss") >= 2 and points(panel, "metric") >= 2, timeout=20_000)
+    assert "samples/s" in panel.status_label.text() and "ETA" in panel.status_label.text()
+    assert panel.device_label.text().startswith("CPU (1 thread)")
+
+    # the network cannot be changed while it trains
+    with pytest.raises(WorkbenchError, match="Training is running"):
+        document.push(SetParamsCommand(document.project.graph, "dense1", {"units": 8}))
+
+    # the window stays responsive while training
+    beat = Heartbeat()
+    qtbot.wait(500)
+    beat.timer.stop()
+    assert beat.longest < 250, f"the event loop stalled for {beat.longest} ms"
+
+    started = time.monotonic()
+    qtbot.mouseClick(panel.stop_button, LEFT)
+    qtbot.waitUntil(lambda: not panel.is_running, timeout=5_000)
+    assert time.monotonic() - started < 2.0, "Stop must take effect within about a second"
+    record = document.project.runs[-1]
+    assert record["status"] == "stopped" and record["epochs_done"] >= 1
+    assert document.is_dirty and document.busy_reason is None
+    assert panel.train_button.isEnabled() and not panel.stop_button.isEnabled()
+    assert "Stopped by you" in panel.message_label.text()
+    assert panel.continue_button.isVisible()
+
+
+def test_pause_holds_the_run_and_resume_goes_on(qtbot, panel):
+    panel.form.epochs.setValue(100_000)
+    qtbot.mouseClick(panel.train_button, LEFT)
+    buffer = panel.curves.buffers["batch_loss"]
+    qtbot.waitUntil(lambda: len(buffer) > 10, timeout=20_000)
+    qtbot.mouseClick(panel.pause_button, LEFT)
+    assert panel.pause_button.text() == "Resume" and "Paused" in panel.status_label.text()
+    qtbot.wait(300)  # a report already on its way may still land
+    held = len(buffer)
+    qtbot.wait(400)
+    assert len(buffer) == held
+    qtbot.mouseClick(panel.pause_button, LEFT)
+    assert panel.pause_button.text() == "Pause"
+    qtbot.waitUntil(lambda: len(buffer) > held + 10, timeout=10_000)
+    qtbot.mouseClick(panel.stop_button, LEFT)
+    qtbot.waitUntil(lambda: not panel.is_running, timeout=5_000)
+
+
+def test_a_finished_run_is_recorded_compared_and_exported(qtbot, panel, document, tmp_path, monkeypatch):
+    with qtbot.waitSignal(panel.run_finished, timeout=30_000) as finished:
+        qtbot.mouseClick(panel.train_button, LEFT)
+    record = finished.args[0]
+    assert record["status"] == "completed" and document.project.runs == [record]
+    assert "Finished all 2 epochs" in panel.message_label.text() and "Test accuracy" in panel.message_label.text()
+    assert panel.progress.value() == 1000
+    qtbot.waitUntil(lambda: not panel.is_running)
+
+    # a second run, compared with the first
+    with qtbot.waitSignal(panel.run_finished, timeout=30_000):
+        qtbot.mouseClick(panel.train_button, LEFT)
+    qtbot.waitUntil(lambda: not panel.is_running)
+    assert [r["name"] for r in document.project.runs] == ["Run 1", "Run 2"]
+    assert panel.compare.count() == 2
+    first = panel.compare.item(1)
+    assert first.text().startswith("Run 1")
+    first.setCheckState(Qt.CheckState.Checked)
+    assert len(panel.curves.overlay_items) == 2  # validation loss and accuracy of Run 1
+
+    png, table = tmp_path / "curves.png", tmp_path / "curves.csv"
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(png), ""))
+    qtbot.mouseClick(panel.export_png_button, LEFT)
+    assert png.stat().st_size > 1000
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(table), ""))
+    qtbot.mouseClick(panel.export_csv_button, LEFT)
+    rows = list(csv.reader(table.open()))
+    assert rows[0] == ["series", "epoch", "value"]
+    series = {r[0] for r in rows[1:]}
+    assert series == {"batch_loss", "batch_loss_smoothed", "val_loss", "val_accuracy", "learning_rate"}
+    assert sum(r[0] == "val_loss" for r in rows) == 2
+
+
+def test_settings_edits_are_stored_in_the_project(qtbot, panel, document):
+    spin = panel.form.learning_rate
+    spin.selectAll()
+    qtbot.keyClicks(spin, "0.01")
+    qtbot.keyClick(spin, Qt.Key.Key_Return)
+    assert document.project.training["learning_rate"] == pytest.approx(0.01)
+    assert document.is_dirty
+    spin.stepBy(1)  # arrows step through 1-2-5
+    assert document.project.training["learning_rate"] == pytest.approx(0.02)
+    panel.form.optimizer.setCurrentIndex(panel.form.optimizer.findData("sgd"))
+    assert panel.form.momentum.isEnabled() and document.project.training["optimizer"] == "sgd"
+    item = panel.form.frozen.item(0)
+    item.setCheckState(Qt.CheckState.Checked)
+    assert document.project.training["frozen_nodes"] == [item.data(Qt.ItemDataRole.UserRole)]
+
+
+def test_train_refuses_without_data_or_with_a_broken_network(qtbot, panel, document):
+    document.project.dataset = None
+    qtbot.mouseClick(panel.train_button, LEFT)
+    assert not panel.is_running and "Choose the data" in panel.message_label.text()
+    document.project.graph.remove_node("dense1")
+    document.revalidate()
+    qtbot.mouseClick(panel.train_button, LEFT)
+    assert not panel.is_running and "fix them on the Design page" in panel.message_label.text()
+
+
+def test_a_failing_run_becomes_a_message(qtbot, panel, document):
+    document.project.dataset = {"source": "csv", "path": "/nonexistent/data.csv"}
+    qtbot.mouseClick(panel.train_button, LEFT)
+    qtbot.waitUntil(lambda: not panel.is_running, timeout=20_000)
+    assert panel.message_label.isVisible() and "data.csv" in panel.message_label.text()
+    assert document.busy_reason is None and document.project.runs == []

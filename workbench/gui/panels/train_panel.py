@@ -1,0 +1,420 @@
+"""The Train page: settings, Train / Pause / Stop / Continue, progress with ETA, speed, device and memory, live
+curves, earlier runs to compare, and PNG / CSV export.
+
+A run trains a snapshot of the project in a worker thread (`train_project`), so the window never waits and edits
+cannot disturb it; while it runs, the document's `busy_reason` makes the editor refuse architecture edits. The
+engine's callbacks are batched by `WorkerBridge` into one progress signal per 50 ms at most. The finished run's
+record goes into ``project.runs`` and marks the project unsaved.
+"""
+
+from __future__ import annotations
+
+import copy
+import os
+import time
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (QFileDialog, QHBoxLayout, QLabel, QListWidget, QListWidgetItem, QProgressBar,
+                               QPushButton, QScrollArea, QSplitter, QVBoxLayout, QWidget)
+
+from workbench.core.device import format_bytes
+from workbench.core.errors import WorkbenchError
+from workbench.core.project import Project
+from workbench.core.training.callbacks import Callback, RunControl, format_duration
+from workbench.core.training.settings import TrainingSettings
+from workbench.gui.panels.train_settings import TrainSettingsForm
+from workbench.gui.plots.training_curves import TrainingCurves
+from workbench.gui.workers import start_worker
+
+BUSY_REASON = "Training is running"
+EMIT_INTERVAL_S = 0.05
+GUI_TRAIN_THREADS = int(os.environ.get("WORKBENCH_TRAIN_THREADS", "1"))  # measured most robust on 2 shared cores
+
+
+class WorkerBridge(Callback):
+    """Collects the engine's callbacks in the worker thread and sends them as one payload per 50 ms at most.
+
+    A payload is a dict: ``start`` (FitInfo), ``batches`` ([(first_step, losses, learning_rate)]), ``epochs``
+    ([EpochInfo]), ``latest`` (the newest ProgressInfo) and ``stage`` (a text while the data loads). Nothing is
+    dropped: what is not sent yet waits for the next payload.
+    """
+
+    def __init__(self, job_control, run_control: RunControl):
+        self.job = job_control
+        self.run = run_control
+        self.pending: dict = {"batches": [], "epochs": []}
+        self.last_emit = 0.0
+
+    def stage(self, fraction: float, message: str, force: bool = False) -> None:
+        self.pending["stage"] = message
+        self._emit(force=force)
+
+    def on_fit_start(self, trainer, info):
+        self.pending["start"] = info
+        self._emit(force=True)
+
+    def on_progress(self, trainer, info):
+        if self.job.cancelled:  # the app is closing
+            self.run.stop()
+        self.pending["batches"].append((info.first_step, info.batch_losses, info.learning_rate))
+        self.pending["latest"] = info
+        self._emit(force=False)
+
+    def on_epoch_end(self, trainer, info):
+        self.pending["epochs"].append(info)
+        self._emit(force=False)
+
+    def on_fit_end(self, trainer, result):
+        self._emit(force=True)
+
+    def _emit(self, force: bool) -> None:
+        now = time.monotonic()
+        if not force and now - self.last_emit < EMIT_INTERVAL_S:
+            return
+        self.last_emit = now
+        payload, self.pending = self.pending, {"batches": [], "epochs": []}
+        self.job.report_now(payload)
+
+
+def snapshot_project(project: Project) -> Project:
+    """An independent copy of what a run reads, so the user can go on editing while it trains."""
+    return Project(graph=project.graph.copy(), name=project.name, description=project.description,
+                   dataset=copy.deepcopy(project.dataset), training=copy.deepcopy(project.training),
+                   runs=copy.deepcopy(project.runs), extra={}, path=project.path)
+
+
+def train_job(job_control, project: Project, base_dir, run_control: RunControl, resume_run: str | None,
+              threads: int):
+    """Runs in the worker thread: loads the data, trains, evaluates; returns the `RunOutcome`."""
+    from workbench.core.training.project_data import project_dataset
+    from workbench.core.training.runs import train_project
+
+    bridge = WorkerBridge(job_control, run_control)
+    dataset = project_dataset(project, progress=bridge.stage,
+                              should_cancel=lambda: run_control.stop_requested or job_control.cancelled)
+    bridge.stage(1.0, f"{dataset.summary()} Building the network and starting…", force=True)
+    return train_project(project, dataset, base_dir, callbacks=[bridge], control=run_control,
+                         num_threads=threads, resume_run=resume_run)
+
+
+class TrainPanel(QWidget):
+    run_finished = Signal(object)  # the run record
+
+    def __init__(self, document, parent=None):
+        super().__init__(parent)
+        self.document = document
+        self.worker = None
+        self.run_control: RunControl | None = None
+        self._resuming: str | None = None
+        self.epochs_total = 0
+
+        self.form = TrainSettingsForm(self)
+        self.form.changed.connect(self._settings_edited)
+        scroll = QScrollArea(self)
+        scroll.setWidget(self.form)
+        scroll.setWidgetResizable(True)
+        scroll.setMinimumWidth(330)
+        scroll.setMaximumWidth(420)
+
+        self.train_button = QPushButton("Train", self)
+        self.train_button.setObjectName("train_button")
+        self.train_button.setToolTip("Train the network on the project's data with these settings")
+        self.pause_button = QPushButton("Pause", self)
+        self.pause_button.setObjectName("pause_button")
+        self.stop_button = QPushButton("Stop", self)
+        self.stop_button.setObjectName("stop_button")
+        self.stop_button.setToolTip("Stop now and keep the run (with its best weights so far)")
+        self.continue_button = QPushButton("Continue last run", self)
+        self.continue_button.setObjectName("continue_button")
+        self.continue_button.setToolTip("Continue the stopped run from its last finished epoch")
+        self.train_button.clicked.connect(lambda: self.start())
+        self.pause_button.clicked.connect(self.toggle_pause)
+        self.stop_button.clicked.connect(self.stop)
+        self.continue_button.clicked.connect(self.continue_last)
+        self.progress = QProgressBar(self)
+        self.progress.setRange(0, 1000)
+        self.progress.setTextVisible(False)
+        self.status_label = QLabel("Press Train to start.", self)
+        self.status_label.setObjectName("status_label")
+        self.device_label = QLabel("", self)
+        self.device_label.setObjectName("device_label")
+        self.device_label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        self.message_label = QLabel("", self)
+        self.message_label.setObjectName("message_label")
+        self.message_label.setWordWrap(True)
+        self.message_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+
+        self.curves = TrainingCurves(self)
+        self.compare = QListWidget(self)
+        self.compare.setObjectName("compare_runs")
+        self.compare.setToolTip("Tick earlier runs to draw their curves for comparison")
+        self.compare.setMaximumHeight(90)
+        self.compare.itemChanged.connect(self._overlays_changed)
+        self.export_png_button = QPushButton("Export PNG…", self)
+        self.export_csv_button = QPushButton("Export CSV…", self)
+        self.export_png_button.clicked.connect(lambda: self._export("png"))
+        self.export_csv_button.clicked.connect(lambda: self._export("csv"))
+
+        buttons = QHBoxLayout()
+        for b in (self.train_button, self.pause_button, self.stop_button, self.continue_button):
+            buttons.addWidget(b)
+        buttons.addSpacing(12)
+        buttons.addWidget(self.progress, 1)
+        status = QHBoxLayout()
+        status.addWidget(self.status_label, 1)
+        status.addWidget(self.device_label)
+        bottom = QHBoxLayout()
+        compare_box = QVBoxLayout()
+        compare_box.addWidget(QLabel("Compare with earlier runs:", self))
+        compare_box.addWidget(self.compare)
+        bottom.addLayout(compare_box, 1)
+        exports = QVBoxLayout()
+        exports.addStretch(1)
+        exports.addWidget(self.export_png_button)
+        exports.addWidget(self.export_csv_button)
+        bottom.addLayout(exports)
+        right = QWidget(self)
+        column = QVBoxLayout(right)
+        column.addLayout(buttons)
+        column.addLayout(status)
+        column.addWidget(self.message_label)
+        column.addWidget(self.curves, 1)
+        column.addLayout(bottom)
+        splitter = QSplitter(self)
+        splitter.addWidget(scroll)
+        splitter.addWidget(right)
+        splitter.setStretchFactor(1, 1)
+        layout = QVBoxLayout(self)
+        layout.addWidget(splitter)
+
+        document.project_replaced.connect(self._project_replaced)
+        document.graph_changed.connect(self._refresh_context)
+        self._project_replaced()
+
+    # --- project ------------------------------------------------------------------------------------------------
+
+    def _project_replaced(self) -> None:
+        if self.is_running:
+            return
+        project = self.document.project
+        try:
+            settings = TrainingSettings.from_dict(project.training)
+        except WorkbenchError as err:
+            settings = TrainingSettings()
+            self._say(f"The saved training settings were not valid ({err}); the defaults are shown.", "warning")
+        self.form.set_settings(settings)
+        self._refresh_context()
+        self._fill_compare()
+        latest = next((r for r in reversed(project.runs) if r.get("curves")), None)
+        if latest is not None:
+            self.curves.show_record(latest)
+            self.status_label.setText(f"Showing {latest.get('name', latest['id'])}: {latest.get('message', '')}")
+        else:
+            self.curves.start_run(1, self._task())
+            self.curves.finish()
+        self._update_buttons()
+
+    def _task(self) -> str:
+        heads = self.document.project.graph.head_nodes()
+        return "regression" if heads and heads[0].type == "RegressionHead" else "classification"
+
+    def _refresh_context(self) -> None:
+        if self.is_running:
+            return
+        self.form.set_context(self.document.project.graph, self.document.result.params, self.document.project.runs,
+                              self._task())
+
+    def _settings_edited(self, settings: TrainingSettings) -> None:
+        self.document.project.training = settings.to_dict()
+        self.document.mark_dirty()
+
+    def _fill_compare(self) -> None:
+        self.compare.blockSignals(True)
+        self.compare.clear()
+        for record in reversed(self.document.project.runs):
+            if not (record.get("curves") or {}).get("epochs"):
+                continue
+            test = (record.get("metrics") or {}).get("test") or {}
+            figure = f", test accuracy {test['accuracy']:.1%}" if "accuracy" in test else \
+                (f", test R² {test['r2']:.3f}" if "r2" in test else "")
+            item = QListWidgetItem(f"{record.get('name', record['id'])} — {record.get('status')}{figure}",
+                                   self.compare)
+            item.setData(Qt.ItemDataRole.UserRole, record["id"])
+            item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
+            item.setCheckState(Qt.CheckState.Unchecked)
+        self.compare.blockSignals(False)
+
+    def _overlays_changed(self, *_):
+        chosen = {self.compare.item(i).data(Qt.ItemDataRole.UserRole) for i in range(self.compare.count())
+                  if self.compare.item(i).checkState() == Qt.CheckState.Checked}
+        self.curves.set_overlays([r for r in self.document.project.runs if r.get("id") in chosen])
+
+    # --- running ------------------------------------------------------------------------------------------------
+
+    @property
+    def is_running(self) -> bool:
+        return self.worker is not None
+
+    def start(self, resume_run: str | None = None) -> bool:
+        """Starts a run (or continues `resume_run`); returns False with a message when it cannot start."""
+        if self.is_running:
+            return False
+        if self.document.busy_reason:
+            self._say(f"{self.document.busy_reason}: wait until it finishes.", "warning")
+            return False
+        if not self.document.result.ok:
+            self._say("The network has problems: fix them on the Design page first (see the Problems list).",
+                      "error")
+            return False
+        if not self.document.project.dataset:
+            self._say("Choose the data to train on first, on the Data page.", "error")
+            return False
+        self.run_control = RunControl()
+        self._resuming = resume_run
+        snapshot = snapshot_project(self.document.project)
+        self.document.busy_reason = BUSY_REASON
+        self._say("", None)
+        self.status_label.setText("Loading the data…")
+        self.progress.setRange(0, 0)  # busy until the first batches arrive
+        self.curves.set_overlays([])
+        self.worker = start_worker(train_job, snapshot, self.document.workspace_dir(), self.run_control,
+                                   resume_run, GUI_TRAIN_THREADS)
+        self.worker.progress.connect(self._on_progress)
+        self.worker.returned.connect(self._on_returned)
+        self.worker.errored.connect(self._on_error)
+        self.worker.cancelled.connect(self._on_cancelled)
+        self.worker.finished.connect(self._on_finished)
+        self._update_buttons()
+        return True
+
+    def continue_last(self) -> bool:
+        record = self._resumable_run()
+        return self.start(resume_run=record["id"]) if record is not None else False
+
+    def _resumable_run(self) -> dict | None:
+        runs = self.document.project.runs
+        if runs and runs[-1].get("status") == "stopped" and runs[-1].get("state"):
+            return runs[-1]
+        return None
+
+    def toggle_pause(self) -> None:
+        if self.run_control is None:
+            return
+        if self.run_control.paused:
+            self.run_control.resume()
+            self.pause_button.setText("Pause")
+            self.status_label.setText("Resuming…")
+        else:
+            self.run_control.pause()
+            self.pause_button.setText("Resume")
+            self.status_label.setText("Paused. Press Resume to go on, or Stop to end the run.")
+
+    def stop(self) -> None:
+        if self.run_control is not None:
+            self.run_control.stop()
+            self.status_label.setText("Stopping…")
+
+    def _on_progress(self, payload: dict) -> None:
+        if "stage" in payload and "start" not in payload and not payload.get("batches"):
+            self.status_label.setText(payload["stage"])
+        start = payload.get("start")
+        if start is not None:
+            self.progress.setRange(0, 1000)
+            self.epochs_total = start.epochs
+            resumed = self._resuming and next((r for r in self.document.project.runs
+                                               if r.get("id") == self._resuming), None)
+            if resumed and start.start_epoch > 0:
+                self.curves.show_record(resumed)
+                self.curves.continue_run()
+            else:
+                self.curves.start_run(start.batches_per_epoch, start.task)
+            self.device_label.setText(start.device)
+            if start.notes:
+                self._say(" ".join(start.notes), "note")
+        for first_step, losses, lr in payload.get("batches", []):
+            self.curves.add_batches(first_step, losses, lr)
+        for info in payload.get("epochs", []):
+            self.curves.add_epoch(info.epoch, info.metrics)
+        latest = payload.get("latest")
+        if latest is not None and not (self.run_control and self.run_control.paused):
+            self.progress.setValue(int(1000 * latest.fraction))
+            loss = f"  ·  loss {latest.batch_losses[-1]:.4f}" if len(latest.batch_losses) else ""
+            self.status_label.setText(
+                f"Epoch {latest.epoch + 1} of {latest.epochs}  ·  batch {latest.batch}/{latest.batches_per_epoch}"
+                f"{loss}  ·  {latest.samples_per_s:,.0f} samples/s  ·  ETA {format_duration(latest.eta_s)}")
+            memory = f"  ·  {format_bytes(latest.memory_bytes)} in use" if latest.memory_bytes else ""
+            self.device_label.setText(f"{latest.device}{memory}")
+
+    def _on_returned(self, outcome) -> None:
+        from workbench.core.training.runs import add_or_replace_run
+
+        record = outcome.record
+        add_or_replace_run(self.document.project, record)
+        self.document.mark_dirty()
+        self.curves.finish()
+        test = record["metrics"].get("test") or {}
+        figure = f" Test accuracy {test['accuracy']:.1%}." if "accuracy" in test else \
+            (f" Test R² {test['r2']:.3f}, MAE {test['mae']:.4g}." if "r2" in test else "")
+        level = "ok" if outcome.result.ok else "error"
+        text = record["message"] + figure
+        if record.get("transfer"):
+            loaded = record["transfer"]["loaded"]
+            text += f" Started from earlier weights: {len(loaded)} layer(s) loaded ({', '.join(loaded)})."
+        if record["warnings"]:
+            text += "\n\n" + "\n".join(f"⚠ {w}" for w in record["warnings"])
+            level = "warning" if level == "ok" else level
+        self._say(text, level)
+        self.status_label.setText(f"{record['name']} finished in {format_duration(record['duration_s'])} "
+                                  f"({record['samples_per_s']:,.0f} samples/s).")
+        if outcome.result.ok:
+            self.progress.setValue(1000)
+        self._fill_compare()
+        self.run_finished.emit(record)
+
+    def _on_error(self, message: str, details: str) -> None:
+        self.curves.finish()
+        self._say(message, "error")
+        self.status_label.setText("The run could not finish.")
+
+    def _on_cancelled(self) -> None:
+        self.curves.finish()
+        self.status_label.setText("Cancelled before training started.")
+
+    def _on_finished(self) -> None:
+        self.progress.setRange(0, 1000)
+        self.worker = None
+        self.run_control = None
+        self.pause_button.setText("Pause")
+        self.document.busy_reason = None
+        self._refresh_context()
+        self._update_buttons()
+
+    def _update_buttons(self) -> None:
+        running = self.is_running
+        self.train_button.setEnabled(not running)
+        self.pause_button.setEnabled(running)
+        self.stop_button.setEnabled(running)
+        self.continue_button.setVisible(not running and self._resumable_run() is not None)
+        self.form.setEnabled(not running)
+
+    # --- messages and export ------------------------------------------------------------------------------------
+
+    def _say(self, text: str, level: str | None) -> None:
+        colours = {"error": "#d93636", "warning": "#b7791f", "ok": "#2f9e6e", "note": ""}
+        self.message_label.setText(text)
+        self.message_label.setStyleSheet(f"color: {colours[level]};" if level and colours.get(level) else "")
+        self.message_label.setVisible(bool(text))
+
+    def _export(self, kind: str) -> None:
+        name = (self.document.project.name or "curves").replace(" ", "_")
+        caption = "Export the curves as an image" if kind == "png" else "Export the curves as a table"
+        path, _ = QFileDialog.getSaveFileName(self, caption, str(self.document.workspace_dir() / f"{name}.{kind}"),
+                                              "PNG image (*.png)" if kind == "png" else "CSV table (*.csv)")
+        if not path:
+            return
+        try:
+            (self.curves.export_png if kind == "png" else self.curves.export_csv)(path)
+        except OSError as exc:
+            self._say(f"Could not write '{path}': {exc.strerror or exc}.", "error")
+            return
+        self._say(f"Saved {path}.", "ok")
