@@ -1,0 +1,36 @@
+"""`workbench export PROJECT --out DIR`: the trained model (or one of its variants) as a verified ONNX folder."""
+
+from __future__ import annotations
+
+from workbench.cli.common import add_json_flag, load_project_arg, print_json
+from workbench.core.export.onnx_export import DEFAULT_OPSET, MAX_OPSET, MIN_OPSET
+
+
+def add_parser(subparsers):
+    parser = subparsers.add_parser("export", help="export the trained model to ONNX with a model card and "
+                                                  "predict.py, checked against the trained network")
+    parser.add_argument("project", metavar="PROJECT", help="a trained project file")
+    parser.add_argument("--out", metavar="DIR", required=True, help="the folder to write (created if needed)")
+    parser.add_argument("--opset", type=int, default=DEFAULT_OPSET, metavar="N",
+                        help=f"ONNX opset, {MIN_OPSET} to {MAX_OPSET} (default {DEFAULT_OPSET})")
+    parser.add_argument("--variant", metavar="NAME", help="export this compressed variant instead of the original")
+    parser.add_argument("--threads", type=int, default=1, metavar="N", help="ONNX Runtime threads (default 1)")
+    add_json_flag(parser)
+    return parser
+
+
+def run(args) -> int:
+    from workbench.core.export.project_export import export_project
+
+    project = load_project_arg(args.project)
+    result = export_project(project, args.out, opset=args.opset, variant=args.variant, threads=args.threads)
+    if args.json:
+        print_json(result.to_dict())
+        return 0
+    print(f"Exported to {result.folder}:")
+    for name in result.files:
+        print(f"  {name}")
+    print(f"{result.size_bytes / 1024:.1f} KB, {result.params:,} parameters, opset {result.opset}; ONNX Runtime "
+          f"({result.provider}) matches {result.parity_reference} on {result.parity_samples} test samples "
+          f"(largest difference {result.parity_max_abs_diff:.2g}).")
+    return 0

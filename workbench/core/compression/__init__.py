@@ -1,0 +1,6 @@
+"""Compression of a trained model into variants kept beside the original: dynamic and static INT8, FP16, magnitude
+pruning, structured pruning by graph surgery, and distillation into a smaller student.
+
+Entry point: `variants.compress_project` (returns the new variant records; `variants.add_variants` stores them in
+``project.extra["variants"]``). Nothing here imports torch, onnx or onnxruntime at import time.
+"""

@@ -1,0 +1,88 @@
+"""Knowledge distillation: a smaller student network learns from the trained (teacher) network's softened outputs.
+
+The student is the teacher's graph with its widths shrunk (filters, units, recurrent sizes and feed-forward sizes
+scaled by ``1 - amount``), or a graph the user drew with the same input and output. Classification students learn
+``T² · KL(softmax(teacher / T) || softmax(student / T))`` mixed with the ordinary loss on the labels; regression
+students learn the mean squared distance to the teacher's outputs mixed with the ordinary loss.
+"""
+
+from __future__ import annotations
+
+from workbench.core.export.errors import CompressionError
+from workbench.core.graph.model import Graph
+from workbench.core.graph.validate import validate
+
+WIDTHS = {"Conv1d": "filters", "Conv2d": "filters", "ConvTranspose2d": "filters", "Dense": "units",
+          "LSTM": "hidden_size", "GRU": "hidden_size", "TransformerBlock": "ff_dim"}
+TEMPERATURE = 4.0
+SOFT_WEIGHT = 0.7  # share of the loss that comes from the teacher
+
+
+def shrunk_graph(graph: Graph, amount: float) -> Graph:
+    """The teacher's graph with every width multiplied by (1 - amount) (at least 1)."""
+    if not 0.0 < amount < 1.0:
+        raise CompressionError(f"The share to shrink by must be between 0 and 1 (got {amount:g}); 0.5 halves every "
+                               "layer's width.")
+    student = graph.copy()
+    changed = False
+    for nid, node in student.nodes.items():
+        key = WIDTHS.get(node.type)
+        if key is None:
+            continue
+        width = node.params[key]
+        smaller = max(1, int(round(width * (1.0 - amount))))
+        if smaller != width:
+            student.set_params(nid, {key: smaller})
+            changed = True
+    if not changed:
+        raise CompressionError("This network has no layer whose width could be shrunk for a student. Draw a "
+                               "smaller student network and distill into it instead.")
+    check = validate(student)
+    if not check.ok:
+        raise CompressionError("The shrunk student is not a valid network: " + check.errors[0].message +
+                               " Draw a student network yourself instead.")
+    return student
+
+
+def check_student(teacher, student_graph: Graph):
+    """Builds the student and checks that it takes the teacher's input and gives the teacher's output."""
+    from workbench.core.build import InvalidGraphError, build_module
+
+    try:
+        student = build_module(student_graph)
+    except InvalidGraphError as exc:
+        raise CompressionError(f"The student network is not valid. {exc}") from None
+    if [i.shape for i in student.input_infos] != [i.shape for i in teacher.input_infos] or \
+            [i.dtype for i in student.input_infos] != [i.dtype for i in teacher.input_infos]:
+        raise CompressionError("The student network must take the same input as the trained network "
+                               f"({', '.join(str(i) for i in teacher.input_infos)}).")
+    if [o.shape for o in student.output_infos] != [o.shape for o in teacher.output_infos]:
+        raise CompressionError("The student network must give the same output as the trained network "
+                               f"({', '.join(str(o) for o in teacher.output_infos)}).")
+    return student
+
+
+def distillation_loss(teacher, objective, task: str, temperature: float = TEMPERATURE,
+                      soft_weight: float = SOFT_WEIGHT):
+    """A `Trainer` loss_fn(outputs, targets, inputs) mixing the teacher's soft targets with the labels' loss."""
+    import torch
+    import torch.nn.functional as F
+
+    teacher.eval()
+    for p in teacher.parameters():
+        p.requires_grad_(False)
+
+    def loss_fn(outputs, targets, inputs):
+        if next(teacher.parameters()).device != inputs.device:
+            teacher.to(inputs.device)
+        with torch.no_grad():
+            guide = teacher(inputs).float()
+        hard = objective.loss(outputs, targets)
+        if task == "classification":
+            soft = F.kl_div(F.log_softmax(outputs.float() / temperature, dim=1),
+                            F.softmax(guide / temperature, dim=1), reduction="batchmean") * temperature ** 2
+        else:
+            soft = F.mse_loss(outputs.float(), guide)
+        return soft_weight * soft + (1.0 - soft_weight) * hard
+
+    return loss_fn

@@ -1,0 +1,85 @@
+"""Unstructured magnitude pruning: the smallest weights of every convolution, dense and recurrent layer set to zero.
+
+The threshold is global (one magnitude for the whole network), so layers with many small weights lose more; biases
+and normalisation parameters are kept. The masks are re-applied after every optimizer step of the fine-tune.
+The zeros are still stored and computed: the file is not smaller and inference is not faster.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from workbench.core.export.errors import CompressionError
+
+PRUNED_TYPES = {"Conv1d", "Conv2d", "ConvTranspose2d", "Dense", "LSTM", "GRU", "TransformerBlock"}
+
+
+def prunable_weights(graph, module) -> dict[str, object]:
+    """``"<node id>.<param>"`` -> parameter: the weight matrices and kernels (not biases or norms) to prune."""
+    found = {}
+    for nid, layer in module.layers.items():
+        if graph.nodes[nid].type not in PRUNED_TYPES:
+            continue
+        for name, param in layer.named_parameters():
+            if param.ndim >= 2 and "norm" not in name:
+                found[f"{nid}.{name}"] = param
+    return found
+
+
+def magnitude_masks(weights: dict[str, object], sparsity: float) -> dict[str, object]:
+    """Boolean keep-masks hitting `sparsity` (share of zeros) over all `weights` together."""
+    import torch
+
+    if not 0.0 < sparsity < 1.0:
+        raise CompressionError(f"The sparsity must be between 0 and 1 (got {sparsity:g}); 0.5 zeroes half the "
+                               "weights.")
+    if not weights:
+        raise CompressionError("This network has no dense, convolution or recurrent weights to prune.")
+    magnitudes = torch.cat([p.detach().abs().flatten() for p in weights.values()])
+    k = int(round(sparsity * magnitudes.numel()))
+    if k == 0:
+        return {name: torch.ones_like(p, dtype=torch.bool) for name, p in weights.items()}
+    threshold = torch.kthvalue(magnitudes, k).values
+    masks = {}
+    for name, p in weights.items():
+        keep = p.detach().abs() > threshold
+        masks[name] = keep
+    return masks
+
+
+def apply_masks(weights: dict[str, object], masks: dict[str, object]) -> None:
+    import torch
+
+    with torch.no_grad():
+        for name, p in weights.items():
+            p.mul_(masks[name].to(p.device, p.dtype))
+
+
+def layer_sparsity(graph, module) -> dict[str, float]:
+    """Share of exact zeros in each pruned layer's weights."""
+    by_node: dict[str, list[int]] = {}
+    for key, p in prunable_weights(graph, module).items():
+        nid = key.partition(".")[0]
+        counts = by_node.setdefault(nid, [0, 0])
+        counts[0] += int((p.detach() == 0).sum())
+        counts[1] += p.numel()
+    return {nid: zeros / total for nid, (zeros, total) in by_node.items() if total}
+
+
+def prune_magnitude(graph, module, sparsity: float):
+    """Zeroes the smallest weights in place; returns a hook that keeps them zero (for `Trainer(after_step=...)`)."""
+    weights = prunable_weights(graph, module)
+    masks = magnitude_masks(weights, sparsity)
+    apply_masks(weights, masks)
+
+    def keep_pruned(_module) -> None:
+        apply_masks(weights, masks)
+
+    return keep_pruned
+
+
+def overall_sparsity(graph, module) -> float:
+    weights = prunable_weights(graph, module)
+    zeros = sum(int((p.detach() == 0).sum()) for p in weights.values())
+    total = sum(p.numel() for p in weights.values())
+    return float(zeros / total) if total else float(np.nan)

@@ -1,0 +1,155 @@
+"""The export folder: model.onnx (with metadata), model_card.md, labels.txt and predict.py, verified before delivery.
+
+Everything is written into a hidden staging folder beside the target, checked there (ONNX checker, ONNX Runtime
+loads it, parity with the reference on real samples), and only then moved into place, so a failed export leaves the
+target folder as it was.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from workbench.core.errors import WorkbenchError
+from workbench.core.export.errors import ExportError
+from workbench.core.export.metadata import build_metadata, write_metadata
+from workbench.core.export.model_card import model_card
+from workbench.core.export.onnx_export import refused_by_onnx
+from workbench.core.export.runtime import RuntimeRefusedError, open_session
+from workbench.core.export.verify import run_checker
+from workbench.core.graph.model import Graph
+
+ONNX_FILE = "model.onnx"
+CARD_FILE = "model_card.md"
+LABELS_FILE = "labels.txt"
+PREDICT_FILE = "predict.py"
+PREDICT_SOURCE = Path(__file__).with_name("predict_script.py")
+
+Progress = Callable[[float, str], None]  # may raise CancelledError to stop the job
+
+
+@dataclass
+class ModelInfo:
+    """What the metadata and the model card say about a model."""
+
+    name: str
+    description: str
+    task: str  # "classification" | "regression"
+    labels: list[str]
+    preprocessing: dict
+    dataset_summary: str = ""
+    metrics: dict = field(default_factory=dict)  # {"val": {...}, "test": {...}}
+    compression: dict = field(default_factory=lambda: {"method": "none"})
+
+
+@dataclass
+class Verification:
+    """The outcome of a parity check: the largest difference, on how many samples, against what."""
+
+    max_abs_diff: float
+    samples: int
+    reference: str  # e.g. "the trained PyTorch network"
+
+
+@dataclass
+class ExportResult:
+    folder: Path
+    onnx_path: Path
+    size_bytes: int
+    parity_max_abs_diff: float
+    parity_samples: int
+    parity_reference: str
+    provider: str
+    opset: int
+    params: int
+    files: list[str]
+
+    def to_dict(self) -> dict:
+        return {"folder": str(self.folder), "onnx": str(self.onnx_path), "size_bytes": self.size_bytes,
+                "parity_max_abs_diff": self.parity_max_abs_diff, "parity_samples": self.parity_samples,
+                "provider": self.provider, "opset": self.opset, "params": self.params, "files": self.files}
+
+
+def io_descriptions(module) -> tuple[list[dict], list[dict]]:
+    """Input and output descriptions (name, shape with None for the batch, dtype) of a GraphModule."""
+    from workbench.core.export.onnx_export import input_names, output_names
+
+    inputs = [{"name": n, "shape": list(i.shape), "dtype": i.dtype}
+              for n, i in zip(input_names(module), module.input_infos)]
+    outputs = [{"name": n, "shape": list(i.shape), "dtype": "float"}
+               for n, i in zip(output_names(module), module.output_infos)]
+    return inputs, outputs
+
+
+def onnx_opset(model) -> int:
+    return next((o.version for o in model.opset_import if o.domain in ("", "ai.onnx")), 0)
+
+
+def write_bundle(model, out_dir: str | os.PathLike, info: ModelInfo, io: tuple[list[dict], list[dict]],
+                 params: int, graph: Graph, verify: Callable[[object], Verification], threads: int = 1,
+                 progress: Progress | None = None) -> ExportResult:
+    """Adds metadata to `model` (an onnx ModelProto), checks it, runs `verify(session)`, and delivers the folder.
+
+    `verify` gets a `RuntimeSession` on the staged file and raises (e.g. `ParityError`) when it must not ship.
+    """
+    progress = progress or (lambda fraction, message: None)
+    out_dir = Path(out_dir)
+    if out_dir.exists() and not out_dir.is_dir():
+        raise ExportError(f"'{out_dir}' is a file; choose a folder to export into.")
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        stage = Path(tempfile.mkdtemp(prefix=".export-", dir=out_dir))
+    except OSError as exc:
+        raise ExportError(f"Cannot write into '{out_dir}': {exc.strerror or exc}. Choose another folder.") from None
+    try:
+        inputs, outputs = io
+        write_metadata(model, build_metadata(name=info.name, description=info.description, task=info.task,
+                                             labels=info.labels, preprocessing=info.preprocessing,
+                                             compression=info.compression))
+        onnx_path = stage / ONNX_FILE
+        _save_model(model, onnx_path)
+        opset = onnx_opset(model)
+        progress(0.45, "Checking the ONNX file")
+        run_checker(onnx_path, model, graph, opset)
+        progress(0.55, "Loading it in ONNX Runtime")
+        try:
+            session = open_session(onnx_path, threads=threads)
+        except RuntimeRefusedError as exc:
+            raise refused_by_onnx("ONNX Runtime", exc.detail, model, graph, opset) from None
+        progress(0.65, "Comparing its outputs with the trained network")
+        check = verify(session)
+        progress(0.85, "Writing the model card and the inference script")
+        size = onnx_path.stat().st_size
+        card = model_card(name=info.name, description=info.description, task=info.task, labels=info.labels,
+                          dataset_summary=info.dataset_summary, preprocessing=info.preprocessing, inputs=inputs,
+                          outputs=outputs, metrics=info.metrics, compression=info.compression, params=params,
+                          size_bytes=size, opset=opset,
+                          parity={"max_abs_diff": check.max_abs_diff, "samples": check.samples,
+                                  "reference": check.reference}, onnx_file=ONNX_FILE)
+        (stage / CARD_FILE).write_text(card, encoding="utf-8")
+        (stage / LABELS_FILE).write_text("".join(f"{label}\n" for label in info.labels), encoding="utf-8")
+        shutil.copyfile(PREDICT_SOURCE, stage / PREDICT_FILE)
+        files = [ONNX_FILE, CARD_FILE, LABELS_FILE, PREDICT_FILE]
+        for name in files:
+            os.replace(stage / name, out_dir / name)
+        progress(1.0, "Exported")
+        return ExportResult(out_dir, out_dir / ONNX_FILE, size, check.max_abs_diff, check.samples, check.reference,
+                            session.provider_title, opset, params, files)
+    except OSError as exc:
+        raise ExportError(f"Cannot write the export into '{out_dir}': {exc.strerror or exc}.") from None
+    finally:
+        shutil.rmtree(stage, ignore_errors=True)
+
+
+def _save_model(model, path: Path) -> None:
+    import onnx
+
+    try:
+        onnx.save_model(model, str(path))
+    except ValueError as exc:  # protobuf's 2 GB limit
+        raise WorkbenchError(f"The model is too large for a single ONNX file ({exc}). Make the network smaller.") \
+            from None
