@@ -12,7 +12,7 @@ import sys
 
 from workbench.core.errors import WorkbenchError
 
-COMMANDS = ["templates", "validate", "train", "evaluate", "doctor"]
+COMMANDS = ["templates", "validate", "train", "evaluate", "doctor", "export", "compress", "bench"]
 
 
 def build_parser() -> argparse.ArgumentParser:
