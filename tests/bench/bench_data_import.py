@@ -9,7 +9,7 @@ the memory it held after its imports, so the cases do not share a heap. Two ways
           naive      csv.reader into a list of rows, then float arrays and a one-hot column
           loadtxt    np.loadtxt of the numeric columns only (NumPy's C parser; a speed reference, no categories)
 
-Not part of the test suite. Run:  .venv/bin/python tests/bench/bench_data_import.py [--rows 2000000]
+Not part of the test suite. Run:  .venv/bin/python tests/bench/bench_data_import.py [--rows 2300000]
 [--images 20000] [--keep DIR] [--repeat N] [--markdown]
 (--repeat keeps the fastest wall time and the highest peak memory of N runs.)
 """
@@ -136,7 +136,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--child", nargs=2, help=argparse.SUPPRESS)
     parser.add_argument("--images", type=int, default=20_000)
-    parser.add_argument("--rows", type=int, default=2_000_000)
+    parser.add_argument("--rows", type=int, default=2_300_000)
     parser.add_argument("--keep", type=Path, help="generate into (and reuse) this folder")
     parser.add_argument("--repeat", type=int, default=1, help="run each case this many times, keep the fastest")
     parser.add_argument("--markdown", action="store_true", help="print a Markdown table")
