@@ -354,12 +354,6 @@ def compress_project(project, method: str, amount: float | None = None, *, datas
     tm = trained_model(project, dataset, base_dir, run_id)
     existing = variants_of(project)
     taken = {r.get("name") for r in existing}
-    records = []
-    if not any(r.get("method") == "none" and r.get("run") == tm.run.get("id") for r in existing):
-        original = original_candidate(tm)
-        original.name = _unique_name(taken, ORIGINAL)
-        records.append(finalize(tm, original, taken, lambda f, m: None, threads, workspace))
-        taken.add(records[-1]["name"])
     if method in ("int8-static", "int8-dynamic", "fp16"):
         candidate = _quantized_candidate(tm, method, progress)
     elif method == "prune":
@@ -368,6 +362,12 @@ def compress_project(project, method: str, amount: float | None = None, *, datas
         candidate = _structured_candidate(tm, amount, epochs, progress, threads)
     else:
         candidate = _distilled_candidate(tm, amount, student_graph, epochs, progress, threads)
+    records = []
+    if not any(r.get("method") == "none" and r.get("run") == tm.run.get("id") for r in existing):
+        original = original_candidate(tm)
+        original.name = _unique_name(taken, ORIGINAL)
+        records.append(finalize(tm, original, taken, lambda f, m: None, threads, workspace))
+        taken.add(records[-1]["name"])
     records.append(finalize(tm, candidate, taken, progress, threads, workspace))
     progress(1.0, "Done")
     return records

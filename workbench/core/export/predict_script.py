@@ -255,6 +255,9 @@ def main(argv=None):
             outputs = session.run(None, {name: x[start:start + args.batch]})[0]
             for line in describe(outputs, meta, args.top):
                 print(line)
+    except FileNotFoundError as exc:
+        print(f"error: {exc.filename}: no such file.", file=sys.stderr)
+        return 2
     except (InputError, OSError, UnicodeDecodeError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
