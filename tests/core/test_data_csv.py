@@ -105,6 +105,19 @@ def test_chosen_delimiter_and_quotes(tmp_path):
     assert ds.class_names == ["y", "z"]
 
 
+def test_crlf_bom_multiline_cells_and_spaces(tmp_path):
+    path = tmp_path / "data.csv"
+    body = "".join(f'{i % 5},"line one\r\nline {i % 2}",{"ab"[i % 2]}\r\n' for i in range(20))
+    path.write_bytes(("\ufeffx,note,y\r\n" + body).encode("utf-8"))
+    ds = load(str(path))
+    assert ds.preprocessing["source_columns"] == ["x", "note", "y"]
+    assert ds.preprocessing["columns"][1]["categories"] == ["line one\r\nline 0", "line one\r\nline 1"]
+    spaced = load(write(tmp_path, "a  b  y\n" + "".join(f"{i % 4}  {i % 3}  {'pq'[i % 2]}\n" for i in range(20)),
+                        "spaced.txt"))
+    assert spaced.report[0] == "Delimiter: a space (detected)."
+    assert spaced.preprocessing["feature_names"] == ["a", "b"]
+
+
 def test_no_header_is_detected_and_columns_numbered(tmp_path):
     ds = load(write(tmp_path, "".join(f"{i % 7},{i * 0.5},{'ab'[i % 2]}\n" for i in range(30))))
     assert "The file has no header row; the columns are numbered." in ds.report

@@ -37,8 +37,9 @@ Every record has ``kind``, ``version`` (1) and ``target``:
     applied after conversion to 8-bit L or RGB), ``alpha_background`` 255 (transparent pixels laid on white),
     ``raw_max`` (the value meaning full intensity in raw pixel arrays: 16 for digits, else 255; Pillow images are
     always 0..255), ``layout`` "NCHW". Pixels: stored = round(raw * 255 / raw_max) as uint8, input = stored / 255.
-    16-bit images are scaled by 255/65535 before; JPEGs much larger than ``size`` are decoded at reduced scale
-    (Pillow ``draft``) first.
+    16-bit images are scaled by 255/65535 before. ``jpeg_draft`` true: a JPEG file at least twice ``size`` in both
+    sides is first decoded at reduced scale with Pillow's ``img.draft(mode, (W, H))`` (called before the image is
+    loaded), as the import does.
 
 ``kind == "array"`` (other .npz / IDX arrays): input float32 of ``shape``; ``mean`` and ``std`` (per feature, 2-D
     data only) or None: input = (x - mean) / std.

@@ -2,7 +2,7 @@
 
 Reads only the first 256 KB. The delimiter comes from `csv.Sniffer`, checked against the lines (every line must split
 into the same number of fields); when the sniffer fails or disagrees, each of ``, ; tab |`` is tried and the one that
-splits the lines most consistently into the most columns wins. The header is detected from the types: a first row of
+splits the lines most consistently into the most columns wins; spaces count only when they split every line alike. The header is detected from the types: a first row of
 names above columns of numbers, or first-row texts that never recur in their column.
 """
 
@@ -154,6 +154,10 @@ def detect_format(path: Path, delimiter: str | None = None, header: bool | None 
     if delimiter is None:
         delimiter = _sniff(text, lines, prefer)
         share, width = _consistency(_rows(lines, delimiter))
+        if width < 2:
+            space_share, space_width = _consistency(_rows(lines, " "))
+            if space_width > 1 and space_share >= 0.99:      # columns separated by spaces, every line alike
+                delimiter, share, width = " ", space_share, space_width
         if width < 2:
             raise DataError(f"{title} is not a table: no delimiter (comma, semicolon, tab or |) splits its lines "
                             "into columns.")

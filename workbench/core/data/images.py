@@ -36,6 +36,7 @@ def image_preprocessing(size: tuple[int, int], channels: int, raw_max: int = 255
         "resample": "bilinear",
         "alpha_background": BACKGROUND,
         "raw_max": raw_max,
+        "jpeg_draft": True,
         "layout": "NCHW",
     }
 
