@@ -127,6 +127,15 @@ def test_too_many_classes(tmp_path):
            "the numbers.")
 
 
+def test_target_with_too_many_distinct_texts(tmp_path, monkeypatch):
+    from workbench.core.data import csv_reader
+
+    monkeypatch.setattr(csv_reader, "MAX_CATEGORIES", 50)
+    content = "a,label\n" + "".join(f"{i % 3},name{i}\n" for i in range(80))
+    expect(csv_spec(tmp_path, content),
+           "Column 'label' has 80 or more different values: too many classes. Is it the right target column?")
+
+
 def test_fewer_samples_than_the_split_needs(tmp_path):
     expect(csv_spec(tmp_path, "a,label\n1,x\n2,y\n"),
            "The data has 2 samples, but a training / validation / test split needs at least 3 (one for each part). "
@@ -162,7 +171,7 @@ def test_no_usable_columns(tmp_path):
 
 
 def test_text_column_errors(tmp_path):
-    expect(csv_spec(tmp_path, table(), text={"column": "label"}),
+    expect(csv_spec(tmp_path, table(), target="label", text={"column": "label"}),
            "Column 'label' is the target, so it cannot also be the text input.")
     expect(csv_spec(tmp_path, table(), text={"column": "words"}),
            "The file 'x.csv' has no column 'words'. Its columns are: a, b, label.")

@@ -204,6 +204,16 @@ def test_include_ignore_and_constant_columns(tmp_path):
     assert ds.preprocessing["source_columns"] == ["id", "name", "age", "height", "city", "label", "const"]
 
 
+def test_default_target_skips_ignored_and_text_columns(tmp_path):
+    text = "a,y,note\n" + "".join(f"{i % 4},{'pq'[i % 2]},word {i} and more words\n" for i in range(20))
+    ds = load(write(tmp_path, text), ignore=["note"])
+    assert ds.class_names == ["p", "q"]
+    assert ds.report[2] == ("Target: 'y', the last column not left out (choose another target if this is not what "
+                            "the model should predict).")
+    tokens = load(write(tmp_path, text), text={"column": "note"})
+    assert tokens.kind == "text" and tokens.preprocessing["target"]["columns"] == ["y"]
+
+
 def test_target_choice_and_numeric_classes(tmp_path):
     text = "a,b,grade\n" + "".join(f"{i},{i * i % 7},{i % 3 + 1}\n" for i in range(1, 31))
     ds = load(write(tmp_path, text), target="grade", include=["a"])
@@ -237,7 +247,8 @@ def test_numeric_column_with_a_few_text_values(tmp_path):
     text = "x,y\n" + "".join(f"{'unknown' if i == 7 else i * 1.5},{'ab'[i % 2]}\n" for i in range(60))
     ds = load(write(tmp_path, text), missing="mean")
     line = next(r for r in ds.report if r.startswith("Column 'x'"))
-    assert "; 1 value that are not numbers ('unknown') read as missing" in line
+    assert line.endswith("; 1 value that is not a number ('unknown') read as missing; 1 missing value filled with "
+                         f"the mean ({ds.preprocessing['columns'][0]['fill']:.4g}).")
     assert ds.preprocessing["columns"][0]["type"] == "numeric"
 
 

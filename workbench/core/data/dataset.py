@@ -33,7 +33,7 @@ def model_input(x: np.ndarray, kind: str, input_dtype: str = "float") -> np.ndar
     return x.astype(np.float32, copy=False)
 
 
-@dataclass
+@dataclass(eq=False)
 class Dataset:
     """Loaded, preprocessed data. See the package docstring for the ``preprocessing`` keys."""
 

@@ -12,7 +12,7 @@ import numpy as np
 from workbench.core.data.dataset import Dataset
 from workbench.core.data.preprocess import inverse_target
 
-BLOCK = 2048
+BLOCK_VALUES = 1 << 22          # values per block of float64 statistics (32 MB)
 
 
 def _pick(dataset: Dataset, indices: np.ndarray, n: int) -> np.ndarray:
@@ -48,8 +48,10 @@ def _stats_blocks(x: np.ndarray, indices: np.ndarray, axis_keep: int | None) -> 
     """Exact mean/std/min/max over the samples, per feature (axis_keep=1) or per channel of images."""
     total = 0
     acc_sum = acc_sq = low = high = None
-    for start in range(0, len(indices), BLOCK):
-        block = x[indices[start:start + BLOCK]].astype(np.float64)
+    per_sample = int(np.prod(x.shape[1:])) or 1
+    step = max(1, BLOCK_VALUES // per_sample)
+    for start in range(0, len(indices), step):
+        block = x[indices[start:start + step]].astype(np.float64)
         if block.ndim == 4:                              # images: per channel
             block = block.transpose(1, 0, 2, 3).reshape(block.shape[1], -1).T
         elif block.ndim > 2:

@@ -97,7 +97,7 @@ def analyse_column(col: ColumnData, n_rows: int) -> tuple[str, str]:
     if col.looks_like_text and (col.overflow or len(col.categories) > 0.5 * present):
         return "text", "it looks like free text; choose it as the text column to use it"
     if col.overflow:
-        return "overflow", f"it has too many different values (over {len(col.categories)})"
+        return "overflow", f"it has too many different values ({len(col.categories):,} or more)"
     if len(col.categories) == 1:
         return "constant", f"it has the same value ({col.categories[0]!r}) in every row"
     if len(col.categories) == present and present >= 3:
@@ -122,9 +122,14 @@ def resolve_columns(cols: list[ColumnData], options: dict, source: TableSource, 
     for name in targets + ignore + include:
         check(name)
     if not targets:
-        targets = [known[-1]]
-        report.append(f"Target: {known[-1]!r}, the last column (choose another target if this is not what the "
-                      "model should predict).")
+        text_column = (options.get("text") or {}).get("column")
+        candidates = [n for n in known if n not in ignore and n != text_column]
+        if not candidates:
+            raise DataError(f"{source.title} has no column left to be the target.")
+        targets = [candidates[-1]]
+        which = "the last column" if candidates[-1] == known[-1] else "the last column not left out"
+        report.append(f"Target: {candidates[-1]!r}, {which} (choose another target if this is not what the model "
+                      "should predict).")
     for name in targets:
         if name in ignore:
             raise DataError(f"Column {name!r} is the target, so it cannot be left out.")
@@ -163,6 +168,9 @@ def decide_task(target_plans: list[ColumnPlan], options: dict, n_rows: int, repo
         return "regression"
     plan = target_plans[0]
     col = plan.data
+    if col.overflow:
+        raise DataError(f"Column {col.name!r} has {len(col.categories):,} or more different values: too many "
+                        "classes. Is it the right target column?")
     if n_rows - col.n_missing == 0:
         raise DataError(f"The target column {col.name!r} is empty.")
     if task == "regression":
@@ -308,9 +316,6 @@ def _build_target(target_plans, task, kept_rows, options, report):
             names = [fmt_class(v) for v in distinct]
             y = np.searchsorted(distinct, values).astype(np.int64)
         else:
-            if col.overflow:
-                raise DataError(f"Column {col.name!r} has more than {len(col.categories)} different values: too "
-                                "many classes. Is it the right target column?")
             codes = _concat(col.chunks)[kept_rows]
             used = np.unique(codes)
             if len(used) > MAX_CLASSES:
@@ -438,8 +443,8 @@ def _column_line(plan: ColumnPlan, specs: list[dict], target_info: dict, class_n
         line = f"Column {name!r}: numbers, standardised (mean {fmt(spec['mean'])}, spread {fmt(spec['std'])})"
         if text_count:
             shown = ", ".join(repr(e) for e in examples[:3])
-            line += f"; {text_count} value{'s' if text_count != 1 else ''} that are not numbers ({shown}) read as " \
-                    "missing"
+            what = "values that are not numbers" if text_count != 1 else "value that is not a number"
+            line += f"; {text_count} {what} ({shown}) read as missing"
     else:
         unseen = spec.pop("_unseen")
         auto_index = spec.pop("_auto_index")
