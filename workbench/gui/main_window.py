@@ -19,12 +19,15 @@ from workbench.core.project import template_names
 from workbench.gui.autosave import Autosaver, find_leftovers
 from workbench.gui.canvas.view import dropped_project_path
 from workbench.gui.design_page import DesignPage
+from workbench.gui.diagnostics_dialog import show_diagnostics
 from workbench.gui.document.document import ProjectDocument
 from workbench.gui.formatting import compact_count, megabytes
 from workbench.gui.project_files import ProjectFiles
 from workbench.gui.style import current_theme
 
 PAGES: list[tuple[str, str]] = [
+    ("Train", "workbench.gui.panels.train_panel:TrainPanel"),
+    ("Evaluate", "workbench.gui.panels.evaluate_panel:EvaluatePanel"),
 ]
 
 TEMPLATE_TITLES = {"cnn": "Image classifier (CNN, the demo)", "resnet": "Residual network (ResNet)",
@@ -165,6 +168,8 @@ class MainWindow(QMainWindow):
 
         help_menu = bar.addMenu("&Help")
         self._action(help_menu, "&Keyboard and Mouse", self._show_controls)
+        self._action(help_menu, "&Diagnostics…", lambda: show_diagnostics(self),
+                     tip="Python, PyTorch, GPU and ONNX Runtime of this installation")
         self._action(help_menu, "&About Workbench", self._show_about)
 
     def _fill_recent_menu(self) -> None:
