@@ -28,6 +28,8 @@ from workbench.gui.style import current_theme
 PAGES: list[tuple[str, str]] = [
     ("Train", "workbench.gui.panels.train_panel:TrainPanel"),
     ("Evaluate", "workbench.gui.panels.evaluate_panel:EvaluatePanel"),
+    ("Export", "workbench.gui.panels.export_panel:ExportPanel"),
+    ("Try it", "workbench.gui.panels.tryit_panel:TryItPanel"),
 ]
 
 TEMPLATE_TITLES = {"cnn": "Image classifier (CNN, the demo)", "resnet": "Residual network (ResNet)",
