@@ -1,0 +1,481 @@
+"""The Export page: export the trained model (or a variant) to a verified ONNX folder, compress it into variants,
+compare them in a table and an accuracy-against-size plot, see what compression did to each layer, and benchmark
+torch eager against ONNX Runtime.
+
+Export, compression and the benchmark run in workers on a snapshot of the project; new variant records are added
+on the GUI thread when a job returns (and mark the project unsaved). The per-layer effects are shown in a table
+here (the canvas has no overlay for them).
+"""
+
+from __future__ import annotations
+
+import copy
+import os
+from pathlib import Path
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QDoubleSpinBox, QFileDialog, QFormLayout, QGroupBox,
+                               QHBoxLayout, QHeaderView, QLabel, QLineEdit, QProgressBar, QPushButton, QSpinBox,
+                               QSplitter, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
+
+from workbench.core.compression.variants import DEFAULT_AMOUNTS, METHOD_TITLES, METHODS, add_variants, variants_of
+from workbench.core.export.onnx_export import DEFAULT_OPSET, MAX_OPSET, MIN_OPSET
+from workbench.core.project import Project
+from workbench.gui.workers import start_worker
+
+JOB_THREADS = int(os.environ.get("WORKBENCH_EXPORT_THREADS", "1"))
+ORIGINAL_CHOICE = "original"
+METHOD_HINTS = {
+    "int8-static": "About a quarter of the size; calibrated on training samples. Best for convolutions.",
+    "int8-dynamic": "Dense and recurrent layers in INT8; convolutions stay fp32 (ConvInteger is slow on CPUs).",
+    "fp16": "Half the size; faster on GPUs only.",
+    "prune": "Zeroes the smallest weights, then fine-tunes. The file is NOT smaller and NOT faster.",
+    "prune-structured": "Removes whole channels and neurons, then fine-tunes: really smaller and faster.",
+    "distill": "Trains a narrower copy of the network on the trained network's outputs.",
+}
+
+
+def snapshot(project: Project) -> Project:
+    """An independent copy for a job: the GUI may edit the project while the job runs."""
+    return Project(graph=project.graph.copy(), name=project.name, description=project.description,
+                   dataset=copy.deepcopy(project.dataset), training=copy.deepcopy(project.training),
+                   runs=copy.deepcopy(project.runs), extra=copy.deepcopy(project.extra), path=project.path)
+
+
+def _reporter(control):
+    def progress(fraction: float, message: str) -> None:
+        control.check()
+        control.report((fraction, message))
+    return progress
+
+
+def export_job(control, project, out_dir, opset, variant, base_dir, threads):
+    from workbench.core.export.project_export import export_project
+
+    return export_project(project, out_dir, opset=opset, variant=variant, base_dir=base_dir, threads=threads,
+                          progress=_reporter(control))
+
+
+def compress_job(control, project, method, amount, epochs, base_dir, threads):
+    from workbench.core.compression.variants import compress_project
+
+    return compress_project(project, method, amount, base_dir=base_dir, workspace=base_dir, epochs=epochs,
+                            threads=threads, progress=_reporter(control))
+
+
+def bench_job(control, project, base_dir, threads):
+    from workbench.core.export.bench_project import benchmark_project
+
+    return benchmark_project(project, base_dir=base_dir, threads=threads, progress=_reporter(control))
+
+
+def _size(n: int | None) -> str:
+    if n is None:
+        return "—"
+    return f"{n / 1024:.1f} KB" if n < 1024 * 1024 else f"{n / 1024 / 1024:.2f} MB"
+
+
+def quality(record: dict, split: str) -> tuple[str, float | None]:
+    """(text, number) of a variant's main figure on a split: accuracy for classes, MAE for numbers."""
+    figures = (record.get("metrics") or {}).get(split) or {}
+    if "accuracy" in figures:
+        return f"{100 * figures['accuracy']:.1f}%", figures["accuracy"]
+    if "mae" in figures:
+        return f"MAE {figures['mae']:.4g}", figures["mae"]
+    return "—", None
+
+
+def effect_text(row: dict) -> str:
+    if row["kind"] == "channels":
+        return f"{row['before']} → {row['after']} channels"
+    if row["kind"] == "sparsity":
+        return f"{100 * row['value']:.0f}% of weights zero"
+    return f"{100 * row['value']:.2f}% output error"
+
+
+class VariantPlot(QWidget):
+    """Accuracy (or MAE) against file size, one labelled point per variant (pyqtgraph, imported here lazily)."""
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        import pyqtgraph as pg
+
+        self.pg = pg
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        self.plot = pg.PlotWidget(background="w")
+        self.plot.setMinimumHeight(180)
+        self.plot.showGrid(x=True, y=True, alpha=0.3)
+        self.plot.setLabel("bottom", "File size (KB)")
+        self.scatter = pg.ScatterPlotItem(size=11, pen=pg.mkPen("#1f4e79"), brush=pg.mkBrush("#4f81bd"))
+        self.plot.addItem(self.scatter)
+        self.labels: list = []
+        layout.addWidget(self.plot)
+
+    def show_variants(self, records: list[dict]) -> None:
+        for label in self.labels:
+            self.plot.removeItem(label)
+        self.labels = []
+        points = []
+        regression = False
+        for r in records:
+            text, value = quality(r, "test")
+            if value is None:
+                continue
+            regression = text.startswith("MAE")
+            y = value if regression else 100 * value
+            points.append((r["size_bytes"] / 1024, y, r["name"]))
+        self.plot.setLabel("left", "Test MAE (lower is better)" if regression else "Test accuracy (%)")
+        self.scatter.setData([p[0] for p in points], [p[1] for p in points])
+        for x, y, name in points:
+            label = self.pg.TextItem(name, color="#222", anchor=(0, 1))
+            label.setPos(x, y)
+            self.plot.addItem(label)
+            self.labels.append(label)
+        if points:
+            xs, ys = [p[0] for p in points], [p[1] for p in points]
+            self.plot.setXRange(0, max(xs) * 1.3, padding=0)
+            low, high = min(ys), max(ys)
+            self.plot.setYRange(low - 0.1 * (high - low + 1), high + 0.15 * (high - low + 1), padding=0)
+
+
+class ExportPanel(QWidget):
+    exported = Signal(object)  # ExportResult
+    variants_added = Signal(list)  # the new records
+
+    def __init__(self, document, parent=None):
+        super().__init__(parent)
+        self.document = document
+        self.worker = None
+        self.job_kind = ""
+        self.plot: VariantPlot | None = None
+
+        self.variant_combo = QComboBox(self)
+        self.variant_combo.setObjectName("variant_combo")
+        self.opset_spin = QSpinBox(self)
+        self.opset_spin.setObjectName("opset_spin")
+        self.opset_spin.setRange(MIN_OPSET, MAX_OPSET)
+        self.opset_spin.setValue(DEFAULT_OPSET)
+        self.opset_spin.setToolTip(f"ONNX operator set. {DEFAULT_OPSET} runs everywhere; older ones suit old runtimes.")
+        self.folder_edit = QLineEdit(self)
+        self.folder_edit.setObjectName("folder_edit")
+        self.folder_edit.setPlaceholderText("Folder to export into")
+        choose = QPushButton("Choose…", self)
+        choose.clicked.connect(self._choose_folder)
+        folder_row = QHBoxLayout()
+        folder_row.addWidget(self.folder_edit, 1)
+        folder_row.addWidget(choose)
+        self.export_button = QPushButton("Export", self)
+        self.export_button.setObjectName("export_button")
+        self.export_button.clicked.connect(self.export)
+        export_form = QFormLayout()
+        export_form.addRow("Model", self.variant_combo)
+        export_form.addRow("ONNX opset", self.opset_spin)
+        export_form.addRow("Folder", folder_row)
+        export_box = QGroupBox("Export to ONNX", self)
+        export_layout = QVBoxLayout(export_box)
+        export_layout.addLayout(export_form)
+        export_layout.addWidget(self.export_button)
+
+        self.method_combo = QComboBox(self)
+        self.method_combo.setObjectName("method_combo")
+        for method in METHODS:
+            self.method_combo.addItem(METHOD_TITLES[method], method)
+        self.method_combo.setCurrentIndex(METHODS.index("int8-static"))
+        self.method_combo.currentIndexChanged.connect(self._method_changed)
+        self.amount_spin = QDoubleSpinBox(self)
+        self.amount_spin.setObjectName("amount_spin")
+        self.amount_spin.setRange(0.05, 0.95)
+        self.amount_spin.setSingleStep(0.05)
+        self.amount_spin.setValue(0.5)
+        self.amount_spin.setToolTip("Share removed: of the weights (pruning), of the channels (structured), or of "
+                                    "each layer's width (distillation)")
+        self.epochs_spin = QSpinBox(self)
+        self.epochs_spin.setObjectName("epochs_spin")
+        self.epochs_spin.setRange(1, 500)
+        self.epochs_spin.setValue(10)
+        self.epochs_spin.setToolTip("Epochs of fine-tuning (pruning) or of the student's training (distillation)")
+        self.method_hint = QLabel(self)
+        self.method_hint.setWordWrap(True)
+        self.method_hint.setStyleSheet("color: #555;")
+        self.compress_button = QPushButton("Compress", self)
+        self.compress_button.setObjectName("compress_button")
+        self.compress_button.clicked.connect(self.compress)
+        compress_form = QFormLayout()
+        compress_form.addRow("Method", self.method_combo)
+        compress_form.addRow("Amount", self.amount_spin)
+        compress_form.addRow("Epochs", self.epochs_spin)
+        compress_box = QGroupBox("Compress into a new variant", self)
+        compress_layout = QVBoxLayout(compress_box)
+        compress_layout.addLayout(compress_form)
+        compress_layout.addWidget(self.method_hint)
+        compress_layout.addWidget(self.compress_button)
+
+        self.bench_button = QPushButton("Benchmark all variants", self)
+        self.bench_button.setObjectName("bench_button")
+        self.bench_button.clicked.connect(self.benchmark)
+        self.cancel_button = QPushButton("Cancel", self)
+        self.cancel_button.setObjectName("cancel_button")
+        self.cancel_button.clicked.connect(self.cancel)
+        self.progress = QProgressBar(self)
+        self.progress.setObjectName("export_progress")
+        self.progress.setRange(0, 100)
+        self.progress.setValue(0)
+        self.status = QLabel(self)
+        self.status.setObjectName("export_status")
+        self.status.setWordWrap(True)
+        self.status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+
+        controls = QWidget(self)
+        controls_layout = QVBoxLayout(controls)
+        controls_layout.addWidget(export_box)
+        controls_layout.addWidget(compress_box)
+        controls_layout.addWidget(self.bench_button)
+        controls_layout.addWidget(self.progress)
+        controls_layout.addWidget(self.cancel_button)
+        controls_layout.addWidget(self.status)
+        controls_layout.addStretch(1)
+        controls.setMinimumWidth(300)
+        controls.setMaximumWidth(380)
+
+        self.variants_table = self._table(["Variant", "Method", "Size", "Parameters", "Val", "Test",
+                                           "ORT p50 (ms)", "Torch p50 (ms)", "Notes"], "variants_table")
+        self.variants_table.itemSelectionChanged.connect(self._variant_selected)
+        self.layers_table = self._table(["Layer", "Type", "What compression did"], "layers_table")
+        self.layers_caption = QLabel("Select a variant to see what compression did to each layer.", self)
+        self.bench_table = self._table(["Variant", "Size", "Torch p50 / p99 (ms)", "ORT p50 / p99 (ms)",
+                                        "Torch samples/s", "ORT samples/s", "Speed-up"], "bench_table")
+        self.bench_caption = QLabel("Benchmark: not run yet.", self)
+        self.bench_caption.setWordWrap(True)
+        self.plot_holder = QVBoxLayout()
+
+        right = QSplitter(Qt.Orientation.Vertical, self)
+        top = QWidget(right)
+        top_layout = QVBoxLayout(top)
+        top_layout.setContentsMargins(0, 0, 0, 0)
+        top_layout.addWidget(QLabel("Variants (the original is never changed):", top))
+        top_layout.addWidget(self.variants_table)
+        middle = QWidget(right)
+        middle_layout = QHBoxLayout(middle)
+        middle_layout.setContentsMargins(0, 0, 0, 0)
+        layers_box = QVBoxLayout()
+        layers_box.addWidget(self.layers_caption)
+        layers_box.addWidget(self.layers_table)
+        middle_layout.addLayout(layers_box, 1)
+        middle_layout.addLayout(self.plot_holder, 1)
+        bottom = QWidget(right)
+        bottom_layout = QVBoxLayout(bottom)
+        bottom_layout.setContentsMargins(0, 0, 0, 0)
+        bottom_layout.addWidget(self.bench_caption)
+        bottom_layout.addWidget(self.bench_table)
+        right.addWidget(top)
+        right.addWidget(middle)
+        right.addWidget(bottom)
+
+        layout = QHBoxLayout(self)
+        layout.addWidget(controls)
+        layout.addWidget(right, 1)
+
+        document.project_replaced.connect(self.refresh)
+        document.dirty_changed.connect(lambda _dirty: self.refresh())
+        self._method_changed()
+        self.refresh()
+
+    # --- state --------------------------------------------------------------------------------------------------
+
+    def _table(self, headers: list[str], name: str) -> QTableWidget:
+        table = QTableWidget(0, len(headers), self)
+        table.setObjectName(name)
+        table.setHorizontalHeaderLabels(headers)
+        table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        table.verticalHeader().setVisible(False)
+        table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        table.horizontalHeader().setStretchLastSection(True)
+        return table
+
+    @property
+    def project(self) -> Project:
+        return self.document.project
+
+    def _trained(self) -> bool:
+        return any(r.get("weights") for r in self.project.runs)
+
+    def refresh(self) -> None:
+        records = variants_of(self.project)
+        current = self.variant_combo.currentData()
+        self.variant_combo.blockSignals(True)
+        self.variant_combo.clear()
+        self.variant_combo.addItem("Original (trained network)", ORIGINAL_CHOICE)
+        for r in records:
+            if r["method"] != "none":
+                self.variant_combo.addItem(f"{r['name']} — {METHOD_TITLES.get(r['method'], r['method'])}", r["name"])
+        index = self.variant_combo.findData(current)
+        self.variant_combo.setCurrentIndex(max(0, index))
+        self.variant_combo.blockSignals(False)
+        if not self.folder_edit.text():
+            self.folder_edit.setText(str(self.document.workspace_dir() / "export"))
+        self._fill_variants(records)
+        if self.worker is None:
+            trained = self._trained()
+            for button in (self.export_button, self.compress_button, self.bench_button):
+                button.setEnabled(trained)
+            self.cancel_button.setEnabled(False)
+            if not trained and not self.status.text():
+                self._say("Train the model first (Train page): there is nothing to export yet.", "info")
+
+    def _fill_variants(self, records: list[dict]) -> None:
+        table = self.variants_table
+        table.setRowCount(len(records))
+        for row, r in enumerate(records):
+            latency = r.get("latency") or {}
+            torch_ms = (latency.get("torch") or {}).get("p50_ms")
+            cells = [r["name"], METHOD_TITLES.get(r["method"], r["method"]), _size(r.get("size_bytes")),
+                     f"{r.get('params', 0):,}", quality(r, "val")[0], quality(r, "test")[0],
+                     f"{(latency.get('onnxruntime') or {}).get('p50_ms', float('nan')):.3f}",
+                     f"{torch_ms:.3f}" if torch_ms is not None else "—", r.get("notes", "")]
+            for col, text in enumerate(cells):
+                item = QTableWidgetItem(text)
+                if col == len(cells) - 1:
+                    item.setToolTip(text)
+                table.setItem(row, col, item)
+        if records:
+            if self.plot is None:
+                self.plot = VariantPlot(self)
+                self.plot_holder.addWidget(self.plot)
+            self.plot.show_variants(records)
+
+    def _variant_selected(self) -> None:
+        rows = self.variants_table.selectionModel().selectedRows()
+        records = variants_of(self.project)
+        if not rows or rows[0].row() >= len(records):
+            return
+        record = records[rows[0].row()]
+        index = self.variant_combo.findData(record["name"] if record["method"] != "none" else ORIGINAL_CHOICE)
+        if index >= 0:
+            self.variant_combo.setCurrentIndex(index)
+        layers = record.get("layers") or []
+        self.layers_table.setRowCount(len(layers))
+        for row, item in enumerate(layers):
+            for col, text in enumerate((item["name"], item["type"], effect_text(item))):
+                self.layers_table.setItem(row, col, QTableWidgetItem(text))
+        if layers:
+            self.layers_caption.setText(f"What {record['name']} did to each layer"
+                                        + (" (error of the layer's output on calibration samples):"
+                                           if layers[0]["kind"] == "error" else ":"))
+        else:
+            self.layers_caption.setText(f"{record['name']}: no per-layer figures for this method.")
+
+    def _method_changed(self, *_):
+        method = self.method_combo.currentData()
+        takes_amount = method in DEFAULT_AMOUNTS
+        self.amount_spin.setEnabled(takes_amount)
+        self.epochs_spin.setEnabled(method in ("prune", "prune-structured", "distill"))
+        self.method_hint.setText(METHOD_HINTS[method])
+
+    def _choose_folder(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, "Export into folder", self.folder_edit.text())
+        if folder:
+            self.folder_edit.setText(folder)
+
+    def _say(self, text: str, kind: str = "info") -> None:
+        colours = {"info": "#222", "ok": "#1b5e20", "warning": "#8a6d00", "error": "#b00020"}
+        self.status.setStyleSheet(f"color: {colours[kind]};")
+        self.status.setText(text)
+
+    # --- jobs ---------------------------------------------------------------------------------------------------
+
+    def _start(self, kind: str, fn, *args) -> bool:
+        if self.worker is not None:
+            self._say("Another job is running: wait for it or cancel it.", "warning")
+            return False
+        self.job_kind = kind
+        for button in (self.export_button, self.compress_button, self.bench_button):
+            button.setEnabled(False)
+        self.cancel_button.setEnabled(True)
+        self.progress.setValue(0)
+        self.worker = start_worker(fn, snapshot(self.project), *args)
+        self.worker.progress.connect(self._on_progress)
+        self.worker.returned.connect(self._on_returned)
+        self.worker.errored.connect(self._on_error)
+        self.worker.cancelled.connect(lambda: self._say(f"{kind.capitalize()} cancelled. Nothing was changed.",
+                                                        "warning"))
+        self.worker.finished.connect(self._on_finished)
+        return True
+
+    def export(self) -> bool:
+        folder = self.folder_edit.text().strip()
+        if not folder:
+            self._say("Choose a folder to export into.", "error")
+            return False
+        variant = self.variant_combo.currentData()
+        self._say(f"Exporting {variant} …")
+        return self._start("export", export_job, Path(folder), self.opset_spin.value(),
+                           None if variant == ORIGINAL_CHOICE else variant, self.document.workspace_dir(), JOB_THREADS)
+
+    def compress(self) -> bool:
+        method = self.method_combo.currentData()
+        amount = self.amount_spin.value() if method in DEFAULT_AMOUNTS else None
+        epochs = self.epochs_spin.value() if method in ("prune", "prune-structured", "distill") else None
+        self._say(f"Compressing with {METHOD_TITLES[method]} …")
+        return self._start("compression", compress_job, method, amount, epochs, self.document.workspace_dir(),
+                           JOB_THREADS)
+
+    def benchmark(self) -> bool:
+        self._say("Benchmarking every variant …")
+        return self._start("benchmark", bench_job, self.document.workspace_dir(), JOB_THREADS)
+
+    def cancel(self) -> None:
+        if self.worker is not None:
+            self.worker.cancel()
+
+    def _on_progress(self, payload) -> None:
+        fraction, message = payload
+        self.progress.setValue(int(100 * fraction))
+        self.status.setStyleSheet("color: #222;")
+        self.status.setText(message)
+
+    def _on_returned(self, result) -> None:
+        self.progress.setValue(100)
+        if self.job_kind == "export":
+            self._say(f"Exported to {result.folder}: {', '.join(result.files)} ({_size(result.size_bytes)}). "
+                      f"Verified: ONNX Runtime on {result.provider} matches {result.parity_reference} on "
+                      f"{result.parity_samples} test samples (largest difference {result.parity_max_abs_diff:.2g}).",
+                      "ok")
+            self.exported.emit(result)
+        elif self.job_kind == "compression":
+            add_variants(self.project, result)
+            self.document.mark_dirty()
+            made = result[-1]
+            self._say(f"Added {made['name']}: {_size(made['size_bytes'])}, test {quality(made, 'test')[0]}. "
+                      f"{made.get('notes', '')}", "ok")
+            self.refresh()
+            self.variants_added.emit(result)
+        else:
+            self._show_benchmark(result)
+            self._say(f"Benchmark done on {result['provider']}"
+                      + ("" if result["gpu"] else " (no GPU on this computer)") + ".", "ok")
+
+    def _show_benchmark(self, report: dict) -> None:
+        rows = report["rows"]
+        self.bench_table.setRowCount(len(rows))
+        for row, r in enumerate(rows):
+            t, o = r["torch"], r["onnxruntime"]
+            name = r["name"] + ("" if r["torch_reference"] == "own" else " (torch: fp32 source)")
+            cells = [name, _size(r["size_bytes"]), f"{t['p50_ms']:.3f} / {t['p99_ms']:.3f}",
+                     f"{o['p50_ms']:.3f} / {o['p99_ms']:.3f}", f"{t['throughput']:,.0f}", f"{o['throughput']:,.0f}",
+                     f"{r['speedup']:.1f}x"]
+            for col, text in enumerate(cells):
+                self.bench_table.setItem(row, col, QTableWidgetItem(text))
+        batch = rows[0]["onnxruntime"]["batch"] if rows else 0
+        self.bench_caption.setText(f"Benchmark: latency at batch 1, throughput at batch {batch}; ONNX Runtime on "
+                                   f"{report['provider']}, {report['threads']} thread(s)"
+                                   + ("." if report["gpu"] else "; no GPU on this computer."))
+
+    def _on_error(self, message: str, details: str) -> None:
+        self._say(message, "error")
+
+    def _on_finished(self) -> None:
+        self.worker = None
+        self.refresh()

@@ -1,0 +1,376 @@
+"""The Try-it page: runs an exported model in ONNX Runtime on new input and shows its answer.
+
+The model is one of the project's variants, an .onnx file exported by Workbench, or the trained network exported
+in memory. What the page asks for follows the preprocessing recorded in the model's metadata: draw a digit or open
+an image for image models, edit a row for table models, type text for text models. Loading a model runs in a
+worker (it imports ONNX Runtime and may export the network); a prediction on one sample takes well under a
+millisecond for the models Workbench builds, so it runs as soon as the input changes.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (QComboBox, QFileDialog, QHBoxLayout, QHeaderView, QLabel, QLineEdit, QPlainTextEdit,
+                               QProgressBar, QPushButton, QStackedWidget, QTableWidget, QTableWidgetItem,
+                               QVBoxLayout, QWidget)
+
+from workbench.core.compression.variants import METHOD_TITLES, variants_of
+from workbench.core.errors import WorkbenchError
+from workbench.gui.panels.drawing_pad import DrawingPad
+from workbench.gui.panels.export_panel import snapshot
+from workbench.gui.workers import start_worker
+
+TOP_CLASSES = 5
+TRAINED = "__trained__"
+
+
+class LoadedModel:
+    """A session with what its metadata says about the input and the answer."""
+
+    def __init__(self, session, metadata: dict, title: str):
+        self.session = session
+        self.metadata = metadata
+        self.title = title
+
+    @property
+    def preprocessing(self) -> dict:
+        return self.metadata.get("preprocessing") or {}
+
+    @property
+    def task(self) -> str:
+        return self.metadata.get("task", "classification")
+
+    @property
+    def labels(self) -> list[str]:
+        return list(self.metadata.get("labels") or [])
+
+
+def load_job(control, source, project=None, base_dir=None):
+    """Opens a model: a path to an .onnx file, or TRAINED (the project's trained network, exported in memory)."""
+    from workbench.core.export.metadata import build_metadata, read_metadata, write_metadata
+    from workbench.core.export.runtime import open_session
+
+    control.report((0.2, "Loading the model"))
+    if source == TRAINED:
+        from workbench.core.compression.variants import fp32_model
+        from workbench.core.export.source import trained_model
+
+        tm = trained_model(project, base_dir=base_dir)
+        control.check()
+        model = fp32_model(tm.module, tm.graph)
+        info = tm.info()
+        write_metadata(model, build_metadata(name=info.name, description=info.description, task=info.task,
+                                             labels=info.labels, preprocessing=info.preprocessing))
+        session = open_session(model.SerializeToString())
+        return LoadedModel(session, read_metadata(model), "the trained network")
+    session = open_session(Path(source))
+    metadata = read_metadata(session.session.get_modelmeta())
+    if not metadata.get("preprocessing"):
+        raise WorkbenchError(f"'{Path(source).name}' was not exported by Workbench: it does not say how to prepare "
+                             "its input, so it cannot be tried here.")
+    return LoadedModel(session, metadata, Path(source).name)
+
+
+class TryItPanel(QWidget):
+    predicted = Signal(object)  # the model's outputs for the sample, as a NumPy array
+    model_loaded = Signal(object)  # LoadedModel
+
+    def __init__(self, document, parent=None):
+        super().__init__(parent)
+        self.document = document
+        self.model: LoadedModel | None = None
+        self.worker = None
+
+        self.source_combo = QComboBox(self)
+        self.source_combo.setObjectName("source_combo")
+        self.source_combo.activated.connect(self._source_chosen)
+        open_model = QPushButton("Open .onnx…", self)
+        open_model.clicked.connect(self._open_model_file)
+        self.model_label = QLabel("No model loaded.", self)
+        self.model_label.setObjectName("model_label")
+        self.model_label.setWordWrap(True)
+        top = QHBoxLayout()
+        top.addWidget(QLabel("Model:", self))
+        top.addWidget(self.source_combo, 1)
+        top.addWidget(open_model)
+
+        self.pad = DrawingPad(self)
+        self.pad.setObjectName("drawing_pad")
+        self.pad.drawn.connect(self.predict_drawing)
+        clear = QPushButton("Clear", self)
+        clear.setObjectName("clear_button")
+        clear.clicked.connect(self._clear_drawing)
+        open_image = QPushButton("Open image…", self)
+        open_image.clicked.connect(self._open_image_file)
+        image_page = QWidget(self)
+        image_layout = QVBoxLayout(image_page)
+        image_layout.addWidget(QLabel("Draw a digit (white on black), or open an image file:", image_page))
+        image_layout.addWidget(self.pad, 1)
+        buttons = QHBoxLayout()
+        buttons.addWidget(clear)
+        buttons.addWidget(open_image)
+        image_layout.addLayout(buttons)
+
+        self.row_table = QTableWidget(1, 0, self)
+        self.row_table.setObjectName("row_table")
+        self.row_table.itemChanged.connect(lambda _item: self.predict_row())
+        table_page = QWidget(self)
+        table_layout = QVBoxLayout(table_page)
+        table_layout.addWidget(QLabel("Edit the row; the model answers after each change. An empty or unreadable "
+                                      "cell counts as missing.", table_page))
+        table_layout.addWidget(self.row_table)
+        table_layout.addStretch(1)
+
+        self.text_edit = QPlainTextEdit(self)
+        self.text_edit.setObjectName("text_edit")
+        self.text_edit.textChanged.connect(self.predict_text)
+        text_page = QWidget(self)
+        text_layout = QVBoxLayout(text_page)
+        text_layout.addWidget(QLabel("Type some text:", text_page))
+        text_layout.addWidget(self.text_edit)
+
+        self.numbers_edit = QLineEdit(self)
+        self.numbers_edit.setObjectName("numbers_edit")
+        self.numbers_edit.setPlaceholderText("Numbers separated by commas")
+        self.numbers_edit.editingFinished.connect(self.predict_numbers)
+        numbers_page = QWidget(self)
+        numbers_layout = QVBoxLayout(numbers_page)
+        numbers_layout.addWidget(QLabel("One sample, as numbers separated by commas:", numbers_page))
+        numbers_layout.addWidget(self.numbers_edit)
+        numbers_layout.addStretch(1)
+
+        self.empty_page = QLabel("Load a model to try it: train the project, or open an exported .onnx file.", self)
+        self.empty_page.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.inputs = QStackedWidget(self)
+        self.pages = {"none": self.empty_page, "image": image_page, "table": table_page, "text": text_page,
+                      "numbers": numbers_page}
+        for page in self.pages.values():
+            self.inputs.addWidget(page)
+
+        self.answer = QLabel("", self)
+        self.answer.setObjectName("answer_label")
+        self.answer.setWordWrap(True)
+        font = self.answer.font()
+        font.setPointSize(font.pointSize() + 4)
+        font.setBold(True)
+        self.answer.setFont(font)
+        self.classes = QTableWidget(0, 2, self)
+        self.classes.setObjectName("classes_table")
+        self.classes.setHorizontalHeaderLabels(["Class", "Probability"])
+        self.classes.verticalHeader().setVisible(False)
+        self.classes.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        self.message = QLabel("", self)
+        self.message.setObjectName("tryit_message")
+        self.message.setWordWrap(True)
+        answer_box = QVBoxLayout()
+        answer_box.addWidget(QLabel("The model says:", self))
+        answer_box.addWidget(self.answer)
+        answer_box.addWidget(self.classes, 1)
+        answer_box.addWidget(self.message)
+
+        body = QHBoxLayout()
+        body.addWidget(self.inputs, 3)
+        body.addLayout(answer_box, 2)
+        layout = QVBoxLayout(self)
+        layout.addLayout(top)
+        layout.addWidget(self.model_label)
+        layout.addLayout(body, 1)
+
+        document.project_replaced.connect(self.refresh_sources)
+        document.dirty_changed.connect(lambda _dirty: self.refresh_sources())
+        self.refresh_sources()
+
+    # --- choosing a model -----------------------------------------------------------------------------------------
+
+    def refresh_sources(self) -> None:
+        current = self.source_combo.currentData()
+        self.source_combo.blockSignals(True)
+        self.source_combo.clear()
+        base = self.document.workspace_dir()
+        for record in variants_of(self.document.project):
+            path = record.get("files", {}).get("onnx")
+            if path:
+                from workbench.core.data.loader import resolve_path
+
+                title = METHOD_TITLES.get(record["method"], record["method"])
+                self.source_combo.addItem(f"{record['name']} ({title})", str(resolve_path(path, base)))
+        if any(r.get("weights") for r in self.document.project.runs):
+            self.source_combo.addItem("Trained network (exported in memory)", TRAINED)
+        index = self.source_combo.findData(current)
+        self.source_combo.setCurrentIndex(index if index >= 0 else 0)
+        self.source_combo.blockSignals(False)
+        if self.model is None and self.worker is None and self.source_combo.count():
+            self.load(self.source_combo.currentData())
+
+    def _source_chosen(self, index: int) -> None:
+        self.load(self.source_combo.itemData(index))
+
+    def _open_model_file(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Open an exported model", str(self.document.workspace_dir()),
+                                              "ONNX models (*.onnx)")
+        if path:
+            self.load(path)
+
+    def load(self, source) -> bool:
+        """Loads a model (a path or TRAINED) in a worker; `model_loaded` follows."""
+        if self.worker is not None:
+            return False
+        self.model_label.setText("Loading the model…")
+        project = snapshot(self.document.project) if source == TRAINED else None
+        self.worker = start_worker(load_job, source, project, self.document.workspace_dir())
+        self.worker.returned.connect(self._on_loaded)
+        self.worker.errored.connect(lambda message, _details: self.model_label.setText(message))
+        self.worker.finished.connect(self._on_finished)
+        return True
+
+    def _on_finished(self) -> None:
+        self.worker = None
+
+    def _on_loaded(self, model: LoadedModel) -> None:
+        self.model = model
+        pre = model.preprocessing
+        kind = pre.get("kind")
+        what = {"image": "images", "table": "table rows", "text": "text", "array": "numbers", "tokens": "token ids"}
+        self.model_label.setText(f"Running {model.title} in ONNX Runtime on {model.session.provider_title}; it "
+                                 f"takes {what.get(kind, kind)} and "
+                                 + ("tells classes apart." if model.task == "classification" else
+                                    "predicts numbers."))
+        self.answer.setText("")
+        self.classes.setRowCount(0)
+        if kind == "image":
+            self.inputs.setCurrentWidget(self.pages["image"])
+        elif kind == "table":
+            self._fill_row(pre)
+            self.inputs.setCurrentWidget(self.pages["table"])
+        elif kind == "text":
+            self.inputs.setCurrentWidget(self.pages["text"])
+        else:
+            self.inputs.setCurrentWidget(self.pages["numbers"])
+        self.model_loaded.emit(model)
+
+    def _fill_row(self, pre: dict) -> None:
+        columns = pre["columns"]
+        self.row_table.blockSignals(True)
+        self.row_table.setColumnCount(len(columns))
+        self.row_table.setHorizontalHeaderLabels([c["name"] for c in columns])
+        for col, c in enumerate(columns):
+            if c["type"] == "numeric":
+                value = f"{c['mean']:.4g}"
+            else:
+                value = c.get("fill") or (c["categories"][0] if c["categories"] else "")
+            self.row_table.setItem(0, col, QTableWidgetItem(str(value)))
+        self.row_table.resizeColumnsToContents()
+        self.row_table.blockSignals(False)
+        self.predict_row()
+
+    # --- predicting ---------------------------------------------------------------------------------------------------
+
+    def predict_raw(self, raw) -> np.ndarray | None:
+        """Preprocesses `raw` as the model's metadata says, runs it, shows the answer; returns the outputs."""
+        from workbench.core.data import apply_preprocessing
+
+        if self.model is None:
+            return None
+        try:
+            x = apply_preprocessing(self.model.preprocessing, raw)
+            outputs = np.asarray(self.model.session.run(x))
+        except WorkbenchError as err:
+            self.message.setText(str(err))
+            return None
+        self.message.setText("")
+        self._show(outputs[0])
+        self.predicted.emit(outputs[0])
+        return outputs[0]
+
+    def predict_drawing(self) -> np.ndarray | None:
+        if self.pad.is_empty():
+            return None
+        image = self.pad.to_pil()
+        if self.model is not None and self.model.preprocessing.get("channels") == 3:
+            image = image.convert("RGB")
+        return self.predict_raw([image])
+
+    def open_image(self, path: str | Path) -> np.ndarray | None:
+        from PIL import Image, UnidentifiedImageError
+
+        try:
+            with Image.open(path) as img:
+                img.load()
+                image = img.copy()
+        except (OSError, UnidentifiedImageError) as exc:
+            self.message.setText(f"'{Path(path).name}' could not be opened as an image ({exc}).")
+            return None
+        return self.predict_raw([image])
+
+    def _open_image_file(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Open an image", str(Path.home()),
+                                              "Images (*.png *.jpg *.jpeg *.bmp *.gif *.webp)")
+        if path:
+            self.open_image(path)
+
+    def _clear_drawing(self) -> None:
+        self.pad.clear()
+        self.answer.setText("")
+        self.classes.setRowCount(0)
+
+    def predict_row(self) -> np.ndarray | None:
+        if self.model is None or self.model.preprocessing.get("kind") != "table":
+            return None
+        row = {}
+        for col in range(self.row_table.columnCount()):
+            header = self.row_table.horizontalHeaderItem(col).text()
+            item = self.row_table.item(0, col)
+            row[header] = item.text() if item is not None else ""
+        return self.predict_raw([row])
+
+    def predict_text(self) -> np.ndarray | None:
+        if self.model is None or self.model.preprocessing.get("kind") != "text":
+            return None
+        return self.predict_raw([self.text_edit.toPlainText()])
+
+    def predict_numbers(self) -> np.ndarray | None:
+        if self.model is None:
+            return None
+        try:
+            values = [float(v) for v in self.numbers_edit.text().replace(";", ",").split(",") if v.strip()]
+        except ValueError:
+            self.message.setText("Type numbers separated by commas, e.g. 0.5, 1, 2.")
+            return None
+        pre = self.model.preprocessing
+        if pre.get("kind") == "tokens":
+            return self.predict_raw(np.asarray([values], dtype=np.int64))
+        shape = pre.get("shape") or [len(values)]
+        if len(values) != int(np.prod(shape)):
+            self.message.setText(f"The model takes {int(np.prod(shape))} numbers per sample; you typed "
+                                 f"{len(values)}.")
+            return None
+        return self.predict_raw(np.asarray(values).reshape(shape))
+
+    def _show(self, outputs: np.ndarray) -> None:
+        model = self.model
+        if model.task == "classification":
+            scores = outputs.astype(np.float64)
+            probabilities = np.exp(scores - scores.max())
+            probabilities /= probabilities.sum()
+            order = np.argsort(-probabilities)[:TOP_CLASSES]
+            labels = model.labels
+            names = [labels[k] if k < len(labels) else str(k) for k in order]
+            self.answer.setText(f"{names[0]}  ({100 * probabilities[order[0]]:.1f}%)")
+            self.classes.setRowCount(len(order))
+            for row, (name, k) in enumerate(zip(names, order)):
+                self.classes.setItem(row, 0, QTableWidgetItem(name))
+                bar = QProgressBar(self.classes)
+                bar.setRange(0, 1000)
+                bar.setValue(int(round(1000 * probabilities[k])))
+                bar.setFormat(f"{100 * probabilities[k]:.1f}%")
+                self.classes.setCellWidget(row, 1, bar)
+            return
+        from workbench.core.data import inverse_target
+
+        values = np.asarray(inverse_target(model.preprocessing, outputs[None])).reshape(-1)
+        names = model.labels or [f"output {i + 1}" for i in range(len(values))]
+        self.answer.setText(", ".join(f"{n} = {v:.4g}" for n, v in zip(names, values)))
+        self.classes.setRowCount(0)
