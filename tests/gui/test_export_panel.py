@@ -1,0 +1,137 @@
+"""The Export page driven like a user: export with a click, compress into a variant, pick it in the table, see its
+per-layer effects, benchmark, cancel, and read plain messages when something cannot be done."""
+
+import json
+
+import pytest
+from PySide6.QtCore import Qt
+
+from workbench.cli import run_command
+from workbench.core.compression.variants import METHODS, variants_of
+from workbench.core.project import load_project, open_template, save_project
+from workbench.gui.document.document import ProjectDocument
+from workbench.gui.panels.export_panel import ExportPanel
+
+LEFT = Qt.MouseButton.LeftButton
+
+
+@pytest.fixture(scope="module")
+def trained_file(tmp_path_factory):
+    """A digits CNN trained for a few epochs by the command line."""
+    folder = tmp_path_factory.mktemp("trained")
+    path = folder / "digits.json"
+    assert run_command(["train", "cnn", "--epochs", "3", "--threads", "1", "--device", "cpu", "--out", str(path),
+                        "--json"]) == 0
+    return path
+
+
+@pytest.fixture
+def panel(qtbot, trained_file, monkeypatch, tmp_path):
+    monkeypatch.setenv("WORKBENCH_DATA_DIR", str(tmp_path / "user-data"))
+    project = load_project(trained_file)
+    project.extra.pop("variants", None)
+    document = ProjectDocument(project)
+    page = ExportPanel(document)
+    qtbot.addWidget(page)
+    page.resize(1300, 800)
+    page.show()
+    qtbot.waitExposed(page)
+    yield page
+    if page.worker is not None:
+        page.worker.cancel()
+        page.worker.wait(20_000)
+
+
+def wait_done(qtbot, page, timeout=60_000):
+    qtbot.waitUntil(lambda: page.worker is None, timeout=timeout)
+
+
+def test_export_button_writes_a_verified_folder_and_says_so(qtbot, panel, tmp_path):
+    out = tmp_path / "exported"
+    panel.folder_edit.clear()
+    qtbot.keyClicks(panel.folder_edit, str(out))
+    panel.opset_spin.setValue(13)
+    with qtbot.waitSignal(panel.exported, timeout=60_000) as blocker:
+        qtbot.mouseClick(panel.export_button, LEFT)
+    result = blocker.args[0]
+    wait_done(qtbot, panel)
+    assert result.opset == 13
+    assert sorted(p.name for p in out.iterdir()) == ["labels.txt", "model.onnx", "model_card.md", "predict.py"]
+    text = panel.status.text()
+    assert text.startswith(f"Exported to {out}") and "Verified: ONNX Runtime on CPU matches" in text
+    assert panel.progress.value() == 100
+    assert panel.export_button.isEnabled() and not panel.cancel_button.isEnabled()
+
+
+def test_compress_adds_a_variant_shown_in_the_table_plot_and_layer_view(qtbot, panel):
+    document = panel.document
+    panel.method_combo.setCurrentIndex(METHODS.index("int8-static"))
+    assert not panel.amount_spin.isEnabled()
+    with qtbot.waitSignal(panel.variants_added, timeout=60_000):
+        qtbot.mouseClick(panel.compress_button, LEFT)
+    wait_done(qtbot, panel)
+    names = [r["name"] for r in variants_of(document.project)]
+    assert names == ["original", "int8-static"]
+    assert document.is_dirty
+    table = panel.variants_table
+    assert table.rowCount() == 2
+    assert [table.item(r, 0).text() for r in range(2)] == names
+    assert table.item(1, 2).text().endswith("KB") and table.item(1, 5).text().endswith("%")
+    assert panel.plot is not None and len(panel.plot.labels) == 2
+
+    rect = table.visualItemRect(table.item(1, 0))
+    qtbot.mouseClick(table.viewport(), LEFT, pos=rect.center())
+    assert panel.variant_combo.currentData() == "int8-static"
+    layers = panel.layers_table
+    assert layers.rowCount() >= 5
+    assert [layers.item(r, 0).text() for r in range(2)] == ["conv1", "relu1"]
+    assert layers.item(0, 2).text().endswith("% output error")
+    assert "calibration samples" in panel.layers_caption.text()
+
+
+def test_benchmark_fills_the_table_side_by_side(qtbot, panel):
+    qtbot.mouseClick(panel.bench_button, LEFT)
+    wait_done(qtbot, panel)
+    assert panel.bench_table.rowCount() == 1
+    assert panel.bench_table.item(0, 0).text() == "original"
+    torch_ms = float(panel.bench_table.item(0, 2).text().split(" / ")[0])
+    ort_ms = float(panel.bench_table.item(0, 3).text().split(" / ")[0])
+    assert torch_ms > 0 and ort_ms > 0
+    assert panel.bench_table.item(0, 6).text().endswith("x")
+    assert "Benchmark: latency at batch 1" in panel.bench_caption.text()
+
+
+def test_cancel_stops_a_compression_and_changes_nothing(qtbot, panel):
+    panel.method_combo.setCurrentIndex(METHODS.index("prune-structured"))
+    assert panel.amount_spin.isEnabled() and panel.epochs_spin.isEnabled()
+    panel.epochs_spin.setValue(200)
+    qtbot.mouseClick(panel.compress_button, LEFT)
+    assert not panel.compress_button.isEnabled() and panel.cancel_button.isEnabled()
+    qtbot.waitUntil(lambda: "epoch" in panel.status.text(), timeout=30_000)
+    qtbot.mouseClick(panel.cancel_button, LEFT)
+    wait_done(qtbot, panel)
+    assert "cancelled. Nothing was changed." in panel.status.text()
+    assert variants_of(panel.document.project) == []
+    assert panel.compress_button.isEnabled()
+
+
+def test_a_failure_is_shown_in_words(qtbot, panel, tmp_path):
+    a_file = tmp_path / "taken.txt"
+    a_file.write_text("x")
+    panel.folder_edit.setText(str(a_file))
+    qtbot.mouseClick(panel.export_button, LEFT)
+    wait_done(qtbot, panel)
+    assert panel.status.text() == f"'{a_file}' is a file; choose a folder to export into."
+    assert "#b00020" in panel.status.styleSheet()
+
+
+def test_an_untrained_project_cannot_be_exported(qtbot, tmp_path, monkeypatch):
+    monkeypatch.setenv("WORKBENCH_DATA_DIR", str(tmp_path / "user-data"))
+    project = open_template("cnn")
+    save_project(project, tmp_path / "p.json")
+    page = ExportPanel(ProjectDocument(load_project(tmp_path / "p.json")))
+    qtbot.addWidget(page)
+    page.show()
+    assert not page.export_button.isEnabled() and not page.compress_button.isEnabled()
+    assert page.status.text().startswith("Train the model first")
+    assert json.dumps(page.document.project.extra) == "{}"
