@@ -283,3 +283,27 @@ def test_export_command_prints_the_json_summary(digits_cnn, tmp_path, capsys):
     assert 0 <= summary["parity_max_abs_diff"] <= PARITY_TOLERANCE
     assert run_command(["export", str(project.path), "--out", str(tmp_path / "x"), "--opset", "99"]) == 2
     assert "error: The ONNX opset must be" in capsys.readouterr().err
+
+
+def test_predict_script_reads_text_for_a_sequence_model(tmp_path):
+    from workbench.core.data import apply_preprocessing
+
+    good = ["great fun", "loved it", "wonderful film", "really good", "nice story"]
+    bad = ["boring mess", "hated it", "awful film", "really bad", "dull story"]
+    lines = ["review,label"]
+    for i in range(60):
+        lines.append(f"{good[i % 5]} {good[(i * 3 + 1) % 5]},pos")
+        lines.append(f"{bad[i % 5]} {bad[(i * 3 + 1) % 5]},neg")
+    (tmp_path / "reviews.csv").write_text("\n".join(lines) + "\n")
+    data = {"source": "csv", "path": "reviews.csv", "options": {"target": "label", "text": {"column": "review"}}}
+    project, dataset = train_template(tmp_path, "transformer", data, epochs=3)
+    result = export_project(project, tmp_path / "out")
+    assert result.parity_max_abs_diff <= PARITY_TOLERANCE
+    (tmp_path / "new.csv").write_text("label,review\n,wonderful story\nneg,an awful mess\n")
+    done = subprocess.run([sys.executable, str(result.folder / PREDICT_FILE), str(tmp_path / "new.csv")],
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    inputs = apply_preprocessing(dataset.preprocessing, ["wonderful story", "an awful mess"])
+    assert inputs.dtype == np.int64
+    expected = open_session(result.onnx_path).run(inputs).argmax(axis=1)
+    assert done.stdout.splitlines() == [dataset.class_names[k] for k in expected]
