@@ -2,7 +2,8 @@
 
 `plan_fit` works out the changes without making them, so the editor can push them as one undoable edit and the
 command line can `apply_fit` them directly. A head whose kind no longer matches the task (classification versus
-regression) is replaced by the right kind under the same id and name, keeping its wires.
+regression) is replaced by the right kind under the same id and name, keeping its wires. `dataset_problems` words
+the same plan for the problems list: each change the data would need is a mismatch, named at its node.
 """
 
 from __future__ import annotations
@@ -10,6 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from workbench.core.graph.model import Graph, Node
+from workbench.core.graph.validate import Problem
+from workbench.core.layers import format_shape, get_spec
 
 
 @dataclass
@@ -78,3 +81,74 @@ def fit_graph_to_dataset(graph: Graph, dataset) -> GraphFit:
                    getattr(dataset, "vocab_size", None))
     apply_fit(graph, fit)
     return fit
+
+
+_DTYPE_WORDS = {"float": "numbers", "int": "whole-number token ids"}
+_REFIT = "choose the data again on the Data page to fit the network to it"
+
+
+def dataset_problems(graph: Graph, info: dict) -> list[Problem]:
+    """Where ``graph`` no longer fits the data described by ``info`` (`Dataset.info()`), in the user's words.
+
+    Shapes, value types, a too small vocabulary, too few classes and a head of the wrong kind are errors (training
+    would fail); more classes or a larger vocabulary than the data needs are warnings.
+    """
+    fit = plan_fit(graph, tuple(info["input_shape"]), info["input_dtype"], info["task"], int(info["output_size"]),
+                   info.get("vocab_size"))
+    if fit.empty:
+        return []
+    data = f"the data '{info['name']}'" if info.get("name") else "the data"
+    problems: list[Problem] = []
+    for node_id, wanted in fit.params.items():
+        node = graph.node(node_id)
+        if node.spec.role == "input":
+            problems.extend(_input_problems(node, wanted, data))
+        elif node.type == "Embedding":
+            problems.append(_vocab_problem(node, wanted["vocab_size"], data))
+        elif "classes" in wanted:
+            problems.append(_classes_problem(node, wanted["classes"], data))
+        else:
+            have, need = node.params["outputs"], wanted["outputs"]
+            problems.append(Problem("error", f"{node.label} predicts {have} number{'s' if have != 1 else ''} but "
+                                             f"{data} has {need} target{'s' if need != 1 else ''}: set Outputs to "
+                                             f"{need}, or {_REFIT}.", node_id))
+    for node_id, (new_type, _) in fit.replacements.items():
+        node = graph.node(node_id)
+        if new_type == "RegressionHead":
+            what = "regression (predicting numbers)"
+        else:
+            what = "classification (sorting samples into classes)"
+        problems.append(Problem("error", f"{node.label} does not fit {data}, whose task is {what}: {_REFIT}, or replace "
+                                         f"it with a {get_spec(new_type).display_name} layer.", node_id))
+    return problems
+
+
+def _input_problems(node: Node, wanted: dict, data: str) -> list[Problem]:
+    problems = []
+    shape, dtype = tuple(node.params["shape"]), node.params["dtype"]
+    if shape != wanted["shape"]:
+        problems.append(Problem("error", f"{node.label} takes samples of shape {format_shape(shape)} but the samples "
+                                         f"of {data} have shape {format_shape(wanted['shape'])}: {_REFIT}, or set "
+                                         f"its Shape to {format_shape(wanted['shape'])}.", node.id))
+    if dtype != wanted["dtype"]:
+        problems.append(Problem("error", f"{node.label} takes {_DTYPE_WORDS.get(dtype, dtype)} but {data} gives "
+                                         f"{_DTYPE_WORDS.get(wanted['dtype'], wanted['dtype'])}: {_REFIT}.", node.id))
+    return problems
+
+
+def _vocab_problem(node: Node, need: int, data: str) -> Problem:
+    have = node.params["vocab_size"]
+    if have < need:
+        return Problem("error", f"{node.label} knows {have:,} tokens but the vocabulary of {data} has {need:,}: set "
+                                f"its Vocabulary to {need:,}.", node.id)
+    return Problem("warning", f"{node.label} has room for {have:,} tokens but the vocabulary of {data} has only "
+                              f"{need:,}: set its Vocabulary to {need:,} to make the model smaller.", node.id)
+
+
+def _classes_problem(node: Node, need: int, data: str) -> Problem:
+    have = node.params["classes"]
+    if have < need:
+        return Problem("error", f"{node.label} tells {have} classes apart but {data} has {need}: set its Classes to "
+                                f"{need}, or {_REFIT}.", node.id)
+    return Problem("warning", f"{node.label} has {have} classes but {data} has only {need}, so {have - need} of its "
+                              f"outputs are never right: set its Classes to {need}.", node.id)
