@@ -2,42 +2,93 @@
 
 The app trains and evaluates many times on the same data; `project_dataset` keeps the last few loaded datasets
 keyed by their spec and folder, so a second run or an evaluation does not read and preprocess the data again.
+The Data page hands over what it imported with `remember_project_dataset`, and a second caller asking for data
+that another thread is loading waits for that load instead of reading the files twice.
 Thread-safe: workers call it.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import threading
 from collections import OrderedDict
 from pathlib import Path
 
-from workbench.core.errors import WorkbenchError
+from workbench.core.errors import CancelledError, WorkbenchError
 
 CACHE_SIZE = 2
 _cache: OrderedDict[tuple, object] = OrderedDict()
+_loading: dict[tuple, threading.Event] = {}
 _lock = threading.Lock()
+
+
+def _spec_and_key(project):
+    from workbench.core.data import DatasetSpec
+
+    spec = DatasetSpec.from_dict(project.dataset)
+    folder = Path(project.folder).resolve() if project.folder else None
+    return spec, folder, (json.dumps(spec.to_dict(), sort_keys=True), str(folder))
+
+
+def _store(key: tuple, dataset) -> None:
+    with _lock:
+        _cache[key] = dataset
+        _cache.move_to_end(key)
+        while len(_cache) > CACHE_SIZE:
+            _cache.popitem(last=False)
 
 
 def project_dataset(project, progress=None, should_cancel=None):
     """The project's data, loaded (relative paths from the project's folder); raises when none is chosen."""
-    from workbench.core.data import DatasetSpec, load_dataset
+    from workbench.core.data import load_dataset
 
     if not project.dataset:
         raise WorkbenchError("The project has no data chosen yet: choose it in the Data tab (or pass --data).")
-    spec = DatasetSpec.from_dict(project.dataset)
-    folder = Path(project.folder).resolve() if project.folder else None
-    key = (json.dumps(spec.to_dict(), sort_keys=True), str(folder))
+    spec, folder, key = _spec_and_key(project)
+    while True:
+        with _lock:
+            if key in _cache:
+                _cache.move_to_end(key)
+                return _cache[key]
+            other_load = _loading.get(key)
+            if other_load is None:
+                _loading[key] = threading.Event()
+                break
+        if progress is not None:
+            progress(0.0, "Loading the data…")
+        while not other_load.wait(0.05):   # the same data is being loaded by another thread: wait for it
+            if should_cancel is not None and should_cancel():
+                raise CancelledError("The import was cancelled.")
+    try:
+        dataset = load_dataset(spec, base_dir=folder, progress=progress, should_cancel=should_cancel)
+        _store(key, dataset)
+    finally:
+        with _lock:
+            _loading.pop(key).set()
+    return dataset
+
+
+def cached_project_dataset(project):
+    """The project's data if it is loaded already, else None; never reads a file."""
+    if not project.dataset:
+        return None
+    _, _, key = _spec_and_key(project)
     with _lock:
         if key in _cache:
             _cache.move_to_end(key)
-            return _cache[key]
-    dataset = load_dataset(spec, base_dir=folder, progress=progress, should_cancel=should_cancel)
-    with _lock:
-        _cache[key] = dataset
-        while len(_cache) > CACHE_SIZE:
-            _cache.popitem(last=False)
-    return dataset
+        return _cache.get(key)
+
+
+def remember_project_dataset(project, dataset):
+    """Keeps `dataset`, loaded elsewhere for ``project.dataset`` (the Data page's import), as the project's data.
+
+    Returns the kept copy, which shares the arrays and carries the project's spec (its augmentation may differ from
+    the import's, as augmentation does not change what is loaded)."""
+    spec, _, key = _spec_and_key(project)
+    kept = dataclasses.replace(dataset, spec=spec)
+    _store(key, kept)
+    return kept
 
 
 def forget_datasets() -> None:
