@@ -13,9 +13,10 @@ from PySide6.QtWidgets import QGraphicsItem, QStyleOptionGraphicsItem
 
 from workbench.core.graph.model import Edge
 from workbench.gui.canvas.node_item import NodeItem
+from workbench.gui.canvas.port_item import PORT_RADIUS
 
 LANE_GAP = 26.0
-LABEL_FONT_SIZE = 8.0
+LABEL_FONT_SIZE = 7.5
 LABEL_PAD = 5.0
 LABEL_HEIGHT = 16.0
 
@@ -87,7 +88,7 @@ class EdgeItem(QGraphicsItem):
             dx = max(40.0, abs(end.x() - start.x()) / 2)
             path.cubicTo(start + QPointF(dx, 0), end - QPointF(dx, 0), end)
             centre = path.pointAtPercent(0.5)
-            room = abs(end.x() - start.x()) - 10 if end.x() > start.x() else 1e9
+            room = end.x() - start.x() - 2 * (PORT_RADIUS + 3) if end.x() > start.x() else 1e9
         self._label_text = self._label_for(room)
         self.prepareGeometryChange()
         self._path = path

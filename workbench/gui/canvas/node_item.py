@@ -18,7 +18,7 @@ from workbench.gui.canvas.port_item import PortItem
 from workbench.gui.formatting import compact_count
 from workbench.gui.style import category_colour
 
-NODE_WIDTH = 150.0
+NODE_WIDTH = 136.0
 NODE_HEIGHT = 62.0
 HEADER_HEIGHT = 24.0
 CORNER = 9.0

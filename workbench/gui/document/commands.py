@@ -75,6 +75,15 @@ def restore_edge(graph: Graph, edge: Edge, index: int) -> None:
         graph.changed.emit()
 
 
+def restore_node_order(graph: Graph, order: list[str]) -> None:
+    """Puts the nodes back in their former order, so an undone deletion saves the same file as before."""
+    nodes = graph.nodes
+    ordered = {nid: nodes[nid] for nid in order if nid in nodes}
+    ordered.update(nodes)
+    nodes.clear()
+    nodes.update(ordered)
+
+
 class AddNodeCommand(EditCommand):
     def __init__(self, graph: Graph, type_name: str, node_id: str, name: str, params: dict | None = None,
                  position: tuple[float, float] | None = None):
@@ -115,9 +124,11 @@ class DeleteCommand(EditCommand):
         self.edges = list(edges)
         self._removed_edges: list[tuple[int, Edge]] = []
         self._removed_nodes: list[tuple[Node, tuple[float, float] | None]] = []
+        self._node_order: list[str] = []
 
     def apply(self) -> None:
         ids = set(self.node_ids)
+        self._node_order = list(self.graph.nodes)
         explicit = set(self.edges)
         self._removed_edges = [(i, e) for i, e in enumerate(self.graph.edges)
                                if e in explicit or e.src in ids or e.dst in ids]
@@ -131,6 +142,7 @@ class DeleteCommand(EditCommand):
     def revert(self) -> None:
         for node, position in reversed(self._removed_nodes):
             self.graph.insert_node(node, position)
+        restore_node_order(self.graph, self._node_order)
         for index, edge in self._removed_edges:
             restore_edge(self.graph, edge, index)
 

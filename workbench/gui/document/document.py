@@ -2,11 +2,14 @@
 
 Every panel reads the project through `ProjectDocument` and changes it only through `push` (undoable commands) or
 `mark_dirty` (records that are not undone, such as a finished run). After each change the graph is validated once
-and `graph_changed` and `validated` are emitted, so views redraw from one `ValidationResult`.
+and `graph_changed` and `validated` are emitted, so views redraw from one `ValidationResult`. While the project's
+data is loaded (`dataset`, kept by the Data page's `DatasetKeeper`), the result also says where the graph no longer
+fits it.
 """
 
 from __future__ import annotations
 
+import copy
 import shutil
 import uuid
 from pathlib import Path
@@ -14,6 +17,7 @@ from pathlib import Path
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QUndoCommand, QUndoStack
 
+from workbench.core.data_fit import dataset_problems, plan_fit
 from workbench.core.errors import GraphEditError, WorkbenchError
 from workbench.core.graph import ValidationResult, validate
 from workbench.core.graph.model import Edge
@@ -24,15 +28,13 @@ from workbench.gui.document.commands import (AddEdgeCommand, AddNodeCommand, Del
 from workbench.gui.document.layout import layered_layout
 from workbench.gui.user_paths import data_dir
 
-HEAD_FOR_TASK = {"classification": ("ClassificationHead", "classes"), "regression": ("RegressionHead", "outputs")}
-
 
 class ProjectDocument(QObject):
     project_replaced = Signal()
     graph_changed = Signal()
     validated = Signal(object)
     dirty_changed = Signal(bool)
-    dataset_changed = Signal()
+    dataset_changed = Signal()  # project.dataset was set or undone, or its loaded data arrived (see `dataset`)
     busy_changed = Signal(object)  # str | None
     path_changed = Signal()
 
@@ -48,6 +50,7 @@ class ProjectDocument(QObject):
         self._unsaved_records = False
         self._stale = False
         self._was_dirty = False
+        self._loaded_dataset: tuple[dict, object] | None = None
         self._attach(self.project)
         self.replace_project(project or Project())
 
@@ -63,7 +66,7 @@ class ProjectDocument(QObject):
         self.undo_stack.clear()
         self.undo_stack.setClean()
         self._unsaved_records = dirty
-        self.result = validate(project.graph)
+        self.result = self._validate()
         self._stale = False
         self.project_replaced.emit()
         self.path_changed.emit()
@@ -128,32 +131,43 @@ class ProjectDocument(QObject):
         self._refresh_if_stale()
 
     def set_dataset(self, spec: dict, input_shape: tuple, input_dtype: str, task: str, output_size: int,
-                    label: str = "Choose dataset") -> None:
-        """One undoable step: the dataset, every Input's shape and values, and each output head for the task."""
+                    label: str = "Choose dataset", vocab_size: int | None = None) -> None:
+        """One undoable step: the dataset, and the graph fitted to it as `plan_fit` says (every Input's shape and
+        values, each output head for the task, an Embedding's vocabulary)."""
         graph = self.project.graph
-        children: list[EditCommand] = [SetValueCommand(label, self._set_dataset_value, self.project.dataset,
-                                                       dict(spec))]
-        for node in graph.input_nodes():
-            changes = {"shape": tuple(int(d) for d in input_shape), "dtype": input_dtype}
-            self._check_params(node.type, {**node.params, **changes})
-            children.append(SetParamsCommand(graph, node.id, changes))
-        if task not in HEAD_FOR_TASK:
+        if task not in ("classification", "regression"):
             raise WorkbenchError(f"Workbench cannot train for the task {task!r}: choose classification or "
                                  f"regression.")
-        head_type, size_key = HEAD_FOR_TASK[task]
-        for node in graph.head_nodes():
-            if node.type == head_type:
-                self._check_params(head_type, {**node.params, size_key: int(output_size)})
-                children.append(SetParamsCommand(graph, node.id, {size_key: int(output_size)}))
-                continue
-            params = {size_key: int(output_size)}
+        if task == "classification" and int(output_size) < 2:
+            raise WorkbenchError(f"A classifier needs at least two classes; this data has {int(output_size)}.")
+        fit = plan_fit(graph, tuple(int(d) for d in input_shape), input_dtype, task, int(output_size), vocab_size)
+        children: list[EditCommand] = [SetValueCommand(label, self._set_dataset_value, self.project.dataset,
+                                                       dict(spec))]
+        for node_id, changes in fit.params.items():
+            node = graph.node(node_id)
+            self._check_params(node.type, {**node.params, **changes})
+            children.append(SetParamsCommand(graph, node_id, changes))
+        for node_id, (head_type, params) in fit.replacements.items():
+            node = graph.node(node_id)
             self._check_params(head_type, params)
-            wires = graph.incoming(node.id)
-            children.append(DeleteCommand(graph, [node.id]))
-            children.append(AddNodeCommand(graph, head_type, node.id, node.name, params,
-                                           graph.positions.get(node.id)))
+            wires = graph.incoming(node_id)
+            children.append(DeleteCommand(graph, [node_id]))
+            children.append(AddNodeCommand(graph, head_type, node_id, node.name, params, graph.positions.get(node_id)))
             children.extend(AddEdgeCommand(graph, Edge(e.src, e.dst, e.src_port, e.dst_port)) for e in wires)
         self.push(MacroCommand(label, children))
+
+    @property
+    def dataset(self):
+        """The loaded data (a workbench.core.data.Dataset) of ``project.dataset``, or None while it is not loaded."""
+        if self._loaded_dataset is not None and self._loaded_dataset[0] == self.project.dataset:
+            return self._loaded_dataset[1]
+        return None
+
+    def set_loaded_dataset(self, spec: dict | None, dataset) -> None:
+        """Keeps `dataset`, the data loaded for the dataset section `spec`, while that section is the project's."""
+        self._loaded_dataset = (copy.deepcopy(spec), dataset) if spec is not None and dataset is not None else None
+        self.revalidate()
+        self.dataset_changed.emit()
 
     @staticmethod
     def _check_params(type_name: str, params: dict) -> None:
@@ -170,11 +184,17 @@ class ProjectDocument(QObject):
     # --- validation -----------------------------------------------------------------------------------------------
 
     def revalidate(self) -> ValidationResult:
-        self.result = validate(self.project.graph)
+        self.result = self._validate()
         self._stale = False
         self.graph_changed.emit()
         self.validated.emit(self.result)
         return self.result
+
+    def _validate(self) -> ValidationResult:
+        result = validate(self.project.graph)
+        if self.dataset is not None:
+            result.problems.extend(dataset_problems(self.project.graph, self.dataset.info()))
+        return result
 
     def _refresh_if_stale(self, *_):
         if self._stale:

@@ -7,6 +7,7 @@ nothing and its reason is emitted as `message`, for the canvas banner and the st
 
 from __future__ import annotations
 
+import shiboken6
 from PySide6.QtCore import QObject, QPointF, Signal
 from PySide6.QtGui import QCursor, QGuiApplication
 from PySide6.QtWidgets import QMenu
@@ -308,4 +309,6 @@ class GraphEditor(QObject):
             self.view.centre_on_node(node_id)
 
     def _emit_selection(self) -> None:
+        if not shiboken6.isValid(self.scene):  # the scene announces its items' removal while it is destroyed
+            return
         self.selection_changed.emit(self.scene.selected_node_ids())
