@@ -42,7 +42,7 @@ def window(qtbot, data_dir, monkeypatch):
     win.activateWindow()
     win.document.replace_project(open_template("cnn"))
     win.document.revalidate()
-    qtbot.wait(1)  # lets the deferred fit-to-window of the new project run before the zoom is reset
+    qtbot.waitUntil(lambda: not win.design.fit_pending)  # the new project's deferred fit-to-window has run
     win.design.view.resetTransform()
     yield win
     win.files.answer = QMessageBox.StandardButton.Discard

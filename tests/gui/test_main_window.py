@@ -212,8 +212,12 @@ def test_run_app_shows_the_demo_and_exits_cleanly(qapp, data_dir):  # noqa: F811
             w.close()
         qapp.exit(0)
 
+    qapp.setQuitOnLastWindowClosed(False)  # else a late quit event would stop the next tests' event loops
     QTimer.singleShot(300, close_when_loaded)
-    assert run_app(None) == 0
+    try:
+        assert run_app(None) == 0
+    finally:
+        qapp.setQuitOnLastWindowClosed(True)
     assert seen == {"names": ["Digits CNN"], "nodes": [12]}
 
 

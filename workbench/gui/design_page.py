@@ -27,6 +27,8 @@ class DesignPage(QWidget):
         self.palette = PalettePanel(self)
         self.inspector = InspectorPanel(document, self.editor, self)
         self.problems = ProblemsPanel(self)
+        self.fit_pending = False
+        self.shown_once = False
 
         centre = QSplitter(Qt.Orientation.Vertical, self)
         centre.addWidget(self.view)
@@ -54,7 +56,17 @@ class DesignPage(QWidget):
         self.problems.show_result(document.result)
 
     def _project_replaced(self) -> None:
-        QTimer.singleShot(0, lambda: self.view.fit_to_graph(readable=True))
+        self.schedule_fit()
+
+    def schedule_fit(self) -> None:
+        """Fits the new graph to the view once the window has its final size (after pending events)."""
+        if not self.fit_pending:
+            self.fit_pending = True
+            QTimer.singleShot(0, self._fit)
+
+    def _fit(self) -> None:
+        self.fit_pending = False
+        self.view.fit_to_graph(readable=True)
 
     def _edit_node(self, node_id: str) -> None:
         self.scene.select_nodes([node_id])
@@ -62,6 +74,6 @@ class DesignPage(QWidget):
 
     def showEvent(self, event):
         super().showEvent(event)
-        if not getattr(self, "_fitted", False):
-            self._fitted = True
-            QTimer.singleShot(0, lambda: self.view.fit_to_graph(readable=True))
+        if not self.shown_once:
+            self.shown_once = True
+            self.schedule_fit()
