@@ -292,6 +292,10 @@ def test_every_wire_shows_its_shape(window):
     for edge, item in scene.edge_items.items():
         assert item.info == window.document.result.outputs[edge.src]
         assert item._label_text
+    for edge, item in scene.edge_items.items():  # each wire runs from its output port to its input port
+        assert item._path.pointAtPercent(0) == scene.node_items[edge.src].outputs[edge.src_port].scenePos()
+        assert item._path.pointAtPercent(1) == scene.node_items[edge.dst].inputs[edge.dst_port].scenePos()
+        assert item.boundingRect().contains(item._path.pointAtPercent(0.5))
     conv = scene.edge_items[Edge("conv1", "relu1")]
     assert conv.info.shape == (None, 16, 8, 8)
     window.editor.set_params("conv1", {"filters": 4})

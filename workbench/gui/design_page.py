@@ -34,7 +34,7 @@ class DesignPage(QWidget):
         centre.addWidget(self.view)
         centre.addWidget(self.problems)
         centre.setStretchFactor(0, 1)
-        centre.setSizes([600, 130])
+        centre.setSizes([700, 110])
         centre.setCollapsible(0, False)
         self.splitter = QSplitter(Qt.Orientation.Horizontal, self)
         self.splitter.addWidget(self.palette)

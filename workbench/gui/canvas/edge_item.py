@@ -12,10 +12,11 @@ from PySide6.QtGui import QBrush, QFont, QFontMetricsF, QPainterPath, QPainterPa
 from PySide6.QtWidgets import QGraphicsItem, QStyleOptionGraphicsItem
 
 from workbench.core.graph.model import Edge
-from workbench.gui.canvas.node_item import NodeItem
+from workbench.gui.canvas.node_item import NODE_HEIGHT, NODE_WIDTH, NodeItem
 from workbench.gui.canvas.port_item import PORT_RADIUS
 
 LANE_GAP = 26.0
+LANE_MIN_SPAN = 200.0  # ends closer than this have no room for a layer between them
 LABEL_FONT_SIZE = 7.5
 LABEL_PAD = 5.0
 LABEL_HEIGHT = 16.0
@@ -36,6 +37,7 @@ class EdgeItem(QGraphicsItem):
         self.info = None  # the TensorInfo on the wire, or None while it is unknown
         self.emphasised = False
         self._path = QPainterPath()
+        self._room = 0.0  # horizontal room for the label on the wire
         self._label_centre = QPointF()
         self._label_text = ""
         self._bounds = QRectF()
@@ -58,7 +60,7 @@ class EdgeItem(QGraphicsItem):
         self.setToolTip(f"{self.source.name} \u2192 {self.target.name}<br>"
                         + (f"Shape: {info} &nbsp;({'token ids' if info.dtype == 'int' else 'numbers'})"
                            if info is not None else "Shape unknown until the layers before it are fixed"))
-        self.update_path()
+        self._place_label()
 
     def set_emphasis(self, on: bool) -> None:
         self.emphasised = on
@@ -89,11 +91,16 @@ class EdgeItem(QGraphicsItem):
             path.cubicTo(start + QPointF(dx, 0), end - QPointF(dx, 0), end)
             centre = path.pointAtPercent(0.5)
             room = end.x() - start.x() - 2 * (PORT_RADIUS + 3) if end.x() > start.x() else 1e9
-        self._label_text = self._label_for(room)
-        self.prepareGeometryChange()
         self._path = path
         self._label_centre = centre
-        bounds = path.boundingRect().adjusted(-4, -4, 4, 4)
+        self._room = room
+        self._place_label()
+
+    def _place_label(self) -> None:
+        """Chooses the label for the current shape and room, and the bounds that hold wire and label."""
+        self._label_text = self._label_for(self._room)
+        self.prepareGeometryChange()
+        bounds = self._path.boundingRect().adjusted(-4, -4, 4, 4)
         if self._label_text:
             bounds = bounds.united(self._label_rect())
         self._bounds = bounds
@@ -112,19 +119,34 @@ class EdgeItem(QGraphicsItem):
         return QRectF(self._label_centre.x() - width / 2, self._label_centre.y() - LABEL_HEIGHT / 2, width,
                       LABEL_HEIGHT)
 
+    def corridor(self) -> QRectF | None:
+        """The band between the ends where other layers would block the direct curve (None for short wires)."""
+        start, end = self.ports()
+        if end.x() - start.x() < LANE_MIN_SPAN:
+            return None
+        top, bottom = min(start.y(), end.y()) - 12, max(start.y(), end.y()) + 12
+        return QRectF(start.x() + 20, top, end.x() - start.x() - 40, bottom - top)
+
     def _lane(self, start: QPointF, end: QPointF) -> float | None:
         """The y of a lane clear of the layers between the ends, when the direct curve would cross one."""
         scene = self.scene()
-        if scene is None or end.x() - start.x() < 200:
+        corridor = self.corridor()
+        if scene is None or corridor is None:
             return None
-        top, bottom = min(start.y(), end.y()) - 12, max(start.y(), end.y()) + 12
-        corridor = QRectF(start.x() + 20, top, end.x() - start.x() - 40, bottom - top)
-        blockers = [item for item in scene.items(corridor) if isinstance(item, NodeItem)
-                    and item is not self.source and item is not self.target]
-        if not blockers:
+        left, right, top, bottom = corridor.left(), corridor.right(), corridor.top(), corridor.bottom()
+        above, below = None, None
+        for item in scene.node_items.values():  # plain arithmetic: much cheaper than a scene query per wire
+            if item is self.source or item is self.target:
+                continue
+            pos = item.pos()
+            x, y = pos.x(), pos.y()
+            if x < right and x + NODE_WIDTH > left and y < bottom and y + NODE_HEIGHT > top:
+                above = y if above is None else min(above, y)
+                below = y + NODE_HEIGHT if below is None else max(below, y + NODE_HEIGHT)
+        if above is None:
             return None
-        above = min(item.sceneBoundingRect().top() for item in blockers) - LANE_GAP
-        below = max(item.sceneBoundingRect().bottom() for item in blockers) + LANE_GAP
+        above -= LANE_GAP
+        below += LANE_GAP
         middle = (start.y() + end.y()) / 2
         return above if middle - above <= below - middle else below
 

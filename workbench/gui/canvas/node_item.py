@@ -22,6 +22,7 @@ NODE_WIDTH = 136.0
 NODE_HEIGHT = 62.0
 HEADER_HEIGHT = 24.0
 CORNER = 9.0
+BOUNDS = QRectF(-4, -4, NODE_WIDTH + 8, NODE_HEIGHT + 10)  # the card, its selection glow and its shadow
 
 
 class NodeItem(QGraphicsItem):
@@ -97,7 +98,7 @@ class NodeItem(QGraphicsItem):
     # --- geometry and painting -------------------------------------------------------------------------------------
 
     def boundingRect(self) -> QRectF:
-        return QRectF(-4, -4, NODE_WIDTH + 8, NODE_HEIGHT + 8)
+        return BOUNDS
 
     def shape(self) -> QPainterPath:
         path = QPainterPath()
@@ -114,6 +115,11 @@ class NodeItem(QGraphicsItem):
             painter.setPen(QPen(glow, 6.0))
             painter.setBrush(Qt.BrushStyle.NoBrush)
             painter.drawRoundedRect(rect.adjusted(-1, -1, 1, 1), CORNER + 1, CORNER + 1)
+
+        shadow = QColor(0, 0, 0, 70 if theme.dark else 28)
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(shadow)
+        painter.drawRoundedRect(rect.translated(0, 2.5), CORNER, CORNER)
 
         body = theme.error_fill if self.has_error else theme.node_body
         if self.has_error:
@@ -165,7 +171,11 @@ class NodeItem(QGraphicsItem):
                          QFontMetricsF(small).elidedText(info, Qt.TextElideMode.ElideRight, info_rect.width()))
 
     def itemChange(self, change, value):
-        if change == QGraphicsItem.GraphicsItemChange.ItemPositionHasChanged:
+        if change == QGraphicsItem.GraphicsItemChange.ItemPositionChange and self.scene() is not None:
+            self.scene().note_moved(self.sceneBoundingRect())
+        elif change == QGraphicsItem.GraphicsItemChange.ItemPositionHasChanged:
+            if self.scene() is not None:
+                self.scene().note_moved(self.sceneBoundingRect())
             for edge in self.edges:
                 edge.update_path()
         elif change == QGraphicsItem.GraphicsItemChange.ItemSelectedHasChanged:

@@ -8,6 +8,7 @@ from PySide6.QtWidgets import QGraphicsItem
 
 PORT_RADIUS = 6.0
 HIT_RADIUS = 11.0
+BOUNDS = QRectF(-HIT_RADIUS, -HIT_RADIUS, 2 * HIT_RADIUS, 2 * HIT_RADIUS)
 
 
 class PortItem(QGraphicsItem):
@@ -32,7 +33,7 @@ class PortItem(QGraphicsItem):
         return self.scenePos()
 
     def boundingRect(self) -> QRectF:
-        return QRectF(-HIT_RADIUS, -HIT_RADIUS, 2 * HIT_RADIUS, 2 * HIT_RADIUS)
+        return BOUNDS
 
     def shape(self) -> QPainterPath:
         path = QPainterPath()

@@ -7,7 +7,7 @@ shapes or problems changed are redrawn, so editing a large graph stays smooth.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QPointF, QRectF, Qt, Signal
+from PySide6.QtCore import QPointF, QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import QPainterPath, QPen
 from PySide6.QtWidgets import QGraphicsPathItem, QGraphicsScene
 
@@ -37,7 +37,8 @@ class GraphScene(QGraphicsScene):
         self._wire: QGraphicsPathItem | None = None
         self._wire_port: PortItem | None = None
         self._pressed_on_node = False
-        self.setItemIndexMethod(QGraphicsScene.ItemIndexMethod.BspTreeIndex)
+        self._reroute_pending = False
+        self._moved_area = QRectF()
         document.project_replaced.connect(self.rebuild)
         document.validated.connect(self.apply_result)
         self.rebuild()
@@ -96,6 +97,7 @@ class GraphScene(QGraphicsScene):
         self.edge_items[edge] = item
         self.addItem(item)
         item.set_info(self.document.result.outputs.get(edge.src))
+        item.update_path()
 
     def _on_edge_removed(self, edge: Edge) -> None:
         item = self.edge_items.pop(edge, None)
@@ -113,12 +115,23 @@ class GraphScene(QGraphicsScene):
         item = self.node_items[node_id]
         if item.pos() != QPointF(x, y):
             item.setPos(x, y)
-        self.reroute_long_edges()
+        if not self._reroute_pending:
+            self._reroute_pending = True
+            QTimer.singleShot(0, self.reroute_long_edges)
+
+    def note_moved(self, rect: QRectF) -> None:
+        """A layer left or entered `rect`: long wires passing there pick their lane again after the edit."""
+        self._moved_area = self._moved_area.united(rect) if not self._moved_area.isNull() else QRectF(rect)
 
     def reroute_long_edges(self) -> None:
-        """Wires that may run past other layers pick their lane again after layers moved."""
+        """Long wires whose band saw a layer move pick their lane again (once per edit)."""
+        self._reroute_pending = False
+        area, self._moved_area = self._moved_area, QRectF()
+        if area.isNull():
+            return
         for item in self.edge_items.values():
-            if item.target.pos().x() - item.source.pos().x() > 300:
+            corridor = item.corridor()
+            if corridor is not None and corridor.intersects(area):
                 item.update_path()
 
     def apply_result(self, result: ValidationResult) -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import QPointF, QRectF, Qt, QTimer, Signal
-from PySide6.QtGui import QColor, QFont, QPainter, QPen
+from PySide6.QtGui import QBrush, QColor, QFont, QPainter, QPixmap
 from PySide6.QtWidgets import QGraphicsView, QLabel
 
 from workbench.core.layers import CATALOG
@@ -32,6 +32,19 @@ def dropped_project_path(mime) -> Path | None:
     return None
 
 
+def grid_tile(theme) -> QPixmap:
+    """One cell of the dotted canvas grid, tiled by the background brush."""
+    tile = QPixmap(int(GRID), int(GRID))
+    tile.fill(Qt.GlobalColor.transparent)
+    painter = QPainter(tile)
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+    painter.setPen(Qt.PenStyle.NoPen)
+    painter.setBrush(theme.grid)
+    painter.drawEllipse(QPointF(1.5, 1.5), 1.3, 1.3)
+    painter.end()
+    return tile
+
+
 class GraphView(QGraphicsView):
     file_dropped = Signal(object)  # Path of a project file dropped on the canvas
     layer_dropped = Signal(str, QPointF)  # layer type, scene position
@@ -49,6 +62,7 @@ class GraphView(QGraphicsView):
         self.setFrameShape(QGraphicsView.Shape.NoFrame)
         self._pan_from: QPointF | None = None
         self._space_held = False
+        self._grid_tile = None
         self.banner = QLabel(self)
         self.banner.setWordWrap(True)
         self.banner.setAlignment(Qt.AlignmentFlag.AlignCenter)
@@ -243,18 +257,11 @@ class GraphView(QGraphicsView):
         painter.fillRect(rect, theme.canvas)
         if self.zoom() < 0.35:
             return
-        painter.setPen(QPen(theme.grid, 2.0 / max(self.zoom(), 0.5)))
-        left = int(rect.left() // GRID) * GRID
-        top = int(rect.top() // GRID) * GRID
-        points = []
-        y = top
-        while y < rect.bottom():
-            x = left
-            while x < rect.right():
-                points.append(QPointF(x, y))
-                x += GRID
-            y += GRID
-        painter.drawPoints(points)
+        if self._grid_tile is None or self._grid_tile[0] != theme.grid.rgba():
+            self._grid_tile = (theme.grid.rgba(), grid_tile(theme))
+        brush = QBrush(self._grid_tile[1])
+        painter.setBrushOrigin(0, 0)
+        painter.fillRect(rect, brush)
 
     def drawForeground(self, painter: QPainter, rect: QRectF):
         if self.scene().node_items:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from workbench.core.graph.model import Graph
 
-COLUMN_SPACING = 230.0
+COLUMN_SPACING = 260.0
 ROW_SPACING = 120.0
 
 

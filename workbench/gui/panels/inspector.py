@@ -34,6 +34,13 @@ def parse_tuple(text: str) -> list[int]:
         raise ValueError(f"enter whole numbers separated by commas, e.g. 1, 8, 8 (not {text.strip()!r})") from None
 
 
+def _rule(parent: QWidget) -> QFrame:
+    line = QFrame(parent)
+    line.setFrameShape(QFrame.Shape.HLine)
+    line.setFrameShadow(QFrame.Shadow.Sunken)
+    return line
+
+
 class SettingEditor:
     """One setting's widget: reads the current value in, sends a checked new value out through `commit`."""
 
@@ -152,7 +159,9 @@ class InspectorPanel(QScrollArea):
         self.details.setTextFormat(Qt.TextFormat.RichText)
         self.details.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         if node_id is not None and node_id in self.document.project.graph.nodes:
+            layout.addWidget(_rule(page))
             self._build_node_form(page, layout, node_id)
+            layout.addWidget(_rule(page))
         layout.addWidget(self.details)
         layout.addStretch(1)
         self.setWidget(page)

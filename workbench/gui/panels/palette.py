@@ -57,6 +57,8 @@ class PalettePanel(QWidget):
         self.tree.setDragEnabled(True)
         self.tree.setDragDropMode(QAbstractItemView.DragDropMode.DragOnly)
         self.tree.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.tree.setFrameShape(QTreeWidget.Shape.NoFrame)
+        self.tree.setStyleSheet("QTreeView::item { padding: 2px 0; }")
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 0, 6)
         layout.setSpacing(6)
