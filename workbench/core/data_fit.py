@@ -118,8 +118,8 @@ def dataset_problems(graph: Graph, info: dict) -> list[Problem]:
             what = "regression (predicting numbers)"
         else:
             what = "classification (sorting samples into classes)"
-        problems.append(Problem("error", f"{node.label} does not fit {data}, whose task is {what}: {_REFIT}, or replace "
-                                         f"it with a {get_spec(new_type).display_name} layer.", node_id))
+        problems.append(Problem("error", f"{node.label} does not fit {data}, whose task is {what}: {_REFIT}, or "
+                                         f"replace it with a {get_spec(new_type).display_name} layer.", node_id))
     return problems
 
 
