@@ -9,11 +9,12 @@ user cancels. The outcome arrives as exactly one of `returned(result)`, `errored
 
 from __future__ import annotations
 
+import atexit
 import threading
 import time
 import traceback
 
-from PySide6.QtCore import QObject, QThread, Signal
+from PySide6.QtCore import QObject, Qt, QThread, Signal
 
 from workbench.core.errors import CancelledError, WorkbenchError
 
@@ -122,7 +123,8 @@ class Worker(QObject):
         self._runner.returned.connect(self.returned)
         self._runner.errored.connect(self.errored)
         self._runner.cancelled.connect(self.cancelled)
-        self._runner.done.connect(self._thread.quit)
+        # quit directly from the job's thread: wait() then returns without the GUI's event loop (shutdown, tests)
+        self._runner.done.connect(self._thread.quit, Qt.ConnectionType.DirectConnection)
         self._thread.finished.connect(self._on_thread_finished)
 
     @property
@@ -173,3 +175,6 @@ def cancel_all_workers(timeout_ms: int = 5_000) -> None:
         worker.cancel()
     for worker in list(Worker._alive):
         worker.wait(timeout_ms)
+
+
+atexit.register(cancel_all_workers)   # a thread still running when Python exits would abort the process
