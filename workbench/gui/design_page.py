@@ -16,6 +16,9 @@ from workbench.gui.panels.palette import PalettePanel
 from workbench.gui.panels.problems import ProblemsPanel
 
 
+PROBLEMS_HEIGHT = 130
+
+
 class DesignPage(QWidget):
     def __init__(self, document, parent=None):
         super().__init__(parent)
@@ -29,8 +32,9 @@ class DesignPage(QWidget):
         self.problems = ProblemsPanel(self)
         self.fit_pending = False
         self.shown_once = False
+        self._showing_problems = True
 
-        centre = QSplitter(Qt.Orientation.Vertical, self)
+        self.centre = centre = QSplitter(Qt.Orientation.Vertical, self)
         centre.addWidget(self.view)
         centre.addWidget(self.problems)
         centre.setStretchFactor(0, 1)
@@ -52,8 +56,21 @@ class DesignPage(QWidget):
         self.problems.problem_clicked.connect(self.editor.select_and_centre)
         self.scene.node_double_clicked.connect(self._edit_node)
         document.validated.connect(self.problems.show_result)
+        document.validated.connect(self._size_problems)
         document.project_replaced.connect(self._project_replaced)
         self.problems.show_result(document.result)
+        self._size_problems(document.result)
+
+    def _size_problems(self, result) -> None:
+        """The problems list takes room only while there are problems; the canvas gets the rest."""
+        has_problems = bool(result.problems)
+        if has_problems == self._showing_problems:
+            return
+        self._showing_problems = has_problems
+        total = sum(self.centre.sizes())
+        header = self.problems.title.sizeHint().height() + 10
+        wanted = min(PROBLEMS_HEIGHT, total // 3) if has_problems else header
+        self.centre.setSizes([total - wanted, wanted])
 
     def _project_replaced(self) -> None:
         self.schedule_fit()

@@ -166,7 +166,10 @@ class NodeItem(QGraphicsItem):
         painter.drawText(body_rect, Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft, type_text)
         painter.setPen(theme.error if self.has_error else theme.muted_text)
         info_rect = body_rect.translated(0, body_rect.height() - 3)
-        info = "error \u2013 hover for details" if self.has_error and not self.params_text else self.params_text
+        if self.params_text:
+            info = self.params_text
+        else:
+            info = "has an error" if self.has_error else "waiting for its input"
         painter.drawText(info_rect, Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft,
                          QFontMetricsF(small).elidedText(info, Qt.TextElideMode.ElideRight, info_rect.width()))
 

@@ -44,6 +44,7 @@ class ProblemsPanel(QWidget):
             if problem.node_id:
                 item.setToolTip("Click to show this layer")
             self.list.addItem(item)
+        self.list.setVisible(bool(problems))
         errors = sum(p.severity == "error" for p in problems)
         warnings = len(problems) - errors
         if not problems:
