@@ -22,10 +22,12 @@ from workbench.gui.design_page import DesignPage
 from workbench.gui.diagnostics_dialog import show_diagnostics
 from workbench.gui.document.document import ProjectDocument
 from workbench.gui.formatting import compact_count, megabytes
+from workbench.gui.panels.dataset_keeper import DatasetKeeper
 from workbench.gui.project_files import ProjectFiles
 from workbench.gui.style import current_theme
 
 PAGES: list[tuple[str, str]] = [
+    ("Data", "workbench.gui.panels.dataset_panel:DatasetPanel"),
     ("Train", "workbench.gui.panels.train_panel:TrainPanel"),
     ("Evaluate", "workbench.gui.panels.evaluate_panel:EvaluatePanel"),
     ("Export", "workbench.gui.panels.export_panel:ExportPanel"),
@@ -68,6 +70,7 @@ class MainWindow(QMainWindow):
         self.files = ProjectFiles(self.document, self)
         self.autosaver = Autosaver(self.document, **({"interval_ms": autosave_interval_ms}
                                                      if autosave_interval_ms else {}), parent=self)
+        self.dataset_keeper = DatasetKeeper.of(self.document)  # the project's data stays loaded for every page
         self.design = DesignPage(self.document, self)
         self.editor = self.design.editor
         self.tabs = QTabWidget(self)

@@ -1,0 +1,289 @@
+"""The Data page's CSV/TSV options: delimiter and header (shown as detected), target, columns, missing values,
+categories, task and a text column.
+
+Opening a file reads only its start (`detect_format`) to list the columns. After an import the column list shows
+what the import did with each column (the report's line for it) and which columns it left out on its own, such as
+identifiers; a tick includes a column, no tick leaves it out. Only choices that differ from the automatic ones go
+into the spec: ``ignore`` lists columns the user left out, ``include`` columns the import would have left out.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import QComboBox, QLabel, QSpinBox, QTreeWidget, QTreeWidgetItem, QWidget
+
+from workbench.core.errors import WorkbenchError
+from workbench.gui.panels.dataset_options import compact_form, select_data, set_auto_text, task_combo
+
+DELIMITERS = (("Automatic", None), ("Comma  ,", ","), ("Semicolon  ;", ";"), ("Tab", "\t"), ("Bar  |", "|"),
+              ("Space", " "))
+DELIMITER_WORDS = {",": "comma", ";": "semicolon", "\t": "tab", "|": "bar", " ": "space"}
+HEADER_CHOICES = (("Automatic", None), ("First row holds the names", True), ("No header row", False))
+MISSING_CHOICES = (("Drop rows with a missing value", "drop"), ("Fill with the mean (numbers)", "mean"),
+                   ("Fill with the most frequent value", "most_frequent"))
+ENCODING_CHOICES = (("One-hot (one input per category)", "one_hot"), ("Index (one number per column)", "index"))
+TEXT_MODES = (("Words", "words"), ("Characters", "chars"))
+
+NAME_COLUMN, NOTE_COLUMN = 0, 1
+
+
+def _combo(parent: QWidget, choices) -> QComboBox:
+    combo = QComboBox(parent)
+    for text, value in choices:
+        combo.addItem(text, value)
+    return combo
+
+
+def column_note(report: list[str], name: str) -> str:
+    """The report's line about column ``name``, without the "Column 'name': " it starts with."""
+    prefix = f"Column {name!r}: "
+    return next((line[len(prefix):] for line in report if line.startswith(prefix)), "")
+
+
+class CsvOptionsForm(QWidget):
+    changed = Signal()
+    problem = Signal(str)  # the file could not be read with the chosen delimiter or header
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        form = compact_form(self)
+        self.path: Path | None = None
+        self.names: list[str] = []
+        self.auto_excluded: set[str] = set()   # left out by the last import on its own (identifiers, constants)
+        self.auto_target = ""
+        self._filling = False
+
+        self.delimiter = _combo(self, DELIMITERS)
+        self.header = _combo(self, HEADER_CHOICES)
+        self.target = QComboBox(self)
+        self.target.setToolTip("The column the network learns to predict")
+        self.task = task_combo(self)
+        self.columns = QTreeWidget(self)
+        self.columns.setHeaderLabels(["Column", "What the import does"])
+        self.columns.setRootIsDecorated(False)
+        self.columns.setUniformRowHeights(True)
+        self.columns.setMinimumHeight(150)
+        self.columns.setToolTip("Tick the columns the network may learn from")
+        self.missing = _combo(self, MISSING_CHOICES)
+        self.categorical = _combo(self, ENCODING_CHOICES)
+        self.text_column = QComboBox(self)
+        self.text_column.setToolTip("A column of free text, split into tokens for the sequence templates "
+                                    "(LSTM, Transformer)")
+        self.text_mode = _combo(self, TEXT_MODES)
+        self.max_len = QSpinBox(self)
+        self.max_len.setRange(0, 10_000)
+        self.max_len.setSpecialValueText("Automatic")
+        self.max_len.setSuffix(" tokens")
+        self.max_len.setToolTip("Texts are cut to this many tokens, shorter ones padded")
+        form.addRow("Delimiter", self.delimiter)
+        form.addRow("Header", self.header)
+        form.addRow("Target", self.target)
+        form.addRow("Task", self.task)
+        form.addRow(QLabel("Columns to learn from", self))
+        form.addRow(self.columns)
+        form.addRow("Missing values", self.missing)
+        form.addRow("Categories", self.categorical)
+        form.addRow("Text column", self.text_column)
+        form.addRow("Split text into", self.text_mode)
+        form.addRow("Text length", self.max_len)
+
+        self.delimiter.currentIndexChanged.connect(self._format_changed)
+        self.header.currentIndexChanged.connect(self._format_changed)
+        self.target.currentIndexChanged.connect(self._roles_changed)
+        self.text_column.currentIndexChanged.connect(self._roles_changed)
+        for combo in (self.task, self.missing, self.categorical, self.text_mode):
+            combo.currentIndexChanged.connect(self._edited)
+        self.max_len.valueChanged.connect(self._edited)
+        self.columns.itemChanged.connect(self._edited)
+        self._update_text_rows()
+
+    # --- the file -------------------------------------------------------------------------------------------------
+
+    def set_file(self, path: str | Path, options: dict | None = None) -> None:
+        """Shows a new file's columns (reads its start); raises `WorkbenchError` when it is not a table."""
+        options = options or {}
+        self.path = Path(path)
+        self.auto_excluded, self.auto_target = set(), ""
+        self._filling = True
+        try:
+            select_data(self.delimiter, options.get("delimiter"))
+            select_data(self.header, options.get("header"))
+            for combo in (self.delimiter, self.header, self.target, self.task):
+                set_auto_text(combo, None)
+            self._read_names()
+            select_data(self.target, options.get("target") if isinstance(options.get("target"), str) else None)
+            select_data(self.task, options.get("task", "auto"))
+            select_data(self.missing, options.get("missing", "drop"))
+            select_data(self.categorical, options.get("categorical", "one_hot"))
+            text = options.get("text") or {}
+            select_data(self.text_column, text.get("column"))
+            select_data(self.text_mode, text.get("mode", "words"))
+            self.max_len.setValue(text.get("max_len") or 0)
+            self._fill_columns(set(options.get("ignore", [])), set(options.get("include", [])))
+        finally:
+            self._filling = False
+        self._update_text_rows()
+
+    def _read_names(self) -> None:
+        from workbench.core.data.csv_format import delimiter_name, detect_format
+
+        fmt = detect_format(self.path, self.delimiter.currentData(), self.header.currentData())
+        self.names = list(fmt.names)
+        if self.delimiter.currentData() is None:
+            set_auto_text(self.delimiter, DELIMITER_WORDS.get(fmt.delimiter, delimiter_name(fmt.delimiter)))
+        if self.header.currentData() is None:
+            set_auto_text(self.header, "first row holds the names" if fmt.header else "no header row")
+        for combo, empty in ((self.target, "Automatic"), (self.text_column, "None")):
+            current = combo.currentData()
+            combo.blockSignals(True)
+            combo.clear()
+            combo.addItem(empty, None)
+            for name in self.names:
+                combo.addItem(name, name)
+            select_data(combo, current)
+            combo.blockSignals(False)
+
+    def _format_changed(self, *_):
+        if self._filling or self.path is None:
+            return
+        ignored, included = set(self.ignored()), set(self.included())
+        try:
+            self._read_names()
+        except WorkbenchError as err:
+            self.problem.emit(str(err))
+            return
+        self.auto_excluded, self.auto_target = set(), ""
+        self._fill_columns(ignored, included)
+        self.changed.emit()
+
+    # --- the column list ------------------------------------------------------------------------------------------
+
+    def _fill_columns(self, ignored: set[str], included: set[str], notes: dict[str, str] | None = None) -> None:
+        notes = notes or {}
+        self.columns.blockSignals(True)
+        self.columns.clear()
+        for name in self.names:
+            item = QTreeWidgetItem([name, notes.get(name, "")])
+            item.setData(NAME_COLUMN, Qt.ItemDataRole.UserRole, name)
+            item.setToolTip(NOTE_COLUMN, notes.get(name, ""))
+            used = name in included or (name not in ignored and name not in self.auto_excluded)
+            item.setCheckState(NAME_COLUMN, Qt.CheckState.Checked if used else Qt.CheckState.Unchecked)
+            self.columns.addTopLevelItem(item)
+        self.columns.blockSignals(False)
+        self._mark_roles()
+        self.columns.resizeColumnToContents(NAME_COLUMN)
+
+    def _mark_roles(self) -> None:
+        """The target and the text column are not inputs: no tick box, and the note says so."""
+        target = self.target.currentData() or self.auto_target
+        text = self.text_column.currentData()
+        self.columns.blockSignals(True)
+        for item in self.items():
+            name = item.data(NAME_COLUMN, Qt.ItemDataRole.UserRole)
+            fixed = name in (target, text)
+            flags = item.flags()
+            if fixed:
+                item.setFlags(flags & ~Qt.ItemFlag.ItemIsUserCheckable)
+                item.setData(NAME_COLUMN, Qt.ItemDataRole.CheckStateRole, None)
+                if not item.text(NOTE_COLUMN) or item.data(NOTE_COLUMN, Qt.ItemDataRole.UserRole):
+                    item.setText(NOTE_COLUMN, "the target" if name == target else "the text input")
+                    item.setData(NOTE_COLUMN, Qt.ItemDataRole.UserRole, True)   # a role note, not the report's
+            elif not flags & Qt.ItemFlag.ItemIsUserCheckable:
+                item.setFlags(flags | Qt.ItemFlag.ItemIsUserCheckable)
+                checked = name not in self.auto_excluded
+                item.setCheckState(NAME_COLUMN, Qt.CheckState.Checked if checked else Qt.CheckState.Unchecked)
+                if item.data(NOTE_COLUMN, Qt.ItemDataRole.UserRole):
+                    item.setText(NOTE_COLUMN, "")
+                    item.setData(NOTE_COLUMN, Qt.ItemDataRole.UserRole, None)
+        self.columns.blockSignals(False)
+
+    def items(self) -> list[QTreeWidgetItem]:
+        return [self.columns.topLevelItem(i) for i in range(self.columns.topLevelItemCount())]
+
+    def item(self, name: str) -> QTreeWidgetItem:
+        return next(i for i in self.items() if i.data(NAME_COLUMN, Qt.ItemDataRole.UserRole) == name)
+
+    def _checkable_states(self) -> list[tuple[str, bool]]:
+        return [(item.data(NAME_COLUMN, Qt.ItemDataRole.UserRole),
+                 item.checkState(NAME_COLUMN) == Qt.CheckState.Checked)
+                for item in self.items() if item.flags() & Qt.ItemFlag.ItemIsUserCheckable]
+
+    def ignored(self) -> list[str]:
+        """Columns the user left out that the import would have used."""
+        return [name for name, used in self._checkable_states() if not used and name not in self.auto_excluded]
+
+    def included(self) -> list[str]:
+        """Columns the user ticked that the import would have left out on its own."""
+        return [name for name, used in self._checkable_states() if used and name in self.auto_excluded]
+
+    def _roles_changed(self, *_):
+        if self._filling:
+            return
+        self._mark_roles()
+        self._update_text_rows()
+        self.changed.emit()
+
+    def _edited(self, *_):
+        if not self._filling:
+            self.changed.emit()
+
+    def _update_text_rows(self) -> None:
+        has_text = self.text_column.currentData() is not None
+        form = self.layout()
+        for widget in (self.text_mode, self.max_len):
+            widget.setEnabled(has_text)
+            form.labelForField(widget).setEnabled(has_text)
+
+    # --- the spec -------------------------------------------------------------------------------------------------
+
+    def options(self) -> dict:
+        options: dict = {}
+        if self.delimiter.currentData() is not None:
+            options["delimiter"] = self.delimiter.currentData()
+        if self.header.currentData() is not None:
+            options["header"] = self.header.currentData()
+        if self.target.currentData():
+            options["target"] = self.target.currentData()
+        if self.ignored():
+            options["ignore"] = self.ignored()
+        if self.included():
+            options["include"] = self.included()
+        options["missing"] = self.missing.currentData()
+        options["categorical"] = self.categorical.currentData()
+        if self.task.currentData() != "auto":
+            options["task"] = self.task.currentData()
+        if self.text_column.currentData():
+            text = {"column": self.text_column.currentData(), "mode": self.text_mode.currentData()}
+            if self.max_len.value():
+                text["max_len"] = self.max_len.value()
+            options["text"] = text
+        return options
+
+    def show_detected(self, dataset) -> None:
+        """After an import: what Automatic chose, and the report's line for every column."""
+        pre = dataset.preprocessing
+        read = pre.get("read", {})
+        self._filling = True
+        try:
+            if "delimiter" in read:
+                set_auto_text(self.delimiter, DELIMITER_WORDS.get(read["delimiter"], repr(read["delimiter"])))
+                set_auto_text(self.header, "first row holds the names" if read.get("header") else "no header row")
+            targets = pre["target"].get("columns") or []
+            self.auto_target = targets[0] if targets else ""
+            set_auto_text(self.target, ", ".join(targets))
+            set_auto_text(self.task, dataset.task)
+            if pre.get("kind") == "table":
+                used = {c["name"] for c in pre["columns"]}
+            else:
+                used = {pre.get("column")}
+            options = dataset.spec.options if dataset.spec is not None else {}
+            ignored = set(options.get("ignore", []))
+            text = pre.get("column") if pre.get("kind") == "text" else None
+            self.auto_excluded = {n for n in self.names if n not in used and n not in ignored and n not in targets
+                                  and n != text}
+            notes = {name: column_note(dataset.report, name) for name in self.names}
+            self._fill_columns(ignored, set(options.get("include", [])) & used, notes)
+        finally:
+            self._filling = False
