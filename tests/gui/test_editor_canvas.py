@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
-from PySide6.QtGui import QDragEnterEvent, QDropEvent
+from PySide6.QtGui import QContextMenuEvent, QDragEnterEvent, QDropEvent
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
 
@@ -317,3 +317,56 @@ def test_project_file_dropped_on_canvas_opens_it(window, tmp_path):
                                                        NO_MOD))
     assert window.document.project.path == path.resolve()
     assert set(window.design.scene.node_items) == set(project.graph.nodes)
+
+
+def context_menu_at(window, scene_point: QPointF):
+    """Sends the context-menu event a right click delivers, and returns the menu the canvas shows."""
+    view = window.design.view
+    view.centerOn(scene_point)
+    pos = viewport_point(view, scene_point)
+    event = QContextMenuEvent(QContextMenuEvent.Reason.Mouse, pos, view.viewport().mapToGlobal(pos))
+    QApplication.sendEvent(view.viewport(), event)
+    return window.editor.context_menu
+
+
+def menu_path(menu, *texts):
+    for text in texts[:-1]:
+        menu = next(a.menu() for a in menu.actions() if a.text() == text)
+    return next(a for a in menu.actions() if a.text() == texts[-1])
+
+
+def test_right_click_on_empty_canvas_adds_a_layer_there(window):
+    graph = graph_of(window)
+    QApplication.clipboard().clear()
+    point = QPointF(300, 400)
+    menu = context_menu_at(window, point)
+    assert not menu_path(menu, "Paste here").isEnabled()
+    menu_path(menu, "Add layer here", "Convolution", "Conv2d").trigger()
+    menu.close()
+    new = [n for n in graph.nodes.values() if n.type == "Conv2d" and n.id not in ("conv1", "conv2")]
+    assert len(new) == 1
+    assert window.design.scene.node_items[new[0].id].sceneBoundingRect().contains(point)
+    window.editor.copy_selection()
+    menu = context_menu_at(window, QPointF(900, 600))
+    menu_path(menu, "Paste here").trigger()
+    menu.close()
+    pasted = window.design.scene.selected_node_ids()
+    assert len(pasted) == 1 and graph.positions[pasted[0]] == (900, 600)
+
+
+def test_right_click_on_a_layer_deletes_or_duplicates_it(window):
+    graph = graph_of(window)
+    item = window.design.scene.node_items["dropout1"]
+    menu = context_menu_at(window, item.sceneBoundingRect().center())
+    assert window.design.scene.selected_node_ids() == ["dropout1"]
+    menu_path(menu, "Duplicate").trigger()
+    menu.close()
+    assert sum(n.type == "Dropout" for n in graph.nodes.values()) == 2
+    menu = context_menu_at(window, window.design.scene.node_items["dropout1"].sceneBoundingRect().center())
+    menu_path(menu, "Delete 1 layer").trigger()
+    menu.close()
+    assert "dropout1" not in graph.nodes
+    menu = context_menu_at(window, window.design.scene.node_items["relu1"].sceneBoundingRect().center())
+    menu_path(menu, "Rename…").trigger()
+    menu.close()
+    assert window.design.inspector.name_edit.hasFocus() and window.design.inspector.node_id == "relu1"

@@ -55,6 +55,8 @@ class DesignPage(QWidget):
         self.editor.message.connect(self.view.show_message)
         self.problems.problem_clicked.connect(self.editor.select_and_centre)
         self.scene.node_double_clicked.connect(self._edit_node)
+        self.editor.rename_requested.connect(self._edit_node)
+        self.view.context_menu_requested.connect(self.editor.show_context_menu)
         document.validated.connect(self.problems.show_result)
         document.validated.connect(self._size_problems)
         document.project_replaced.connect(self._project_replaced)

@@ -171,6 +171,18 @@ class GraphScene(QGraphicsScene):
         self.blockSignals(False)
         self.selectionChanged.emit()
 
+    def node_at(self, scene_pos: QPointF) -> str | None:
+        for item in self.items(scene_pos):
+            if isinstance(item, NodeItem):
+                return item.node_id
+            if isinstance(item, PortItem):
+                return item.node_item.node_id
+        return None
+
+    def edge_at(self, scene_pos: QPointF) -> Edge | None:
+        item = next((i for i in self.items(scene_pos) if isinstance(i, EdgeItem)), None)
+        return item.edge if item is not None else None
+
     def item_positions(self) -> dict[str, tuple[float, float]]:
         return {nid: (item.pos().x(), item.pos().y()) for nid, item in self.node_items.items()}
 

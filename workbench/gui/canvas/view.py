@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QPointF, QRectF, Qt, QTimer, Signal
+from PySide6.QtCore import QPoint, QPointF, QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import QBrush, QColor, QFont, QPainter, QPixmap
 from PySide6.QtWidgets import QGraphicsView, QLabel
 
@@ -48,6 +48,7 @@ def grid_tile(theme) -> QPixmap:
 class GraphView(QGraphicsView):
     file_dropped = Signal(object)  # Path of a project file dropped on the canvas
     layer_dropped = Signal(str, QPointF)  # layer type, scene position
+    context_menu_requested = Signal(QPointF, QPoint)  # scene position, screen position
 
     def __init__(self, scene: GraphScene, parent=None):
         super().__init__(scene, parent)
@@ -215,6 +216,10 @@ class GraphView(QGraphicsView):
             event.accept()
             return
         super().keyReleaseEvent(event)
+
+    def contextMenuEvent(self, event):
+        self.context_menu_requested.emit(self.mapToScene(event.pos()), event.globalPos())
+        event.accept()
 
     # --- drops ------------------------------------------------------------------------------------------------------
 

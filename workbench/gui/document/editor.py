@@ -30,6 +30,7 @@ def id_stem(spec: LayerSpec) -> str:
 
 class GraphEditor(QObject):
     message = Signal(str)  # why an edit was refused, in the user's words
+    rename_requested = Signal(str)  # node id whose name the user wants to edit
     selection_changed = Signal(list)  # selected node ids
 
     def __init__(self, document, scene, parent: QObject | None = None):
@@ -38,6 +39,7 @@ class GraphEditor(QObject):
         self.scene = scene
         self.view = None  # set by the view that shows the scene; used to centre and to place new layers
         self.fitting_menu: QMenu | None = None  # the menu offered when a wire is dropped on empty canvas
+        self.context_menu: QMenu | None = None  # the canvas's right-click menu, while shown
         self._paste_count = 0
         self.last_message = ""
         scene.connection_requested.connect(self.connect_ports)
@@ -218,13 +220,19 @@ class GraphEditor(QObject):
         command.setText(f"Cut {len(nodes)} layer{'s' if len(nodes) != 1 else ''}")
         return self.push(command)
 
-    def paste(self) -> list[str]:
+    def paste(self, at: QPointF | None = None) -> list[str]:
+        """Pastes the copied layers beside the originals, or with their top-left corner at `at`."""
         part = graph_from_mime(QGuiApplication.clipboard().mimeData())
         if part is None or not part.nodes:
             self.refuse("The clipboard holds no layers to paste.")
             return []
+        if at is not None:
+            xs = [p[0] for p in part.positions.values()] or [0.0]
+            ys = [p[1] for p in part.positions.values()] or [0.0]
+            return self._insert_copy(part, (at.x() - min(xs), at.y() - min(ys)), "Paste")
         self._paste_count += 1
-        return self._insert_copy(part, PASTE_OFFSET * self._paste_count, "Paste")
+        offset = PASTE_OFFSET * self._paste_count
+        return self._insert_copy(part, (offset, offset), "Paste")
 
     def duplicate_selection(self) -> list[str]:
         nodes = self.scene.selected_node_ids()
@@ -232,9 +240,9 @@ class GraphEditor(QObject):
             self.refuse("Select the layers to duplicate first.")
             return []
         part = graph_from_mime(selection_to_mime(self.graph, nodes))
-        return self._insert_copy(part, PASTE_OFFSET, "Duplicate")
+        return self._insert_copy(part, (PASTE_OFFSET, PASTE_OFFSET), "Duplicate")
 
-    def _insert_copy(self, part: Graph, offset: float, verb: str) -> list[str]:
+    def _insert_copy(self, part: Graph, offset: tuple[float, float], verb: str) -> list[str]:
         """Adds the nodes and inner wires of `part`, shifted by `offset`, with fresh ids; selects them."""
         new_ids: dict[str, str] = {}
         reserved_ids: set[str] = set()
@@ -242,7 +250,7 @@ class GraphEditor(QObject):
         children: list[EditCommand] = []
         for nid, node in part.nodes.items():
             x, y = part.positions.get(nid, (0.0, 0.0))
-            command = self.new_node_command(node.type, (x + offset, y + offset), reserved_ids, reserved_names,
+            command = self.new_node_command(node.type, (x + offset[0], y + offset[1]), reserved_ids, reserved_names,
                                             node.params, node.name)
             reserved_ids.add(command.node_id)
             reserved_names.add(command.name)
@@ -307,6 +315,46 @@ class GraphEditor(QObject):
         self.scene.select_nodes([node_id])
         if self.view is not None:
             self.view.centre_on_node(node_id)
+
+    # --- right-click menu ---------------------------------------------------------------------------------------------
+
+    def show_context_menu(self, scene_pos: QPointF, screen_pos) -> QMenu:
+        """The canvas menu: actions on the layer or wire under the pointer, or adding and pasting on empty canvas."""
+        menu = QMenu(self.view)
+        node_id = self.scene.node_at(scene_pos)
+        edge = self.scene.edge_at(scene_pos) if node_id is None else None
+        if node_id is not None:
+            if node_id not in self.scene.selected_node_ids():
+                self.scene.select_nodes([node_id])
+            count = len(self.scene.selected_node_ids())
+            if count == 1:
+                menu.addAction("Rename…", lambda: self.rename_requested.emit(node_id))
+            menu.addAction("Duplicate", self.duplicate_selection)
+            menu.addAction("Copy", self.copy_selection)
+            menu.addAction("Cut", self.cut_selection)
+            menu.addSeparator()
+            menu.addAction(f"Delete {count} layer{'s' if count != 1 else ''}", self.delete_selection)
+        elif edge is not None:
+            menu.addAction("Delete connection", lambda: self.push(DeleteCommand(self.graph, [], [edge])))
+        else:
+            add = menu.addMenu("Add layer here")
+            for category in CATEGORIES:
+                specs = [spec for spec in CATALOG.values() if spec.category == category]
+                if not specs:
+                    continue
+                sub = add.addMenu(category)
+                for spec in specs:
+                    sub.addAction(spec.display_name, lambda t=spec.type_name: self.add_node_at(t, scene_pos))
+            paste = menu.addAction("Paste here", lambda: self.paste(scene_pos))
+            paste.setEnabled(graph_from_mime(QGuiApplication.clipboard().mimeData()) is not None)
+            menu.addSeparator()
+            menu.addAction("Select all", self.select_all)
+            menu.addAction("Arrange left to right", self.auto_layout)
+            if self.view is not None:
+                menu.addAction("Fit to window", self.view.fit_to_graph)
+        self.context_menu = menu
+        menu.popup(screen_pos)
+        return menu
 
     def _emit_selection(self) -> None:
         if not shiboken6.isValid(self.scene):  # the scene announces its items' removal while it is destroyed
