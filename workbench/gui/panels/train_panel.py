@@ -28,6 +28,7 @@ from workbench.gui.workers import start_worker
 
 BUSY_REASON = "Training is running"
 EMIT_INTERVAL_S = 0.05
+LABEL_INTERVAL_S = 0.25  # status text changes re-lay out the page: four times a second is enough to read
 GUI_TRAIN_THREADS = int(os.environ.get("WORKBENCH_TRAIN_THREADS", "1"))  # measured most robust on 2 shared cores
 
 
@@ -106,6 +107,7 @@ class TrainPanel(QWidget):
         self.worker = None
         self.run_control: RunControl | None = None
         self._resuming: str | None = None
+        self._last_label = 0.0
         self.epochs_total = 0
 
         self.form = TrainSettingsForm(self)
@@ -325,9 +327,10 @@ class TrainPanel(QWidget):
                                                if r.get("id") == self._resuming), None)
             if resumed and start.start_epoch > 0:
                 self.curves.show_record(resumed)
+                self.curves.epochs = start.epochs
                 self.curves.continue_run()
             else:
-                self.curves.start_run(start.batches_per_epoch, start.task)
+                self.curves.start_run(start.batches_per_epoch, start.task, start.epochs)
             self.device_label.setText(start.device)
             if start.notes:
                 self._say(" ".join(start.notes), "note")
@@ -336,7 +339,11 @@ class TrainPanel(QWidget):
         for info in payload.get("epochs", []):
             self.curves.add_epoch(info.epoch, info.metrics)
         latest = payload.get("latest")
+        now = time.monotonic()
+        if latest is not None and now - self._last_label < LABEL_INTERVAL_S:
+            return
         if latest is not None and not (self.run_control and self.run_control.paused):
+            self._last_label = now
             self.progress.setValue(int(1000 * latest.fraction))
             loss = f"  ·  loss {latest.batch_losses[-1]:.4f}" if len(latest.batch_losses) else ""
             self.status_label.setText(

@@ -1,25 +1,34 @@
 """`TrainingCurves`: the live curves of a run — training loss per batch (raw and smoothed) with the validation loss,
 the validation metric per epoch and the learning rate — plus earlier runs overlaid for comparison.
 
-Points go into growing NumPy buffers as they arrive; a timer pushes them to the plots every 80 ms (never per batch)
-with clipping to the view and peak downsampling, so a run of a million batches stays fluid. The x axis is in epochs
-(batch k of n per epoch sits at (k + 1) / n). NaN shows as a gap.
+Points go into growing NumPy buffers as they arrive; a timer pushes the curves that changed to the plots every
+100 ms (never per batch) with clipping to the view and peak downsampling, so a run of a million batches stays fluid.
+The x axis is in epochs (batch k of n per epoch sits at (k + 1) / n). NaN shows as a gap.
+
+The redraw interval adapts: it is 100 ms unless pushing the data and painting take more than 5 % of that, in which
+case it stretches (up to 500 ms), so the GUI thread never starves the training thread of the interpreter lock.
+The ranges grow in steps (1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8 times a power of ten) instead of following every new point, so the axes are redrawn a few times
+per run rather than at every refresh; once the user zooms or pans a plot, it is left as the user set it.
 """
 
 from __future__ import annotations
 
 import csv
+import time
 from pathlib import Path
 
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QTimer
 from PySide6.QtGui import QColor, QPalette
-from PySide6.QtWidgets import QApplication, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QApplication, QGraphicsItem, QVBoxLayout, QWidget
 
 from workbench.gui.plots.buffers import GrowingBuffer, exponential_smoothing
 
-REFRESH_MS = 80
+REFRESH_MS = 100
+MAX_REFRESH_MS = 500
+PLOT_SHARE = 0.05  # redraws may take at most this share of the GUI thread (a slow machine redraws less often)
+MAX_SYMBOLS = 60  # epoch curves show a dot per epoch up to this many epochs
 METRIC_TITLES = {"val_accuracy": "Validation accuracy", "val_r2": "Validation R²", "val_mae": "Validation MAE",
                  "val_rmse": "Validation RMSE", "val_f1_macro": "Validation F1"}
 COLOURS = {"batch": "#3d8bfd", "val_loss": "#f08c2e", "metric": "#2f9e6e", "lr": "#8a5cd6", "overlay": "#8a919c"}
@@ -30,12 +39,23 @@ def metric_key_for(task: str) -> str:
     return "val_accuracy" if task == "classification" else "val_r2"
 
 
+class _TimedGraphics(pg.GraphicsLayoutWidget):
+    """The plot canvas, remembering how long its last paint took."""
+
+    last_paint_s = 0.0
+
+    def paintEvent(self, event):
+        start = time.perf_counter()
+        super().paintEvent(event)
+        self.last_paint_s = time.perf_counter() - start
+
+
 class TrainingCurves(QWidget):
     SERIES = ("batch_loss", "batch_loss_smoothed", "val_loss", "metric", "learning_rate")
 
     def __init__(self, parent=None):
         super().__init__(parent)
-        self.graphics = pg.GraphicsLayoutWidget(self)
+        self.graphics = _TimedGraphics(self)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.graphics)
@@ -47,22 +67,27 @@ class TrainingCurves(QWidget):
         for plot in (self.loss_plot, self.metric_plot, self.lr_plot):
             plot.setClipToView(True)
             plot.setDownsampling(auto=True, mode="peak")
-            plot.showGrid(x=True, y=True, alpha=0.15)
             plot.setLabel("bottom", "Epoch")
-        self.lr_plot.setLogMode(y=True)  # rates span decades; a constant rate is a flat line
-        self.loss_plot.addLegend(offset=(-10, 10))
-        self.metric_plot.addLegend(offset=(-10, -10))
+        for plot in (self.loss_plot, self.metric_plot, self.lr_plot):
+            plot.disableAutoRange()
+        self._manual: set = set()
+        for plot in (self.loss_plot, self.metric_plot, self.lr_plot):
+            plot.getViewBox().sigRangeChangedManually.connect(lambda *_, p=plot: self._manual.add(p))
+        # one-pixel pens: wider lines cost the raster painter several times more on every redraw
+        for plot, offset in ((self.loss_plot, (-10, 10)), (self.metric_plot, (-10, -10))):
+            legend = plot.addLegend(offset=offset)
+            legend.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
         self.curves = {
             "batch_loss": self.loss_plot.plot(pen=pg.mkPen(_alpha(COLOURS["batch"], 70), width=1),
                                               name="Training loss (each batch)", connect="finite"),
-            "batch_loss_smoothed": self.loss_plot.plot(pen=pg.mkPen(COLOURS["batch"], width=2),
+            "batch_loss_smoothed": self.loss_plot.plot(pen=pg.mkPen(COLOURS["batch"], width=1),
                                                        name="Training loss (smoothed)", connect="finite"),
-            "val_loss": self.loss_plot.plot(pen=pg.mkPen(COLOURS["val_loss"], width=2), symbol="o", symbolSize=5,
+            "val_loss": self.loss_plot.plot(pen=pg.mkPen(COLOURS["val_loss"], width=1), symbol="o", symbolSize=5,
                                             symbolBrush=COLOURS["val_loss"], symbolPen=None,
                                             name="Validation loss", connect="finite"),
-            "metric": self.metric_plot.plot(pen=pg.mkPen(COLOURS["metric"], width=2), symbol="o", symbolSize=5,
+            "metric": self.metric_plot.plot(pen=pg.mkPen(COLOURS["metric"], width=1), symbol="o", symbolSize=5,
                                             symbolBrush=COLOURS["metric"], symbolPen=None, connect="finite"),
-            "learning_rate": self.lr_plot.plot(pen=pg.mkPen(COLOURS["lr"], width=2), connect="finite"),
+            "learning_rate": self.lr_plot.plot(pen=pg.mkPen(COLOURS["lr"], width=1), connect="finite"),
         }
         self.buffers = {name: GrowingBuffer() for name in self.SERIES}
         self.overlay_items: list = []
@@ -70,7 +95,12 @@ class TrainingCurves(QWidget):
         self.metric_key = "val_accuracy"
         self._smooth_state = None
         self._alpha = 0.1
-        self._dirty = False
+        self._changed: set[str] = set()
+        self.epochs = None
+        self._x_limit = 0.0
+        self._loss_low = 0.0
+        self._loss_high = 0.0
+        self._y_limits: dict = {}
         self.refresh_count = 0
         self.timer = QTimer(self)
         self.timer.setInterval(REFRESH_MS)
@@ -79,22 +109,29 @@ class TrainingCurves(QWidget):
 
     # --- feeding ------------------------------------------------------------------------------------------------
 
-    def start_run(self, batches_per_epoch: int, task: str) -> None:
-        """Clears the curves for a new run and starts the redraw timer."""
+    def start_run(self, batches_per_epoch: int, task: str, epochs: int | None = None) -> None:
+        """Clears the curves for a new run of up to `epochs` epochs and starts the redraw timer."""
         for buffer in self.buffers.values():
             buffer.clear()
+        self.epochs = epochs
+        self._x_limit = 0.0
+        self._loss_low = self._loss_high = 0.0
+        self._y_limits = {}
+        self._manual = set()
+        for name in ("val_loss", "metric"):
+            self.curves[name].setSymbol("o")
         self.batches_per_epoch = max(1, batches_per_epoch)
         # smooth over about half an epoch, within 10..500 batches
         span = min(500, max(10, batches_per_epoch // 2))
         self._alpha = 2.0 / (span + 1)
         self._smooth_state = None
         self.set_task(task)
-        self._dirty = True
+        self._changed = set(self.SERIES)
         self.timer.start()
 
     def continue_run(self) -> None:
         """Goes on live after `show_record` (a resumed run adds to its saved curves)."""
-        self._dirty = True
+        self._changed = set(self.SERIES)
         self.timer.start()
 
     def set_task(self, task: str) -> None:
@@ -110,36 +147,91 @@ class TrainingCurves(QWidget):
         smoothed, self._smooth_state = exponential_smoothing(np.asarray(losses, np.float64), self._alpha,
                                                              self._smooth_state)
         self.buffers["batch_loss_smoothed"].append(x, smoothed)
+        self._changed.update(("batch_loss", "batch_loss_smoothed"))
+        self._include_loss(smoothed)
         if learning_rate is not None:
-            self.buffers["learning_rate"].append(x[-1], learning_rate)
-        self._dirty = True
+            self._add_rate(float(x[-1]), learning_rate)
+
+    def _add_rate(self, x: float, rate: float) -> None:
+        """Keeps a learning-rate point when the rate changed or an epoch passed (a constant rate stays cheap)."""
+        last = self.buffers["learning_rate"].last()
+        if last is None or x - last[0] >= 1.0 or abs(rate - last[1]) > 1e-6 * max(abs(rate), 1e-12):
+            self.buffers["learning_rate"].append(x, rate)
+            self._changed.add("learning_rate")
 
     def add_epoch(self, epoch: int, metrics: dict) -> None:
         x = epoch + 1
         if "val_loss" in metrics:
             self.buffers["val_loss"].append(x, metrics["val_loss"])
+            self._changed.add("val_loss")
+            self._include_loss(np.array([metrics["val_loss"]]))
         if self.metric_key in metrics:
             self.buffers["metric"].append(x, metrics[self.metric_key])
-        self._dirty = True
+            self._changed.add("metric")
+        if len(self.buffers["val_loss"]) == MAX_SYMBOLS + 1:  # past this many epochs, dots only clutter
+            for name in ("val_loss", "metric"):
+                self.curves[name].setSymbol(None)
+        if "lr" in metrics:
+            self._add_rate(float(x), metrics["lr"])
 
     def finish(self) -> None:
         self.timer.stop()
         self.refresh()
 
     def refresh(self) -> None:
-        """Pushes the buffers to the plots (called by the timer; cheap when nothing changed)."""
-        if not self._dirty:
+        """Pushes the curves that changed to the plots (called by the timer; free when nothing changed)."""
+        if not self._changed:
             return
-        self._dirty = False
-        for name, buffer in self.buffers.items():
+        start = time.perf_counter()
+        changed, self._changed = self._changed, set()
+        self._grow_ranges()
+        for name in changed:
+            buffer = self.buffers[name]
             self.curves[name].setData(buffer.x, buffer.y)
         self.refresh_count += 1
+        cost = time.perf_counter() - start + self.graphics.last_paint_s
+        interval = min(MAX_REFRESH_MS, max(REFRESH_MS, int(1000 * cost / PLOT_SHARE)))
+        if interval != self.timer.interval():
+            self.timer.setInterval(interval)
+
+    def _include_loss(self, values: np.ndarray) -> None:
+        finite = values[np.isfinite(values)]
+        if finite.size:
+            self._loss_low = min(self._loss_low, float(finite.min()))
+            self._loss_high = max(self._loss_high, float(finite.max()))
+
+    def _grow_ranges(self) -> None:
+        """Widens the x range (all plots) and the y ranges in steps when the data outgrows them."""
+        last_x = max((b.last()[0] for b in self.buffers.values() if len(b)), default=0.0)
+        if last_x > self._x_limit:
+            limit = nice_ceiling(last_x * 1.25)
+            self._x_limit = min(limit, self.epochs) if self.epochs and self.epochs >= last_x else limit
+            for plot in (self.loss_plot, self.metric_plot, self.lr_plot):
+                if plot not in self._manual:
+                    plot.setXRange(0, self._x_limit, padding=0.02)
+        low = -nice_ceiling(-self._loss_low * 1.1) if self._loss_low < 0 else 0.0
+        high = nice_ceiling(self._loss_high * 1.1) if self._loss_high > 0 else 1.0
+        self._set_y(self.loss_plot, low, high)
+        metric = self.buffers["metric"].y
+        metric = metric[np.isfinite(metric)]
+        if metric.size:  # accuracy and R² are at most 1; R² can start far below 0
+            low = -nice_ceiling(-float(metric.min())) if metric.min() < 0 else 0.0
+            self._set_y(self.metric_plot, low, max(1.0, nice_ceiling(float(metric.max()))))
+        rates = self.buffers["learning_rate"].y
+        rates = rates[np.isfinite(rates) & (rates > 0)]
+        if rates.size:  # from 0, so that schedules read as shares of the starting rate
+            self._set_y(self.lr_plot, 0.0, nice_ceiling(float(rates.max()) * 1.1))
+
+    def _set_y(self, plot, low: float, high: float) -> None:
+        if self._y_limits.get(plot) != (low, high) and plot not in self._manual:
+            self._y_limits[plot] = (low, high)
+            plot.setYRange(low, high, padding=0.02)
 
     def show_record(self, record: dict) -> None:
         """Shows a finished run's saved curves (its batch losses are averaged, see `curves_of`)."""
         curves = record.get("curves") or {}
         task = "regression" if any("val_mae" in r for r in curves.get("epochs", [])) else "classification"
-        self.start_run(int(curves.get("batches_per_epoch") or 1), task)
+        self.start_run(int(curves.get("batches_per_epoch") or 1), task, record.get("epochs_done") or None)
         self.timer.stop()
         steps = np.asarray(curves.get("batch_step", []), dtype=np.float64)
         losses = np.asarray(curves.get("batch_loss", []), dtype=np.float64)
@@ -149,9 +241,8 @@ class TrainingCurves(QWidget):
         self.buffers["batch_loss_smoothed"].append(x, smoothed)
         for row in curves.get("epochs", []):
             self.add_epoch(row["epoch"], row)
-            if "lr" in row:
-                self.buffers["learning_rate"].append(row["epoch"] + 1, row["lr"])
-        self._dirty = True
+        self._include_loss(smoothed)
+        self._changed = set(self.SERIES)
         self.refresh()
 
     # --- comparison -------------------------------------------------------------------------------------------
@@ -214,6 +305,20 @@ class TrainingCurves(QWidget):
                 plot.getAxis(axis).setTextPen(pg.mkPen(text))
             plot.titleLabel.setAttr("color", text.name())
             plot.setTitle(plot.titleLabel.text)
+
+
+NICE_STEPS = (1.0, 1.2, 1.5, 2.0, 2.5, 3.0, 4.0, 5.0, 6.0, 8.0, 10.0)
+
+
+def nice_ceiling(value: float) -> float:
+    """The smallest of 1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8 (times a power of ten) that is at least `value` (> 0)."""
+    if value <= 0 or not np.isfinite(value):
+        return 1.0
+    exponent = np.floor(np.log10(value))
+    for step in NICE_STEPS:
+        if step * 10 ** exponent >= value * (1 - 1e-12):
+            return float(step * 10 ** exponent)
+    return float(10 ** (exponent + 1))
 
 
 def _alpha(colour: str, alpha: int) -> QColor:

@@ -1,0 +1,261 @@
+"""Benchmark: the training engine against a plain PyTorch loop, the app-driven run against a headless one, and the
+live curves at a million points.
+
+  engine  Same model, data, seed and settings (Adam 1e-3, batch 64, validation after every epoch) trained by
+          `Trainer` and by a plain hand-written loop (DataLoader over a TensorDataset, `loss.item()` every batch,
+          validation through a DataLoader with `.item()` per batch). Cases: digits with the MLP and the CNN
+          template, and a generated 60,000 x 784 ten-class set with the MLP. Each case runs at each thread count;
+          best of --repeat runs, the two ways alternating. Prints samples per second and the ratio.
+  gui     The Train page (worker thread, bridge, live curves redrawn every 80 ms) against `train_project` headless,
+          both with one thread, on digits (MLP and CNN); a 10 ms heartbeat timer on the GUI thread records the
+          longest event-loop stall during the run. Best of --repeat.
+  plot    `TrainingCurves` holding 10,000 and 1,000,000 batch losses: time to push the buffers to the plots and
+          paint the widget once (what each 80 ms redraw costs).
+
+Not part of the test suite. Run:  QT_QPA_PLATFORM=offscreen .venv/bin/python tests/bench/bench_training.py
+[--part engine,gui,plot] [--repeat 2] [--threads 1,2] [--device cpu]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+
+import numpy as np
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+
+def digits_case(template: str):
+    from workbench.core.data import DatasetSpec, load_dataset
+    from workbench.core.data_fit import fit_graph_to_dataset
+    from workbench.core.project import open_template
+
+    project = open_template(template)
+    spec = DatasetSpec.from_dict({"source": "builtin", "name": "digits"})
+    dataset = load_dataset(spec)
+    fit_graph_to_dataset(project.graph, dataset)
+    project.dataset = spec.to_dict()
+    return project, dataset
+
+
+def generated_case(n: int = 60_000, features: int = 784, classes: int = 10):
+    from workbench.core.data import Dataset
+    from workbench.core.data_fit import fit_graph_to_dataset
+    from workbench.core.project import open_template
+
+    rng = np.random.default_rng(0)
+    y = rng.integers(0, classes, n)
+    centres = rng.normal(size=(classes, features)).astype(np.float32)
+    x = (0.3 * centres[y] + rng.normal(size=(n, features)).astype(np.float32)).astype(np.float32)
+    cut = n * 5 // 6
+    dataset = Dataset(name="generated", task="classification", x=x, y=y.astype(np.int64),
+                      class_names=[str(k) for k in range(classes)], input_shape=(features,), input_dtype="float",
+                      preprocessing={"kind": "array"},
+                      splits={"train": np.arange(cut), "val": np.arange(cut, n), "test": np.arange(0)}, report=[])
+    project = open_template("mlp")
+    fit_graph_to_dataset(project.graph, dataset)
+    return project, dataset
+
+
+def fresh_module(project, seed=0):
+    import torch
+
+    from workbench.core.build import build_module
+
+    torch.manual_seed(seed)
+    return build_module(project.graph)
+
+
+def run_engine(project, dataset, epochs, threads, device):
+    from workbench.core.training import Trainer, TrainingSettings
+
+    module = fresh_module(project)
+    settings = TrainingSettings(epochs=epochs, batch_size=64, early_stopping=False, restore_best=False,
+                                device=device)
+    start = time.perf_counter()
+    result = Trainer(module, dataset, settings, graph=project.graph, num_threads=threads).fit()
+    wall = time.perf_counter() - start
+    return len(dataset.splits["train"]) * epochs / wall, result.history[-1]["val_accuracy"]
+
+
+def run_plain(project, dataset, epochs, threads, device):
+    import torch
+    from torch.nn import functional as F
+    from torch.utils.data import DataLoader, TensorDataset
+
+    previous = torch.get_num_threads()
+    torch.set_num_threads(threads)
+    try:
+        module = fresh_module(project).to(device)
+        x_train, y_train = dataset.tensors("train")
+        x_val, y_val = dataset.tensors("val")
+        start = time.perf_counter()
+        optimizer = torch.optim.Adam(module.parameters(), lr=1e-3)
+        loader = DataLoader(TensorDataset(x_train, y_train), batch_size=64, shuffle=True)
+        val_loader = DataLoader(TensorDataset(x_val, y_val), batch_size=256)
+        losses = []
+        for _ in range(epochs):
+            module.train()
+            for xb, yb in loader:
+                xb, yb = xb.to(device), yb.to(device)
+                loss = F.cross_entropy(module(xb), yb)
+                optimizer.zero_grad()
+                loss.backward()
+                optimizer.step()
+                losses.append(loss.item())
+            module.eval()
+            correct = 0
+            val_loss = 0.0
+            with torch.no_grad():
+                for xb, yb in val_loader:
+                    xb, yb = xb.to(device), yb.to(device)
+                    out = module(xb)
+                    val_loss += F.cross_entropy(out, yb, reduction="sum").item()
+                    correct += (out.argmax(1) == yb).sum().item()
+        if device != "cpu":
+            torch.cuda.synchronize()
+        wall = time.perf_counter() - start
+    finally:
+        torch.set_num_threads(previous)
+    return len(y_train) * epochs / wall, correct / len(y_val)
+
+
+def part_engine(repeat, thread_counts, device):
+    cases = [("digits, MLP", *digits_case("mlp"), 30), ("digits, CNN", *digits_case("cnn"), 15),
+             ("60,000 x 784 generated, MLP", *generated_case(), 3)]
+    print("\n### Engine against a plain loop\n")
+    print("| case | threads | plain loop (samples/s) | engine (samples/s) | engine / plain | val. accuracy plain / engine |")
+    print("| --- | ---: | ---: | ---: | ---: | --- |")
+    for name, project, dataset, epochs in cases:
+        run_engine(project, dataset, 1, thread_counts[0], device)  # warm up (first optimizer step imports a lot)
+        run_plain(project, dataset, 1, thread_counts[0], device)
+        for threads in thread_counts:
+            best_engine = best_plain = (0.0, 0.0)
+            for _ in range(repeat):
+                best_plain = max(best_plain, run_plain(project, dataset, epochs, threads, device))
+                best_engine = max(best_engine, run_engine(project, dataset, epochs, threads, device))
+            print(f"| {name} ({epochs} epochs) | {threads} | {best_plain[0]:,.0f} | {best_engine[0]:,.0f} | "
+                  f"{best_engine[0] / best_plain[0]:.2f}x | {best_plain[1]:.3f} / {best_engine[1]:.3f} |",
+                  flush=True)
+
+
+def part_gui(repeat):
+    from PySide6.QtCore import QElapsedTimer, QEventLoop, QTimer
+    from PySide6.QtWidgets import QApplication
+
+    from workbench.core.training import TrainingSettings
+    from workbench.core.training.runs import train_project
+    from workbench.gui.document.document import ProjectDocument
+    from workbench.gui.panels.train_panel import GUI_TRAIN_THREADS, TrainPanel
+
+    app = QApplication.instance() or QApplication(sys.argv)
+    print("\n### The app against headless\n")
+    print(f"| case | headless (samples/s) | in the app (samples/s) | app / headless | longest event-loop stall |")
+    print("| --- | ---: | ---: | ---: | ---: |")
+    import tempfile
+
+    for name, template, epochs in (("digits, MLP", "mlp", 40), ("digits, CNN", "cnn", 15)):
+        project, dataset = digits_case(template)
+        settings = {"epochs": epochs, "early_stopping": False}
+        project.training = dict(settings)
+        best_headless, best_app, worst_stall = 0.0, 0.0, 0
+        for attempt in range(repeat + 1):  # the first round warms up
+            with tempfile.TemporaryDirectory() as folder:
+                outcome = train_project(project, dataset, folder, settings=TrainingSettings(**settings),
+                                        num_threads=GUI_TRAIN_THREADS)
+            headless = outcome.record["samples_per_s"]
+            document = ProjectDocument(project)
+            panel = TrainPanel(document)
+            panel.resize(1300, 850)
+            panel.show()
+            clock = QElapsedTimer()
+            stalls = {"last": 0, "longest": 0}
+
+            def tick():
+                now = clock.elapsed()
+                stalls["longest"] = max(stalls["longest"], now - stalls["last"])
+                stalls["last"] = now
+
+            heartbeat = QTimer()
+            heartbeat.setInterval(10)
+            heartbeat.timeout.connect(tick)
+            app.processEvents()
+            panel.start()
+            clock.start()
+            heartbeat.start()
+            loop = QEventLoop()  # a real event loop: it sleeps (without the GIL) between events
+            panel.worker.finished.connect(loop.quit)
+            loop.exec()
+            app.processEvents()
+            heartbeat.stop()
+            in_app = document.project.runs[-1]["samples_per_s"]
+            panel.close()
+            panel.deleteLater()
+            app.processEvents()
+            if attempt:
+                best_headless = max(best_headless, headless)
+                best_app = max(best_app, in_app)
+                worst_stall = max(worst_stall, stalls["longest"])
+        print(f"| {name} ({epochs} epochs, {GUI_TRAIN_THREADS} thread) | {best_headless:,.0f} | {best_app:,.0f} | "
+              f"{best_app / best_headless:.2f} | {worst_stall} ms |", flush=True)
+
+
+def part_plot():
+    from PySide6.QtWidgets import QApplication
+
+    from workbench.gui.plots.training_curves import TrainingCurves
+
+    app = QApplication.instance() or QApplication(sys.argv)
+    print("\n### Live curves\n")
+    print("| batch losses held | push to plots + paint (median of 5) |")
+    print("| ---: | ---: |")
+    for total in (10_000, 1_000_000):
+        curves = TrainingCurves()
+        curves.resize(1000, 700)
+        curves.show()
+        curves.start_run(1000, "classification")
+        curves.timer.stop()
+        rng = np.random.default_rng(0)
+        chunk = 1000
+        for first in range(0, total, chunk):
+            losses = (2.0 * np.exp(-np.arange(first, first + chunk) / 2e5) + 0.1 * rng.random(chunk))
+            curves.add_batches(first, losses.astype(np.float32), 1e-3)
+            if (first // chunk) % 50 == 0:
+                curves.add_epoch(first // 1000, {"val_loss": float(losses[-1]), "val_accuracy": 0.9})
+        app.processEvents()
+        times = []
+        for _ in range(5):
+            curves._changed = set(curves.SERIES)
+            start = time.perf_counter()
+            curves.refresh()
+            curves.graphics.grab()
+            times.append(time.perf_counter() - start)
+        print(f"| {total:,} | {1000 * float(np.median(times)):.1f} ms |", flush=True)
+        curves.close()
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--part", default="engine,gui,plot")
+    parser.add_argument("--repeat", type=int, default=2)
+    parser.add_argument("--threads", default="1,2")
+    parser.add_argument("--device", default="cpu")
+    args = parser.parse_args()
+    import torch
+
+    print(f"torch {torch.__version__}, {os.cpu_count()} CPU cores, device {args.device}")
+    parts = args.part.split(",")
+    if "engine" in parts:
+        part_engine(args.repeat, [int(t) for t in args.threads.split(",")], args.device)
+    if "gui" in parts:
+        part_gui(args.repeat)
+    if "plot" in parts:
+        part_plot()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
