@@ -69,7 +69,7 @@ def test_a_csv_opened_through_the_dialog_shows_its_rows_balance_and_report(qtbot
     table = write_csv(tmp_path / "fruit.csv", fruit_rows())
     monkeypatch.setattr(QFileDialog, "getOpenFileName", lambda *args, **kwargs: (str(table), ""))
     with qtbot.waitSignal(page.imported, timeout=WAIT_MS):
-        qtbot.mouseClick(page.csv_button, LEFT)
+        qtbot.mouseClick(page.sources.csv_button, LEFT)
 
     preview = page.preview
     headers = [preview.table.horizontalHeaderItem(c).text() for c in range(preview.table.columnCount())]
@@ -113,11 +113,9 @@ def test_a_csv_opened_through_the_dialog_shows_its_rows_balance_and_report(qtbot
 
 def test_picking_digits_and_using_it_is_one_undoable_edit(qtbot, page, document):
     before = state(document)
-    builtin = page.builtin_list
-    digits = next(builtin.item(r) for r in range(builtin.count()) if builtin.item(r).data(Qt.ItemDataRole.UserRole)
-                  == "digits")
+    builtin = page.sources.builtin_list
     with qtbot.waitSignal(page.imported, timeout=WAIT_MS):
-        click_item(builtin, builtin.visualItemRect(digits))
+        click_item(builtin, builtin.visualItemRect(page.sources.item("digits")))
     assert page.preview.sample_count() == 40
     assert sorted(set(page.preview.images.labels)) == [str(d) for d in range(10)]
     assert page.preview.images.images[0].width() == 8
@@ -173,7 +171,7 @@ def test_cancelling_a_big_image_import_keeps_the_window_responsive_and_the_proje
     heartbeat = Heartbeat()
     imported = []
     page.imported.connect(imported.append)
-    qtbot.mouseClick(page.folder_button, LEFT)
+    qtbot.mouseClick(page.sources.folder_button, LEFT)
     assert page.is_importing and page.progress.isVisible() and page.cancel_button.isVisible()
     with qtbot.waitSignal(page.worker.progress, timeout=WAIT_MS):
         pass
@@ -195,7 +193,7 @@ def test_bad_files_get_their_message_and_leave_the_project_unchanged(qtbot, page
     monkeypatch.setattr(QFileDialog, "getOpenFileName", lambda *args, **kwargs: (str(chosen[-1]), ""))
 
     chosen.append(write_csv(tmp_path / "one_class.csv", [[i, i * 2.5, 3, "x", "same"] for i in range(20)]))
-    qtbot.mouseClick(page.csv_button, LEFT)
+    qtbot.mouseClick(page.sources.csv_button, LEFT)
     qtbot.waitUntil(lambda: not page.is_importing and page.banner.isVisible(), timeout=WAIT_MS)
     assert page.banner.text() == ("Column 'kind' has a single class ('same'); a classifier needs at least two. "
                                   "The project is unchanged.")
@@ -204,7 +202,7 @@ def test_bad_files_get_their_message_and_leave_the_project_unchanged(qtbot, page
 
     chosen.append(tmp_path / "empty.csv")
     chosen[-1].write_text("")
-    qtbot.mouseClick(page.csv_button, LEFT)
+    qtbot.mouseClick(page.sources.csv_button, LEFT)
     assert page.banner.text() == "The file 'empty.csv' is empty. The project is unchanged."
     assert not page.is_importing
     assert state(document) == before
@@ -212,3 +210,42 @@ def test_bad_files_get_their_message_and_leave_the_project_unchanged(qtbot, page
     page.open_csv_file(str(write_csv(tmp_path / "good.csv", fruit_rows())))   # a good file clears the message
     qtbot.waitUntil(lambda: page.dataset is not None, timeout=WAIT_MS)
     assert "single class" not in page.banner.text() and page.banner.text().startswith("Not used yet")
+
+
+def test_when_the_network_no_longer_fits_the_data_the_page_fits_it_again(qtbot, page, document):
+    from workbench.gui.document.commands import SetParamsCommand
+
+    graph = document.project.graph
+    assert page.use_button.text() == "In use" and not page.use_button.isEnabled()
+    document.push(SetParamsCommand(graph, "classifier1", {"classes": 5}))
+    assert page.use_button.text() == "Fit the network to it" and page.use_button.isEnabled()
+    assert page.banner.text().startswith("The network no longer fits this data")
+    assert any(p.node_id == "classifier1" for p in document.result.problems)
+    qtbot.mouseClick(page.use_button, LEFT)
+    assert graph.node("classifier1").params["classes"] == 3 and document.result.ok
+    assert page.use_button.text() == "In use" and document.project.dataset["name"] == "iris"
+    document.undo_stack.undo()
+    assert graph.node("classifier1").params["classes"] == 5
+
+
+def test_a_wrong_delimiter_is_explained_and_automatic_reads_the_file_again(qtbot, page, document, tmp_path):
+    before = state(document)
+    table = tmp_path / "semicolons.csv"
+    table.write_text("height;width;shape\n" + "".join(f"{i};{i % 5};{'ab'[i % 2]}\n" for i in range(30)))
+    with qtbot.waitSignal(page.imported, timeout=WAIT_MS):
+        page.open_csv_file(str(table))
+    form = page.csv_form
+    assert form.delimiter.currentText() == "Automatic (semicolon)" and form.names == ["height", "width", "shape"]
+    form.delimiter.setFocus()
+    qtbot.keyClicks(form.delimiter, "C")
+    assert form.delimiter.currentData() == ","
+    assert page.banner.text() == ("With the delimiter ',' (comma), every row of 'semicolons.csv' is a single column; "
+                                  "the file seems to use ';' (semicolon). Choose that delimiter or leave it on "
+                                  "automatic. The project is unchanged.")
+    assert page.dataset is None and not page.use_button.isEnabled() and state(document) == before
+    qtbot.keyClick(form.delimiter, Qt.Key.Key_Home)
+    assert form.delimiter.currentData() is None and page.banner.text() == ""
+    assert form.names == ["height", "width", "shape"]
+    with qtbot.waitSignal(page.imported, timeout=WAIT_MS):
+        qtbot.mouseClick(page.import_button, LEFT)
+    assert page.preview.balance.names == ["a", "b"]

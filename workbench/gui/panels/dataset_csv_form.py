@@ -20,7 +20,7 @@ from workbench.gui.panels.dataset_options import compact_form, select_data, set_
 DELIMITERS = (("Automatic", None), ("Comma  ,", ","), ("Semicolon  ;", ";"), ("Tab", "\t"), ("Bar  |", "|"),
               ("Space", " "))
 DELIMITER_WORDS = {",": "comma", ";": "semicolon", "\t": "tab", "|": "bar", " ": "space"}
-HEADER_CHOICES = (("Automatic", None), ("First row holds the names", True), ("No header row", False))
+HEADER_CHOICES = (("Automatic", None), ("Names in the first row", True), ("No header row", False))
 MISSING_CHOICES = (("Drop rows with a missing value", "drop"), ("Fill with the mean (numbers)", "mean"),
                    ("Fill with the most frequent value", "most_frequent"))
 ENCODING_CHOICES = (("One-hot (one input per category)", "one_hot"), ("Index (one number per column)", "index"))
@@ -64,7 +64,6 @@ class CsvOptionsForm(QWidget):
         self.columns.setHeaderLabels(["Column", "What the import does"])
         self.columns.setRootIsDecorated(False)
         self.columns.setUniformRowHeights(True)
-        self.columns.setMinimumHeight(150)
         self.columns.setToolTip("Tick the columns the network may learn from")
         self.missing = _combo(self, MISSING_CHOICES)
         self.categorical = _combo(self, ENCODING_CHOICES)
@@ -134,7 +133,7 @@ class CsvOptionsForm(QWidget):
         if self.delimiter.currentData() is None:
             set_auto_text(self.delimiter, DELIMITER_WORDS.get(fmt.delimiter, delimiter_name(fmt.delimiter)))
         if self.header.currentData() is None:
-            set_auto_text(self.header, "first row holds the names" if fmt.header else "no header row")
+            set_auto_text(self.header, "names in the first row" if fmt.header else "no header row")
         for combo, empty in ((self.target, "Automatic"), (self.text_column, "None")):
             current = combo.currentData()
             combo.blockSignals(True)
@@ -174,6 +173,9 @@ class CsvOptionsForm(QWidget):
         self.columns.blockSignals(False)
         self._mark_roles()
         self.columns.resizeColumnToContents(NAME_COLUMN)
+        rows = min(max(len(self.names), 3), 12)
+        self.columns.setFixedHeight(rows * (self.columns.sizeHintForRow(0) if self.names else 20)
+                                    + self.columns.header().sizeHint().height() + 2 * self.columns.frameWidth() + 2)
 
     def _mark_roles(self) -> None:
         """The target and the text column are not inputs: no tick box, and the note says so."""
@@ -269,11 +271,13 @@ class CsvOptionsForm(QWidget):
         try:
             if "delimiter" in read:
                 set_auto_text(self.delimiter, DELIMITER_WORDS.get(read["delimiter"], repr(read["delimiter"])))
-                set_auto_text(self.header, "first row holds the names" if read.get("header") else "no header row")
+                set_auto_text(self.header, "names in the first row" if read.get("header") else "no header row")
             targets = pre["target"].get("columns") or []
             self.auto_target = targets[0] if targets else ""
             set_auto_text(self.target, ", ".join(targets))
             set_auto_text(self.task, dataset.task)
+            self.max_len.setSpecialValueText(f"Automatic ({pre['max_len']})" if pre.get("kind") == "text"
+                                             else "Automatic")
             if pre.get("kind") == "table":
                 used = {c["name"] for c in pre["columns"]}
             else:

@@ -14,8 +14,8 @@ import json
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import (QFileDialog, QGroupBox, QHBoxLayout, QLabel, QListWidget, QListWidgetItem,
-                               QProgressBar, QPushButton, QScrollArea, QSplitter, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QGroupBox, QHBoxLayout, QLabel, QProgressBar, QPushButton, QScrollArea, QSplitter,
+                               QVBoxLayout, QWidget)
 
 from workbench.core.data.builtin import builtin_datasets
 from workbench.core.errors import WorkbenchError
@@ -25,10 +25,12 @@ from workbench.gui.panels.dataset_keeper import DatasetKeeper
 from workbench.gui.panels.dataset_options import (GENERATED_DEFAULTS, ArrayOptionsForm, AugmentationForm,
                                                   GeneratedOptionsForm, ImageOptionsForm, SplitForm)
 from workbench.gui.panels.dataset_preview import DatasetPreview
+from workbench.gui.panels.dataset_sources import SourceChooser, ask_path
 from workbench.gui.workers import start_worker
 
 PREVIEW_SAMPLES = 40
-NAME_ROLE = Qt.ItemDataRole.UserRole
+USE_TEXTS = {(True, True): "In use", (True, False): "Fit the network to it", (False, True): "Use this dataset",
+             (False, False): "Use this dataset"}
 BANNER_STYLES = {"error": "background:#fbe3e3; color:#8a1c1c; border:1px solid #e3a0a0;",
                  "info": "background:#e6f0fa; color:#1d4470; border:1px solid #a9c4e3;",
                  "ok": "background:#e4f4ea; color:#1f5c36; border:1px solid #a3d3b4;"}
@@ -89,13 +91,14 @@ class DatasetPanel(QWidget):
         splitter.addWidget(self._build_settings())
         splitter.addWidget(right)
         splitter.setStretchFactor(1, 1)
-        splitter.setSizes([400, 1000])
+        splitter.setSizes([440, 960])
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(splitter)
 
         document.project_replaced.connect(self._project_replaced)
         document.dataset_changed.connect(self._project_data_changed)
+        document.validated.connect(self._update_state)
         self.keeper.state_changed.connect(self._update_state)
         self.keeper.progress.connect(self._keeper_progress)
         self._project_replaced()
@@ -103,38 +106,14 @@ class DatasetPanel(QWidget):
     # --- building -------------------------------------------------------------------------------------------------
 
     def _build_settings(self) -> QWidget:
-        sources = QGroupBox("Data source", self)
-        self.builtin_list = QListWidget(sources)
-        self.builtin_list.setObjectName("builtin_list")
-        self.builtin_list.setWordWrap(True)
-        self.builtin_list.setSpacing(1)
-        for entry in builtin_datasets():
-            item = QListWidgetItem(f"{entry['title']}\n    {entry['size']}")
-            item.setData(NAME_ROLE, entry["name"])
-            item.setToolTip(entry["description"])
-            self.builtin_list.addItem(item)
-        rows_height = sum(self.builtin_list.sizeHintForRow(r) + 2 for r in range(self.builtin_list.count()))
-        self.builtin_list.setMinimumHeight(rows_height + 2 * self.builtin_list.frameWidth() + 4)
-        self.builtin_list.itemClicked.connect(lambda item: self.choose_builtin(item.data(NAME_ROLE)))
-        self.builtin_list.itemActivated.connect(lambda item: self.choose_builtin(item.data(NAME_ROLE)))
-        self.csv_button = QPushButton("Open CSV/TSV file…", sources)
-        self.folder_button = QPushButton("Open image folder…", sources)
-        self.array_button = QPushButton("Open NumPy .npz / IDX file…", sources)
-        self.folder_button.setToolTip("A folder with one sub-folder of images (png, jpg, bmp, gif, webp) per class")
-        self.array_button.setToolTip("An .npz file with arrays x and y, or MNIST-style IDX files")
-        self.csv_button.clicked.connect(lambda: self.open_csv_file())
-        self.folder_button.clicked.connect(lambda: self.open_image_folder())
-        self.array_button.clicked.connect(lambda: self.open_array_file())
-        self.source_label = QLabel("No data chosen yet.", sources)
-        self.source_label.setWordWrap(True)
-        self.description = QLabel(sources)
+        sources = SourceChooser(self)
+        self.sources = sources
+        sources.builtin_chosen.connect(self.choose_builtin)
+        sources.csv_button.clicked.connect(lambda: self.open_csv_file())
+        sources.folder_button.clicked.connect(lambda: self.open_image_folder())
+        sources.array_button.clicked.connect(lambda: self.open_array_file())
+        self.description = QLabel(self)
         self.description.setWordWrap(True)
-        source_layout = QVBoxLayout(sources)
-        source_layout.addWidget(QLabel("Built in (no download needed):", sources))
-        source_layout.addWidget(self.builtin_list)
-        for button in (self.csv_button, self.folder_button, self.array_button):
-            source_layout.addWidget(button)
-        source_layout.addWidget(self.source_label)
 
         self.options_box = QGroupBox("How to read it", self)
         self.generated_form = GeneratedOptionsForm(self)
@@ -209,11 +188,9 @@ class DatasetPanel(QWidget):
 
     def open_csv_file(self, path: str | None = None) -> None:
         """Opens a table (asks for it when no path is given) and imports it with automatic settings."""
+        path = path or ask_path(self, "csv", self._start_folder())
         if path is None:
-            path, _ = QFileDialog.getOpenFileName(self, "Open a CSV or TSV table", self._start_folder(),
-                                                  "Tables (*.csv *.tsv *.txt);;All files (*)")
-            if not path:
-                return
+            return
         try:
             self.csv_form.set_file(path)
         except WorkbenchError as err:
@@ -223,22 +200,18 @@ class DatasetPanel(QWidget):
         self.import_data()
 
     def open_image_folder(self, path: str | None = None) -> None:
+        path = path or ask_path(self, "images", self._start_folder())
         if path is None:
-            path = QFileDialog.getExistingDirectory(self, "Open a folder with one sub-folder of images per class",
-                                                    self._start_folder())
-            if not path:
-                return
+            return
         self.image_form.set_options({})
         self._set_source({"source": "images", "path": str(Path(path).resolve())})
         self.import_data()
 
     def open_array_file(self, path: str | None = None) -> None:
         """An .npz or IDX file (a table or image folder chosen here is opened as such)."""
+        path = path or ask_path(self, "array", self._start_folder())
         if path is None:
-            path, _ = QFileDialog.getOpenFileName(self, "Open a NumPy .npz or IDX file", self._start_folder(),
-                                                  "NumPy and IDX files (*.npz *.idx* *-ubyte *.gz);;All files (*)")
-            if not path:
-                return
+            return
         from workbench.core.data import resolve_data_argument
 
         try:
@@ -267,21 +240,15 @@ class DatasetPanel(QWidget):
         try:
             if kind == "builtin":
                 entry = next(e for e in builtin_datasets() if e["name"] == source["name"])
-                self.source_label.setText(f"Source: <b>{entry['title']}</b> (built in)")
+                self.sources.show_source(source, entry["title"])
                 self.description.setText(f"{entry['description']}\n\n{entry['size']}.")
                 generated = source["name"] in GENERATED_DEFAULTS
                 self.generated_form.setVisible(generated)
                 if generated:
                     self.generated_form.set_name(source["name"])
                 self._show_options_page(self.builtin_page)
-                for row in range(self.builtin_list.count()):
-                    item = self.builtin_list.item(row)
-                    item.setSelected(item.data(NAME_ROLE) == source["name"])
             else:
-                self.builtin_list.clearSelection()
-                self.source_label.setText(f"Source: <b>{Path(source['path']).name}</b><br>"
-                                          f"<small>{source['path']}</small>")
-                self.source_label.setToolTip(source["path"])
+                self.sources.show_source(source, Path(source["path"]).name)
                 pages = {"csv": self.csv_form, "images": self.image_form, "npz": self.array_form,
                          "idx": self.array_form}
                 if kind in ("npz", "idx"):
@@ -433,7 +400,7 @@ class DatasetPanel(QWidget):
                                         dataset)
         try:
             self.document.set_dataset(spec, dataset.input_shape, dataset.input_dtype, dataset.task,
-                                      dataset.output_size, label=f"Use data “{dataset.name}”",
+                                      dataset.output_size, label=f"{self.use_button.text()}: “{dataset.name}”",
                                       vocab_size=dataset.vocab_size)
         except WorkbenchError as err:
             self.error = f"{err} The project is unchanged."
@@ -470,7 +437,8 @@ class DatasetPanel(QWidget):
         if spec is None:
             self.source = self.dataset = None
             self.preview.clear()
-            self.source_label.setText("No data chosen yet.")
+            self.sources.show_source(None)
+            self._show_options_page(None)
         elif self.dataset is None or self.dataset is not loaded:
             self._fill_from_spec(spec)
             self.dataset = loaded
@@ -518,8 +486,13 @@ class DatasetPanel(QWidget):
     # --- state ----------------------------------------------------------------------------------------------------
 
     def _settings_edited(self) -> None:
-        if not self._filling:
-            self._update_state()
+        if self._filling:
+            return
+        if self.error:        # the user acts on the message: the next Import tells whether it is solved
+            self.error = ""
+            if self.dataset is None:
+                self.preview.clear("Press Import to read the data with these settings.")
+        self._update_state()
 
     def _keeper_progress(self, fraction: float, message: str) -> None:
         if self.showing_project and not self.is_importing:
@@ -535,8 +508,9 @@ class DatasetPanel(QWidget):
         changed = self.settings_changed
         spec = self.spec_to_use()
         in_use = spec is not None and spec == self.document.project.dataset and self.document.dataset is not None
-        self.use_button.setEnabled(spec is not None and not changed and not importing and not in_use)
-        self.use_button.setText("In use" if in_use and not changed else "Use this dataset")
+        fits = not in_use or self.network_fits()
+        self.use_button.setEnabled(spec is not None and not changed and not importing and not (in_use and fits))
+        self.use_button.setText(USE_TEXTS[(in_use and not changed, fits)])
         self.import_button.setDefault(changed)
         if keeper_loading:
             self.status.setText("Loading the project's data…")
@@ -548,12 +522,23 @@ class DatasetPanel(QWidget):
             self._say("", None)
         elif changed:
             self._say("The settings changed: press Import to see the data with them.", "info")
+        elif in_use and not fits:
+            self._say("The network no longer fits this data (see the problems on the Design page): press “Fit "
+                      "the network to it” to set its input and output for this data again.", "error")
         elif self.dataset is not None and in_use:
             self._say("The project trains on this data.", "ok")
         elif self.dataset is not None:
             self._say("Not used yet: press “Use this dataset” to train the project on it.", "info")
         else:
             self._say("", None)
+
+    def network_fits(self) -> bool:
+        """Whether the graph's inputs and head are as the data in the preview needs (`plan_fit` has nothing to do)."""
+        from workbench.core.data_fit import plan_fit
+
+        data = self.dataset
+        return data is None or plan_fit(self.document.project.graph, data.input_shape, data.input_dtype, data.task,
+                                        data.output_size, data.vocab_size).empty
 
     def _say(self, message: str, kind: str | None) -> None:
         self.banner.setText(message)

@@ -19,6 +19,7 @@ PART_COLOURS = {"train": QColor("#3b82c4"), "val": QColor("#e0a030"), "test": QC
 PART_NAMES = {"train": "training", "val": "validation", "test": "test"}
 MAX_BARS = 40
 MAX_STAT_ROWS = 500
+RIGHT_MIDDLE = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
 
 
 def to_qimage(pixels: np.ndarray) -> QImage:
@@ -147,7 +148,7 @@ class BalanceChart(QWidget):
         for k, name in enumerate(self.names):
             y = k * row + 2
             painter.setPen(text)
-            painter.drawText(QRectF(0, y, label_w - 6, row), Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter,
+            painter.drawText(QRectF(0, y, label_w - 6, row), RIGHT_MIDDLE,
                              metrics.elidedText(name, Qt.TextElideMode.ElideRight, label_w - 6))
             x = float(label_w)
             painter.setPen(Qt.PenStyle.NoPen)
@@ -203,6 +204,7 @@ def _read_only_table(parent: QWidget) -> QTableWidget:
     table.verticalHeader().setVisible(False)
     table.setAlternatingRowColors(True)
     table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+    table.verticalHeader().setDefaultSectionSize(table.fontMetrics().height() + 8)
     return table
 
 
@@ -216,7 +218,7 @@ def _fill_table(table: QTableWidget, headers: list[str], rows: list[list]) -> No
             text = format_number(value) if isinstance(value, float) else str(value)
             item = QTableWidgetItem(text)
             if isinstance(value, (int, float)):
-                item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+                item.setTextAlignment(RIGHT_MIDDLE)
             table.setItem(r, c, item)
 
 
@@ -308,6 +310,8 @@ class DatasetPreview(QWidget):
         else:
             headers, rows = self._rows(preview)
             _fill_table(self.table, headers, rows)
+            first_mode = QHeaderView.ResizeMode.Stretch if kind == "text" else QHeaderView.ResizeMode.ResizeToContents
+            self.table.horizontalHeader().setSectionResizeMode(0, first_mode)
             self.samples.setCurrentWidget(self.table)
         self.balance_box.setVisible(True)
         if "class_counts" in preview:
@@ -335,14 +339,20 @@ class DatasetPreview(QWidget):
     @staticmethod
     def _summary(dataset, preview: dict) -> str:
         sizes = preview["sizes"]
-        shape = " x ".join(str(s) for s in dataset.input_shape)
-        values = "token ids" if dataset.input_dtype == "int" else "numbers"
+        if dataset.input_dtype == "int":
+            inputs = f"{dataset.input_shape[0]:,} token ids per sample"
+        elif len(dataset.input_shape) == 1:
+            inputs = f"{dataset.input_shape[0]:,} input{'s' if dataset.input_shape[0] != 1 else ''}"
+        else:
+            inputs = "input " + " × ".join(str(s) for s in dataset.input_shape)
+            if dataset.kind == "image":
+                inputs += " (channels × height × width)"
         if dataset.task == "classification":
             task = f"classification into {dataset.num_classes} classes"
         else:
             task = f"regression ({dataset.output_size} number{'s' if dataset.output_size != 1 else ''})"
         vocab = f" · vocabulary {dataset.vocab_size:,}" if dataset.vocab_size else ""
-        return (f"{sizes['total']:,} samples · input {shape} {values}{vocab} · {task} · split "
+        return (f"{sizes['total']:,} samples · {inputs}{vocab} · {task} · split "
                 f"{sizes.get('train', 0):,} training / {sizes.get('val', 0):,} validation / "
                 f"{sizes.get('test', 0):,} test")
 
