@@ -13,6 +13,7 @@ from PySide6.QtWidgets import QFileDialog
 
 from workbench.core.graph.serialize import graph_to_dict
 from workbench.core.project import open_template
+from workbench.core.training.project_data import cached_project_dataset
 from workbench.gui.document.document import ProjectDocument
 from workbench.gui.panels.dataset_panel import DatasetPanel
 from workbench.gui.workers import cancel_all_workers
@@ -132,6 +133,7 @@ def test_picking_digits_and_using_it_is_one_undoable_edit(qtbot, page, document)
     assert document.dataset is not None and document.dataset.spec.augmentation == {"hflip": True}
     assert document.undo_stack.count() == 1 and page.use_button.text() == "In use"
     assert not page.use_button.isEnabled()
+    assert cached_project_dataset(document.project) is document.dataset   # Train starts without loading again
 
     document.undo_stack.undo()
     assert state(document) == before
@@ -249,3 +251,35 @@ def test_a_wrong_delimiter_is_explained_and_automatic_reads_the_file_again(qtbot
     with qtbot.waitSignal(page.imported, timeout=WAIT_MS):
         qtbot.mouseClick(page.import_button, LEFT)
     assert page.preview.balance.names == ["a", "b"]
+
+
+def test_using_data_while_training_runs_is_refused_with_a_message(qtbot, page, document):
+    before = state(document)
+    with qtbot.waitSignal(page.imported, timeout=WAIT_MS):
+        page.choose_builtin("wine")
+    document.busy_reason = "Training is running"
+    qtbot.mouseClick(page.use_button, LEFT)
+    assert page.banner.text() == ("Training is running: the network cannot be changed until it finishes. "
+                                  "The project is unchanged.")
+    assert state(document) == before and document.dataset.name == "Iris flowers"
+    document.busy_reason = None
+    qtbot.mouseClick(page.use_button, LEFT)
+    assert document.project.dataset["name"] == "wine" and document.project.graph.node("input1").params["shape"] \
+        == (13,)
+    assert page.banner.text() == "The project trains on this data."
+
+
+def test_a_project_opened_with_a_table_shows_its_settings_and_data(qtbot, page, document, tmp_path):
+    table = write_csv(tmp_path / "fruit.csv", fruit_rows())
+    project = open_template("mlp")
+    project.dataset = {"source": "csv", "path": str(table), "options": {"target": "kind", "ignore": ["weight"]}}
+    document.replace_project(project)
+    form = page.csv_form
+    assert page.source == {"source": "csv", "path": str(table)}
+    assert form.target.currentData() == "kind" and form.item("weight").checkState(0) == Qt.CheckState.Unchecked
+    qtbot.waitUntil(lambda: page.preview.sample_count() == 40, timeout=WAIT_MS)
+    assert document.dataset is not None and document.dataset.input_shape == (3,)
+    assert "looks like an identifier" in form.item("id").text(1)
+    assert page.use_button.text() == "Fit the network to it"   # the template's Input takes 4 numbers
+    qtbot.mouseClick(page.use_button, LEFT)
+    assert document.project.graph.node("input1").params["shape"] == (3,) and page.use_button.text() == "In use"

@@ -60,6 +60,16 @@ def loading_key(spec: dict | None) -> str | None:
     return json.dumps({k: spec.get(k) for k in ("source", "name", "path", "options", "split")}, sort_keys=True)
 
 
+def canonical_spec(spec: dict) -> dict:
+    """A dataset section as `DatasetSpec.to_dict` writes it (defaults filled in), to compare two of them."""
+    from workbench.core.data import DatasetSpec
+
+    try:
+        return DatasetSpec.from_dict(spec).to_dict()
+    except WorkbenchError:
+        return spec
+
+
 class DatasetPanel(QWidget):
     imported = Signal(object)  # the Dataset an import produced, once its preview is shown
 
@@ -396,8 +406,6 @@ class DatasetPanel(QWidget):
         from workbench.core.training.project_data import remember_project_dataset
 
         dataset = self.dataset
-        kept = remember_project_dataset(Project(dataset=copy.deepcopy(spec), path=self.document.project.path),
-                                        dataset)
         try:
             self.document.set_dataset(spec, dataset.input_shape, dataset.input_dtype, dataset.task,
                                       dataset.output_size, label=f"{self.use_button.text()}: “{dataset.name}”",
@@ -406,9 +414,13 @@ class DatasetPanel(QWidget):
             self.error = f"{err} The project is unchanged."
             self._update_state()
             return False
+        # the keeper looks for the data only once this edit is complete, so it finds this copy in the cache
+        kept = remember_project_dataset(Project(dataset=copy.deepcopy(spec), path=self.document.project.path),
+                                        dataset)
         self.document.set_loaded_dataset(spec, kept)
         self.dataset = kept
         self.showing_project = True
+        self.error = ""
         self._update_state()
         return True
 
@@ -507,7 +519,8 @@ class DatasetPanel(QWidget):
         self.import_button.setEnabled(self.source is not None)
         changed = self.settings_changed
         spec = self.spec_to_use()
-        in_use = spec is not None and spec == self.document.project.dataset and self.document.dataset is not None
+        in_use = spec is not None and self.document.dataset is not None and \
+            spec == canonical_spec(self.document.project.dataset)
         fits = not in_use or self.network_fits()
         self.use_button.setEnabled(spec is not None and not changed and not importing and not (in_use and fits))
         self.use_button.setText(USE_TEXTS[(in_use and not changed, fits)])
