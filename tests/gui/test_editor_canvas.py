@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
-from PySide6.QtGui import QContextMenuEvent, QDragEnterEvent, QDropEvent
+from PySide6.QtCore import QEvent, QMimeData, QPoint, QPointF, Qt, QUrl
+from PySide6.QtGui import QContextMenuEvent, QDragEnterEvent, QDropEvent, QHelpEvent
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QToolTip
 
 from workbench.core.graph.model import Edge
 from workbench.core.project import open_template, save_project
@@ -279,11 +279,16 @@ def test_faulty_node_turns_red_with_the_error_in_its_tooltip(window):
     scene = window.design.scene
     dense = scene.node_items["dense1"]
     assert dense.has_error
-    assert "nothing connected to its input" in dense.toolTip()
+    assert "nothing connected to its input" in dense.tooltip_text()
+    view = window.design.view
+    view.centerOn(dense)
+    pos = viewport_point(view, dense.sceneBoundingRect().center())
+    QApplication.sendEvent(view.viewport(), QHelpEvent(QEvent.Type.ToolTip, pos, view.viewport().mapToGlobal(pos)))
+    assert "nothing connected to its input" in QToolTip.text()  # hovering shows it
     # the wire into it from nowhere is gone, the conv stack's output now goes nowhere: a warning
     assert scene.node_items["pool2"].has_warning
     press_keys(window, "Ctrl+Z")
-    assert not dense.has_error and "nothing connected" not in dense.toolTip()
+    assert not dense.has_error and "nothing connected" not in dense.tooltip_text()
     assert Edge("flatten1", "dense1") in graph.edges
 
 

@@ -20,6 +20,7 @@ LANE_MIN_SPAN = 200.0  # ends closer than this have no room for a layer between 
 LABEL_FONT_SIZE = 7.5
 LABEL_PAD = 5.0
 LABEL_HEIGHT = 16.0
+_WIDTHS: dict[str, float] = {}  # label text -> width in the label font (shapes repeat across a graph)
 
 
 def compact_shape(info) -> str:
@@ -57,10 +58,13 @@ class EdgeItem(QGraphicsItem):
 
     def set_info(self, info) -> None:
         self.info = info
-        self.setToolTip(f"{self.source.name} \u2192 {self.target.name}<br>"
-                        + (f"Shape: {info} &nbsp;({'token ids' if info.dtype == 'int' else 'numbers'})"
-                           if info is not None else "Shape unknown until the layers before it are fixed"))
         self._place_label()
+
+    def tooltip_text(self) -> str:
+        info = self.info
+        return (f"{self.source.name} \u2192 {self.target.name}<br>"
+                + (f"Shape: {info} &nbsp;({'token ids' if info.dtype == 'int' else 'numbers'})"
+                   if info is not None else "Shape unknown until the layers before it are fixed"))
 
     def set_emphasis(self, on: bool) -> None:
         self.emphasised = on
@@ -110,12 +114,18 @@ class EdgeItem(QGraphicsItem):
         if self.info is None:
             return "?"
         full = str(self.info)
-        if self._metrics.horizontalAdvance(full) + 2 * LABEL_PAD <= room:
+        if self._text_width(full) + 2 * LABEL_PAD <= room:
             return full
         return compact_shape(self.info)
 
+    def _text_width(self, text: str) -> float:
+        width = _WIDTHS.get(text)
+        if width is None:
+            width = _WIDTHS[text] = self._metrics.horizontalAdvance(text)
+        return width
+
     def _label_rect(self) -> QRectF:
-        width = self._metrics.horizontalAdvance(self._label_text) + 2 * LABEL_PAD
+        width = self._text_width(self._label_text) + 2 * LABEL_PAD
         return QRectF(self._label_centre.x() - width / 2, self._label_centre.y() - LABEL_HEIGHT / 2, width,
                       LABEL_HEIGHT)
 
@@ -135,11 +145,9 @@ class EdgeItem(QGraphicsItem):
             return None
         left, right, top, bottom = corridor.left(), corridor.right(), corridor.top(), corridor.bottom()
         above, below = None, None
-        for item in scene.node_items.values():  # plain arithmetic: much cheaper than a scene query per wire
+        for x, y, item in scene.node_boxes():  # plain arithmetic: much cheaper than a scene query per wire
             if item is self.source or item is self.target:
                 continue
-            pos = item.pos()
-            x, y = pos.x(), pos.y()
             if x < right and x + NODE_WIDTH > left and y < bottom and y + NODE_HEIGHT > top:
                 above = y if above is None else min(above, y)
                 below = y + NODE_HEIGHT if below is None else max(below, y + NODE_HEIGHT)

@@ -35,6 +35,7 @@ class NodeItem(QGraphicsItem):
         self.problems: list[Problem] = []
         self.info_key = None  # what the last `set_info` showed, so unchanged nodes are not redrawn
         self.edges: list = []  # EdgeItems that end here, kept by the scene
+        self._old_rect = QRectF()
         self.category = category_colour(self.spec.category)
         self.setFlags(QGraphicsItem.GraphicsItemFlag.ItemIsMovable | QGraphicsItem.GraphicsItemFlag.ItemIsSelectable
                       | QGraphicsItem.GraphicsItemFlag.ItemSendsGeometryChanges)
@@ -44,7 +45,7 @@ class NodeItem(QGraphicsItem):
         self.outputs = {p.name: PortItem(self, p.name, True, False) for p in self.spec.outputs}
         self._place_ports(self.inputs, 0.0)
         self._place_ports(self.outputs, NODE_WIDTH)
-        self._update_tooltip(None)
+        self._details: tuple = (None, None, None)  # output, parameters, MACs: for the tooltip
 
     @staticmethod
     def _place_ports(ports: dict, x: float) -> None:
@@ -76,12 +77,14 @@ class NodeItem(QGraphicsItem):
         self.info_key = key
         self.params_text = "" if params is None else f"{compact_count(params)} params" if params else "no params"
         self.problems = problems
-        self._update_tooltip(output, params, macs)
+        self._details = (output, params, macs)
         self.update()
         for port in (*self.inputs.values(), *self.outputs.values()):
             port.update()
 
-    def _update_tooltip(self, output, params: int | None = None, macs: int | None = None) -> None:
+    def tooltip_text(self) -> str:
+        """What hovering the layer shows (built on demand: a large graph changes often, a tooltip is rarely read)."""
+        output, params, macs = self._details
         lines = [f"<b>{html.escape(self.name)}</b> &mdash; {html.escape(self.spec.display_name)}",
                  f"<i>{html.escape(self.spec.description)}</i>"]
         if output is not None:
@@ -93,7 +96,7 @@ class NodeItem(QGraphicsItem):
         for problem in self.problems:
             colour = "#d93636" if problem.severity == "error" else "#b07800"
             lines.append(f"<span style='color:{colour}'>{html.escape(problem.message)}</span>")
-        self.setToolTip("<br>".join(lines))
+        return "<br>".join(lines)
 
     # --- geometry and painting -------------------------------------------------------------------------------------
 
@@ -174,13 +177,10 @@ class NodeItem(QGraphicsItem):
                          QFontMetricsF(small).elidedText(info, Qt.TextElideMode.ElideRight, info_rect.width()))
 
     def itemChange(self, change, value):
-        if change == QGraphicsItem.GraphicsItemChange.ItemPositionChange and self.scene() is not None:
-            self.scene().note_moved(self.sceneBoundingRect())
-        elif change == QGraphicsItem.GraphicsItemChange.ItemPositionHasChanged:
-            if self.scene() is not None:
-                self.scene().note_moved(self.sceneBoundingRect())
-            for edge in self.edges:
-                edge.update_path()
+        if change == QGraphicsItem.GraphicsItemChange.ItemPositionChange:
+            self._old_rect = self.sceneBoundingRect()
+        elif change == QGraphicsItem.GraphicsItemChange.ItemPositionHasChanged and self.scene() is not None:
+            self.scene().node_item_moved(self, self._old_rect)
         elif change == QGraphicsItem.GraphicsItemChange.ItemSelectedHasChanged:
             self.setZValue(1 if value else 0)
             for edge in self.edges:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QPointF, QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import QPainterPath, QPen
-from PySide6.QtWidgets import QGraphicsPathItem, QGraphicsScene
+from PySide6.QtWidgets import QGraphicsPathItem, QGraphicsScene, QToolTip
 
 from workbench.core.graph.model import Edge, Graph, Node
 from workbench.core.graph.validate import ValidationResult
@@ -39,8 +39,13 @@ class GraphScene(QGraphicsScene):
         self._pressed_on_node = False
         self._reroute_pending = False
         self._moved_area = QRectF()
+        self._moved_nodes: set[NodeItem] = set()
+        self._moving_in_batch = False
+        self._boxes: list[tuple[float, float, NodeItem]] | None = None
+        self.setItemIndexMethod(QGraphicsScene.ItemIndexMethod.NoIndex)  # items move and change size often
         document.project_replaced.connect(self.rebuild)
         document.validated.connect(self.apply_result)
+        document.undo_stack.indexChanged.connect(self.finish_moves)  # after each push, undo or redo
         self.rebuild()
 
     # --- mirroring the model ---------------------------------------------------------------------------------------
@@ -51,6 +56,8 @@ class GraphScene(QGraphicsScene):
         self.clear()
         self.node_items.clear()
         self.edge_items.clear()
+        self._moved_nodes.clear()
+        self._boxes = None
         self._wire = None
         self.graph = self.document.project.graph
         g = self.graph
@@ -82,10 +89,12 @@ class GraphScene(QGraphicsScene):
         x, y = self.graph.positions.get(node.id, (0.0, 0.0))
         item.setPos(x, y)
         self.node_items[node.id] = item
+        self._boxes = None
         self.addItem(item)
 
     def _on_node_removed(self, node: Node) -> None:
         item = self.node_items.pop(node.id, None)
+        self._boxes = None
         if item is not None:
             self.removeItem(item)
 
@@ -112,24 +121,52 @@ class GraphScene(QGraphicsScene):
             edge.set_info(edge.info)
 
     def _on_node_moved(self, node_id: str, x: float, y: float) -> None:
+        """The model moved a node (a drag committed, an undo, a layout): wires follow once the edit is complete."""
         item = self.node_items[node_id]
         if item.pos() != QPointF(x, y):
+            self._moving_in_batch = True
             item.setPos(x, y)
+            self._moving_in_batch = False
+            self._moved_nodes.add(item)
         if not self._reroute_pending:
             self._reroute_pending = True
-            QTimer.singleShot(0, self.reroute_long_edges)
+            QTimer.singleShot(0, self.finish_moves)
+
+    def node_boxes(self) -> list[tuple[float, float, NodeItem]]:
+        """Top-left corner of every node, kept until a node moves, comes or goes (wires look for lanes in it)."""
+        if self._boxes is None:
+            self._boxes = [(item.pos().x(), item.pos().y(), item) for item in self.node_items.values()]
+        return self._boxes
+
+    def node_item_moved(self, item: NodeItem, old_rect: QRectF) -> None:
+        """Called by a node item whose position changed; during a drag its wires follow at once."""
+        self._boxes = None
+        self.note_moved(old_rect)
+        self.note_moved(item.sceneBoundingRect())
+        if not self._moving_in_batch:
+            for edge in item.edges:
+                edge.update_path()
 
     def note_moved(self, rect: QRectF) -> None:
         """A layer left or entered `rect`: long wires passing there pick their lane again after the edit."""
         self._moved_area = self._moved_area.united(rect) if not self._moved_area.isNull() else QRectF(rect)
 
-    def reroute_long_edges(self) -> None:
-        """Long wires whose band saw a layer move pick their lane again (once per edit)."""
+    def finish_moves(self, *_) -> None:
+        """Redraws the wires of nodes the model moved, and long wires whose band saw a layer move (once per edit)."""
         self._reroute_pending = False
+        moved, self._moved_nodes = self._moved_nodes, set()
         area, self._moved_area = self._moved_area, QRectF()
+        done = set()
+        for node in moved:
+            for edge in node.edges:
+                if edge not in done:
+                    done.add(edge)
+                    edge.update_path()
         if area.isNull():
             return
         for item in self.edge_items.values():
+            if item in done:
+                continue
             corridor = item.corridor()
             if corridor is not None and corridor.intersects(area):
                 item.update_path()
@@ -274,6 +311,19 @@ class GraphScene(QGraphicsScene):
                 ports = item.inputs if origin.is_output else item.outputs
                 return next(iter(ports.values()), None)
         return None
+
+    # --- tooltips -----------------------------------------------------------------------------------------------------
+
+    def helpEvent(self, event):
+        """Tooltips of layers and wires are written when asked for, not on every change."""
+        for item in self.items(event.scenePos()):
+            if isinstance(item, (NodeItem, EdgeItem)):
+                QToolTip.showText(event.screenPos(), item.tooltip_text())
+                event.accept()
+                return
+            if isinstance(item, PortItem):
+                break
+        super().helpEvent(event)
 
     # --- node drags --------------------------------------------------------------------------------------------------
 
