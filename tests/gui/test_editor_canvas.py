@@ -185,8 +185,9 @@ def test_palette_drop_adds_the_layer_where_it_is_dropped(window):
     enter = QDragEnterEvent(target, Qt.DropAction.CopyAction, mime, LEFT, NO_MOD)
     QApplication.sendEvent(view.viewport(), enter)
     assert enter.isAccepted()
-    drop = QDropEvent(QPointF(target), Qt.DropAction.CopyAction, mime, LEFT, NO_MOD)
+    drop = QDropEvent(QPointF(target), Qt.DropAction.CopyAction | Qt.DropAction.MoveAction, mime, LEFT, NO_MOD)
     QApplication.sendEvent(view.viewport(), drop)
+    assert drop.isAccepted() and drop.dropAction() == Qt.DropAction.CopyAction  # a move would empty the palette
     new = [n for n in graph.nodes.values() if n.type == "BatchNorm2d"]
     assert len(new) == 1
     item = window.design.scene.node_items[new[0].id]

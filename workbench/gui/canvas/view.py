@@ -228,15 +228,21 @@ class GraphView(QGraphicsView):
             return bytes(mime.data(LAYER_MIME_TYPE)).decode("utf-8", "replace") in CATALOG
         return dropped_project_path(mime) is not None
 
+    @staticmethod
+    def _accept_as_copy(event) -> None:
+        """Drops always copy: a move would make the palette remove the layer it was dragged from."""
+        event.setDropAction(Qt.DropAction.CopyAction)
+        event.accept()
+
     def dragEnterEvent(self, event):
         if self._accepts(event.mimeData()):
-            event.acceptProposedAction()
+            self._accept_as_copy(event)
         else:
             event.ignore()
 
     def dragMoveEvent(self, event):
         if self._accepts(event.mimeData()):
-            event.acceptProposedAction()
+            self._accept_as_copy(event)
         else:
             event.ignore()
 
@@ -245,12 +251,12 @@ class GraphView(QGraphicsView):
         if mime.hasFormat(LAYER_MIME_TYPE):
             type_name = bytes(mime.data(LAYER_MIME_TYPE)).decode("utf-8", "replace")
             if type_name in CATALOG:
-                event.acceptProposedAction()
+                self._accept_as_copy(event)
                 self.layer_dropped.emit(type_name, self.mapToScene(event.position().toPoint()))
                 return
         path = dropped_project_path(mime)
         if path is not None:
-            event.acceptProposedAction()
+            self._accept_as_copy(event)
             self.file_dropped.emit(path)
             return
         event.ignore()

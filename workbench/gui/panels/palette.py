@@ -56,6 +56,7 @@ class PalettePanel(QWidget):
         self.tree.setIndentation(12)
         self.tree.setDragEnabled(True)
         self.tree.setDragDropMode(QAbstractItemView.DragDropMode.DragOnly)
+        self.tree.setDefaultDropAction(Qt.DropAction.CopyAction)
         self.tree.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.tree.setFrameShape(QTreeWidget.Shape.NoFrame)
         self.tree.setStyleSheet("QTreeView::item { padding: 2px 0; }")
