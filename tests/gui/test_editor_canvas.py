@@ -376,3 +376,12 @@ def test_right_click_on_a_layer_deletes_or_duplicates_it(window):
     menu_path(menu, "Rename…").trigger()
     menu.close()
     assert window.design.inspector.name_edit.hasFocus() and window.design.inspector.node_id == "relu1"
+
+
+def test_canvas_scrolls_to_layers_placed_far_away(window, qtbot):
+    view = window.design.view
+    window.editor.add_node_at("ReLU", QPointF(9000, 7000))
+    qtbot.waitUntil(lambda: view.sceneRect().contains(QPointF(9000, 7000)))
+    window.document.new_project()
+    qtbot.waitUntil(lambda: not window.design.fit_pending)
+    assert view.horizontalScrollBar().maximum() == 0  # an empty canvas does not scroll

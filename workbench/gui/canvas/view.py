@@ -19,6 +19,7 @@ LAYER_MIME_TYPE = "application/x-workbench-layer-type"
 MIN_ZOOM, MAX_ZOOM = 0.1, 2.5
 FIT_MIN_ZOOM, FIT_MAX_ZOOM = 0.8, 1.0
 GRID = 24.0
+SCENE_MARGIN = 2000.0  # how far past the graph the canvas scrolls
 BANNER_MS = 5000
 
 
@@ -64,6 +65,7 @@ class GraphView(QGraphicsView):
         self._pan_from: QPointF | None = None
         self._space_held = False
         self._grid_tile = None
+        scene.sceneRectChanged.connect(self._grow_scene_rect)  # layers moved or added beyond the edge
         self.banner = QLabel(self)
         self.banner.setWordWrap(True)
         self.banner.setAlignment(Qt.AlignmentFlag.AlignCenter)
@@ -130,10 +132,12 @@ class GraphView(QGraphicsView):
         rect = self.scene().graph_rect()
         if rect.isNull():
             self.resetTransform()
+            size = self.viewport().size()
+            self.setSceneRect(QRectF(-size.width() / 2, -size.height() / 2, size.width(), size.height()))
             self.centerOn(0, 0)
             return
         rect = rect.adjusted(-40, -50, 40, 50)
-        self._grow_scene_rect(rect)
+        self.setSceneRect(rect.adjusted(-SCENE_MARGIN, -SCENE_MARGIN, SCENE_MARGIN, SCENE_MARGIN))
         self.fitInView(rect, Qt.AspectRatioMode.KeepAspectRatio)
         low = FIT_MIN_ZOOM if readable else MIN_ZOOM
         zoom = self.zoom()
@@ -148,8 +152,10 @@ class GraphView(QGraphicsView):
                 self.centerOn(rect.center())
 
     def _grow_scene_rect(self, rect: QRectF) -> None:
-        margin = 2000
-        self.setSceneRect(self.sceneRect().united(rect.adjusted(-margin, -margin, margin, margin)))
+        """Lets the user scroll to `rect` and a margin around it."""
+        wanted = rect.adjusted(-SCENE_MARGIN, -SCENE_MARGIN, SCENE_MARGIN, SCENE_MARGIN)
+        if not self.sceneRect().contains(wanted):
+            self.setSceneRect(self.sceneRect().united(wanted))
 
     def centre_on_node(self, node_id: str) -> None:
         item = self.scene().node_items.get(node_id)
