@@ -385,3 +385,17 @@ def test_canvas_scrolls_to_layers_placed_far_away(window, qtbot):
     window.document.new_project()
     qtbot.waitUntil(lambda: not window.design.fit_pending)
     assert view.horizontalScrollBar().maximum() == 0  # an empty canvas does not scroll
+
+
+def test_escape_cancels_a_wire_being_dragged(window):
+    graph = graph_of(window)
+    before = snapshot(graph)
+    view = window.design.view
+    start = port_point(window, "conv1", output=True)
+    QTest.mousePress(view.viewport(), LEFT, NO_MOD, start)
+    QTest.mouseMove(view.viewport(), start + QPoint(80, 80))
+    assert window.design.scene._wire is not None
+    QTest.keyClick(view, Qt.Key.Key_Escape)
+    assert window.design.scene._wire is None
+    QTest.mouseRelease(view.viewport(), LEFT, NO_MOD, start + QPoint(80, 80))
+    assert snapshot(graph) == before and window.editor.fitting_menu is None

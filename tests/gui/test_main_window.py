@@ -192,10 +192,12 @@ def test_pages_are_built_lazily_when_their_tab_opens(qtbot, data_dir, monkeypatc
 def test_busy_document_refuses_edits_with_the_reason(window):
     window.document.busy_reason = "Training is running"
     click_node(window, "relu1")
+    assert not window.design.inspector.name_edit.isEnabled()
     press_keys(window, "Delete")
     assert "relu1" in window.document.project.graph.nodes
     assert "Training is running" in window.design.view.banner.text()
     window.document.busy_reason = None
+    assert window.design.inspector.name_edit.isEnabled()
     press_keys(window, "Delete")
     assert "relu1" not in window.document.project.graph.nodes
 

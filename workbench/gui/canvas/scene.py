@@ -264,9 +264,10 @@ class GraphScene(QGraphicsScene):
         path.cubicTo(start + QPointF(dx, 0), end - QPointF(dx, 0), end)
         self._wire.setPath(path)
 
-    def end_wire(self, scene_pos: QPointF) -> None:
+    def cancel_wire(self) -> PortItem | None:
+        """Removes the wire being dragged (Escape, or its end); returns the port it started from."""
         if self._wire is None:
-            return
+            return None
         origin = self._wire_port
         self.removeItem(self._wire)
         self._wire = None
@@ -276,6 +277,12 @@ class GraphScene(QGraphicsScene):
                 if port.highlighted:
                     port.highlighted = False
                     port.update()
+        return origin
+
+    def end_wire(self, scene_pos: QPointF) -> None:
+        origin = self.cancel_wire()
+        if origin is None:
+            return
         target = self._port_near(scene_pos, origin)
         if target is None:
             target = self._port_of_node_at(scene_pos, origin)

@@ -135,6 +135,7 @@ class InspectorPanel(QScrollArea):
         self.setMinimumWidth(250)
         editor.selection_changed.connect(self.show_selection)
         document.validated.connect(self.refresh)
+        document.busy_changed.connect(lambda _: self.show_selection(self.selection))
         document.project_replaced.connect(lambda: self.show_selection([]))
         self.show_selection([])
 
@@ -162,6 +163,14 @@ class InspectorPanel(QScrollArea):
             layout.addWidget(_rule(page))
             self._build_node_form(page, layout, node_id)
             layout.addWidget(_rule(page))
+            busy = self.document.busy_reason
+            if busy:
+                locked = QLabel(f"{busy}: the settings are locked until it finishes.", page)
+                locked.setWordWrap(True)
+                layout.addWidget(locked)
+                for editor in self.editors.values():
+                    editor.widget.setEnabled(False)
+                self.name_edit.setEnabled(False)
         layout.addWidget(self.details)
         layout.addStretch(1)
         self.setWidget(page)
