@@ -399,3 +399,20 @@ def test_escape_cancels_a_wire_being_dragged(window):
     assert window.design.scene._wire is None
     QTest.mouseRelease(view.viewport(), LEFT, NO_MOD, start + QPoint(80, 80))
     assert snapshot(graph) == before and window.editor.fitting_menu is None
+
+
+def test_wire_dragged_backwards_from_an_input_offers_layers_to_feed_it(window):
+    graph = graph_of(window)
+    window.document.push(DeleteCommand(graph, ["input1"]))
+    view = window.design.view
+    start = port_point(window, "conv1", output=False)
+    drag(view, start, start + QPoint(-150, 120))
+    menu = window.editor.fitting_menu
+    offered = {a.text() for a in menu.actions() if not a.isSeparator()}
+    assert "Input" in offered and "Classification output" not in offered
+    next(a for a in menu.actions() if a.text() == "Input").trigger()
+    menu.close()
+    new = [n for n in graph.nodes.values() if n.type == "Input"]
+    assert len(new) == 1 and Edge(new[0].id, "conv1") in graph.edges
+    assert graph.positions[new[0].id][0] < graph.positions["conv1"][0]
+    assert window.document.result.ok

@@ -131,9 +131,9 @@ class GraphEditor(QObject):
 
     def fitting_layers(self, node_id: str, from_output: bool = True) -> list[str]:
         """Layer types that can take the output of `node_id` (or, backwards, feed a layer's input)."""
-        specs = [s for s in CATALOG.values() if (s.inputs if from_output else s.outputs) and s.role != "input"]
-        if not from_output:
-            return [s.type_name for s in specs if s.role != "head"]
+        if not from_output:  # what a layer will accept is only known once it has an input: offer every source
+            return [s.type_name for s in CATALOG.values() if s.outputs]
+        specs = [s for s in CATALOG.values() if s.inputs]
         info = self.document.result.outputs.get(node_id)
         if info is None:
             return [s.type_name for s in specs]
