@@ -44,14 +44,14 @@ def timings(records: list[dict], tm, threads: int, rounds: int = 5, batch: int =
     The rounds go round-robin over the variants, so a disturbance on the shared machine hits them all alike."""
     from workbench.core.data.loader import resolve_path
     from workbench.core.export.benchmark import benchmark_session, benchmark_torch
-    from workbench.core.export.project_export import _variant_module
+    from workbench.core.export.project_export import variant_network
     from workbench.core.export.runtime import open_session
 
     samples, _ = tm.samples("test")
     engines = {}
     for record in records:
         session = open_session(resolve_path(record["files"]["onnx"], tm.base_dir), threads=threads)
-        module = _variant_module(tm, record)[1] if record["files"]["weights"] else tm.module
+        module = variant_network(tm, record)[1] if record["files"]["weights"] else tm.module
         engines[record["name"]] = (session, module)
     measured: dict[str, list] = {name: [] for name in engines}
     for _ in range(rounds):

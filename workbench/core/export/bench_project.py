@@ -17,7 +17,7 @@ def benchmark_project(project, *, dataset=None, base_dir=None, threads: int = 1,
     from workbench.core.compression.variants import ORIGINAL, fp32_model, variants_of
     from workbench.core.data.loader import resolve_path
     from workbench.core.export.benchmark import benchmark_session, benchmark_torch
-    from workbench.core.export.project_export import _variant_module
+    from workbench.core.export.project_export import variant_network
     from workbench.core.export.runtime import choose_providers, gpu_count, open_session
     from workbench.core.export.source import trained_model
 
@@ -42,7 +42,7 @@ def benchmark_project(project, *, dataset=None, base_dir=None, threads: int = 1,
             session = open_session(data, providers, threads)
             size = len(data)
         if record["files"].get("weights"):
-            module, reference = _variant_module(tm, record)[1], "own"
+            module, reference = variant_network(tm, record)[1], "own"
         elif record["method"] == "none":
             module, reference = tm.module, "own"
         else:

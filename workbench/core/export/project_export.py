@@ -15,7 +15,7 @@ from workbench.core.export.onnx_export import DEFAULT_OPSET, check_opset
 REFERENCE_OWN = "the trained PyTorch network"
 
 
-def _variant_module(tm, record: dict):
+def variant_network(tm, record: dict):
     """The torch network of a variant with its own weights."""
     from workbench.core.build import build_module
     from workbench.core.data.loader import resolve_path
@@ -55,7 +55,7 @@ def export_project(project, out_dir: str | Path, *, opset: int = DEFAULT_OPSET, 
         metrics = record.get("metrics")
     if record is None or record["files"].get("weights"):
         if record is not None:
-            graph, module = _variant_module(tm, record)
+            graph, module = variant_network(tm, record)
         progress(0.1, f"Exporting to ONNX (opset {opset})")
         model = export_module(module, graph, opset, inputs=[x[:2] for x in samples])
         compact(model, set(graph.nodes))
