@@ -79,7 +79,8 @@ def encode_column(col, cells):
     codes = []
     for cell in cells:
         text = clean(cell)
-        codes.append(index.get(text, fill_index) if text is not None else fill_index)
+        # a missing cell takes the fill category; a category never seen in training encodes as all zeros
+        codes.append(index.get(text, -1) if text is not None else fill_index)
     codes = np.array(codes, dtype=np.int64)
     if col["encoding"] == "one_hot":
         out = np.zeros((len(codes), len(col["categories"])), dtype=np.float32)
