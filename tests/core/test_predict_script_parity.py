@@ -25,3 +25,22 @@ def test_table_rows_encode_like_the_import(tmp_path, missing, encoding):
                 {"size": "n/a", "colour": "blue"}]
     expected = apply_preprocessing(pre, new_rows)
     np.testing.assert_allclose(predict_script.table_inputs(new_rows, pre), expected, rtol=0, atol=1e-6)
+
+
+@pytest.mark.parametrize("channels", ["grayscale", "rgb"])
+def test_large_jpegs_decode_like_the_import(tmp_path, channels):
+    from PIL import Image
+
+    rng = np.random.default_rng(0)
+    for label in ("cats", "dogs"):
+        (tmp_path / label).mkdir()
+        for i in range(3):
+            pixels = rng.integers(0, 255, (200, 240, 3), dtype=np.uint8)
+            Image.fromarray(pixels).save(tmp_path / label / f"{i}.jpg", quality=85)
+    spec = DatasetSpec.from_dict({"source": "images", "path": str(tmp_path),
+                                  "options": {"image_size": [16, 16], "color_mode": channels}})
+    dataset = load_dataset(spec)
+    pre = dataset.preprocessing
+    path = tmp_path / "dogs" / "1.jpg"
+    imported = np.asarray(apply_preprocessing(pre, [Image.open(path)]))[0]
+    np.testing.assert_allclose(predict_script.image_input(str(path), pre), imported, rtol=0, atol=1e-6)

@@ -169,6 +169,8 @@ def image_input(path, pre):
     channels = pre["channels"]
     background = pre.get("alpha_background", 255)
     with Image.open(path) as img:
+        if pre.get("jpeg_draft") and img.format == "JPEG" and img.size[0] >= 2 * width and img.size[1] >= 2 * height:
+            img.draft("L" if channels == 1 else "RGB", (width, height))  # as the import decoded large JPEGs
         img.load()
         if img.mode == "P":
             img = img.convert("RGBA" if "transparency" in img.info else "RGB")
