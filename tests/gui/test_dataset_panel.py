@@ -283,3 +283,21 @@ def test_a_project_opened_with_a_table_shows_its_settings_and_data(qtbot, page, 
     assert page.use_button.text() == "Fit the network to it"   # the template's Input takes 4 numbers
     qtbot.mouseClick(page.use_button, LEFT)
     assert document.project.graph.node("input1").params["shape"] == (3,) and page.use_button.text() == "In use"
+
+
+def test_generated_data_keeps_the_projects_settings_and_a_change_asks_for_import(qtbot, page, document):
+    project = open_template("mlp")
+    project.dataset = {"source": "builtin", "name": "spirals", "options": {"n_samples": 300, "classes": 3}}
+    document.replace_project(project)
+    form = page.generated_form
+    assert (form.points.value(), form.arms.value(), form.noise.value()) == (300, 3, 0.05)
+    qtbot.waitUntil(lambda: page.preview.sample_count() > 0, timeout=WAIT_MS)
+    assert "300 samples" in page.preview.summary.text() and page.preview.balance.names == ["arm 1", "arm 2",
+                                                                                          "arm 3"]
+    form.points.setFocus()
+    form.points.selectAll()
+    qtbot.keyClicks(form.points, "500")
+    assert page.settings_changed and page.import_button.isDefault() and not page.use_button.isEnabled()
+    with qtbot.waitSignal(page.imported, timeout=WAIT_MS):
+        qtbot.mouseClick(page.import_button, LEFT)
+    assert "500 samples" in page.preview.summary.text() and page.use_button.isEnabled()

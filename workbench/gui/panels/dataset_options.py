@@ -303,11 +303,14 @@ class GeneratedOptionsForm(QWidget):
         form.addRow("Noise", self.noise)
         form.addRow("Arms (classes)", self.arms)
         form.addRow("Seed", self.seed)
-        self.name = "moons"
+        self.name = ""
         for spin in (self.points, self.noise, self.arms, self.seed):
             spin.valueChanged.connect(self.changed)
 
     def set_name(self, name: str) -> None:
+        """Shows the settings of "moons" or "spirals", at their defaults when the name changes."""
+        if name == self.name:
+            return
         self.name = name
         self.arms.setVisible(name == "spirals")
         self.layout().labelForField(self.arms).setVisible(name == "spirals")

@@ -259,14 +259,16 @@ class DatasetPanel(QWidget):
                 self._show_options_page(self.builtin_page)
             else:
                 self.sources.show_source(source, Path(source["path"]).name)
-                pages = {"csv": self.csv_form, "images": self.image_form, "npz": self.array_form,
-                         "idx": self.array_form}
                 if kind in ("npz", "idx"):
                     self.array_form.set_source(kind)
-                self._show_options_page(pages[kind])
+                self._show_options_page(self._file_form(kind))
             self._show_augmentation(kind == "images" or source.get("name") == "digits")
         finally:
             self._filling = False
+
+    def _file_form(self, kind: str):
+        """The options form of a file source: "csv", "images", "npz" or "idx"."""
+        return {"csv": self.csv_form, "images": self.image_form, "npz": self.array_form, "idx": self.array_form}[kind]
 
     def _show_options_page(self, page: QWidget | None) -> None:
         """Only the options of the chosen source are shown (a hidden page takes no room)."""
@@ -282,11 +284,10 @@ class DatasetPanel(QWidget):
         if self.source is None:
             return None
         kind = self.source["source"]
-        forms = {"csv": self.csv_form, "images": self.image_form, "npz": self.array_form, "idx": self.array_form}
         if kind == "builtin":
             options = self.generated_form.options() if self.source["name"] in GENERATED_DEFAULTS else {}
         else:
-            options = forms[kind].options()
+            options = self._file_form(kind).options()
         augmentation = self.augmentation_form.augmentation() if self.augmentation_form.isVisibleTo(self) else {}
         return {**self.source, "options": options, "split": self.split_form.split(), "augmentation": augmentation}
 
@@ -374,10 +375,8 @@ class DatasetPanel(QWidget):
         self.dataset = dataset
         self._filling = True
         try:
-            form = {"csv": self.csv_form, "images": self.image_form, "npz": self.array_form,
-                    "idx": self.array_form}.get(self.source["source"]) if self.source else None
-            if form is not None:
-                form.show_detected(dataset)
+            if self.source is not None and self.source["source"] != "builtin":
+                self._file_form(self.source["source"]).show_detected(dataset)
         finally:
             self._filling = False
         self._show_augmentation(dataset.kind == "image")
