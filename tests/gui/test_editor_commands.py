@@ -7,6 +7,7 @@ import pytest
 from workbench.core.errors import WorkbenchError
 from workbench.core.graph.model import Edge
 from workbench.core.project import Project, open_template
+from workbench.gui.document.clipboard import graph_from_text, selection_to_text
 from workbench.gui.document.commands import (AddEdgeCommand, AddNodeCommand, DeleteCommand, MacroCommand,
                                              MoveNodesCommand, RenameCommand, SetParamsCommand)
 from workbench.gui.document.document import ProjectDocument, copy_referenced_files
@@ -227,3 +228,17 @@ def test_layered_layout_goes_left_to_right():
     for edge in graph.edges:
         assert positions[edge.dst][0] >= positions[edge.src][0] + COLUMN_SPACING
     assert len(set(positions.values())) == len(positions)
+
+
+def test_clipboard_text_round_trips_and_refuses_foreign_or_bad_text():
+    graph = open_template("cnn").graph
+    part = graph_from_text(selection_to_text(graph, ["conv1", "relu1", "dense1"]))
+    assert set(part.nodes) == {"conv1", "relu1", "dense1"}
+    assert part.edges == [Edge("conv1", "relu1")]  # only wires between copied layers
+    assert part.positions["conv1"] == graph.positions["conv1"]
+    text = selection_to_text(graph, ["conv1"])
+    assert graph_from_text(text.replace('"Conv2d"', '"Evil"')) is None
+    assert graph_from_text(text.replace('"kernel_size": 3', '"kernel_size": 9999')) is None
+    assert graph_from_text("just some text") is None
+    assert graph_from_text('{"format": "workbench-layers", "graph": []}') is None
+    assert graph_from_text(None) is None

@@ -16,7 +16,7 @@ from workbench.core.errors import GraphEditError, WorkbenchError
 from workbench.core.graph.model import Edge, Graph
 from workbench.core.layers import CATALOG, CATEGORIES, LayerSpec
 from workbench.gui.canvas.node_item import NODE_HEIGHT, NODE_WIDTH
-from workbench.gui.document.clipboard import graph_from_mime, selection_to_mime
+from workbench.gui.document.clipboard import graph_from_text, selection_to_text
 from workbench.gui.document.commands import (AddEdgeCommand, AddNodeCommand, DeleteCommand, EditCommand,
                                              MacroCommand, MoveNodesCommand, RenameCommand, SetParamsCommand)
 from workbench.gui.document.layout import COLUMN_SPACING, ROW_SPACING, layered_layout
@@ -208,7 +208,7 @@ class GraphEditor(QObject):
         if not nodes:
             self.refuse("Select the layers to copy first.")
             return False
-        QGuiApplication.clipboard().setMimeData(selection_to_mime(self.graph, nodes))
+        QGuiApplication.clipboard().setText(selection_to_text(self.graph, nodes))
         self._paste_count = 0
         return True
 
@@ -222,7 +222,7 @@ class GraphEditor(QObject):
 
     def paste(self, at: QPointF | None = None) -> list[str]:
         """Pastes the copied layers beside the originals, or with their top-left corner at `at`."""
-        part = graph_from_mime(QGuiApplication.clipboard().mimeData())
+        part = graph_from_text(QGuiApplication.clipboard().text())
         if part is None or not part.nodes:
             self.refuse("The clipboard holds no layers to paste.")
             return []
@@ -239,7 +239,7 @@ class GraphEditor(QObject):
         if not nodes:
             self.refuse("Select the layers to duplicate first.")
             return []
-        part = graph_from_mime(selection_to_mime(self.graph, nodes))
+        part = graph_from_text(selection_to_text(self.graph, nodes))
         return self._insert_copy(part, (PASTE_OFFSET, PASTE_OFFSET), "Duplicate")
 
     def _insert_copy(self, part: Graph, offset: tuple[float, float], verb: str) -> list[str]:
@@ -346,7 +346,7 @@ class GraphEditor(QObject):
                 for spec in specs:
                     sub.addAction(spec.display_name, lambda t=spec.type_name: self.add_node_at(t, scene_pos))
             paste = menu.addAction("Paste here", lambda: self.paste(scene_pos))
-            paste.setEnabled(graph_from_mime(QGuiApplication.clipboard().mimeData()) is not None)
+            paste.setEnabled(graph_from_text(QGuiApplication.clipboard().text()) is not None)
             menu.addSeparator()
             menu.addAction("Select all", self.select_all)
             menu.addAction("Arrange left to right", self.auto_layout)
