@@ -157,7 +157,7 @@ def part_gui(repeat):
     print("| --- | ---: | ---: | ---: | ---: |")
     import tempfile
 
-    for name, template, epochs in (("digits, MLP", "mlp", 40), ("digits, CNN", "cnn", 15)):
+    for name, template, epochs in (("digits, MLP", "mlp", 200), ("digits, CNN", "cnn", 30)):
         project, dataset = digits_case(template)
         settings = {"epochs": epochs, "early_stopping": False}
         project.training = dict(settings)

@@ -183,3 +183,35 @@ def test_a_failing_run_becomes_a_message(qtbot, panel, document):
     qtbot.waitUntil(lambda: not panel.is_running, timeout=20_000)
     assert panel.message_label.isVisible() and "data.csv" in panel.message_label.text()
     assert document.busy_reason is None and document.project.runs == []
+
+
+def test_continue_finishes_a_stopped_run(qtbot, panel, document):
+    panel.form.epochs.setValue(4)
+    qtbot.mouseClick(panel.train_button, LEFT)
+    qtbot.mouseClick(panel.pause_button, LEFT)  # holds the run at its first batch
+    qtbot.waitUntil(lambda: panel.progress.maximum() == 1000, timeout=20_000)  # training has started
+    qtbot.mouseClick(panel.stop_button, LEFT)
+    qtbot.waitUntil(lambda: not panel.is_running, timeout=5_000)
+    stopped = document.project.runs[-1]
+    assert stopped["status"] == "stopped" and stopped["epochs_done"] == 0 and stopped["state"]
+    assert panel.continue_button.isVisible()
+    with qtbot.waitSignal(panel.run_finished, timeout=30_000) as finished:
+        qtbot.mouseClick(panel.continue_button, LEFT)
+    record = finished.args[0]
+    qtbot.waitUntil(lambda: not panel.is_running)
+    assert record["id"] == stopped["id"] and record["status"] == "completed" and record["epochs_done"] == 4
+    assert len(document.project.runs) == 1
+    assert [row["epoch"] for row in record["curves"]["epochs"]] == [0, 1, 2, 3]
+    assert not panel.continue_button.isVisible()
+
+
+def test_a_run_never_lands_in_a_project_opened_meanwhile(qtbot, panel, document):
+    panel.form.epochs.setValue(100_000)
+    qtbot.mouseClick(panel.train_button, LEFT)
+    qtbot.waitUntil(lambda: panel.progress.maximum() == 1000, timeout=20_000)
+    document.replace_project(open_template("cnn"))
+    qtbot.mouseClick(panel.stop_button, LEFT)
+    qtbot.waitUntil(lambda: not panel.is_running, timeout=5_000)
+    assert document.project.runs == []
+    assert "was not recorded" in panel.message_label.text()
+    assert panel.form.frozen.item(0).text().startswith("conv1")  # the form now shows the new project

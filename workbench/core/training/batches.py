@@ -9,6 +9,7 @@ no per-batch Python data loading, no collation. Data that does not fit streams f
 from __future__ import annotations
 
 import os
+import threading
 
 import numpy as np
 
@@ -86,6 +87,14 @@ class _SplitBatches:
         return self.dataset.batch(self.indices[np.asarray(positions, dtype=np.int64)])
 
 
+def default_workers() -> int:
+    """Loader processes for streamed data: up to 4, leaving a core free; none outside the main thread, because
+    forking a process that runs a GUI's threads can deadlock the child (the batches are then converted inline)."""
+    if threading.current_thread() is not threading.main_thread():
+        return 0
+    return min(4, max(0, (os.cpu_count() or 1) - 1))
+
+
 class StreamedBatches:
     """Batches converted on the fly by DataLoader workers, pinned for a GPU, moved to the device as they come."""
 
@@ -100,7 +109,7 @@ class StreamedBatches:
         self.batches_per_epoch = batch_count(self.n, self.batch_size)
         self.device = device
         if workers is None:
-            workers = min(4, max(0, (os.cpu_count() or 1) - 1))
+            workers = default_workers()
         sampler = BatchSampler(RandomSampler(range(self.n), generator=generator), self.batch_size, drop_last=False)
         self.loader = DataLoader(_SplitBatches(dataset, indices), sampler=sampler, batch_size=None,
                                  num_workers=workers, pin_memory=device.type == "cuda",

@@ -98,6 +98,16 @@ def train_job(job_control, project: Project, base_dir, run_control: RunControl, 
                          num_threads=threads, resume_run=resume_run)
 
 
+def warm_up_job(job_control) -> None:
+    """Imports PyTorch and what its optimizers pull in (about 4 s the first time) while the user reads the page,
+    so that pressing Train starts at once. Runs in a worker; the GUI thread may hitch briefly while C extensions
+    load, which is better than a long wait after the click."""
+    import torch
+
+    layer = torch.nn.Linear(2, 1)
+    torch.optim.Adam(layer.parameters())
+
+
 class TrainPanel(QWidget):
     run_finished = Signal(object)  # the run record
 
@@ -107,6 +117,7 @@ class TrainPanel(QWidget):
         self.worker = None
         self.run_control: RunControl | None = None
         self._resuming: str | None = None
+        self._trained_project = None
         self._last_label = 0.0
         self.epochs_total = 0
 
@@ -192,11 +203,12 @@ class TrainPanel(QWidget):
         document.project_replaced.connect(self._project_replaced)
         document.graph_changed.connect(self._refresh_context)
         self._project_replaced()
+        self.warm_up = start_worker(warm_up_job)
 
     # --- project ------------------------------------------------------------------------------------------------
 
     def _project_replaced(self) -> None:
-        if self.is_running:
+        if self.is_running:  # shown when the run ends
             return
         project = self.document.project
         try:
@@ -273,13 +285,15 @@ class TrainPanel(QWidget):
             return False
         self.run_control = RunControl()
         self._resuming = resume_run
+        self._trained_project = self.document.project
+        self._run_base = self.document.workspace_dir()
         snapshot = snapshot_project(self.document.project)
         self.document.busy_reason = BUSY_REASON
         self._say("", None)
         self.status_label.setText("Loading the data…")
         self.progress.setRange(0, 0)  # busy until the first batches arrive
         self.curves.set_overlays([])
-        self.worker = start_worker(train_job, snapshot, self.document.workspace_dir(), self.run_control,
+        self.worker = start_worker(train_job, snapshot, self._run_base, self.run_control,
                                    resume_run, GUI_TRAIN_THREADS)
         self.worker.progress.connect(self._on_progress)
         self.worker.returned.connect(self._on_returned)
@@ -356,6 +370,11 @@ class TrainPanel(QWidget):
         from workbench.core.training.runs import add_or_replace_run
 
         record = outcome.record
+        if self.document.project is not self._trained_project:  # another project was opened meanwhile
+            self.curves.finish()
+            self._say(f"The run of '{self._trained_project.name}' finished after that project was closed, so it "
+                      f"was not recorded. Its weights are in {self._run_base}.", "warning")
+            return
         add_or_replace_run(self.document.project, record)
         self.document.mark_dirty()
         self.curves.finish()
@@ -393,7 +412,10 @@ class TrainPanel(QWidget):
         self.run_control = None
         self.pause_button.setText("Pause")
         self.document.busy_reason = None
-        self._refresh_context()
+        if self.document.project is not self._trained_project:
+            self._project_replaced()
+        else:
+            self._refresh_context()
         self._update_buttons()
 
     def _update_buttons(self) -> None:
