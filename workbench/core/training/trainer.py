@@ -12,7 +12,6 @@ teacher's outputs), ``after_step`` functions run after each optimizer step (e.g.
 
 from __future__ import annotations
 
-import contextlib
 import math
 import time
 from dataclasses import dataclass, field
@@ -21,9 +20,11 @@ from pathlib import Path
 import numpy as np
 
 from workbench.core.errors import WorkbenchError
-from workbench.core.training.callbacks import (Callback, EpochInfo, FitInfo, ProgressInfo, RunControl,
-                                               TrainerState)
+from workbench.core.training.callbacks import Callback, EpochInfo, FitInfo, RunControl, TrainerState
+from workbench.core.training.optim import augmenter, autocast, make_optimizer, make_scheduler, mixed_precision
+from workbench.core.training.progress import Diverged, RunProgress
 from workbench.core.training.settings import TrainingSettings
+from workbench.core.training.validation import EpochValidation
 
 REPORT_INTERVAL_S = 0.05
 CHECKPOINT_INTERVAL_S = 5.0
@@ -55,11 +56,6 @@ class TrainResult:
     @property
     def ok(self) -> bool:
         return self.status in (STATUS_COMPLETED, STATUS_EARLY_STOPPED, STATUS_STOPPED)
-
-
-class _Diverged(Exception):
-    def __init__(self, epoch: int, batch: int | None, what: str):
-        self.epoch, self.batch, self.what = epoch, batch, what
 
 
 class Trainer:
@@ -166,18 +162,18 @@ class Trainer:
         else:
             batches = StreamedBatches(dataset, "train", s.batch_size, device, generator, self.loader_workers)
         self.batches = batches
-        amp_dtype, scaler = _mixed_precision(s, device)
-        validation = _Validation(module, dataset, self.objective, device, max(s.batch_size, 256), in_memory,
+        amp_dtype, scaler = mixed_precision(s, device)
+        validation = EpochValidation(module, dataset, self.objective, device, max(s.batch_size, 256), in_memory,
                                  amp_dtype)
-        augment = _augmenter(dataset, device, generator)
+        augment = augmenter(dataset, device, generator)
 
         nb = batches.batches_per_epoch
         total_steps = s.epochs * nb
-        optimizer = _make_optimizer(s, params)
-        scheduler = _make_scheduler(s, optimizer, nb)
+        optimizer = make_optimizer(s, params)
+        scheduler = make_scheduler(s, optimizer, nb)
         monitor = _monitor_name(s, self.objective.task, validation.n)
 
-        progress = _Progress(self, s, nb, total_steps)
+        progress = RunProgress(self, s, nb, total_steps)
         start_epoch = 0
         if self.resume:
             start_epoch = self._restore(optimizer, scheduler, scaler, progress)
@@ -202,7 +198,7 @@ class Trainer:
                 for xb, yb in batches.epoch():
                     if augment is not None:
                         xb = augment(xb)
-                    with _autocast(device, amp_dtype):
+                    with autocast(device, amp_dtype):
                         outputs = module(xb)
                         loss = loss_fn(outputs, yb, xb)
                     optimizer.zero_grad(set_to_none=True)
@@ -238,9 +234,9 @@ class Trainer:
                 metrics = {"epoch": epoch, "train_loss": _weighted_mean(epoch_losses, batches)}
                 metrics.update(validation.run())
                 if not all(math.isfinite(v) for k, v in metrics.items() if k != "epoch"):
-                    raise _Diverged(epoch, None, "the validation loss" if validation.n else "the training loss")
+                    raise Diverged(epoch, None, "the validation loss" if validation.n else "the training loss")
                 if not validation.n and not _weights_finite(module):
-                    raise _Diverged(epoch, None, "the weights")
+                    raise Diverged(epoch, None, "the weights")
                 good_state, good_epoch = _snapshot(module), epoch
                 lr = optimizer.param_groups[0]["lr"]
                 metrics["lr"] = lr
@@ -267,7 +263,7 @@ class Trainer:
                 if self.control.stop_requested:
                     status, message = STATUS_STOPPED, f"Stopped by you after epoch {epoch + 1}."
                     break
-        except _Diverged as err:
+        except Diverged as err:
             progress.discard_pending()
             _load(module, good_state)
             status = STATUS_DIVERGED
@@ -390,261 +386,6 @@ class Trainer:
                            history=progress.history, batch_losses=progress.all_losses(), device=self.device_name,
                            samples_per_s=progress.samples / elapsed if elapsed > 0 else 0.0, elapsed_s=elapsed,
                            ended_with=ended_with, batches_per_epoch=progress.nb, checkpoints=checkpoints)
-
-
-class _Progress:
-    """Counts, timing, pending batch losses and the best-so-far bookkeeping of one run."""
-
-    def __init__(self, trainer: Trainer, settings: TrainingSettings, nb: int, total_steps: int):
-        self.trainer = trainer
-        self.settings = settings
-        self.nb = nb
-        self.total_steps = total_steps
-        self.step = 0
-        self.start_step = 0  # the step this session began at (later than 0 when resumed)
-        self.epoch_step = 0
-        self.samples = 0
-        self.pending: list = []
-        self.pending_first = 0
-        self.chunks: list[np.ndarray] = []
-        self.history: list[dict] = []
-        self.best_epoch: int | None = None
-        self.best_value: float | None = None
-        self.best_state = None
-        self.epochs_without_improvement = 0
-        self.epochs_done = 0
-        self.start = time.perf_counter()
-        self.paused = 0.0
-        self.next_report = self.start + trainer.report_interval_s
-        self.last_checkpoint = self.start
-        self.window_time = self.start
-        self.window_samples = 0
-        self.rate = 0.0
-        self.current_epoch = 0
-
-    def elapsed(self) -> float:
-        return time.perf_counter() - self.start - self.paused
-
-    def add_pause(self, seconds: float) -> None:
-        self.paused += seconds
-        self.window_time += seconds
-        self.next_report += seconds
-
-    def batch_done(self, loss, size: int, epoch: int, optimizer) -> None:
-        if epoch != self.current_epoch:
-            self.current_epoch = epoch
-            self.epoch_step = 0
-        self.pending.append(loss)
-        self.step += 1
-        self.epoch_step += 1
-        self.samples += size
-        self.window_samples += size
-        if time.perf_counter() >= self.next_report:
-            self.flush(epoch, optimizer)
-
-    def flush(self, epoch: int, optimizer) -> None:
-        """Brings pending losses to the CPU (one sync), checks them and tells the callbacks."""
-        import torch
-
-        now = time.perf_counter()
-        self.next_report = now + self.trainer.report_interval_s
-        if self.pending:
-            losses = torch.stack(self.pending).float().cpu().numpy()
-            first = self.pending_first
-            self.pending = []
-            self.pending_first = self.step
-            bad = np.flatnonzero(~np.isfinite(losses))
-            if bad.size:
-                index = first + int(bad[0])
-                self.chunks.append(losses[:bad[0]])
-                batch = self.epoch_step - self.step + index
-                raise _Diverged(epoch, batch if batch >= 0 else None, "the training loss")
-            self.chunks.append(losses)
-        else:
-            losses = np.empty(0, np.float32)
-            first = self.step
-        span = now - self.window_time
-        if span > 0.2 or (span > 0 and not self.rate):
-            current = self.window_samples / span
-            self.rate = current if not self.rate else 0.5 * self.rate + 0.5 * current
-            self.window_time, self.window_samples = now, 0
-        elapsed = self.elapsed()
-        done = self.step - self.start_step
-        eta = elapsed / done * (self.total_steps - self.step) if done else None
-        if not self.trainer.callbacks:
-            return
-        from workbench.core.device import memory_in_use
-
-        device = self.trainer.device
-        info = ProgressInfo(epoch=epoch, epochs=self.settings.epochs, batch=self.epoch_step, batches_per_epoch=self.nb,
-                            step=self.step, total_steps=self.total_steps, first_step=first, batch_losses=losses,
-                            learning_rate=float(optimizer.param_groups[0]["lr"]), samples_per_s=self.rate,
-                            elapsed_s=elapsed, eta_s=eta, memory_bytes=memory_in_use(device),
-                            device=self.trainer.device_name)
-        for cb in self.trainer.callbacks:
-            cb.on_progress(self.trainer, info)
-
-    def discard_pending(self) -> None:
-        self.pending = []
-
-    def losses_since(self, step: int) -> np.ndarray:
-        return self.all_losses()[step:]
-
-    def all_losses(self) -> np.ndarray:
-        if len(self.chunks) > 1:
-            self.chunks = [np.concatenate(self.chunks)]
-        return self.chunks[0] if self.chunks else np.empty(0, np.float32)
-
-    def consider(self, epoch: int, value: float, maximize: bool) -> bool:
-        better = self.best_value is None or (value > self.best_value if maximize else value < self.best_value)
-        if better:
-            self.best_value, self.best_epoch = float(value), epoch
-            self.epochs_without_improvement = 0
-        else:
-            self.epochs_without_improvement += 1
-        return better
-
-    def to_dict(self) -> dict:
-        return {"epochs_done": self.epochs_done, "step": self.step, "history": self.history,
-                "best_epoch": self.best_epoch, "best_value": self.best_value,
-                "epochs_without_improvement": self.epochs_without_improvement}
-
-    def restore(self, state) -> None:
-        self.epochs_done = state.epochs_done
-        self.step = self.start_step = self.pending_first = state.step
-        self.current_epoch = state.epochs_done
-        self.history = list(state.history)
-        self.best_epoch, self.best_value = state.best_epoch, state.best_value
-        self.epochs_without_improvement = state.epochs_without_improvement
-        self.chunks = [state.batch_losses]
-
-
-class _Validation:
-    """Evaluates the validation split at the end of each epoch, accumulating on the device."""
-
-    def __init__(self, module, dataset, objective, device, batch_size: int, in_memory: bool, amp_dtype=None):
-        from workbench.core.training.metrics import target_spread
-
-        self.module, self.dataset, self.objective, self.device = module, dataset, objective, device
-        self.amp_dtype = amp_dtype
-        self.batch_size = batch_size
-        self.n = len(dataset.split_indices("val")) if "val" in dataset.splits else 0
-        self.in_memory = in_memory
-        self.x = self.y = None
-        self.spread = self.scale = None
-        if self.n and in_memory:
-            x, y = dataset.tensors("val")
-            self.x, self.y = x.to(device), y.to(device)
-        if self.n and objective.task == "regression":
-            self.spread = target_spread(dataset.arrays(dataset.split_indices("val"))[1])
-            target = dataset.preprocessing.get("target") or {}
-            self.scale = np.asarray(target["std"]) if target.get("std") else None
-
-    def batches(self):
-        if self.in_memory:
-            for i in range(0, self.n, self.batch_size):
-                yield self.x[i:i + self.batch_size], self.y[i:i + self.batch_size]
-        else:
-            for x, y in self.dataset.iter_batches("val", self.batch_size):
-                yield x.to(self.device), y.to(self.device)
-
-    def run(self) -> dict:
-        import torch
-
-        from workbench.core.training.metrics import ClassificationAccumulator, RegressionAccumulator
-
-        if not self.n:
-            return {}
-        if self.objective.task == "classification":
-            acc = ClassificationAccumulator(self.objective.outputs, self.device)
-        else:
-            acc = RegressionAccumulator(self.objective.outputs, self.device, self.spread, self.scale)
-        self.module.eval()
-        with torch.inference_mode(), _autocast(self.device, self.amp_dtype):
-            for xb, yb in self.batches():
-                out = self.module(xb)
-                acc.update(out, yb, self.objective.loss(out, yb))
-        result = acc.result()
-        if self.objective.task == "classification":
-            return {"val_loss": result["loss"], "val_accuracy": result["accuracy"], "val_f1_macro": result["f1_macro"]}
-        return {"val_loss": result["loss"], "val_mae": result["mae"], "val_rmse": result["rmse"], "val_r2": result["r2"]}
-
-
-class _Scheduler:
-    """A torch LR scheduler and whether it steps per batch (cosine, one-cycle) or per epoch (step decay); it holds
-    its last rate once `limit` steps are taken (a resumed run can take a few more than planned)."""
-
-    def __init__(self, scheduler, per_batch: bool, limit: int | None = None):
-        self.scheduler, self.per_batch, self.limit = scheduler, per_batch, limit
-
-    def step(self) -> None:
-        if self.limit is None or self.scheduler.last_epoch < self.limit:
-            self.scheduler.step()
-
-    def state_dict(self) -> dict:
-        return self.scheduler.state_dict()
-
-    def load_state_dict(self, state: dict) -> None:
-        self.scheduler.load_state_dict(state)
-
-
-def _make_optimizer(s: TrainingSettings, params):
-    """The optimizer, in PyTorch's fused form where the device has one (fewer kernel launches per step; on the CPU
-    about 1.5 times faster for small models), else the standard one."""
-    import torch
-
-    kinds = {"sgd": (torch.optim.SGD, dict(lr=s.learning_rate, momentum=s.momentum, weight_decay=s.weight_decay)),
-             "adamw": (torch.optim.AdamW, dict(lr=s.learning_rate, weight_decay=s.weight_decay)),
-             "adam": (torch.optim.Adam, dict(lr=s.learning_rate, weight_decay=s.weight_decay))}
-    cls, options = kinds[s.optimizer]
-    try:
-        return cls(params, fused=True, **options)
-    except (RuntimeError, ValueError, TypeError):  # no fused kernel for this device or dtype
-        return cls(params, **options)
-
-
-def _make_scheduler(s: TrainingSettings, optimizer, batches_per_epoch: int) -> _Scheduler | None:
-    from torch.optim import lr_scheduler
-
-    total = max(1, s.epochs * batches_per_epoch)
-    if s.schedule == "step":
-        return _Scheduler(lr_scheduler.StepLR(optimizer, s.step_epochs, s.step_gamma), per_batch=False)
-    if s.schedule == "cosine":
-        return _Scheduler(lr_scheduler.CosineAnnealingLR(optimizer, total), per_batch=True, limit=total)
-    if s.schedule == "one_cycle":
-        return _Scheduler(lr_scheduler.OneCycleLR(optimizer, s.learning_rate, total_steps=total + 1),
-                          per_batch=True, limit=total)
-    return None
-
-
-def _mixed_precision(s: TrainingSettings, device):
-    """(autocast dtype or None, GradScaler or None): bf16 where the GPU has it, else fp16 with a scaler."""
-    import torch
-
-    if not s.mixed_precision or device.type != "cuda":
-        return None, None
-    if torch.cuda.is_bf16_supported():
-        return torch.bfloat16, None
-    return torch.float16, torch.amp.GradScaler("cuda")
-
-
-def _autocast(device, dtype):
-    import torch
-
-    if dtype is None:
-        return contextlib.nullcontext()
-    return torch.autocast(device_type=device.type, dtype=dtype)
-
-
-def _augmenter(dataset, device, generator):
-    """A function that augments a training batch as the dataset's augmentation settings say, or None."""
-    spec = getattr(dataset, "spec", None)
-    settings = getattr(spec, "augmentation", None) if spec is not None else None
-    if not settings:
-        return None
-    from workbench.core.data import augment_batch
-
-    return lambda xb: augment_batch(xb, settings, generator)
 
 
 def _monitor_name(s: TrainingSettings, task: str, val_samples: int) -> str:

@@ -1,0 +1,85 @@
+"""What a run updates its weights with: the optimizer (fused where available), the learning-rate schedule, mixed
+precision on CUDA, and the augmentation applied to training batches."""
+
+from __future__ import annotations
+
+import contextlib
+
+from workbench.core.training.settings import TrainingSettings
+
+
+class ScheduleStepper:
+    """A torch LR scheduler and whether it steps per batch (cosine, one-cycle) or per epoch (step decay); it holds
+    its last rate once `limit` steps are taken (a resumed run can take a few more than planned)."""
+
+    def __init__(self, scheduler, per_batch: bool, limit: int | None = None):
+        self.scheduler, self.per_batch, self.limit = scheduler, per_batch, limit
+
+    def step(self) -> None:
+        if self.limit is None or self.scheduler.last_epoch < self.limit:
+            self.scheduler.step()
+
+    def state_dict(self) -> dict:
+        return self.scheduler.state_dict()
+
+    def load_state_dict(self, state: dict) -> None:
+        self.scheduler.load_state_dict(state)
+
+
+def make_optimizer(s: TrainingSettings, params):
+    """The optimizer, in PyTorch's fused form where the device has one (fewer kernel launches per step; on the CPU
+    about 1.5 times faster for small models), else the standard one."""
+    import torch
+
+    kinds = {"sgd": (torch.optim.SGD, dict(lr=s.learning_rate, momentum=s.momentum, weight_decay=s.weight_decay)),
+             "adamw": (torch.optim.AdamW, dict(lr=s.learning_rate, weight_decay=s.weight_decay)),
+             "adam": (torch.optim.Adam, dict(lr=s.learning_rate, weight_decay=s.weight_decay))}
+    cls, options = kinds[s.optimizer]
+    try:
+        return cls(params, fused=True, **options)
+    except (RuntimeError, ValueError, TypeError):  # no fused kernel for this device or dtype
+        return cls(params, **options)
+
+
+def make_scheduler(s: TrainingSettings, optimizer, batches_per_epoch: int) -> ScheduleStepper | None:
+    from torch.optim import lr_scheduler
+
+    total = max(1, s.epochs * batches_per_epoch)
+    if s.schedule == "step":
+        return ScheduleStepper(lr_scheduler.StepLR(optimizer, s.step_epochs, s.step_gamma), per_batch=False)
+    if s.schedule == "cosine":
+        return ScheduleStepper(lr_scheduler.CosineAnnealingLR(optimizer, total), per_batch=True, limit=total)
+    if s.schedule == "one_cycle":
+        return ScheduleStepper(lr_scheduler.OneCycleLR(optimizer, s.learning_rate, total_steps=total + 1),
+                          per_batch=True, limit=total)
+    return None
+
+
+def mixed_precision(s: TrainingSettings, device):
+    """(autocast dtype or None, GradScaler or None): bf16 where the GPU has it, else fp16 with a scaler."""
+    import torch
+
+    if not s.mixed_precision or device.type != "cuda":
+        return None, None
+    if torch.cuda.is_bf16_supported():
+        return torch.bfloat16, None
+    return torch.float16, torch.amp.GradScaler("cuda")
+
+
+def autocast(device, dtype):
+    import torch
+
+    if dtype is None:
+        return contextlib.nullcontext()
+    return torch.autocast(device_type=device.type, dtype=dtype)
+
+
+def augmenter(dataset, device, generator):
+    """A function that augments a training batch as the dataset's augmentation settings say, or None."""
+    spec = getattr(dataset, "spec", None)
+    settings = getattr(spec, "augmentation", None) if spec is not None else None
+    if not settings:
+        return None
+    from workbench.core.data import augment_batch
+
+    return lambda xb: augment_batch(xb, settings, generator)
