@@ -98,6 +98,9 @@ class Graph:
 
     def reaches(self, start: str, target: str) -> bool:
         """True when a path of edges leads from `start` to `target`."""
+        children: dict[str, list[str]] = {}
+        for e in self.edges:
+            children.setdefault(e.src, []).append(e.dst)
         stack, seen = [start], set()
         while stack:
             current = stack.pop()
@@ -106,7 +109,7 @@ class Graph:
             if current in seen:
                 continue
             seen.add(current)
-            stack.extend(e.dst for e in self.edges if e.src == current)
+            stack.extend(children.get(current, ()))
         return False
 
     def topological_order(self) -> list[str]:
