@@ -262,6 +262,7 @@ def test_middle_button_pans(window):
 def test_auto_layout_is_one_undoable_move(window):
     graph = graph_of(window)
     window.document.replace_project(open_template("resnet"))
+    graph_of(window).move("conv2", 300.0, 420.0)  # out of its column, as a user's project may be
     before = dict(graph_of(window).positions)
     press_keys(window, "Ctrl+L")
     graph = graph_of(window)
