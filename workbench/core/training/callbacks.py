@@ -120,6 +120,7 @@ class FitInfo:
     start_epoch: int
     task: str
     in_memory: bool
+    outputs: int = 0  # classes, or numbers predicted
     frozen: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
 

@@ -182,7 +182,7 @@ class Trainer:
         best_state = progress.best_state
         info = FitInfo(device=self.device_name, train_samples=batches.n, val_samples=validation.n,
                        batches_per_epoch=nb, epochs=s.epochs, start_epoch=start_epoch, task=self.objective.task,
-                       in_memory=in_memory, frozen=[self._name(n) for n in s.frozen_nodes],
+                       in_memory=in_memory, outputs=self.objective.outputs, frozen=[self._name(n) for n in s.frozen_nodes],
                        notes=_notes(s, device, amp_dtype, validation.n, batches))
         for cb in self.callbacks:
             cb.on_fit_start(self, info)

@@ -156,6 +156,9 @@ class TrainPanel(QWidget):
         self.message_label.setObjectName("message_label")
         self.message_label.setWordWrap(True)
         self.message_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        # room for two lines from the start: a message appearing must not re-lay out (and repaint) the plots
+        self.message_label.setMinimumHeight(2 * self.message_label.fontMetrics().lineSpacing() + 4)
+        self.message_label.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
 
         self.curves = TrainingCurves(self)
         self.compare = QListWidget(self)
@@ -344,7 +347,7 @@ class TrainPanel(QWidget):
                 self.curves.epochs = start.epochs
                 self.curves.continue_run()
             else:
-                self.curves.start_run(start.batches_per_epoch, start.task, start.epochs)
+                self.curves.start_run(start.batches_per_epoch, start.task, start.epochs, start.outputs)
             self.device_label.setText(start.device)
             if start.notes:
                 self._say(" ".join(start.notes), "note")
@@ -432,7 +435,6 @@ class TrainPanel(QWidget):
         colours = {"error": "#d93636", "warning": "#b7791f", "ok": "#2f9e6e", "note": ""}
         self.message_label.setText(text)
         self.message_label.setStyleSheet(f"color: {colours[level]};" if level and colours.get(level) else "")
-        self.message_label.setVisible(bool(text))
 
     def _export(self, kind: str) -> None:
         name = (self.document.project.name or "curves").replace(" ", "_")

@@ -7,8 +7,10 @@ The x axis is in epochs (batch k of n per epoch sits at (k + 1) / n). NaN shows 
 
 The redraw interval adapts: it is 100 ms unless pushing the data and painting take more than 5 % of that, in which
 case it stretches (up to 500 ms), so the GUI thread never starves the training thread of the interpreter lock.
-The ranges grow in steps (1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8 times a power of ten) instead of following every new point, so the axes are redrawn a few times
-per run rather than at every refresh; once the user zooms or pans a plot, it is left as the user set it.
+The x axis spans the planned epochs from the start (longer runs grow it in 1-2-5 steps) and the y ranges grow in
+steps (1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8 times a power of ten) instead of following every new point, so the axes
+are redrawn a few times per run rather than at every refresh; once the user zooms or pans a plot, it is left as the
+user set it.
 """
 
 from __future__ import annotations
@@ -109,8 +111,10 @@ class TrainingCurves(QWidget):
 
     # --- feeding ------------------------------------------------------------------------------------------------
 
-    def start_run(self, batches_per_epoch: int, task: str, epochs: int | None = None) -> None:
-        """Clears the curves for a new run of up to `epochs` epochs and starts the redraw timer."""
+    def start_run(self, batches_per_epoch: int, task: str, epochs: int | None = None, classes: int = 0) -> None:
+        """Clears the curves for a new run of up to `epochs` epochs and starts the redraw timer. With the number of
+        `classes`, the loss axis starts where an untrained classifier's loss (ln classes) fits, so it need not be
+        redrawn when the first losses arrive."""
         for buffer in self.buffers.values():
             buffer.clear()
         self.epochs = epochs
@@ -126,7 +130,10 @@ class TrainingCurves(QWidget):
         self._alpha = 2.0 / (span + 1)
         self._smooth_state = None
         self.set_task(task)
+        if task == "classification" and classes > 1:
+            self._loss_high = float(np.log(classes))
         self._changed = set(self.SERIES)
+        self._grow_ranges()
         self.timer.start()
 
     def continue_run(self) -> None:
@@ -203,9 +210,11 @@ class TrainingCurves(QWidget):
     def _grow_ranges(self) -> None:
         """Widens the x range (all plots) and the y ranges in steps when the data outgrows them."""
         last_x = max((b.last()[0] for b in self.buffers.values() if len(b)), default=0.0)
-        if last_x > self._x_limit:
-            limit = nice_ceiling(last_x * 1.25)
-            self._x_limit = min(limit, self.epochs) if self.epochs and self.epochs >= last_x else limit
+        if last_x > self._x_limit or not self._x_limit:
+            if self.epochs and self.epochs >= last_x and self.epochs <= FULL_RUN_EPOCHS:
+                self._x_limit = float(self.epochs)  # the whole run from the start: the axis never moves
+            else:
+                self._x_limit = coarse_ceiling(max(last_x, 1e-9) * 1.25)
             for plot in (self.loss_plot, self.metric_plot, self.lr_plot):
                 if plot not in self._manual:
                     plot.setXRange(0, self._x_limit, padding=0.02)
@@ -308,6 +317,16 @@ class TrainingCurves(QWidget):
 
 
 NICE_STEPS = (1.0, 1.2, 1.5, 2.0, 2.5, 3.0, 4.0, 5.0, 6.0, 8.0, 10.0)
+FULL_RUN_EPOCHS = 1000  # up to this many planned epochs, the x axis spans the whole run from the start
+
+
+def coarse_ceiling(value: float) -> float:
+    """The smallest of 1, 2, 5 (times a power of ten) that is at least `value` (> 0)."""
+    exponent = np.floor(np.log10(value))
+    for step in (1.0, 2.0, 5.0, 10.0):
+        if step * 10 ** exponent >= value * (1 - 1e-12):
+            return float(step * 10 ** exponent)
+    return float(10 ** (exponent + 1))
 
 
 def nice_ceiling(value: float) -> float:
