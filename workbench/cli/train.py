@@ -3,6 +3,7 @@ same run record and weights files as the app). Ctrl-C stops the run gracefully a
 
 from __future__ import annotations
 
+import os
 import signal
 import sys
 import time
@@ -23,7 +24,9 @@ def add_parser(subparsers):
     parser.add_argument("--epochs", type=int, metavar="N", help="train for N epochs (overrides the project)")
     parser.add_argument("--device", choices=("auto", "cpu", "cuda", "mps"), help="where to train (default: the "
                         "project's choice, normally auto: CUDA, then Apple MPS, then the CPU)")
-    parser.add_argument("--threads", type=int, metavar="N", help="CPU threads for PyTorch (default: all cores)")
+    parser.add_argument("--threads", type=int, metavar="N",
+                        help="CPU threads for PyTorch (default: 1 on a machine with 2 cores or fewer, where more "
+                             "threads were measured to collapse under other load; else PyTorch's default)")
     parser.add_argument("--resume", metavar="RUN_ID", help="continue a stopped run from its last epoch")
     parser.add_argument("--out", metavar="PROJECT_OUT.json",
                         help="write the trained project here (default: over PROJECT; for a template, "
@@ -74,6 +77,11 @@ class TerminalProgress(Callback):
         self.stream.flush()
 
 
+def default_threads() -> int | None:
+    """1 on small machines (see --threads), else None for PyTorch's own choice."""
+    return 1 if (os.cpu_count() or 1) <= 2 else None
+
+
 def output_path(project, out: str | None) -> Path:
     """Where the trained project goes: --out, else the project file itself; a template is never overwritten."""
     from workbench.core.project import TEMPLATES_DIR
@@ -103,6 +111,7 @@ def run(args) -> int:
     settings = TrainingSettings.from_dict({**project.training, **overrides})
     if args.threads is not None and args.threads < 1:
         raise WorkbenchError("--threads must be 1 or more.")
+    threads = args.threads if args.threads is not None else default_threads()
 
     control = RunControl()
     callbacks = [] if args.json and not sys.stderr.isatty() else [TerminalProgress()]
@@ -116,7 +125,7 @@ def run(args) -> int:
     signal.signal(signal.SIGINT, stop_on_interrupt)
     try:
         outcome = train_project(project, dataset, out.parent, settings=settings, callbacks=callbacks,
-                                control=control, num_threads=args.threads, resume_run=args.resume)
+                                control=control, num_threads=threads, resume_run=args.resume)
     finally:
         signal.signal(signal.SIGINT, previous)
     record = outcome.record
