@@ -2,10 +2,14 @@
 
 Exporters and quantizers give every tensor a long descriptive name (``/layers.conv1/Conv_output_0_QuantizeLinear``),
 which in a small model costs as much as its weights. `compact_names` renames intermediate tensors to short ids
-and each node to ``/<layer>/<n>`` (keeping the layer, so errors and per-layer figures still find it), and drops the
-value_info that shape inference can recompute; `prune_opset_imports` drops operator domains no node uses (tools add
-many); `remove_noop_flatten` drops Flatten nodes whose input is already flat. The same compaction is applied to every
-variant, so sizes compare fairly.
+and each node of a layer to ``/<layer>/<n>`` (keeping the layer, so errors and per-layer figures still find it; the
+helper nodes quantizers add stay unnamed), and drops the value_info that shape inference can recompute;
+`prune_opset_imports` drops operator domains no node uses (tools add many); `remove_noop_flatten` drops Flatten nodes
+whose input is already flat; `drop_default_attributes` drops attributes that only restate their operator's default
+(the exporter writes Gemm's alpha=1 and beta=1); `store_gemm_weights_untransposed` stores a dense layer's weight in
+the layout Gemm reads without ``transB``; `share_identical_initializers` keeps one copy of constants that
+several nodes use (quantizers give every Quantize/Dequantize pair its own zero point). None of it changes what the
+model computes. The same compaction is applied to every variant, so sizes compare fairly.
 """
 
 from __future__ import annotations
@@ -43,7 +47,8 @@ def compact_names(model, layers: set[str] | None = None) -> None:
     """Renames, in place, every tensor except the graph's inputs and outputs, and every node.
 
     Initializers become ``<layer>.<k>`` where their layer is known (so per-layer analysis can still find a layer's
-    weights), other tensors a short id; nodes become ``/<layer>/<k>`` or ``/<k>``.
+    weights), other tensors a short id; nodes become ``/<layer>/<k>``, or stay unnamed outside any layer (ONNX node
+    names are optional).
     """
     graph = model.graph
     keep = {v.name for v in graph.input} | {v.name for v in graph.output}
@@ -81,7 +86,7 @@ def compact_names(model, layers: set[str] | None = None) -> None:
         layer = layer_of(node.name)
         key = layer if layer and (layers is None or layer in layers) else ""
         node_counts[key] = node_counts.get(key, 0) + 1
-        node.name = f"/{key}/{node_counts[key] - 1}" if key else f"/{node_counts[key] - 1}"
+        node.name = f"/{key}/{node_counts[key] - 1}" if key else ""
         node.doc_string = ""
     del graph.value_info[:]
 
@@ -113,8 +118,89 @@ def remove_noop_flatten(model) -> None:
         model.graph.node.remove(node)
 
 
+def drop_default_attributes(model) -> None:
+    """Removes node attributes whose value is the one their operator's schema gives when the attribute is absent."""
+    from onnx import defs, helper
+
+    versions = {o.domain or "": o.version for o in model.opset_import}
+    for node in model.graph.node:
+        domain = node.domain or ""
+        try:
+            schema = defs.get_schema(node.op_type, versions.get(domain, 1), domain)
+        except defs.SchemaError:
+            continue
+        kept = []
+        for attribute in node.attribute:
+            spec = schema.attributes.get(attribute.name)
+            default = spec.default_value if spec is not None else None
+            if default is not None and default.type == attribute.type != 0 and \
+                    helper.get_attribute_value(default) == helper.get_attribute_value(attribute):
+                continue
+            kept.append(attribute)
+        if len(kept) < len(node.attribute):
+            del node.attribute[:]
+            node.attribute.extend(kept)
+
+
+def store_gemm_weights_untransposed(model) -> None:
+    """Gemm nodes with ``transB=1`` on a constant weight that only such nodes read: the weight is stored transposed
+    and the attribute dropped (the same product, one attribute less per dense layer)."""
+    from onnx import numpy_helper
+
+    graph = model.graph
+    inits = {i.name: i for i in graph.initializer}
+    readers: dict[str, list] = {}
+    for node in graph.node:
+        for name in node.input:
+            readers.setdefault(name, []).append(node)
+
+    def trans_b(node) -> int:
+        return next((a.i for a in node.attribute if a.name == "transB"), 0)
+
+    for name, init in inits.items():
+        users = readers.get(name, [])
+        if len(init.dims) != 2 or not users or \
+                any(u.op_type != "Gemm" or list(u.input).index(name) != 1 or name in u.input[2:] or trans_b(u) != 1
+                    for u in users):
+            continue
+        init.CopyFrom(numpy_helper.from_array(numpy_helper.to_array(init).T.copy(), name))
+        for user in users:
+            kept = [a for a in user.attribute if a.name != "transB"]
+            del user.attribute[:]
+            user.attribute.extend(kept)
+
+
+def share_identical_initializers(model) -> None:
+    """Keeps one initializer for each distinct constant (same type, shape and bytes) and points every user at it.
+
+    Graphs with subgraphs (which may name outer constants) and initializers that are also graph inputs (which a
+    caller may override) are left alone."""
+    from onnx import AttributeProto, numpy_helper
+
+    graph = model.graph
+    if any(a.type in (AttributeProto.GRAPH, AttributeProto.GRAPHS) for node in graph.node for a in node.attribute):
+        return
+    inputs = {i.name for i in graph.input}
+    first: dict[tuple, str] = {}
+    alias: dict[str, str] = {}
+    for init in [i for i in graph.initializer if i.name not in inputs]:
+        key = (init.data_type, tuple(init.dims), numpy_helper.to_array(init).tobytes())
+        if key in first:
+            alias[init.name] = first[key]
+            graph.initializer.remove(init)
+        else:
+            first[key] = init.name
+    if alias:
+        for node in graph.node:
+            node.input[:] = [alias.get(name, name) for name in node.input]
+
+
 def compact(model, layers: set[str] | None = None) -> None:
-    """Every size-only clean-up: no-op Flatten nodes, unused domains, short names."""
+    """Every size-only clean-up: no-op Flatten nodes, unused domains, default attributes, Gemm weight layout, shared
+    constants, short names."""
     remove_noop_flatten(model)
     prune_opset_imports(model)
+    drop_default_attributes(model)
+    store_gemm_weights_untransposed(model)
+    share_identical_initializers(model)
     compact_names(model, layers)

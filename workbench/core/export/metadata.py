@@ -3,6 +3,9 @@
 Values are strings (compact JSON for structured ones), so any ONNX tool can read them, and `predict.py` and the
 Try-it page need nothing but the .onnx file. `read_metadata` gives them back decoded. The entries are kept lean
 (figures and input/output descriptions live in the model card): in a small model they weigh as much as the weights.
+So each fact is stored once: the preprocessing's ``target`` leaves out the task and the class names (the ``task``
+and ``labels`` entries hold them) and an empty column list, and `read_metadata` puts them back, giving the dataset's
+preprocessing as it was; a compression setting that does not apply (``amount`` of a quantization) is left out.
 """
 
 from __future__ import annotations
@@ -24,11 +27,39 @@ def build_metadata(*, name: str, description: str, task: str, labels: list[str],
         "description": description,
         "task": task,
         "labels": labels,
-        "preprocessing": preprocessing,
-        "compression": compression or {"method": "none"},
+        "preprocessing": _stored_preprocessing(preprocessing, task, labels),
+        "compression": {k: v for k, v in (compression or {"method": "none"}).items() if v is not None},
     }
     return {k: v if isinstance(v, str) else json.dumps(v, allow_nan=False, default=_plain, separators=(",", ":"))
             for k, v in values.items()}
+
+
+def _stored_preprocessing(preprocessing: dict, task: str, labels: list[str]) -> dict:
+    """`preprocessing` without the target facts that the task and labels entries already hold."""
+    target = dict(preprocessing.get("target") or {})
+    implied = _implied_target(task, labels)
+    stored = {k: v for k, v in preprocessing.items() if k != "target"}
+    kept = {k: v for k, v in target.items() if k not in implied or _json(v) != _json(implied[k])}
+    if kept:
+        stored["target"] = kept
+    return stored
+
+
+def _implied_target(task: str | None, labels) -> dict:
+    implied = {"task": task, "columns": []}
+    if task == "classification" and isinstance(labels, list):
+        implied["classes"] = list(labels)
+    return implied
+
+
+def _full_preprocessing(stored: dict, task: str | None, labels) -> dict:
+    """The stored preprocessing with its target complete again (task, columns and, for classifiers, class names):
+    for a Workbench dataset, the preprocessing exactly as the dataset gave it."""
+    return {**stored, "target": {**_implied_target(task, labels), **(stored.get("target") or {})}}
+
+
+def _json(value) -> str:
+    return json.dumps(value, allow_nan=False, default=_plain, separators=(",", ":"), sort_keys=True)
 
 
 def _plain(value):
@@ -65,4 +96,6 @@ def read_metadata(model) -> dict:
                 out[key] = value
         else:
             out[key] = value
+    if isinstance(out.get("preprocessing"), dict) and "task" in out:
+        out["preprocessing"] = _full_preprocessing(out["preprocessing"], out["task"], out.get("labels"))
     return out
