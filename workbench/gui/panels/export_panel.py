@@ -4,7 +4,7 @@ torch eager against ONNX Runtime.
 
 Export, compression and the benchmark run in workers on a snapshot of the project; new variant records are added
 on the GUI thread when a job returns (and mark the project unsaved). The per-layer effects are shown in a table
-here (the canvas has no overlay for them).
+here, and "Show on canvas" draws them over the layers on the Design page (`CompressionOverlay`), switching to it.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from pathlib import Path
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QDoubleSpinBox, QFileDialog, QFormLayout, QGroupBox,
                                QHBoxLayout, QHeaderView, QLabel, QLineEdit, QProgressBar, QPushButton, QSpinBox,
-                               QSplitter, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
+                               QSplitter, QTableWidget, QTableWidgetItem, QTabWidget, QVBoxLayout, QWidget)
 
 from workbench.core.compression.variants import DEFAULT_AMOUNTS, METHOD_TITLES, METHODS, add_variants, variants_of
 from workbench.core.export.onnx_export import DEFAULT_OPSET, MAX_OPSET, MIN_OPSET
@@ -243,6 +243,12 @@ class ExportPanel(QWidget):
         self.variants_table.itemSelectionChanged.connect(self._variant_selected)
         self.layers_table = self._table(["Layer", "Type", "What compression did"], "layers_table")
         self.layers_caption = QLabel("Select a variant to see what compression did to each layer.", self)
+        self.layers_caption.setWordWrap(True)
+        self.show_on_canvas_button = QPushButton("Show on canvas", self)
+        self.show_on_canvas_button.setObjectName("show_on_canvas_button")
+        self.show_on_canvas_button.setToolTip("Draw these figures over the layers on the Design page")
+        self.show_on_canvas_button.setEnabled(False)
+        self.show_on_canvas_button.clicked.connect(self.show_on_canvas)
         self.bench_table = self._table(["Variant", "Size", "Torch p50 / p99 (ms)", "ORT p50 / p99 (ms)",
                                         "Torch samples/s", "ORT samples/s", "Speed-up"], "bench_table")
         self.bench_caption = QLabel("Benchmark: not run yet.", self)
@@ -259,7 +265,10 @@ class ExportPanel(QWidget):
         middle_layout = QHBoxLayout(middle)
         middle_layout.setContentsMargins(0, 0, 0, 0)
         layers_box = QVBoxLayout()
-        layers_box.addWidget(self.layers_caption)
+        caption_row = QHBoxLayout()
+        caption_row.addWidget(self.layers_caption, 1)
+        caption_row.addWidget(self.show_on_canvas_button)
+        layers_box.addLayout(caption_row)
         layers_box.addWidget(self.layers_table)
         middle_layout.addLayout(layers_box, 1)
         middle_layout.addLayout(self.plot_holder, 1)
@@ -317,6 +326,7 @@ class ExportPanel(QWidget):
         if not self.folder_edit.text():
             self.folder_edit.setText(str(self.document.workspace_dir() / "export"))
         self._fill_variants(records)
+        self.show_on_canvas_button.setEnabled(bool((self.selected_variant() or {}).get("layers")))
         if self.worker is None:
             trained = self._trained()
             for button in (self.export_button, self.compress_button, self.bench_button):
@@ -346,12 +356,16 @@ class ExportPanel(QWidget):
                 self.plot_holder.addWidget(self.plot)
             self.plot.show_variants(records)
 
-    def _variant_selected(self) -> None:
+    def selected_variant(self) -> dict | None:
         rows = self.variants_table.selectionModel().selectedRows()
         records = variants_of(self.project)
-        if not rows or rows[0].row() >= len(records):
+        return records[rows[0].row()] if rows and rows[0].row() < len(records) else None
+
+    def _variant_selected(self) -> None:
+        record = self.selected_variant()
+        self.show_on_canvas_button.setEnabled(bool(record and record.get("layers")))
+        if record is None:
             return
-        record = records[rows[0].row()]
         index = self.variant_combo.findData(record["name"] if record["method"] != "none" else ORIGINAL_CHOICE)
         if index >= 0:
             self.variant_combo.setCurrentIndex(index)
@@ -366,6 +380,29 @@ class ExportPanel(QWidget):
                                            if layers[0]["kind"] == "error" else ":"))
         else:
             self.layers_caption.setText(f"{record['name']}: no per-layer figures for this method.")
+
+    def show_on_canvas(self) -> bool:
+        """Switches to the Design page and draws the selected variant's per-layer effects over its layers."""
+        from workbench.gui.canvas.compression_overlay import CompressionOverlay
+        from workbench.gui.design_page import DesignPage
+
+        record = self.selected_variant()
+        if record is None or not record.get("layers"):
+            self._say("Select a quantized or pruned variant first: only those have per-layer figures.", "warning")
+            return False
+        design = self.window().findChild(DesignPage)
+        if design is None:
+            self._say("The Design page is not open in this window.", "error")
+            return False
+        tabs = design.parentWidget()
+        while tabs is not None and not isinstance(tabs, QTabWidget):
+            tabs = tabs.parentWidget()
+        if tabs is not None:
+            tabs.setCurrentWidget(design)
+        shown = CompressionOverlay.of(design.scene, design.view).show_variant(record)
+        self._say(f"The Design page shows what {record['name']} did to {shown} layer{'s' if shown != 1 else ''}.",
+                  "ok")
+        return True
 
     def _method_changed(self, *_):
         method = self.method_combo.currentData()
