@@ -371,3 +371,27 @@ def test_a_trainer_runs_once(moons):
     trainer.fit()
     with pytest.raises(WorkbenchError, match="already run"):
         trainer.fit()
+
+
+def test_device_choice_explains_a_missing_gpu():
+    from workbench.core.device import DeviceError, choose_device, device_label
+
+    assert choose_device("cpu").type == "cpu"
+    assert device_label(choose_device("cpu")).startswith("CPU (")
+    if not torch.cuda.is_available():
+        with pytest.raises(DeviceError, match="CUDA.*was asked for"):
+            choose_device("cuda")
+        assert choose_device("auto").type in ("cpu", "mps")
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA")
+def test_cuda_run_with_mixed_precision(moons):
+    graph, dataset = moons
+    rec = Recorder()
+    module = make(graph)
+    result = Trainer(module, dataset, TrainingSettings(**FAST, device="cuda"), [rec], graph=graph).fit()
+    assert result.status == "completed" and "CUDA" in result.device
+    assert any("Mixed precision on" in note for note in rec.fit_info.notes)
+    assert result.history[-1]["train_loss"] < result.history[0]["train_loss"]
+    assert next(module.parameters()).device.type == "cuda"
+    assert rec.progress[-1].memory_bytes > 0
