@@ -13,6 +13,7 @@ teacher's outputs), ``after_step`` functions run after each optimizer step (e.g.
 from __future__ import annotations
 
 import math
+import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -117,6 +118,8 @@ class Trainer:
             if self.num_threads:
                 torch.set_num_threads(self.num_threads)
             if self.settings.deterministic:
+                # cuBLAS repeats its sums only with a fixed workspace; read when CUDA starts, so set it early
+                os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")
                 torch.use_deterministic_algorithms(True, warn_only=True)
             result = self._fit()
         except BaseException:
