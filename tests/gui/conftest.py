@@ -20,3 +20,18 @@ def no_unexpected_modal_dialogs(monkeypatch):
             texts = [a for a in args if isinstance(a, str)]
             raise AssertionError(f"unexpected modal dialog {_name}{tuple(texts)!r}: patch it in the test")
         monkeypatch.setattr(owner, name, staticmethod(refuse))
+
+
+def show_widget(qtbot, widget, width: int, height: int):
+    """Shows `widget` at the given size (closed by pytest-qt after the test) and waits until it is on screen."""
+    qtbot.addWidget(widget)
+    widget.resize(width, height)
+    widget.show()
+    qtbot.waitExposed(widget)
+    return widget
+
+
+@pytest.fixture
+def show(qtbot):
+    """show(widget, width, height): a page shown on screen, as a user would see it."""
+    return lambda widget, width, height: show_widget(qtbot, widget, width, height)

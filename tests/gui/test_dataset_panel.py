@@ -29,12 +29,9 @@ def document(tmp_path, monkeypatch):
 
 
 @pytest.fixture
-def page(qtbot, document):
+def page(qtbot, document, show):
     panel = DatasetPanel(document)
-    qtbot.addWidget(panel)
-    panel.resize(1300, 850)
-    panel.show()
-    qtbot.waitExposed(panel)
+    show(panel, 1300, 850)
     qtbot.waitUntil(lambda: panel.preview.sample_count() > 0, timeout=WAIT_MS)   # the project's iris data
     yield panel
     cancel_all_workers()

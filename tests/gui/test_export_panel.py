@@ -26,16 +26,13 @@ def trained_file(tmp_path_factory):
 
 
 @pytest.fixture
-def panel(qtbot, trained_file, monkeypatch, tmp_path):
+def panel(trained_file, monkeypatch, tmp_path, show):
     monkeypatch.setenv("WORKBENCH_DATA_DIR", str(tmp_path / "user-data"))
     project = load_project(trained_file)
     project.extra.pop("variants", None)
     document = ProjectDocument(project)
     page = ExportPanel(document)
-    qtbot.addWidget(page)
-    page.resize(1300, 800)
-    page.show()
-    qtbot.waitExposed(page)
+    show(page, 1300, 800)
     yield page
     if page.worker is not None:
         page.worker.cancel()

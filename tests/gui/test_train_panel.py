@@ -30,12 +30,9 @@ def document(tmp_path, monkeypatch):
 
 
 @pytest.fixture
-def panel(qtbot, document):
+def panel(document, show):
     page = TrainPanel(document)
-    qtbot.addWidget(page)
-    page.resize(1200, 800)
-    page.show()
-    qtbot.waitExposed(page)
+    show(page, 1200, 800)
     yield page
     if page.run_control is not None:
         page.run_control.stop()
