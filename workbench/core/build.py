@@ -24,14 +24,17 @@ class GraphModule(nn.Module):
         super().__init__()
         self.input_ids = [n.id for n in graph.input_nodes()]
         self.head_ids = [n.id for n in graph.head_nodes()]
-        needed = _ancestors(graph, self.head_ids)
+        sources_of: dict[str, list[str]] = {}
+        for e in graph.edges:  # in edge order, which is the order of a Concat's inputs
+            sources_of.setdefault(e.dst, []).append(e.src)
+        needed = _ancestors(sources_of, self.head_ids)
         self.layers = nn.ModuleDict()
         steps = []
         for nid in result.order:
             node = graph.nodes[nid]
             if node.spec.role == "input":
                 continue
-            sources = [e.src for e in graph.incoming(nid)]
+            sources = sources_of.get(nid, [])
             ins = [result.outputs[s] for s in sources]
             self.layers[nid] = node.spec.build(node.params, ins)
             if nid in needed:
@@ -50,7 +53,7 @@ class GraphModule(nn.Module):
         return outputs[0] if len(outputs) == 1 else outputs
 
 
-def _ancestors(graph: Graph, targets: list[str]) -> set[str]:
+def _ancestors(sources_of: dict[str, list[str]], targets: list[str]) -> set[str]:
     seen: set[str] = set()
     stack = list(targets)
     while stack:
@@ -58,7 +61,7 @@ def _ancestors(graph: Graph, targets: list[str]) -> set[str]:
         if nid in seen:
             continue
         seen.add(nid)
-        stack.extend(e.src for e in graph.incoming(nid))
+        stack.extend(sources_of.get(nid, ()))
     return seen
 
 
