@@ -22,9 +22,10 @@ import numpy as np
 
 from workbench.core.errors import WorkbenchError
 from workbench.core.training.callbacks import Callback, EpochInfo, FitInfo, RunControl, TrainerState
-from workbench.core.training.optim import augmenter, autocast, make_optimizer, make_scheduler, mixed_precision
+from workbench.core.training.optim import augmenter, make_optimizer, make_scheduler, mixed_precision
 from workbench.core.training.progress import Diverged, RunProgress
 from workbench.core.training.settings import TrainingSettings
+from workbench.core.training.step import TrainStep
 from workbench.core.training.validation import EpochValidation
 
 REPORT_INTERVAL_S = 0.05
@@ -66,7 +67,8 @@ class Trainer:
                  graph=None, loss_fn=None, control: RunControl | None = None, checkpoint_dir=None,
                  resume: bool = False, node_names: dict[str, str] | None = None, num_threads: int | None = None,
                  after_step=(), in_memory: bool | None = None, loader_workers: int | None = None,
-                 report_interval_s: float = REPORT_INTERVAL_S, checkpoint_interval_s: float = CHECKPOINT_INTERVAL_S):
+                 report_interval_s: float = REPORT_INTERVAL_S, checkpoint_interval_s: float = CHECKPOINT_INTERVAL_S,
+                 direct_step: bool = True):
         self.module = module
         self.dataset = dataset
         self.settings = settings or TrainingSettings()
@@ -84,6 +86,7 @@ class Trainer:
         self.loader_workers = loader_workers
         self.report_interval_s = report_interval_s
         self.checkpoint_interval_s = checkpoint_interval_s
+        self.direct_step = direct_step  # False: every step through optimizer.step() (see training/step.py)
         self.state = TrainerState.IDLE
         self.device = None
         self.objective = None
@@ -176,6 +179,8 @@ class Trainer:
         scheduler = make_scheduler(s, optimizer, nb)
         monitor = _monitor_name(s, self.objective.task, validation.n)
 
+        step = TrainStep(module, optimizer, params, loss_fn, s.grad_clip, scaler, amp_dtype, device,
+                         direct=self.direct_step)
         progress = RunProgress(self, s, nb, total_steps)
         start_epoch = 0
         if self.resume:
@@ -201,22 +206,7 @@ class Trainer:
                 for xb, yb in batches.epoch():
                     if augment is not None:
                         xb = augment(xb)
-                    with autocast(device, amp_dtype):
-                        outputs = module(xb)
-                        loss = loss_fn(outputs, yb, xb)
-                    optimizer.zero_grad(set_to_none=True)
-                    if scaler is not None:
-                        scaler.scale(loss).backward()
-                        if s.grad_clip > 0:
-                            scaler.unscale_(optimizer)
-                            torch.nn.utils.clip_grad_norm_(params, s.grad_clip)
-                        scaler.step(optimizer)
-                        scaler.update()
-                    else:
-                        loss.backward()
-                        if s.grad_clip > 0:
-                            torch.nn.utils.clip_grad_norm_(params, s.grad_clip)
-                        optimizer.step()
+                    loss = step(xb, yb)
                     for hook in self.after_step:
                         hook(module)
                     if scheduler is not None and scheduler.per_batch:
