@@ -88,3 +88,21 @@ def test_user_errors_and_bugs_become_messages(qtbot):
     assert message == "Something went wrong: KeyError: 'missing'"
     assert "Traceback" in details
     qtbot.waitUntil(lambda: not worker.is_running)
+
+
+def test_a_delayed_start_runs_after_the_event_loop_turns_and_wait_starts_it(qtbot):
+    from workbench.gui.workers import Worker
+
+    ran_in = []
+    worker = Worker(lambda control: ran_in.append(threading.current_thread().name) or "ok")
+    worker.start(after_ms=1)
+    assert not worker.is_running and not ran_in  # nothing yet: the caller's changes get painted first
+    with qtbot.waitSignal(worker.finished, timeout=10_000):
+        pass
+    assert len(ran_in) == 1 and ran_in[0] != threading.main_thread().name
+
+    pending = Worker(lambda control: ran_in.append("second"))
+    pending.start(after_ms=10_000)
+    assert pending.wait(10_000)  # waiting for a job whose start is delayed starts it instead of hanging
+    assert ran_in[-1] == "second"
+    qtbot.waitUntil(lambda: not pending.is_running)

@@ -14,7 +14,7 @@ import threading
 import time
 import traceback
 
-from PySide6.QtCore import QObject, Qt, QThread, Signal
+from PySide6.QtCore import QObject, Qt, QThread, QTimer, Signal
 
 from workbench.core.errors import CancelledError, WorkbenchError
 
@@ -126,6 +126,7 @@ class Worker(QObject):
         # quit directly from the job's thread: wait() then returns without the GUI's event loop (shutdown, tests)
         self._runner.done.connect(self._thread.quit, Qt.ConnectionType.DirectConnection)
         self._thread.finished.connect(self._on_thread_finished)
+        self._delay: QTimer | None = None
 
     @property
     def is_running(self) -> bool:
@@ -135,8 +136,25 @@ class Worker(QObject):
     def control(self) -> JobControl:
         return self._runner.control
 
-    def start(self) -> None:
+    def start(self, after_ms: int = 0) -> None:
+        """Starts the job now, or `after_ms` from now. A short delay lets the event loop first paint what the
+        caller just changed (a locked form, a busy bar) while the GUI thread still has the CPU and the interpreter
+        lock to itself; a job that starts with heavy Python work would otherwise stretch that paint."""
         Worker._alive.add(self)
+        if after_ms > 0:
+            self._delay = QTimer(self)
+            self._delay.setSingleShot(True)
+            self._delay.timeout.connect(self._start_now)
+            self._delay.start(after_ms)
+        else:
+            self._start_now()
+
+    def _start_now(self) -> None:
+        if self._delay is not None:
+            self._delay.stop()
+            self._delay = None
+        if self._thread.isRunning() or self._thread.isFinished():
+            return
         self._thread.start()
         self.started.emit()
 
@@ -150,7 +168,9 @@ class Worker(QObject):
         self._runner.control.set_paused(False)
 
     def wait(self, msecs: int = 10_000) -> bool:
-        """Blocks until the thread ends (for shutdown and tests)."""
+        """Blocks until the job ends (for shutdown and tests); a job whose start is still delayed starts now."""
+        if self._delay is not None:
+            self._start_now()
         return self._thread.wait(msecs)
 
     def _on_thread_finished(self) -> None:
