@@ -3,6 +3,8 @@ a million points with amortised O(1) appends and hand a view (no copy) to the pl
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 
@@ -46,12 +48,12 @@ class GrowingBuffer:
 def exponential_smoothing(values: np.ndarray, alpha: float, start: float | None) -> tuple[np.ndarray, float | None]:
     """The exponential moving average of `values` continuing from `start` (None: begin at the first finite value);
     returns (smoothed, last state). NaN inputs leave the average unchanged and show as NaN."""
-    out = np.empty(len(values), dtype=np.float64)
+    out = []
     state = start
-    for i, v in enumerate(values):
-        if not np.isfinite(v):
-            out[i] = np.nan
+    for v in np.asarray(values, dtype=np.float64).tolist():  # plain floats: several times faster than NumPy's
+        if not math.isfinite(v):
+            out.append(math.nan)
             continue
         state = v if state is None else state + alpha * (v - state)
-        out[i] = state
-    return out, state
+        out.append(state)
+    return np.array(out, dtype=np.float64), state

@@ -5,8 +5,10 @@ Points go into growing NumPy buffers as they arrive; a timer pushes the curves t
 100 ms (never per batch) with clipping to the view and peak downsampling, so a run of a million batches stays fluid.
 The x axis is in epochs (batch k of n per epoch sits at (k + 1) / n). NaN shows as a gap.
 
-The redraw interval adapts: it is 100 ms unless pushing the data and painting take more than 5 % of that, in which
-case it stretches (up to 500 ms), so the GUI thread never starves the training thread of the interpreter lock.
+The redraw interval adapts: it is 100 ms unless pushing the data and painting take more than 2 % of that, in which
+case it stretches (up to 500 ms). Every millisecond the GUI thread spends in Python is a millisecond the training
+thread waits for the interpreter lock when its batches are Python-bound (small models), so redraws are kept to 2 %
+of the time (typically 3-5 per second while a small model trains, 10 per second when painting is cheap).
 The x axis spans the planned epochs from the start (longer runs grow it in 1-2-5 steps) and the y ranges grow in
 steps (1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8 times a power of ten) instead of following every new point, so the axes
 are redrawn a few times per run rather than at every refresh; once the user zooms or pans a plot, it is left as the
@@ -29,7 +31,7 @@ from workbench.gui.plots.buffers import GrowingBuffer, exponential_smoothing
 
 REFRESH_MS = 100
 MAX_REFRESH_MS = 500
-PLOT_SHARE = 0.05  # redraws may take at most this share of the GUI thread (a slow machine redraws less often)
+PLOT_SHARE = 0.02  # redraws may take at most this share of the GUI thread (a slow machine redraws less often)
 MAX_SYMBOLS = 60  # epoch curves show a dot per epoch up to this many epochs
 METRIC_TITLES = {"val_accuracy": "Validation accuracy", "val_r2": "Validation R²", "val_mae": "Validation MAE",
                  "val_rmse": "Validation RMSE", "val_f1_macro": "Validation F1"}
