@@ -118,3 +118,23 @@ def test_hooks_keep_the_standard_forward(moons):
         assert hook_free_forward(module) is module
     finally:
         handle.remove()
+
+
+def test_a_cnn_trains_channels_last_on_the_cpu_and_ends_in_the_usual_layout(digits_cnn):
+    from workbench.core.training import Callback
+
+    graph, dataset = digits_cnn
+    seen = {}
+
+    class Look(Callback):
+        def on_fit_start(self, trainer, info):
+            weight = trainer.module.layers["conv2"].weight  # conv1 has one input channel: both layouts coincide
+            seen["during"] = weight.is_contiguous(memory_format=torch.channels_last) and not weight.is_contiguous()
+
+    torch.manual_seed(0)
+    module = build_module(graph)
+    settings = TrainingSettings(epochs=2, batch_size=64, early_stopping=False)
+    result = Trainer(module, dataset, settings, graph=graph, callbacks=[Look()]).fit()
+    assert seen["during"]
+    assert all(p.is_contiguous() for p in module.parameters())
+    assert result.history[-1]["val_accuracy"] > 0.5  # it learns in that layout

@@ -54,8 +54,10 @@ class DeviceBatches:
 
     in_memory = True
 
-    def __init__(self, x, y, batch_size: int, device, generator):
+    def __init__(self, x, y, batch_size: int, device, generator, memory_format=None):
         self.x = x.to(device)
+        if memory_format is not None and self.x.dim() == 4:
+            self.x = self.x.contiguous(memory_format=memory_format)  # batches sliced from it keep the layout
         self.y = y.to(device)
         self.n = int(self.y.shape[0])
         self.batch_size = min(batch_size, self.n)
@@ -100,7 +102,8 @@ class StreamedBatches:
 
     in_memory = False
 
-    def __init__(self, dataset, split: str, batch_size: int, device, generator, workers: int | None = None):
+    def __init__(self, dataset, split: str, batch_size: int, device, generator, workers: int | None = None,
+                 memory_format=None):
         from torch.utils.data import BatchSampler, DataLoader, RandomSampler
 
         indices = dataset.split_indices(split)
@@ -108,6 +111,7 @@ class StreamedBatches:
         self.batch_size = min(batch_size, self.n)
         self.batches_per_epoch = batch_count(self.n, self.batch_size)
         self.device = device
+        self.memory_format = memory_format
         if workers is None:
             workers = default_workers()
         sampler = BatchSampler(RandomSampler(range(self.n), generator=generator), self.batch_size, drop_last=False)
@@ -120,4 +124,7 @@ class StreamedBatches:
         for b, (x, y) in enumerate(self.loader):
             if b >= self.batches_per_epoch:
                 break
-            yield x.to(self.device, non_blocking=non_blocking), y.to(self.device, non_blocking=non_blocking)
+            x = x.to(self.device, non_blocking=non_blocking)
+            if self.memory_format is not None and x.dim() == 4:
+                x = x.contiguous(memory_format=self.memory_format)
+            yield x, y.to(self.device, non_blocking=non_blocking)

@@ -90,6 +90,7 @@ class Trainer:
         self.state = TrainerState.IDLE
         self.device = None
         self.objective = None
+        self.memory_format = None  # torch.channels_last while a convolutional network trains on the CPU
 
     # --- control from any thread ----------------------------------------------------------------------------
 
@@ -129,6 +130,8 @@ class Trainer:
             self.state = TrainerState.FAILED
             raise
         finally:
+            if self.memory_format is not None:
+                self.module.to(memory_format=torch.contiguous_format)
             torch.set_num_threads(threads)
             torch.use_deterministic_algorithms(deterministic)
             for p in self.module.parameters():
@@ -155,6 +158,11 @@ class Trainer:
         torch.manual_seed(s.seed)
         generator = torch.Generator().manual_seed(s.seed)
         module.to(device)
+        if _prefers_channels_last(module, device):
+            # on the CPU, convolution and pooling kernels run 1.2-7x faster on channels-last images (the digits CNN
+            # trains about 1.2x faster, docs/benchmarks.md); the module goes back to the usual layout after the run
+            module.to(memory_format=torch.channels_last)
+            self.memory_format = torch.channels_last
         frozen_modules = self._freeze()
         params = [p for p in module.parameters() if p.requires_grad]
         if not params:
@@ -164,9 +172,10 @@ class Trainer:
         in_memory = self.in_memory if self.in_memory is not None else fits_on_device(dataset, device)
         if in_memory:
             x, y = dataset.tensors("train")
-            batches = DeviceBatches(x, y, s.batch_size, device, generator)
+            batches = DeviceBatches(x, y, s.batch_size, device, generator, self.memory_format)
         else:
-            batches = StreamedBatches(dataset, "train", s.batch_size, device, generator, self.loader_workers)
+            batches = StreamedBatches(dataset, "train", s.batch_size, device, generator, self.loader_workers,
+                                      self.memory_format)
         self.batches = batches
         amp_dtype, scaler = mixed_precision(s, device)
         validation = EpochValidation(module, dataset, self.objective, device, max(s.batch_size, 256), in_memory,
@@ -423,6 +432,16 @@ def _weighted_mean(losses: np.ndarray, batches) -> float:
     seen = batches.batch_size * (len(losses) - 1)
     sizes[-1] = max(1, min(batches.batch_size, batches.n - seen))
     return float((losses.astype(np.float64) * sizes).sum() / sizes.sum())
+
+
+def _prefers_channels_last(module, device) -> bool:
+    """True for a network with 2-D convolutions on image batches, trained on the CPU."""
+    import torch
+
+    infos = getattr(module, "input_infos", None)
+    if device.type != "cpu" or not infos or len(infos[0].sample_shape) != 3:
+        return False
+    return any(isinstance(m, torch.nn.Conv2d) for m in module.modules())
 
 
 def _snapshot(module) -> dict:
