@@ -28,3 +28,14 @@ def test_smoothing_matches_the_definition_and_skips_nan():
     assert more.tolist() == [5.5] and state == 5.5
     empty, unchanged = exponential_smoothing(np.array([]), 0.5, 2.0)
     assert empty.size == 0 and empty.dtype == np.float64 and unchanged == 2.0
+
+
+def test_empty_curves_span_one_epoch_not_a_billionth(qtbot):
+    from workbench.gui.plots.training_curves import TrainingCurves
+
+    curves = TrainingCurves()
+    qtbot.addWidget(curves)
+    curves.start_run(1, "classification")  # the page's state before any run, or while the data loads
+    curves.finish()
+    (x_low, x_high), _ = curves.loss_plot.getViewBox().viewRange()
+    assert x_low <= 0 and 0.9 <= x_high <= 1.2

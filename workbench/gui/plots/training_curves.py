@@ -216,7 +216,7 @@ class TrainingCurves(QWidget):
             if self.epochs and self.epochs >= last_x and self.epochs <= FULL_RUN_EPOCHS:
                 self._x_limit = float(self.epochs)  # the whole run from the start: the axis never moves
             else:
-                self._x_limit = coarse_ceiling(max(last_x, 1e-9) * 1.25)
+                self._x_limit = coarse_ceiling(max(last_x, 0.8) * 1.25)  # one epoch at least, also when empty
             for plot in (self.loss_plot, self.metric_plot, self.lr_plot):
                 if plot not in self._manual:
                     plot.setXRange(0, self._x_limit, padding=0.02)
