@@ -138,3 +138,30 @@ def test_a_cnn_trains_channels_last_on_the_cpu_and_ends_in_the_usual_layout(digi
     assert seen["during"]
     assert all(p.is_contiguous() for p in module.parameters())
     assert result.history[-1]["val_accuracy"] > 0.5  # it learns in that layout
+
+
+@pytest.fixture(scope="module")
+def text_data(tmp_path_factory):
+    words = ["good", "great", "fine", "bad", "awful", "poor", "film", "plot", "actors", "very", "not", "really"]
+    rng = torch.Generator().manual_seed(0)
+    rows = []
+    for i in range(120):
+        picks = torch.randint(0, len(words), (6,), generator=rng).tolist()
+        rows.append(f'"{" ".join(words[k] for k in picks)}",{"pn"[i % 2]}')
+    path = tmp_path_factory.mktemp("text") / "reviews.csv"
+    path.write_text("review,label\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    return load_dataset(DatasetSpec(source="csv", path=str(path), options={"text": {"column": "review"}}))
+
+
+@pytest.mark.parametrize("template", ["lstm", "transformer", "resnet"])
+def test_direct_steps_match_on_every_kind_of_template(template, text_data, digits_cnn):
+    project = open_template(template)
+    dataset = digits_cnn[1] if template == "resnet" else text_data
+    fit_graph_to_dataset(project.graph, dataset)
+    graph = project.graph
+    epochs = 1 if template == "resnet" else 2
+    standard, a = train(graph, dataset, False, epochs=epochs, batch_size=32)
+    direct, b = train(graph, dataset, True, epochs=epochs, batch_size=32)
+    assert len(a.batch_losses) > 2 and bool(torch.isfinite(torch.as_tensor(b.batch_losses)).all())
+    for (name, x), (_, y) in zip(standard.state_dict().items(), direct.state_dict().items()):
+        assert torch.allclose(x, y, rtol=1e-5, atol=1e-6), name

@@ -4,6 +4,8 @@ The loop keeps the data on the device when it fits, accumulates losses and metri
 reports (about every 50 ms) and at the end of an epoch. Stopping and pausing are cooperative (`RunControl`, checked
 between batches); progress leaves through `Callback`s. A NaN or infinite loss ends the run with a plain message and
 the last good weights; running out of memory ends it with a suggestion. The state is an explicit `TrainerState`.
+Each step is a `TrainStep` (training/step.py: after a standard first step, direct fused updates with the same
+results), and a convolutional network trains in the channels-last layout on the CPU.
 
 Hooks for other jobs: ``loss_fn(outputs, targets, inputs)`` replaces the head's loss (e.g. distillation from a
 teacher's outputs), ``after_step`` functions run after each optimizer step (e.g. re-applying pruning masks), and
