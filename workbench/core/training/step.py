@@ -10,7 +10,7 @@ Two ways to take it, giving the same weights:
   state tensors, without ``optimizer.step()``'s per-call Python (profiling, hooks, grouping by device).
 
 On small models the Python around the kernels is most of a step: on the digits MLP the direct way takes about
-0.6-0.7 of the standard step's time (`tests/bench/bench_training.py`). The first step of every run is standard, so
+0.6-0.8 of the standard step's time (`tests/bench/bench_training.py`). The first step of every run is standard, so
 that the optimizer creates (or, when resuming, has loaded) its state exactly as PyTorch does; checkpoints and
 schedules keep working on the same optimizer object. `tests/core/test_training_step.py` checks that both ways give
 identical weights for every optimizer, with weight decay, clipping and a schedule that changes the betas.
@@ -88,11 +88,12 @@ class TrainStep:
 class _FusedUpdate:
     """Applies the optimizer's fused kernel to its own state tensors; `of` returns None where it does not apply."""
 
-    def __init__(self, group: dict, params: list, kernel, state_lists: tuple):
+    def __init__(self, group: dict, params: list, kernel, state_lists: tuple, sgd: bool = False):
         self.group = group
         self.params = params
         self.kernel = kernel
         self.state_lists = state_lists
+        self.sgd = sgd
 
     @classmethod
     def of(cls, optimizer, params: list):
@@ -124,17 +125,17 @@ class _FusedUpdate:
                 buffers = [s["momentum_buffer"] for s in state]
             else:
                 buffers = []
-            return cls(group, params, kernel, (buffers,)) if kernel is not None else None
+            return cls(group, params, kernel, (buffers,), sgd=True) if kernel is not None else None
         return None
 
     def __call__(self, grads: list) -> None:
         import torch
 
         g = self.group
-        if self.kernel is getattr(torch, "_fused_sgd_", None):
-            torch._fused_sgd_(self.params, grads, self.state_lists[0], weight_decay=g["weight_decay"],
-                              momentum=g["momentum"], lr=g["lr"], dampening=g["dampening"], nesterov=g["nesterov"],
-                              maximize=False, is_first_step=False, grad_scale=None, found_inf=None)
+        if self.sgd:
+            self.kernel(self.params, grads, self.state_lists[0], weight_decay=g["weight_decay"],
+                        momentum=g["momentum"], lr=g["lr"], dampening=g["dampening"], nesterov=g["nesterov"],
+                        maximize=False, is_first_step=False, grad_scale=None, found_inf=None)
             return
         exp_avgs, exp_avg_sqs, steps = self.state_lists
         beta1, beta2 = g["betas"]
