@@ -1,4 +1,5 @@
-"""Starting the app: the window appears first, then the project loads, then an autosaved copy is offered."""
+"""Starting the app: the window appears first, then the project loads, then an autosaved copy is offered, then
+PyTorch loads in the background (`warm_up_job`)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,10 @@ from workbench.core.errors import WorkbenchError
 from workbench.core.project import (DEMO_TEMPLATE, load_project, open_template, resolve_project_argument,
                                     template_path)
 from workbench.gui.main_window import MainWindow
+from workbench.gui.warm_up import warm_up_job
+from workbench.gui.workers import start_worker
+
+WARM_UP_AFTER_MS = 1000  # PyTorch loads in the background once the window is up and the project is open
 
 
 def load_initial_project(window: MainWindow, project_arg: str | None) -> None:
@@ -43,6 +48,7 @@ def run_app(project_arg: str | None = None) -> int:
     def start():
         load_initial_project(window, project_arg)
         window.offer_restore()
+        QTimer.singleShot(WARM_UP_AFTER_MS, window, lambda: start_worker(warm_up_job))  # not once it is closed
 
     QTimer.singleShot(0, start)
     return app.exec()

@@ -25,6 +25,7 @@ from workbench.core.training.callbacks import Callback, RunControl, format_durat
 from workbench.core.training.settings import TrainingSettings
 from workbench.gui.panels.train_settings import TrainSettingsForm
 from workbench.gui.plots.training_curves import TrainingCurves
+from workbench.gui.warm_up import warm_up_job
 from workbench.gui.workers import Worker, start_worker
 
 BUSY_REASON = "Training is running"
@@ -115,34 +116,6 @@ def train_job(job_control, project: Project, base_dir, run_control: RunControl, 
     bridge.stage(1.0, f"{dataset.summary()} Building the network and starting…", force=True)
     return train_project(project, dataset, base_dir, callbacks=[bridge], control=run_control,
                          num_threads=threads, resume_run=resume_run)
-
-
-def warm_up_job(job_control) -> None:
-    """Imports PyTorch and what its optimizers pull in (about 4 s the first time) while the user reads the page,
-    so that pressing Train starts at once. Runs in a worker; the GUI thread may hitch briefly while C extensions
-    load, which is better than a long wait after the click.
-
-    The imports create a few hundred thousand objects, and the cyclic garbage collector, run by whichever thread
-    allocates, scanned them all in full collections of 120-220 ms that held the interpreter lock and froze the
-    window. So collection is paused while they load, and what they made is then frozen (`gc.freeze`): it lives as
-    long as the app, and later full collections skip it."""
-    import gc
-
-    if gc.get_freeze_count():  # done before in this process
-        gc_was_enabled = None
-    else:
-        gc_was_enabled = gc.isenabled()
-        gc.disable()
-    try:
-        import torch
-
-        layer = torch.nn.Linear(2, 1)
-        torch.optim.Adam(layer.parameters())
-    finally:
-        if gc_was_enabled is not None:
-            gc.freeze()
-            if gc_was_enabled:
-                gc.enable()
 
 
 class TrainPanel(QWidget):

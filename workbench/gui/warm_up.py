@@ -1,0 +1,32 @@
+"""Loading PyTorch in the background, so that the first training run starts at once."""
+
+from __future__ import annotations
+
+
+def warm_up_job(job_control) -> None:
+    """Imports PyTorch and what its optimizers pull in (2-4 s the first time) in a worker, so that pressing Train
+    starts at once. The app starts it a second after its window shows; the Train page starts it too when it opens
+    (it then returns at once). The window may hitch once, for about 0.2 s, while PyTorch's libraries load; that is
+    better than a wait of seconds after the first click on Train.
+
+    The imports create a few hundred thousand objects, and the cyclic garbage collector, run by whichever thread
+    allocates, scanned them all in full collections of 120-220 ms that held the interpreter lock and froze the
+    window. So collection is paused while they load, and what they made is then frozen (`gc.freeze`): it lives as
+    long as the app, and later full collections skip it."""
+    import gc
+
+    if gc.get_freeze_count():  # done before in this process
+        gc_was_enabled = None
+    else:
+        gc_was_enabled = gc.isenabled()
+        gc.disable()
+    try:
+        import torch
+
+        layer = torch.nn.Linear(2, 1)
+        torch.optim.Adam(layer.parameters())
+    finally:
+        if gc_was_enabled is not None:
+            gc.freeze()
+            if gc_was_enabled:
+                gc.enable()
