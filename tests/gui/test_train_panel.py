@@ -94,6 +94,7 @@ def test_train_shows_curves_then_stop_keeps_the_run(qtbot, panel, document):
     assert document.is_dirty and document.busy_reason is None
     assert panel.train_button.isEnabled() and not panel.stop_button.isEnabled()
     assert "Stopped by you" in panel.message_label.text()
+    assert f"{record['name']} stopped after" in panel.status_label.text()
     assert panel.continue_button.isVisible()
 
 

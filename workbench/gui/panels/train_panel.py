@@ -405,7 +405,9 @@ class TrainPanel(QWidget):
             text += "\n\n" + "\n".join(f"⚠ {w}" for w in record["warnings"])
             level = "warning" if level == "ok" else level
         self._say(text, level)
-        self.status_label.setText(f"{record['name']} finished in {format_duration(record['duration_s'])} "
+        ended = {"completed": "finished in", "early_stopped": "finished in", "stopped": "stopped after"}
+        took = format_duration(record["duration_s"])
+        self.status_label.setText(f"{record['name']} {ended.get(record['status'], 'ended after')} {took} "
                                   f"({record['samples_per_s']:,.0f} samples/s).")
         if outcome.result.ok:
             self.progress.setValue(1000)
