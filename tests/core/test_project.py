@@ -191,3 +191,48 @@ def test_template_names_are_accepted_where_a_path_is(tmp_path):
     assert resolve_project_argument(str(path)) == path
     with pytest.raises(ProjectFileError, match="no project file or template called 'nope'. Templates: cnn"):
         resolve_project_argument("nope")
+
+
+def csv_project(data_path):
+    from workbench.core.data import DatasetSpec
+
+    project = open_template("mlp")
+    project.dataset = DatasetSpec(source="csv", path=str(data_path)).to_dict()
+    return project
+
+
+def write_csv(path: Path) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("a,b,y\n" + "".join(f"{i},{i % 3},{'xy'[i % 2]}\n" for i in range(30)), encoding="utf-8")
+    return path
+
+
+def test_data_inside_the_project_folder_is_saved_relative_and_the_folder_can_move(tmp_path):
+    from workbench.core.training.project_data import forget_datasets, project_dataset
+
+    data = write_csv(tmp_path / "work" / "data" / "table.csv")
+    saved = save_project(csv_project(data), tmp_path / "work" / "model.json")
+    assert json.loads(saved.read_text())["dataset"]["path"] == "data/table.csv"
+
+    moved = tmp_path / "elsewhere"
+    (tmp_path / "work").rename(moved)
+    forget_datasets()
+    project = load_project(moved / "model.json")
+    assert len(project_dataset(project).x) == 30  # read from the moved folder
+
+
+def test_data_outside_stays_absolute_and_save_as_keeps_pointing_at_the_same_file(tmp_path):
+    data = write_csv(tmp_path / "shared" / "table.csv")
+    project = csv_project(data)
+    (tmp_path / "a").mkdir()
+    first = save_project(project, tmp_path / "a" / "model.json")
+    assert json.loads(first.read_text())["dataset"]["path"] == str(data)
+
+    inside = write_csv(tmp_path / "a" / "rows.csv")
+    project.dataset = {**project.dataset, "path": "rows.csv"}  # relative to the project's folder, tmp/a
+    (tmp_path / "b").mkdir()
+    second = save_project(project, tmp_path / "b" / "model.json")  # save as, into another folder
+    assert json.loads(second.read_text())["dataset"]["path"] == str(inside)
+    assert project.dataset["path"] == str(inside)  # and the open project reads it from there too
+    third = save_project(project, tmp_path / "a" / "again.json")
+    assert json.loads(third.read_text())["dataset"]["path"] == "rows.csv"

@@ -164,15 +164,38 @@ def save_project(project: Project, path: str | os.PathLike | None = None) -> Pat
     target = Path(path) if path is not None else project.path
     if target is None:
         raise WorkbenchError("The project has no file yet: choose where to save it.")
-    text = json.dumps(project_to_dict(project), indent=1, allow_nan=False)
     target = target.resolve()
+    data = project_to_dict(project)
+    data["dataset"] = portable_dataset(project.dataset, project.folder, target.parent)
+    text = json.dumps(data, indent=1, allow_nan=False)
     try:
         write_atomically(target, text.encode("utf-8"))
     except OSError as exc:
         raise WorkbenchError(f"Could not save '{target}': {exc.strerror or exc}. The file on disk is unchanged.") \
             from None
+    if project.dataset is not None and project.dataset.get("path") != data["dataset"].get("path") and \
+            not Path(project.dataset["path"]).expanduser().is_absolute():
+        project.dataset = data["dataset"]  # a relative path must now be read from the new folder
     project.path = target
     return target
+
+
+def portable_dataset(dataset: dict | None, old_folder: Path | None, new_folder: Path) -> dict | None:
+    """The dataset section as written into a project file in `new_folder`: data inside that folder is named
+    relative to it (forward slashes), so the folder can be moved or shared whole; data elsewhere keeps its absolute
+    path. A relative path is read from `old_folder`, where the project was; a project never saved keeps it as is."""
+    if not dataset or not dataset.get("path"):
+        return dataset
+    where = Path(dataset["path"]).expanduser()
+    if not where.is_absolute():
+        if old_folder is None:  # a project never saved: its relative path is meant from where it is saved now
+            return dataset
+        where = Path(old_folder) / where
+    where = Path(os.path.abspath(where))
+    for data, folder in ((where, Path(os.path.abspath(new_folder))), (where.resolve(), Path(new_folder).resolve())):
+        if data.is_relative_to(folder):  # as written, or once symbolic links are followed
+            return {**dataset, "path": data.relative_to(folder).as_posix()}
+    return {**dataset, "path": str(where)}
 
 
 def write_atomically(target: Path, data: bytes) -> None:
