@@ -16,9 +16,11 @@ live curves at a million points.
           the median and range of the per-pair ratio, worst stalls. A first pair that warms up is not counted.
   plot    `TrainingCurves` holding 10,000 and 1,000,000 batch losses: time to push the buffers to the plots and
           paint the widget once (what each redraw costs).
+  warmup  PyTorch imported in a worker while the main window shows (a fresh process each time): plainly, and as
+          the app's `warm_up_job` does it; import time and the event-loop stalls it causes (10 ms heartbeat).
 
 Not part of the test suite. Run:  QT_QPA_PLATFORM=offscreen .venv/bin/python tests/bench/bench_training.py
-[--part engine,gui,plot] [--repeat 2] [--threads 1,2] [--device cpu]
+[--part engine,gui,plot,warmup] [--repeat 2] [--threads 1,2] [--device cpu]
 """
 
 from __future__ import annotations
@@ -266,6 +268,59 @@ def part_gui(repeat):
               f"{max(column[6])} ms | {max(column[7])} ms |", flush=True)
 
 
+WARM_UP_CHILD = r"""
+import os, sys, time
+os.environ["QT_QPA_PLATFORM"] = "offscreen"
+from PySide6.QtCore import QEventLoop, QTimer
+from PySide6.QtWidgets import QApplication
+from workbench.core.project import open_template
+from workbench.gui.main_window import MainWindow
+from workbench.gui.warm_up import warm_up_job
+from workbench.gui.workers import start_worker
+
+def plain_import(control):  # what the first session did: import, with the collector left as it is
+    import torch
+    torch.optim.Adam(torch.nn.Linear(2, 1).parameters())
+
+app = QApplication(sys.argv)
+window = MainWindow()
+window.resize(1300, 850)
+window.show()
+window.document.replace_project(open_template("cnn"))
+loop = QEventLoop(); QTimer.singleShot(500, loop.quit); loop.exec()
+ticks = []
+heartbeat = QTimer(); heartbeat.setInterval(10); heartbeat.timeout.connect(lambda: ticks.append(time.perf_counter()))
+heartbeat.start()
+start = time.perf_counter()
+worker = start_worker(plain_import if sys.argv[1] == "plain" else warm_up_job)
+loop = QEventLoop(); worker.finished.connect(loop.quit); loop.exec()
+took = time.perf_counter() - start
+gaps = sorted(((b - a) * 1000 for a, b in zip(ticks, ticks[1:])), reverse=True)
+print(took, sum(g > 50 for g in gaps), *[round(g) for g in gaps[:3]])
+"""
+
+
+def part_warmup(repeat):
+    """PyTorch imported in a worker while the main window shows: plainly, and as `warm_up_job` does it (collector
+    paused, imports frozen). Each run is a fresh process, so each imports PyTorch for the first time."""
+    import subprocess
+
+    print("\n### Loading PyTorch in the background\n")
+    print("| way | import time (median) | event-loop stalls over 50 ms (median) | longest stall (worst) |")
+    print("| --- | ---: | ---: | ---: |")
+    results = {"plain": [], "warm_up_job": []}
+    for _ in range(repeat):
+        for way in results:
+            done = subprocess.run([sys.executable, "-c", WARM_UP_CHILD, way], capture_output=True, text=True,
+                                  timeout=300)
+            took, count, *longest = done.stdout.split()
+            results[way].append((float(took), int(count), max(int(v) for v in longest)))
+    for way, rows in results.items():
+        column = list(zip(*rows))
+        print(f"| {way} | {np.median(column[0]):.1f} s | {np.median(column[1]):.0f} | {max(column[2])} ms |",
+              flush=True)
+
+
 def part_plot():
     from PySide6.QtWidgets import QApplication
 
@@ -319,6 +374,8 @@ def main() -> int:
         part_gui(args.repeat)
     if "plot" in parts:
         part_plot()
+    if "warmup" in parts:
+        part_warmup(args.repeat)
     return 0
 
 
