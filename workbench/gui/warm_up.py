@@ -15,10 +15,9 @@ def warm_up_job(job_control) -> None:
     long as the app, and later full collections skip it."""
     import gc
 
-    if gc.get_freeze_count():  # done before in this process
-        gc_was_enabled = None
-    else:
-        gc_was_enabled = gc.isenabled()
+    first = not gc.get_freeze_count()  # a later warm-up finds everything loaded and frozen
+    was_enabled = gc.isenabled()
+    if first:
         gc.disable()
     try:
         import torch
@@ -26,7 +25,7 @@ def warm_up_job(job_control) -> None:
         layer = torch.nn.Linear(2, 1)
         torch.optim.Adam(layer.parameters())
     finally:
-        if gc_was_enabled is not None:
+        if first:
             gc.freeze()
-            if gc_was_enabled:
+            if was_enabled:
                 gc.enable()
