@@ -24,35 +24,35 @@ def train(folder: Path, template: str, data: dict, epochs: int, threads: int):
     from workbench.core.data import DatasetSpec, load_dataset
     from workbench.core.data_fit import fit_graph_to_dataset
     from workbench.core.project import open_template, save_project
-    from workbench.core.training.runs import add_or_replace_run, train_project
+    from workbench.core.project.actions import train_project
     from workbench.core.training.settings import TrainingSettings
 
     project = open_template(template)
-    project.dataset = DatasetSpec.from_dict(data).to_dict()
-    dataset = load_dataset(DatasetSpec.from_dict(project.dataset))
+    project.dataset = DatasetSpec.from_dict(data)
+    dataset = load_dataset(project.dataset)
     fit_graph_to_dataset(project.graph, dataset)
     save_project(project, folder / f"{template}.json")
     settings = TrainingSettings(epochs=epochs, device="cpu", patience=15)
-    outcome = train_project(project, dataset, folder, settings=settings, num_threads=threads)
-    add_or_replace_run(project, outcome.record)
+    outcome = train_project(project, folder, dataset=dataset, settings=settings, num_threads=threads)
+    project.add_run(outcome.record)
     return project, dataset
 
 
-def timings(records: list[dict], tm, threads: int, rounds: int = 5, batch: int = 1024) -> dict[str, dict]:
+def timings(records: list, tm, threads: int, rounds: int = 5, batch: int = 1024) -> dict[str, dict]:
     """Per variant, the median over rounds of ORT and torch p50 / p99 (batch 1) and throughput (at `batch`).
 
     The rounds go round-robin over the variants, so a disturbance on the shared machine hits them all alike."""
     from workbench.core.data.loader import resolve_path
     from workbench.core.export.benchmark import benchmark_session, benchmark_torch
-    from workbench.core.export.project_export import variant_network
+    from workbench.core.project.export import variant_network
     from workbench.core.export.runtime import open_session
 
     samples, _ = tm.samples("test")
     engines = {}
     for record in records:
-        session = open_session(resolve_path(record["files"]["onnx"], tm.base_dir), threads=threads)
-        module = variant_network(tm, record)[1] if record["files"]["weights"] else tm.module
-        engines[record["name"]] = (session, module)
+        session = open_session(resolve_path(record.files.onnx, tm.base_dir), threads=threads)
+        module = variant_network(tm, record)[1] if record.files.weights else tm.module
+        engines[record.name] = (session, module)
     measured: dict[str, list] = {name: [] for name in engines}
     for _ in range(rounds):
         for name, (session, module) in engines.items():
@@ -65,47 +65,48 @@ def timings(records: list[dict], tm, threads: int, rounds: int = 5, batch: int =
                    "torch_tput": statistics.median(t.throughput for _, t in m)} for name, m in measured.items()}
 
 
-def accuracy(record: dict) -> float:
-    return 100 * record["metrics"]["test"]["accuracy"]
+def accuracy(record) -> float:
+    return 100 * record.metrics["test"]["accuracy"]
 
 
 def run_model(name: str, template: str, data: dict, args, folder: Path) -> list[str]:
-    from workbench.core.compression.variants import METHODS, add_variants, compress_project, variants_of
-    from workbench.core.export.source import trained_model
+    from workbench.core.compression.variants import METHODS
+    from workbench.core.project.actions import compress_project
+    from workbench.core.project.trained import trained_model
 
     project, dataset = train(folder, template, data, args.epochs, args.threads)
     for method in METHODS:
         epochs = args.finetune if method != "distill" else args.epochs
-        add_variants(project, compress_project(project, method, dataset=dataset, epochs=epochs,
-                                               threads=args.threads))
+        project.add_variants(compress_project(project, method, dataset=dataset, epochs=epochs,
+                                              threads=args.threads))
     tm = trained_model(project, dataset)
-    records = {r["name"]: r for r in variants_of(project)}
+    records = {r.name: r for r in project.variants}
     original = records["original"]
     lines = [f"### {name}", "",
-             f"{tm.run['epochs_done']} epochs; test split {len(dataset.splits['test'])} samples. Variants made with "
+             f"{project.find_run(tm.run_id).epochs_done} epochs; test split {len(dataset.splits['test'])} samples. Variants made with "
              f"`compress_project` (fine-tune {args.finetune} epochs; student {args.epochs} epochs).", "",
              "| variant | file | vs fp32 | params | test acc. | ORT p50 | ORT p99 | torch p50 | torch/ORT | "
              "ORT samples/s (batch 1024) |",
              "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
     figures = timings(list(records.values()), tm, args.threads)
     for rec in records.values():
-        t = figures[rec["name"]]
-        torch_cell = f"{t['torch_p50'] * 1000:.0f} µs" if rec["files"]["weights"] or rec["method"] == "none" \
+        t = figures[rec.name]
+        torch_cell = f"{t['torch_p50'] * 1000:.0f} µs" if rec.files.weights or rec.method == "none" \
             else f"({t['torch_p50'] * 1000:.0f} µs fp32)"
-        lines.append(f"| {rec['name']} | {rec['size_bytes'] / 1024:.1f} KB | "
-                     f"{rec['size_bytes'] / original['size_bytes']:.3f} | {rec['params']:,} | {accuracy(rec):.1f}% | "
+        lines.append(f"| {rec.name} | {rec.size_bytes / 1024:.1f} KB | "
+                     f"{rec.size_bytes / original.size_bytes:.3f} | {rec.params:,} | {accuracy(rec):.1f}% | "
                      f"{t['ort_p50'] * 1000:.0f} µs | {t['ort_p99'] * 1000:.0f} µs | {torch_cell} | "
                      f"{t['torch_p50'] / t['ort_p50']:.1f}x | {t['ort_tput']:,.0f} |")
     static, pruned = records["int8-static"], records["prune-structured-50"]
     base = figures["original"]
     checks = [
-        ("static INT8 file <= 0.3 of fp32", static["size_bytes"] / original["size_bytes"], 0.3, "<="),
+        ("static INT8 file <= 0.3 of fp32", static.size_bytes / original.size_bytes, 0.3, "<="),
         ("static INT8 accuracy lost <= 1 point", accuracy(original) - accuracy(static), 1.0, "<="),
         ("ORT batch-1 p50 / torch eager p50 <= 0.5", base["ort_p50"] / base["torch_p50"], 0.5, "<="),
-        ("structured 50%: ORT batch-1 speed-up >= 1.5x", base["ort_p50"] / figures[pruned["name"]]["ort_p50"], 1.5,
+        ("structured 50%: ORT batch-1 speed-up >= 1.5x", base["ort_p50"] / figures[pruned.name]["ort_p50"], 1.5,
          ">="),
         ("structured 50%: ORT throughput speed-up >= 1.5x",
-         figures[pruned["name"]]["ort_tput"] / base["ort_tput"], 1.5, ">="),
+         figures[pruned.name]["ort_tput"] / base["ort_tput"], 1.5, ">="),
         ("structured 50%: accuracy lost <= 2 points", accuracy(original) - accuracy(pruned), 2.0, "<="),
     ]
     lines += ["", "| target | measured | met |", "| --- | ---: | --- |"]

@@ -164,9 +164,9 @@ def part_gui(repeat):
     from PySide6.QtTest import QTest
     from PySide6.QtWidgets import QApplication
 
+    from workbench.core.project import actions
+    from workbench.core.project.actions import train_project
     from workbench.core.training import Callback, TrainingSettings
-    from workbench.core.training import runs
-    from workbench.core.training.runs import train_project
     from workbench.gui.document.document import ProjectDocument
     from workbench.gui.panels.train_panel import GUI_TRAIN_THREADS, TrainPanel
 
@@ -193,9 +193,9 @@ def part_gui(repeat):
     def headless_run(project, dataset, settings):
         clock = TrainingThreadClock()
         with tempfile.TemporaryDirectory() as folder:
-            outcome = train_project(project, dataset, folder, settings=TrainingSettings(**settings),
+            outcome = train_project(project, folder, dataset=dataset, settings=TrainingSettings(**settings),
                                     num_threads=GUI_TRAIN_THREADS, callbacks=[clock])
-        return outcome.record["samples_per_s"], clock.share
+        return outcome.record.samples_per_s, clock.share
 
     def app_run(project):
         """Opens the Train page, lets it settle (as a user reads it), clicks Train and waits for the end."""
@@ -205,7 +205,7 @@ def part_gui(repeat):
         def train_with_clock(*args, callbacks=(), **kwargs):
             return train_project(*args, callbacks=[*callbacks, clock_in_worker], **kwargs)
 
-        runs.train_project = train_with_clock  # what the page's worker calls
+        actions.train_project = train_with_clock  # what the page's worker calls
         panel = TrainPanel(document)
         panel.resize(1300, 850)
         panel.show()
@@ -232,11 +232,11 @@ def part_gui(repeat):
         loop.exec()
         gui_share = (time.thread_time() - cpu_before) / (time.perf_counter() - wall_before)
         heartbeat.stop()
-        in_app = document.project.runs[-1]["samples_per_s"]
+        in_app = document.project.runs[-1].samples_per_s
         panel.close()
         panel.deleteLater()
         app.processEvents()
-        runs.train_project = train_project
+        actions.train_project = train_project
         return in_app, clock_in_worker.share, stalls, gui_share
 
     print("\n### The app against headless\n")
@@ -247,7 +247,7 @@ def part_gui(repeat):
     for name, template, epochs in (("digits, MLP", "mlp", 1000), ("digits, CNN", "cnn", 150)):  # runs of 5-10 s
         project, dataset = digits_case(template)
         settings = {"epochs": epochs, "early_stopping": False}
-        project.training = dict(settings)
+        project.training = TrainingSettings(**settings)
         headless_run(project, dataset, settings)  # warms up what a first run imports
         app_run(project)
         rows = []

@@ -10,14 +10,13 @@ import torch
 from test_export import train_template
 from workbench.core.build import build_module
 from workbench.core.compression.structured import plan_structured_pruning, prune_structured
-from workbench.core.compression.variants import (METHODS, add_variants, check_variant_parity, compress_project,
-                                                 variants_of)
+from workbench.core.compression.variants import METHODS, check_variant_parity
 from workbench.core.data.loader import resolve_path
-from workbench.core.export.errors import CompressionError, NotTrainedError, ParityError
+from workbench.core.export.errors import CompressionError, ParityError
 from workbench.core.export.metadata import read_metadata
-from workbench.core.export.project_export import export_project
 from workbench.core.export.verify import PARITY_TOLERANCE
-from workbench.core.project import load_project, open_template, save_project
+from workbench.core.project import NotTrainedError, load_project, open_template, save_project
+from workbench.core.project.actions import compress_project, export_project
 
 
 @pytest.fixture(scope="module")
@@ -34,7 +33,7 @@ def variants(trained):
     made = {}
     for method in METHODS:
         records = compress_project(project, method, dataset=dataset, epochs=1)
-        add_variants(project, records)
+        project.add_variants(records)
         made[method] = records
     return made
 
@@ -46,36 +45,36 @@ def _record(variants, method):
 def test_the_first_variant_comes_with_the_original_and_names_are_unique(trained, variants):
     project, _ = trained
     first = variants[METHODS[0]]
-    assert [r["method"] for r in first] == ["none", METHODS[0]]
+    assert [r.method for r in first] == ["none", METHODS[0]]
     assert all(len(variants[m]) == 1 for m in METHODS[1:])
-    names = [r["name"] for r in variants_of(project)]
+    names = [r.name for r in project.variants]
     assert len(names) == len(set(names)) == len(METHODS) + 1
     original = first[0]
-    assert original["name"] == "original" and original["files"]["weights"] is None
-    assert original["metrics"]["test"]["accuracy"] == pytest.approx(project.runs[-1]["metrics"]["test"]["accuracy"])
+    assert original.name == "original" and original.files.weights is None
+    assert original.metrics["test"]["accuracy"] == pytest.approx(project.runs[-1].metrics["test"]["accuracy"])
 
 
 @pytest.mark.parametrize("method", METHODS)
 def test_each_method_records_checked_files_and_figures(trained, variants, method):
     project, dataset = trained
     record = _record(variants, method)
-    onnx_path = resolve_path(record["files"]["onnx"], project.folder)
-    assert onnx_path.is_file() and record["size_bytes"] == onnx_path.stat().st_size
-    assert record["run"] == project.runs[-1]["id"]
-    assert set(record["metrics"]) == {"val", "test"}
-    assert 0.0 <= record["metrics"]["test"]["accuracy"] <= 1.0
-    timing = record["latency"]["onnxruntime"]
-    assert 0 < timing["p50_ms"] <= timing["p99_ms"] and timing["throughput"] > 0
-    assert record["parity"]["samples"] == len(dataset.splits["test"])
+    onnx_path = resolve_path(record.files.onnx, project.folder)
+    assert onnx_path.is_file() and record.size_bytes == onnx_path.stat().st_size
+    assert record.run == project.runs[-1].id
+    assert set(record.metrics) == {"val", "test"}
+    assert 0.0 <= record.metrics["test"]["accuracy"] <= 1.0
+    timing = record.latency.onnxruntime
+    assert 0 < timing.p50_ms <= timing.p99_ms and timing.throughput > 0
+    assert record.parity.samples == len(dataset.splits["test"])
     import onnx
 
     meta = read_metadata(onnx.load(str(onnx_path)))
     assert meta["compression"]["method"] == method
     assert meta["labels"] == dataset.class_names
-    if record["files"]["weights"]:
-        assert resolve_path(record["files"]["weights"], project.folder).is_file()
-        assert record["parity"]["max_abs_diff"] <= PARITY_TOLERANCE
-        assert record["latency"]["torch"]["p50_ms"] > 0
+    if record.files.weights:
+        assert resolve_path(record.files.weights, project.folder).is_file()
+        assert record.parity.max_abs_diff <= PARITY_TOLERANCE
+        assert record.latency.torch.p50_ms > 0
 
 
 def test_quantized_variants_are_smaller_and_agree_with_the_original(variants):
@@ -83,34 +82,34 @@ def test_quantized_variants_are_smaller_and_agree_with_the_original(variants):
     static = _record(variants, "int8-static")
     dynamic = _record(variants, "int8-dynamic")
     fp16 = _record(variants, "fp16")
-    assert static["size_bytes"] <= 0.3 * original["size_bytes"]
-    assert 0.45 * original["size_bytes"] <= fp16["size_bytes"] <= 0.55 * original["size_bytes"]
-    assert dynamic["size_bytes"] < 0.6 * original["size_bytes"]
-    assert "convolution layer(s) stay fp32" in dynamic["notes"]
+    assert static.size_bytes <= 0.3 * original.size_bytes
+    assert 0.45 * original.size_bytes <= fp16.size_bytes <= 0.55 * original.size_bytes
+    assert dynamic.size_bytes < 0.6 * original.size_bytes
+    assert "convolution layer(s) stay fp32" in dynamic.notes
     for record in (static, dynamic, fp16):
-        assert record["parity"]["agreement"] >= 0.9
-        assert abs(record["metrics"]["test"]["accuracy"] - original["metrics"]["test"]["accuracy"]) <= 0.03
-        assert record["params"] == original["params"]
-        errors = {row["node"]: row["value"] for row in record["layers"]}
+        assert record.parity.agreement >= 0.9
+        assert abs(record.metrics["test"]["accuracy"] - original.metrics["test"]["accuracy"]) <= 0.03
+        assert record.params == original.params
+        errors = {row.node: row.value for row in record.layers}
         assert {"conv1", "dense1"} <= set(errors)
         assert all(0 <= v < 0.2 for v in errors.values())
-    conv_errors = {r["node"]: r["value"] for r in dynamic["layers"]}
+    conv_errors = {r.node: r.value for r in dynamic.layers}
     assert conv_errors["conv1"] == 0.0  # dynamic INT8 leaves convolutions alone
-    assert max(r["value"] for r in fp16["layers"]) < 1e-2
+    assert max(r.value for r in fp16.layers) < 1e-2
 
 
 def test_magnitude_pruning_zeroes_weights_but_keeps_the_size(trained, variants):
     project, _ = trained
     original = variants[METHODS[0]][0]
     record = _record(variants, "prune")
-    assert record["name"] == "prune-50" and record["amount"] == 0.5
-    assert abs(record["size_bytes"] - original["size_bytes"]) < 0.02 * original["size_bytes"]
-    assert "not smaller" in record["notes"] and "not faster" in record["notes"]
-    sparsity = {row["node"]: row["value"] for row in record["layers"]}
+    assert record.name == "prune-50" and record.amount == 0.5
+    assert abs(record.size_bytes - original.size_bytes) < 0.02 * original.size_bytes
+    assert "not smaller" in record.notes and "not faster" in record.notes
+    sparsity = {row.node: row.value for row in record.layers}
     assert set(sparsity) == {"conv1", "conv2", "dense1"}
     from safetensors.numpy import load_file
 
-    weights = load_file(str(resolve_path(record["files"]["weights"], project.folder)))
+    weights = load_file(str(resolve_path(record.files.weights, project.folder)))
     kernels = [weights[k] for k in ("conv1.weight", "conv2.weight", "dense1.weight")]
     zeros = sum(int((w == 0).sum()) for w in kernels) / sum(w.size for w in kernels)
     assert zeros == pytest.approx(0.5, abs=0.01)
@@ -120,13 +119,13 @@ def test_structured_pruning_removes_channels_for_real(trained, variants):
     project, _ = trained
     original = variants[METHODS[0]][0]
     record = _record(variants, "prune-structured")
-    channels = {row["node"]: (row["before"], row["after"]) for row in record["layers"]}
+    channels = {row.node: (row.before, row.after) for row in record.layers}
     assert channels == {"conv1": (16, 8), "conv2": (32, 16), "dense1": (64, 32)}
-    graph = record["graph"]
+    graph = record.graph
     params = {n["id"]: n["params"] for n in graph["nodes"]}
     assert params["conv1"]["filters"] == 8 and params["dense1"]["units"] == 32
-    assert record["params"] < 0.3 * original["params"]
-    assert record["size_bytes"] < 0.35 * original["size_bytes"]
+    assert record.params < 0.3 * original.params
+    assert record.size_bytes < 0.35 * original.size_bytes
 
 
 def test_structured_surgery_keeps_the_strongest_channels_and_the_function_of_the_rest():
@@ -163,9 +162,9 @@ def test_structured_pruning_keeps_residual_layers_whole_and_refuses_what_it_cann
 def test_distillation_trains_a_smaller_student(trained, variants):
     original = variants[METHODS[0]][0]
     record = _record(variants, "distill")
-    assert record["params"] < 0.35 * original["params"]
-    assert "27% of the teacher's parameters" in record["notes"]
-    assert record["graph"] is not None and record["files"]["weights"]
+    assert record.params < 0.35 * original.params
+    assert "27% of the teacher's parameters" in record.notes
+    assert record.graph is not None and record.files.weights
 
 
 def test_distilling_into_a_drawn_student_checks_its_input_and_output(trained, tmp_path):
@@ -202,14 +201,14 @@ def test_variant_parity_rules():
 
 def test_bad_compression_requests_are_refused_and_leave_the_project_unchanged(trained, tmp_path):
     project, dataset = trained
-    before = json.dumps(project.extra, sort_keys=True, default=str)
+    before = [r.to_dict() for r in project.variants]
     with pytest.raises(CompressionError, match="Unknown compression method 'zip'"):
         compress_project(project, "zip", dataset=dataset)
     with pytest.raises(CompressionError, match="--amount must be between 0 and 1 for prune"):
         compress_project(project, "prune", 1.5, dataset=dataset)
     with pytest.raises(CompressionError, match="Static INT8 \\(QDQ\\) takes no amount"):
         compress_project(project, "int8-static", 0.5, dataset=dataset)
-    assert json.dumps(project.extra, sort_keys=True, default=str) == before
+    assert [r.to_dict() for r in project.variants] == before
     untrained = open_template("cnn")
     save_project(untrained, tmp_path / "u.json")
     with pytest.raises(NotTrainedError):
@@ -221,7 +220,7 @@ def test_compress_command_writes_a_new_project_with_the_variants(trained, tmp_pa
 
     project, _ = trained
     source = load_project(project.path)
-    source.extra.pop("variants", None)
+    source.variants.clear()
     save_project(source)
     out = tmp_path / "out" / "compressed.json"
     out.parent.mkdir()
@@ -232,10 +231,10 @@ def test_compress_command_writes_a_new_project_with_the_variants(trained, tmp_pa
         assert v["size_bytes"] > 0 and v["params"] > 0 and v["latency_ms"] > 0
         assert 0 <= v["test"]["accuracy"] <= 1
     written = load_project(out)
-    assert len(variants_of(written)) == 2
-    for v in variants_of(written):
-        assert resolve_path(v["files"]["onnx"], written.folder).is_file()
-    assert load_project(project.path).extra.get("variants") is None  # the input project is untouched
+    assert len(written.variants) == 2
+    for v in written.variants:
+        assert resolve_path(v.files.onnx, written.folder).is_file()
+    assert load_project(project.path).variants == []  # the input project is untouched
     assert run_command(["bench", str(out), "--json"]) == 0
     report = json.loads(capsys.readouterr().out)
     assert [r["name"] for r in report["rows"]] == ["original", "int8-dynamic"]

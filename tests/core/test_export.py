@@ -12,13 +12,13 @@ import torch
 from workbench.core.build import build_module, example_inputs
 from workbench.core.errors import WorkbenchError
 from workbench.core.export.bundle import CARD_FILE, LABELS_FILE, ONNX_FILE, PREDICT_FILE
-from workbench.core.export.errors import ExportError, NotTrainedError, ParityError
+from workbench.core.export.errors import ExportError, ParityError
 from workbench.core.export.metadata import read_metadata
 from workbench.core.export.onnx_export import export_module
-from workbench.core.export.project_export import export_project
 from workbench.core.export.runtime import CPU, choose_providers, open_session
 from workbench.core.export.verify import PARITY_TOLERANCE, check_parity, run_checker
-from workbench.core.project import load_project, open_template, save_project, template_names
+from workbench.core.project import NotTrainedError, load_project, open_template, save_project, template_names
+from workbench.core.project.actions import export_project
 
 TEMPLATES = ["cnn", "lstm", "mlp", "resnet", "transformer"]
 
@@ -27,18 +27,18 @@ def train_template(folder, template: str, data: dict | None = None, epochs: int 
     """A saved project with one short training run (CPU, one thread)."""
     from workbench.core.data import DatasetSpec, load_dataset
     from workbench.core.data_fit import fit_graph_to_dataset
-    from workbench.core.training.runs import add_or_replace_run, train_project
+    from workbench.core.project.actions import train_project
     from workbench.core.training.settings import TrainingSettings
 
     project = open_template(template)
     if data is not None:
-        project.dataset = DatasetSpec.from_dict(data).to_dict()
-    dataset = load_dataset(DatasetSpec.from_dict(project.dataset), folder)
+        project.dataset = DatasetSpec.from_dict(data)
+    dataset = load_dataset(project.dataset, folder)
     fit_graph_to_dataset(project.graph, dataset)
     save_project(project, folder / "project.json")
-    outcome = train_project(project, dataset, folder, settings=TrainingSettings(epochs=epochs, device="cpu"),
+    outcome = train_project(project, folder, dataset=dataset, settings=TrainingSettings(epochs=epochs, device="cpu"),
                             num_threads=1)
-    add_or_replace_run(project, outcome.record)
+    project.add_run(outcome.record)
     save_project(project)
     return project, dataset
 
@@ -105,14 +105,14 @@ def test_export_folder_holds_a_verified_model_with_metadata_card_and_labels(digi
     labels = (result.folder / LABELS_FILE).read_text().splitlines()
     assert labels == [str(i) for i in range(10)]
     card = (result.folder / CARD_FILE).read_text()
-    accuracy = project.runs[-1]["metrics"]["test"]["accuracy"]
+    accuracy = project.runs[-1].metrics["test"]["accuracy"]
     assert f"| accuracy | " in card and f"{accuracy:.4g}" in card
     assert "(batch, 1, 8, 8)" in card and "resized to 8x8" in card and "opset 17" in card
 
 
 def test_exported_model_predicts_what_the_trained_network_predicts(digits_cnn, digits_export):
     project, dataset = digits_cnn
-    from workbench.core.training.runs import build_trained_module
+    from workbench.core.project.trained import build_trained_module
 
     module = build_trained_module(project)
     x, _ = dataset.arrays(dataset.split_indices("test"))

@@ -12,13 +12,13 @@ import torch
 
 from test_export import TEMPLATES, train_template
 from workbench.core.build import build_module, example_inputs
-from workbench.core.compression.variants import compress_project
 from workbench.core.data.loader import resolve_path
 from workbench.core.export.compact import compact, layer_of
 from workbench.core.export.metadata import build_metadata, read_metadata, write_metadata
 from workbench.core.export.onnx_export import export_module
 from workbench.core.export.runtime import open_session
 from workbench.core.project import open_template
+from workbench.core.project.actions import compress_project
 
 DIGITS = {"source": "builtin", "name": "digits"}
 
@@ -64,9 +64,9 @@ def _optimized_ops(path, tmp_path) -> list[str]:
 def test_static_int8_of_the_digits_mlp_is_at_most_0_3_of_fp32_and_runs_int8_kernels(tmp_path):
     project, dataset = train_template(tmp_path, "mlp", DIGITS, epochs=3)
     original, static = compress_project(project, "int8-static", dataset=dataset)
-    assert static["size_bytes"] <= 0.3 * original["size_bytes"]
-    assert static["parity"]["agreement"] >= 0.9
-    path = resolve_path(static["files"]["onnx"], project.folder)
+    assert static.size_bytes <= 0.3 * original.size_bytes
+    assert static.parity.agreement >= 0.9
+    path = resolve_path(static.files.onnx, project.folder)
     model = onnx.load(str(path))
     zero_points = {n.input[2] for n in model.graph.node
                    if n.op_type in ("QuantizeLinear", "DequantizeLinear") and len(n.input) > 2}

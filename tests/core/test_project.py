@@ -1,6 +1,7 @@
 """Project files: round trip, atomic saves, frozen formats, and a corpus of bad files with their messages."""
 
 import copy
+import dataclasses
 import json
 import os
 from pathlib import Path
@@ -10,8 +11,12 @@ import pytest
 from workbench.core.build import InvalidGraphError, build_module
 from workbench.core.errors import ProjectFileError, WorkbenchError
 from workbench.core.graph import validate
-from workbench.core.project import (load_project, open_template, project_from_dict, project_to_dict,
-                                    resolve_project_argument, save_project, template_names)
+from workbench.core.project import (FORMAT_VERSION, RunRecord, VariantRecord, load_project, open_template,
+                                    project_from_dict, project_to_dict, resolve_project_argument, save_project,
+                                    template_names)
+from workbench.core.project.trained import build_trained_module
+from workbench.core.training.settings import TrainingSettings
+from workbench.core.training.status import RunStatus
 
 DATA = Path(__file__).parent.parent / "data"
 
@@ -38,8 +43,10 @@ def test_templates_are_all_there_and_valid():
 @pytest.mark.parametrize("name", ["mlp", "cnn", "resnet", "lstm", "transformer"])
 def test_round_trip_keeps_everything(name, tmp_path):
     project = open_template(name)
-    project.runs.append({"id": "run1", "test": {"accuracy": 0.9}})
-    project.extra["variants"] = [{"name": "int8"}]
+    trained = load_project(DATA / "project_v1_trained" / "project.json")
+    project.runs.extend(trained.runs)
+    project.variants.extend(trained.variants)
+    project.extra["later_feature"] = {"kept": [1, 2]}
     first = project_to_dict(project)
     path = save_project(project, tmp_path / "p.json")
     again = load_project(path)
@@ -52,7 +59,7 @@ def test_frozen_version_1_fixture_still_loads():
     project = load_project(DATA / "project_v1.json")
     assert project.name == "Digits CNN"
     assert validate(project.graph).ok
-    assert project.dataset["name"] == "digits"
+    assert project.dataset.name == "digits"
 
 
 def test_save_is_atomic_a_failed_save_keeps_the_old_file(tmp_path, monkeypatch):
@@ -77,7 +84,7 @@ def test_unserialisable_content_fails_before_touching_the_file(tmp_path):
     project = open_template("mlp")
     save_project(project, path)
     before = path.read_bytes()
-    project.training = {"learning_rate": float("nan")}
+    project.training = TrainingSettings(learning_rate=float("nan"))
     with pytest.raises(ValueError):
         save_project(project, path)
     assert path.read_bytes() == before
@@ -95,7 +102,7 @@ BAD_FILES = {
     "a list": ("[]", "the file holds JSON, but not an object"),
     "no format": (json.dumps({"version": 1}), "expected 'format' to be 'workbench-project'"),
     "newer version": (mutate(lambda d: d.update(version=7)),
-                      "saved by a newer Workbench (file format 7; this version reads up to 1). Update Workbench"),
+                      "saved by a newer Workbench (file format 7; this version reads up to 2). Update Workbench"),
     "version as text": (mutate(lambda d: d.update(version="1")), "version: expected a whole number from 1"),
     "no graph": (mutate(lambda d: d.pop("graph")), "graph: this field is missing"),
     "no nodes": (mutate(lambda d: d["graph"].pop("nodes")), "graph.nodes: this field is missing"),
@@ -197,7 +204,7 @@ def csv_project(data_path):
     from workbench.core.data import DatasetSpec
 
     project = open_template("mlp")
-    project.dataset = DatasetSpec(source="csv", path=str(data_path)).to_dict()
+    project.dataset = DatasetSpec(source="csv", path=str(data_path))
     return project
 
 
@@ -208,7 +215,7 @@ def write_csv(path: Path) -> Path:
 
 
 def test_data_inside_the_project_folder_is_saved_relative_and_the_folder_can_move(tmp_path):
-    from workbench.core.training.project_data import forget_datasets, project_dataset
+    from workbench.core.project.data import forget_datasets, project_dataset
 
     data = write_csv(tmp_path / "work" / "data" / "table.csv")
     saved = save_project(csv_project(data), tmp_path / "work" / "model.json")
@@ -229,10 +236,158 @@ def test_data_outside_stays_absolute_and_save_as_keeps_pointing_at_the_same_file
     assert json.loads(first.read_text())["dataset"]["path"] == str(data)
 
     inside = write_csv(tmp_path / "a" / "rows.csv")
-    project.dataset = {**project.dataset, "path": "rows.csv"}  # relative to the project's folder, tmp/a
+    project.dataset = dataclasses.replace(project.dataset, path="rows.csv")  # relative to the folder, tmp/a
     (tmp_path / "b").mkdir()
     second = save_project(project, tmp_path / "b" / "model.json")  # save as, into another folder
     assert json.loads(second.read_text())["dataset"]["path"] == str(inside)
-    assert project.dataset["path"] == str(inside)  # and the open project reads it from there too
+    assert project.dataset.path == str(inside)  # and the open project reads it from there too
     third = save_project(project, tmp_path / "a" / "again.json")
     assert json.loads(third.read_text())["dataset"]["path"] == "rows.csv"
+
+
+# --- typed records, format versions and migration ------------------------------------------------------------------
+
+def trained_v2() -> dict:
+    return json.loads((DATA / "project_v2_trained" / "project.json").read_text())
+
+
+@pytest.mark.parametrize("folder", ["project_v1_trained", "project_v2_trained"])
+def test_frozen_trained_projects_load_with_typed_records_and_their_files(folder):
+    project = load_project(DATA / folder / "project.json")
+    run = project.runs[0]
+    assert isinstance(run, RunRecord) and run.status is RunStatus.COMPLETED and run.has_weights
+    assert run.settings.epochs == 3 and run.dataset.name == "iris" and run.curves.epochs
+    assert [v.method for v in project.variants] == ["none", "int8-dynamic", "prune-structured"]
+    assert all(isinstance(v, VariantRecord) and v.run == run.id for v in project.variants)
+    assert project.variants[2].files.weights and project.variants[2].graph["nodes"]
+    assert project.variants[1].layers[0].kind == "error" and project.variants[2].layers[0].kind == "channels"
+    for relative in project.record_files():
+        assert (project.folder / relative).is_file(), relative
+    module = build_trained_module(project)
+    assert sum(p.numel() for p in module.parameters()) == project.variants[0].params
+
+
+def test_version_1_is_migrated_run_files_move_under_files():
+    v1 = json.loads((DATA / "project_v1_trained" / "project.json").read_text())
+    run_v1 = v1["runs"][0]
+    project = project_from_dict(copy.deepcopy(v1))
+    files = project.runs[0].files
+    assert (files.weights, files.best, files.last, files.state) == (
+        run_v1["weights"], run_v1["best_weights"], run_v1["last_weights"], run_v1["state"])
+    saved = project_to_dict(project)
+    assert saved["version"] == FORMAT_VERSION == 2 and saved["minor"] == 0
+    assert "best_weights" not in saved["runs"][0] and saved["runs"][0]["files"]["best"] == run_v1["best_weights"]
+    assert saved["variants"] == v1["variants"]  # the same records, now a declared section
+    assert project_to_dict(project_from_dict(copy.deepcopy(saved))) == saved
+
+
+def test_version_2_fixture_round_trips_unchanged():
+    data = trained_v2()
+    assert project_to_dict(project_from_dict(copy.deepcopy(data))) == data
+
+
+def test_a_newer_minor_version_keeps_what_it_added():
+    data = trained_v2()
+    data["minor"] = 3
+    data["search"] = {"study": "s1"}
+    data["runs"][0]["energy_kwh"] = 0.02
+    data["variants"][0]["device_profile"] = {"name": "phone"}
+    project = project_from_dict(copy.deepcopy(data))
+    assert project.runs[0].extra == {"energy_kwh": 0.02}
+    saved = project_to_dict(project)
+    assert saved == data  # written back unchanged, the minor version too
+    data["minor"] = 0
+    with pytest.raises(ProjectFileError, match=r"runs\[0\].energy_kwh: unknown field 'energy_kwh'"):
+        project_from_dict(data)
+
+
+def _runs(fn):
+    data = trained_v2()
+    fn(data)
+    return data
+
+
+BAD_RECORDS = {
+    "metrics not an object": (lambda d: d["runs"][0].update(metrics="oops"),
+                              "runs[0].metrics: expected an object, got the text 'oops'"),
+    "figure not a number": (lambda d: d["runs"][0]["metrics"]["test"].update(accuracy="high"),
+                            "runs[0].metrics.test.accuracy: expected a number, got the text 'high'"),
+    "id as a number": (lambda d: d["runs"][0].update(id=3), "runs[0].id: expected some text, got the number 3"),
+    "run without id": (lambda d: d["runs"][0].pop("id"), "runs[0].id: this field is missing"),
+    "run without status": (lambda d: d["runs"][0].pop("status"), "runs[0].status: this field is missing"),
+    "unknown status": (lambda d: d["runs"][0].update(status="finished"),
+                       "runs[0].status: expected one of completed, early_stopped, stopped, diverged, out_of_memory"),
+    "run not an object": (lambda d: d["runs"].insert(0, "run-1"), "runs[0]: expected an object, got the text"),
+    "bad run settings": (lambda d: d["runs"][0]["settings"].update(batch_size=0),
+                         "runs[0].settings.batch_size: must be a whole number from 1 to 65536"),
+    "bad run graph": (lambda d: d["runs"][0]["graph"]["nodes"][0].update(type="Conv9d"),
+                      "runs[0].graph.nodes[0].type: unknown layer type 'Conv9d'"),
+    "files not an object": (lambda d: d["runs"][0].update(files=["a.safetensors"]),
+                            "runs[0].files: expected an object, got a list"),
+    "empty weights path": (lambda d: d["runs"][0]["files"].update(weights=""),
+                           "runs[0].files.weights: expected some text"),
+    "curves of unequal length": (lambda d: d["runs"][0]["curves"]["batch_step"].pop(),
+                                 "runs[0].curves.batch_loss: has"),
+    "epoch row with text": (lambda d: d["runs"][0]["curves"]["epochs"][1].update(val_loss="n/a"),
+                            "runs[0].curves.epochs[1].val_loss: expected a number"),
+    "transfer of the wrong shape": (lambda d: d["runs"][0].update(transfer={"loaded": "dense1"}),
+                                    "runs[0].transfer.loaded: expected a list, got the text 'dense1'"),
+    "variants not a list": (lambda d: d.update(variants={"original": {}}),
+                            "variants: expected a list of variant records"),
+    "variant without files": (lambda d: d["variants"][1].pop("files"), "variants[1].files: this field is missing"),
+    "unknown method": (lambda d: d["variants"][1].update(method="zip"),
+                       "variants[1].method: unknown compression method 'zip'"),
+    "size as text": (lambda d: d["variants"][1].update(size_bytes="4 KB"),
+                     "variants[1].size_bytes: expected a whole number from 0, got the text '4 KB'"),
+    "latency without onnxruntime": (lambda d: d["variants"][0]["latency"].pop("onnxruntime"),
+                                    "variants[0].latency.onnxruntime: this field is missing"),
+    "parity samples negative": (lambda d: d["variants"][0]["parity"].update(samples=-1),
+                                "variants[0].parity.samples: expected a whole number from 0, got the number -1"),
+    "layer effect of an unknown kind": (lambda d: d["variants"][1]["layers"][0].update(kind="magic"),
+                                        "variants[1].layers[0].kind: expected one of error, sparsity, channels"),
+    "unknown field in a variant": (lambda d: d["variants"][1].update(colour="red"),
+                                   "variants[1].colour: unknown field 'colour'"),
+    "minor not a number": (lambda d: d.update(minor="1"), "minor: expected a whole number from 0"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD_RECORDS))
+def test_malformed_run_and_variant_records_are_refused_naming_the_field(case, tmp_path):
+    mutate_record, expected = BAD_RECORDS[case]
+    path = tmp_path / "bad.json"
+    path.write_text(json.dumps(_runs(mutate_record)))
+    with pytest.raises(ProjectFileError) as info:
+        load_project(path)
+    assert str(info.value).startswith("bad.json: ") and expected in str(info.value), str(info.value)
+
+
+def test_a_version_1_record_that_is_malformed_is_refused_after_migration():
+    v1 = json.loads((DATA / "project_v1_trained" / "project.json").read_text())
+    v1["runs"][0]["metrics"] = "oops"
+    with pytest.raises(ProjectFileError, match=r"runs\[0\].metrics: expected an object, got the text 'oops'"):
+        project_from_dict(v1)
+    v1 = json.loads((DATA / "project_v1_trained" / "project.json").read_text())
+    v1["variants"] = "none"  # version 1 read this as 'no variants' and the next compression overwrote it
+    with pytest.raises(ProjectFileError, match="variants: expected a list of variant records"):
+        project_from_dict(v1)
+
+
+def test_records_round_trip_through_their_own_dicts():
+    project = load_project(DATA / "project_v2_trained" / "project.json")
+    for record in project.runs:
+        assert RunRecord.from_dict(record.to_dict(), "run") == record
+    for record in project.variants:
+        assert VariantRecord.from_dict(record.to_dict(), "variant") == record
+
+
+def test_saving_into_another_folder_copies_the_files_the_records_name(tmp_path):
+    import shutil
+
+    shutil.copytree(DATA / "project_v2_trained", tmp_path / "first")
+    project = load_project(tmp_path / "first" / "project.json")
+    (tmp_path / "second").mkdir()
+    save_project(project, tmp_path / "second" / "copy.json")
+    for relative in project.record_files():
+        assert (tmp_path / "second" / relative).read_bytes() == (tmp_path / "first" / relative).read_bytes()
+    reopened = load_project(tmp_path / "second" / "copy.json")
+    assert build_trained_module(reopened) is not None

@@ -6,11 +6,10 @@ import threading
 
 import pytest
 
-import workbench.core.data as data_package
 from workbench.core.data import DatasetSpec, load_dataset
 from workbench.core.errors import CancelledError
 from workbench.core.project import Project
-from workbench.core.training import project_data
+from workbench.core.project import data as project_data
 
 
 @pytest.fixture(autouse=True)
@@ -21,12 +20,12 @@ def empty_cache():
 
 
 def iris_project(**spec) -> Project:
-    return Project(dataset=DatasetSpec(source="builtin", name="iris", **spec).to_dict())
+    return Project(dataset=DatasetSpec(source="builtin", name="iris", **spec))
 
 
 def test_a_second_caller_waits_for_the_load_under_way(monkeypatch):
     started, release, calls = threading.Event(), threading.Event(), []
-    real = data_package.load_dataset
+    real = project_data.load_dataset
 
     def slow_load(spec, **kwargs):
         calls.append(spec.name)
@@ -34,7 +33,7 @@ def test_a_second_caller_waits_for_the_load_under_way(monkeypatch):
         assert release.wait(10)
         return real(spec, **kwargs)
 
-    monkeypatch.setattr(data_package, "load_dataset", slow_load)
+    monkeypatch.setattr(project_data, "load_dataset", slow_load)
     project = iris_project()
     results = []
     first = threading.Thread(target=lambda: results.append(project_data.project_dataset(project)))
@@ -61,7 +60,7 @@ def test_a_waiting_caller_can_cancel_and_a_failed_load_lets_the_next_caller_load
         assert release.wait(10)
         raise CancelledError("The import was cancelled.")
 
-    monkeypatch.setattr(data_package, "load_dataset", failing_load)
+    monkeypatch.setattr(project_data, "load_dataset", failing_load)
     project = iris_project()
     errors = []
 
@@ -79,7 +78,7 @@ def test_a_waiting_caller_can_cancel_and_a_failed_load_lets_the_next_caller_load
     release.set()
     first.join(10)
     assert len(errors) == 1
-    monkeypatch.setattr(data_package, "load_dataset", load_dataset)
+    monkeypatch.setattr(project_data, "load_dataset", load_dataset)
     assert project_data.project_dataset(project).num_samples == 150
 
 

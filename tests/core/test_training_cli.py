@@ -6,6 +6,7 @@ import pytest
 
 from workbench.cli import run_command
 from workbench.core.project import load_project, open_template, save_project
+from workbench.core.training.settings import TrainingSettings
 
 
 def run_json(capsys, argv):
@@ -23,9 +24,9 @@ def test_train_then_evaluate(tmp_path, capsys):
     assert set(summary["test"]) >= {"accuracy", "loss", "f1_macro"}
     assert summary["device"] == "CPU (1 thread)"
     project = load_project(out)
-    assert project.dataset["name"] == "moons" and len(project.runs) == 1
+    assert project.dataset.name == "moons" and len(project.runs) == 1
     assert (tmp_path / summary["weights"]).is_file()
-    assert project.runs[0]["settings"]["epochs"] == 3 and project.training == {}  # the override is the run's
+    assert project.runs[0].settings.epochs == 3 and project.training == TrainingSettings()  # the run's override
 
     code, evaluation, err = run_json(capsys, ["evaluate", str(out), "--json"])
     assert code == 0, err

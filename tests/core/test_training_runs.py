@@ -11,9 +11,10 @@ from workbench.core.data import DatasetSpec, load_dataset
 from workbench.core.data_fit import fit_graph_to_dataset
 from workbench.core.errors import WorkbenchError
 from workbench.core.project import load_project, open_template, save_project
+from workbench.core.project.actions import train_project
+from workbench.core.project.train import curves_of
+from workbench.core.project.trained import build_trained_module
 from workbench.core.training import Callback, RunControl, TrainingSettings
-from workbench.core.training.runs import (add_or_replace_run, build_trained_module, curves_of, find_run,
-                                          train_project)
 from workbench.core.training.weights import (WeightsError, layer_state, load_matching_weights, load_weights,
                                              read_weights, save_weights)
 
@@ -29,30 +30,30 @@ def project(moons_data, tmp_path):
     spec, dataset = moons_data
     p = open_template("mlp")
     fit_graph_to_dataset(p.graph, dataset)
-    p.dataset = spec.to_dict()
-    p.training = {"epochs": 3, "batch_size": 32, "early_stopping": False}
+    p.dataset = spec
+    p.training = TrainingSettings(epochs=3, batch_size=32, early_stopping=False)
     save_project(p, tmp_path / "moons.json")
     return p
 
 
 def test_a_run_writes_weights_and_a_json_safe_record(project, moons_data, tmp_path):
     _, dataset = moons_data
-    outcome = train_project(project, dataset, tmp_path)
+    outcome = train_project(project, tmp_path, dataset=dataset)
     record = outcome.record
-    json.dumps(record, allow_nan=False)
-    assert record["status"] == "completed" and record["epochs_done"] == 3
-    assert record["weights"] == f"runs/moons/{record['id']}/best.safetensors"
-    for key in ("weights", "best_weights", "last_weights", "state"):
-        assert (tmp_path / record[key]).is_file()
-    assert set(record["metrics"]) == {"val", "test"}
-    assert set(record["metrics"]["test"]) >= {"accuracy", "loss", "f1_macro"}
-    assert record["metrics"]["test"] == {k: outcome.evaluation[k] for k in record["metrics"]["test"]}
-    assert len(record["curves"]["epochs"]) == 3
-    assert len(record["curves"]["batch_loss"]) == len(outcome.result.batch_losses)
-    assert record["settings"]["epochs"] == 3 and record["graph"]["nodes"]
-    assert record["name"] == "Run 1"
+    json.dumps(record.to_dict(), allow_nan=False)
+    assert record.status == "completed" and record.epochs_done == 3
+    assert record.files.weights == f"runs/moons/{record.id}/best.safetensors"
+    for key in ("weights", "best", "last", "state"):
+        assert (tmp_path / getattr(record.files, key)).is_file()
+    assert set(record.metrics) == {"val", "test"}
+    assert set(record.metrics["test"]) >= {"accuracy", "loss", "f1_macro"}
+    assert record.metrics["test"] == {k: outcome.evaluation[k] for k in record.metrics["test"]}
+    assert len(record.curves.epochs) == 3
+    assert len(record.curves.batch_loss) == len(outcome.result.batch_losses)
+    assert record.settings.epochs == 3 and record.graph["nodes"]
+    assert record.name == "Run 1"
 
-    add_or_replace_run(project, record)
+    project.add_run(record)
     save_project(project)
     reopened = load_project(project.path)
     module = build_trained_module(reopened)
@@ -63,8 +64,8 @@ def test_a_run_writes_weights_and_a_json_safe_record(project, moons_data, tmp_pa
 
 def test_the_trained_network_survives_later_edits(project, moons_data, tmp_path):
     _, dataset = moons_data
-    outcome = train_project(project, dataset, tmp_path)
-    add_or_replace_run(project, outcome.record)
+    outcome = train_project(project, tmp_path, dataset=dataset)
+    project.add_run(outcome.record)
     project.graph.set_params("dense1", {"units": 7})  # the user edits after training
     module = build_trained_module(project, base_dir=tmp_path)
     assert module.layers["dense1"].out_features == 64
@@ -93,29 +94,29 @@ def test_stopped_run_resumes_from_its_last_epoch(project, moons_data, tmp_path):
             if info.epoch == 1:
                 control.stop()
 
-    project.training = {"epochs": 5, "batch_size": 32, "early_stopping": False}
-    first = train_project(project, dataset, tmp_path, callbacks=[StopAfterTwo()], control=control)
-    assert first.record["status"] == "stopped" and first.record["epochs_done"] == 2
-    add_or_replace_run(project, first.record)
-    _, meta = read_weights(tmp_path / first.record["state"])
-    resumed = train_project(project, dataset, tmp_path, resume_run=first.record["id"])
+    project.training = TrainingSettings(epochs=5, batch_size=32, early_stopping=False)
+    first = train_project(project, tmp_path, dataset=dataset, callbacks=[StopAfterTwo()], control=control)
+    assert first.record.status == "stopped" and first.record.epochs_done == 2
+    project.add_run(first.record)
+    _, meta = read_weights(tmp_path / first.record.files.state)
+    resumed = train_project(project, tmp_path, dataset=dataset, resume_run=first.record.id)
     record = resumed.record
-    assert record["id"] == first.record["id"] and record["status"] == "completed"
-    assert [row["epoch"] for row in record["curves"]["epochs"]] == [0, 1, 2, 3, 4]
-    assert record["curves"]["epochs"][:2] == first.record["curves"]["epochs"]
+    assert record.id == first.record.id and record.status == "completed"
+    assert [row["epoch"] for row in record.curves.epochs] == [0, 1, 2, 3, 4]
+    assert record.curves.epochs[:2] == first.record.curves.epochs
     nb = len(first.result.batch_losses) // 2
     assert len(resumed.result.batch_losses) == 5 * nb
     assert np.array_equal(resumed.result.batch_losses[:2 * nb], first.result.batch_losses)
-    add_or_replace_run(project, record)
+    project.add_run(record)
     assert len(project.runs) == 1
     with pytest.raises(WorkbenchError, match="already finished all 5 epochs"):
-        train_project(project, dataset, tmp_path, resume_run=record["id"])
+        train_project(project, tmp_path, dataset=dataset, resume_run=record.id)
 
 
 def test_transfer_loads_layers_that_match_by_name_and_shape(project, moons_data, tmp_path):
     spec, dataset = moons_data
-    outcome = train_project(project, dataset, tmp_path)
-    add_or_replace_run(project, outcome.record)
+    outcome = train_project(project, tmp_path, dataset=dataset)
+    project.add_run(outcome.record)
     save_project(project)
 
     target = open_template("mlp")
@@ -123,7 +124,7 @@ def test_transfer_loads_layers_that_match_by_name_and_shape(project, moons_data,
     target.graph.set_params("dense2", {"units": 16})  # same name, other shape
     target.graph.rename("relu1", "act1")
     module = build_module(target.graph)
-    tensors, names = read_weights(tmp_path / outcome.record["weights"])[0], None
+    tensors, names = read_weights(tmp_path / outcome.record.files.weights)[0], None
     report = load_matching_weights(module, {nid: n.name for nid, n in target.graph.nodes.items()}, tensors, names)
     assert report.loaded == ["dense1"]
     assert report.skipped == [("dense2", "weight has shape (32, 64) there but (16, 64) here; "
@@ -134,11 +135,11 @@ def test_transfer_loads_layers_that_match_by_name_and_shape(project, moons_data,
     assert "Loaded 1 layer: dense1." in report.summary()
 
     # a run that starts from another project's run
-    target.dataset = spec.to_dict()
-    target.training = {"epochs": 1, "init_from": {"project": str(project.path)}}
-    run = train_project(target, dataset, tmp_path)
-    assert run.record["transfer"]["loaded"] == ["dense1"]
-    assert run.record["transfer"]["skipped"][0][0] == "dense2"
+    target.dataset = spec
+    target.training = TrainingSettings(epochs=1, init_from={"project": str(project.path)})
+    run = train_project(target, tmp_path, dataset=dataset)
+    assert run.record.transfer["loaded"] == ["dense1"]
+    assert run.record.transfer["skipped"][0][0] == "dense2"
 
 
 def test_transfer_with_nothing_in_common_is_an_error(project, tmp_path):
@@ -152,35 +153,35 @@ def test_weights_files_carry_node_names_for_transfer(project, moons_data, tmp_pa
     module = build_module(project.graph)
     names = {nid: f"layer_{nid}" for nid in project.graph.nodes}
     path = save_weights(layer_state(module), tmp_path / "named.safetensors", names)
-    project.training = {"epochs": 1, "init_from": {"weights": str(path)}}
+    project.training = TrainingSettings(epochs=1, init_from={"weights": str(path)})
     renamed = {nid: f"layer_{nid}" for nid in project.graph.nodes}
     for nid, name in renamed.items():
         project.graph.rename(nid, name)
-    outcome = train_project(project, dataset, tmp_path)
-    assert outcome.record["transfer"]["loaded"] == ["layer_dense1", "layer_dense2", "layer_classifier1"]
+    outcome = train_project(project, tmp_path, dataset=dataset)
+    assert outcome.record.transfer["loaded"] == ["layer_dense1", "layer_dense2", "layer_classifier1"]
 
 
 def test_find_run_explains_what_is_missing(project):
     with pytest.raises(WorkbenchError, match="no trained run yet"):
-        find_run(project)
+        project.find_run()
     with pytest.raises(WorkbenchError, match="no run 'run-x'"):
-        find_run(project, "run-x")
+        project.find_run("run-x")
 
 
 def test_curves_are_averaged_into_a_bounded_number_of_points():
     losses = np.arange(10_000, dtype=np.float32)
     curves = curves_of([{"epoch": 0}], losses)
-    assert len(curves["batch_loss"]) == 2000 and len(curves["batch_step"]) == 2000
-    assert curves["batch_loss"][0] == pytest.approx(2.0) and curves["batch_step"][0] == pytest.approx(2.0)
-    assert np.mean(curves["batch_loss"]) == pytest.approx(losses.mean())
+    assert len(curves.batch_loss) == 2000 and len(curves.batch_step) == 2000
+    assert curves.batch_loss[0] == pytest.approx(2.0) and curves.batch_step[0] == pytest.approx(2.0)
+    assert np.mean(curves.batch_loss) == pytest.approx(losses.mean())
     short = curves_of([], np.array([1.0, 2.0], np.float32))
-    assert short["batch_loss"] == [1.0, 2.0] and short["batch_step"] == [0.0, 1.0]
+    assert short.batch_loss == [1.0, 2.0] and short.batch_step == [0.0, 1.0]
 
 
 def test_settings_come_from_the_project(project, moons_data, tmp_path):
     _, dataset = moons_data
-    project.training = {"epochs": 0}
+    project.training = TrainingSettings(epochs=0)
     with pytest.raises(WorkbenchError, match="training.epochs"):
-        train_project(project, dataset, tmp_path)
-    outcome = train_project(project, dataset, tmp_path, settings=TrainingSettings(epochs=1))
-    assert outcome.record["epochs_done"] == 1
+        train_project(project, tmp_path, dataset=dataset)
+    outcome = train_project(project, tmp_path, dataset=dataset, settings=TrainingSettings(epochs=1))
+    assert outcome.record.epochs_done == 1

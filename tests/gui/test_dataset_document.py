@@ -3,8 +3,11 @@ list, fitted by `set_dataset` (vocabulary included), and the Data tab right afte
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
+from workbench.core.data import DatasetSpec
 from workbench.core.project import Project, open_template
 from workbench.gui.document.commands import SetParamsCommand
 from workbench.gui.document.document import ProjectDocument
@@ -42,8 +45,7 @@ def test_the_keeper_loads_the_projects_data_and_follows_a_replaced_project(qtbot
 def test_a_project_whose_data_cannot_be_read_says_so(qtbot, document, tmp_path):
     keeper = DatasetKeeper.of(document)
     project = open_template("mlp")
-    project.dataset = {**project.dataset, "source": "csv", "path": str(tmp_path / "gone.csv")}
-    project.dataset.pop("name")
+    project.dataset = dataclasses.replace(project.dataset, source="csv", name=None, path=str(tmp_path / "gone.csv"))
     document.replace_project(project)
     qtbot.waitUntil(lambda: keeper.error != "", timeout=WAIT_MS)
     assert keeper.error.startswith("The project's data could not be loaded: The file ")
@@ -71,7 +73,8 @@ def test_set_dataset_fits_the_embedding_vocabulary_and_undoes_it(qapp, tmp_path,
     monkeypatch.setenv("WORKBENCH_DATA_DIR", str(tmp_path / "user-data"))
     document = ProjectDocument(open_template("lstm"))
     graph = document.project.graph
-    spec = {"source": "csv", "path": "/data/reviews.csv", "options": {"text": {"column": "review"}}}
+    spec = DatasetSpec.from_dict({"source": "csv", "path": "/data/reviews.csv",
+                                  "options": {"text": {"column": "review"}}})
     document.set_dataset(spec, (64,), "int", "classification", 3, vocab_size=750)
     assert graph.node("embed1").params["vocab_size"] == 750
     assert graph.node("input1").params == {"shape": (64,), "dtype": "int"}

@@ -11,9 +11,10 @@ from PIL import Image
 from PySide6.QtCore import QElapsedTimer, Qt, QTimer
 from PySide6.QtWidgets import QFileDialog
 
+from workbench.core.data import DatasetSpec
 from workbench.core.graph.serialize import graph_to_dict
 from workbench.core.project import open_template
-from workbench.core.training.project_data import cached_project_dataset
+from workbench.core.project.data import cached_project_dataset
 from workbench.gui.document.document import ProjectDocument
 from workbench.gui.panels.dataset_panel import DatasetPanel
 from workbench.gui.workers import cancel_all_workers
@@ -87,7 +88,7 @@ def test_a_csv_opened_through_the_dialog_shows_its_rows_balance_and_report(qtbot
     assert form.item("size").checkState(0) == Qt.CheckState.Checked
     report = [preview.report.item(i).text() for i in range(preview.report.count())]
     assert "Column 'colour': 2 categories (green, red), one-hot encoded into 2 inputs." in report
-    assert page.use_button.isEnabled() and document.project.dataset["name"] == "iris"
+    assert page.use_button.isEnabled() and document.project.dataset.name == "iris"
 
     # leave out "weight" (click it, press space) and predict the colour instead (type into the drop-down)
     weight = form.item("weight")
@@ -125,8 +126,8 @@ def test_picking_digits_and_using_it_is_one_undoable_edit(qtbot, page, document)
     graph = document.project.graph
     assert graph.node("input1").params["shape"] == (1, 8, 8)
     assert graph.node("classifier1").params["classes"] == 10
-    assert document.project.dataset["name"] == "digits"
-    assert document.project.dataset["augmentation"] == {"hflip": True}
+    assert document.project.dataset.name == "digits"
+    assert document.project.dataset.augmentation == {"hflip": True}
     assert document.dataset is not None and document.dataset.spec.augmentation == {"hflip": True}
     assert document.undo_stack.count() == 1 and page.use_button.text() == "In use"
     assert not page.use_button.isEnabled()
@@ -222,7 +223,7 @@ def test_when_the_network_no_longer_fits_the_data_the_page_fits_it_again(qtbot, 
     assert any(p.node_id == "classifier1" for p in document.result.problems)
     qtbot.mouseClick(page.use_button, LEFT)
     assert graph.node("classifier1").params["classes"] == 3 and document.result.ok
-    assert page.use_button.text() == "In use" and document.project.dataset["name"] == "iris"
+    assert page.use_button.text() == "In use" and document.project.dataset.name == "iris"
     document.undo_stack.undo()
     assert graph.node("classifier1").params["classes"] == 5
 
@@ -261,7 +262,7 @@ def test_using_data_while_training_runs_is_refused_with_a_message(qtbot, page, d
     assert state(document) == before and document.dataset.name == "Iris flowers"
     document.busy_reason = None
     qtbot.mouseClick(page.use_button, LEFT)
-    assert document.project.dataset["name"] == "wine" and document.project.graph.node("input1").params["shape"] \
+    assert document.project.dataset.name == "wine" and document.project.graph.node("input1").params["shape"] \
         == (13,)
     assert page.banner.text() == "The project trains on this data."
 
@@ -269,7 +270,8 @@ def test_using_data_while_training_runs_is_refused_with_a_message(qtbot, page, d
 def test_a_project_opened_with_a_table_shows_its_settings_and_data(qtbot, page, document, tmp_path):
     table = write_csv(tmp_path / "fruit.csv", fruit_rows())
     project = open_template("mlp")
-    project.dataset = {"source": "csv", "path": str(table), "options": {"target": "kind", "ignore": ["weight"]}}
+    project.dataset = DatasetSpec.from_dict({"source": "csv", "path": str(table),
+                                             "options": {"target": "kind", "ignore": ["weight"]}})
     document.replace_project(project)
     form = page.csv_form
     assert page.source == {"source": "csv", "path": str(table)}
@@ -284,7 +286,8 @@ def test_a_project_opened_with_a_table_shows_its_settings_and_data(qtbot, page, 
 
 def test_generated_data_keeps_the_projects_settings_and_a_change_asks_for_import(qtbot, page, document):
     project = open_template("mlp")
-    project.dataset = {"source": "builtin", "name": "spirals", "options": {"n_samples": 300, "classes": 3}}
+    project.dataset = DatasetSpec.from_dict({"source": "builtin", "name": "spirals",
+                                             "options": {"n_samples": 300, "classes": 3}})
     document.replace_project(project)
     form = page.generated_form
     assert (form.points.value(), form.arms.value(), form.noise.value()) == (300, 3, 0.05)

@@ -6,11 +6,13 @@ import pytest
 
 from workbench.core.errors import WorkbenchError
 from workbench.core.graph.model import Edge
-from workbench.core.project import Project, open_template
+from workbench.core.data import DatasetSpec
+from workbench.core.project import Project, RunFiles, RunRecord, copy_record_files, open_template
+from workbench.core.training.status import RunStatus
 from workbench.gui.document.clipboard import graph_from_text, selection_to_text
 from workbench.gui.document.commands import (AddEdgeCommand, AddNodeCommand, DeleteCommand, MacroCommand,
                                              MoveNodesCommand, RenameCommand, SetParamsCommand)
-from workbench.gui.document.document import ProjectDocument, copy_referenced_files
+from workbench.gui.document.document import ProjectDocument
 from workbench.gui.document.layout import COLUMN_SPACING, layered_layout
 
 from test_editor_support import data_dir, snapshot  # noqa: F401 - fixture
@@ -166,7 +168,7 @@ def test_set_dataset_is_one_undoable_step(document):
     graph = document.project.graph
     before = snapshot(graph)
     dataset_before = document.project.dataset
-    spec = {"source": "builtin", "name": "wine"}
+    spec = DatasetSpec(source="builtin", name="wine")
     document.set_dataset(spec, (3, 4, 4), "float", "classification", 3)
     assert document.project.dataset == spec
     assert graph.node("input1").params["shape"] == (3, 4, 4)
@@ -179,7 +181,7 @@ def test_set_dataset_is_one_undoable_step(document):
 def test_set_dataset_for_regression_replaces_the_head_and_keeps_its_wiring(document):
     graph = document.project.graph
     before = snapshot(graph)
-    document.set_dataset({"source": "builtin", "name": "diabetes"}, (1, 8, 8), "float", "regression", 2)
+    document.set_dataset(DatasetSpec(source="builtin", name="diabetes"), (1, 8, 8), "float", "regression", 2)
     head = graph.node("classifier1")
     assert head.type == "RegressionHead" and head.params["outputs"] == 2
     assert graph.incoming("classifier1") == [Edge("dropout1", "classifier1")]
@@ -192,7 +194,7 @@ def test_set_dataset_with_impossible_values_is_refused_whole(document):
     graph = document.project.graph
     before = snapshot(graph)
     with pytest.raises(WorkbenchError):
-        document.set_dataset({"source": "builtin", "name": "iris"}, (4,), "float", "classification", 1)
+        document.set_dataset(DatasetSpec(source="builtin", name="iris"), (4,), "float", "classification", 1)
     assert snapshot(graph) == before and document.undo_stack.count() == 0
 
 
@@ -201,7 +203,8 @@ def test_workspace_of_unsaved_project_and_save_as_copies_run_files(document, dat
     assert workspace.is_dir() and data_dir in workspace.parents
     (workspace / "runs").mkdir()
     (workspace / "runs" / "run1.safetensors").write_bytes(b"weights")
-    document.project.runs.append({"weights": "runs/run1.safetensors", "status": "finished"})
+    document.project.runs.append(RunRecord("run1", "Run 1", RunStatus.COMPLETED,
+                                           files=RunFiles(weights="runs/run1.safetensors")))
     (tmp_path / "saved").mkdir()
     target = document.save(tmp_path / "saved" / "project.json")
     assert target.parent == (tmp_path / "saved").resolve()
@@ -210,14 +213,15 @@ def test_workspace_of_unsaved_project_and_save_as_copies_run_files(document, dat
     assert not document.is_dirty
 
 
-def test_copy_referenced_files_ignores_paths_outside_the_folder(tmp_path):
+def test_copy_record_files_ignores_paths_outside_the_folder(tmp_path):
     old, new = tmp_path / "old", tmp_path / "new"
     old.mkdir()
     new.mkdir()
     (tmp_path / "secret.txt").write_text("x")
     (old / "w.safetensors").write_text("w")
-    project = Project(runs=[{"weights": "w.safetensors", "other": "../secret.txt", "abs": str(tmp_path / "secret.txt")}])
-    copied = copy_referenced_files(project, old, new)
+    files = RunFiles(weights="w.safetensors", best="../secret.txt", last=str(tmp_path / "secret.txt"))
+    project = Project(runs=[RunRecord("run1", "Run 1", RunStatus.COMPLETED, files=files)])
+    copied = copy_record_files(project, old, new)
     assert copied == [new / "w.safetensors"]
     assert not (tmp_path / "new" / "secret.txt").exists()
 

@@ -1,5 +1,7 @@
 """The Evaluate page: figures, a clickable confusion matrix, the gallery, regression plots and warnings."""
 
+import dataclasses
+
 import numpy as np
 import pytest
 from PySide6.QtCore import QPoint, Qt
@@ -7,7 +9,8 @@ from PySide6.QtCore import QPoint, Qt
 from workbench.core.data import DatasetSpec, load_dataset
 from workbench.core.data_fit import fit_graph_to_dataset
 from workbench.core.project import open_template, save_project
-from workbench.core.training.runs import add_or_replace_run, train_project
+from workbench.core.project.actions import train_project
+from workbench.core.training.settings import TrainingSettings
 from workbench.gui.document.document import ProjectDocument
 from workbench.gui.panels.evaluate_panel import EvaluatePanel
 
@@ -17,10 +20,10 @@ def trained_document(tmp_path, name, epochs=2, **options):
     spec = DatasetSpec.from_dict({"source": "builtin", "name": name, "options": options})
     dataset = load_dataset(spec)
     fit_graph_to_dataset(project.graph, dataset)
-    project.dataset = spec.to_dict()
-    project.training = {"epochs": epochs, "batch_size": 32}
+    project.dataset = spec
+    project.training = TrainingSettings(epochs=epochs, batch_size=32)
     save_project(project, tmp_path / f"{name}.json")
-    add_or_replace_run(project, train_project(project, dataset, tmp_path).record)
+    project.add_run(train_project(project, tmp_path, dataset=dataset).record)
     save_project(project)
     return ProjectDocument(project)
 
@@ -83,8 +86,8 @@ def test_warnings_reach_the_user(qtbot, tmp_path):
     record = document.project.runs[-1]
     train = list(np.linspace(1.0, 0.1, 20))
     val = [1.0 - 0.05 * i for i in range(8)] + [0.65 + 0.05 * i for i in range(12)]
-    record["curves"]["epochs"] = [{"epoch": i, "train_loss": t, "val_loss": v} for i, (t, v) in
-                                  enumerate(zip(train, val))]
+    epochs = [{"epoch": i, "train_loss": t, "val_loss": v} for i, (t, v) in enumerate(zip(train, val))]
+    document.project.runs[-1] = dataclasses.replace(record, curves=dataclasses.replace(record.curves, epochs=epochs))
     panel, _ = open_panel(qtbot, document)
     assert panel.warnings_label.isVisible() and "Overfitting" in panel.warnings_label.text()
 
@@ -98,7 +101,7 @@ def test_without_runs_the_page_says_what_to_do(qtbot):
 
 def test_missing_weights_are_reported(qtbot, tmp_path):
     document = trained_document(tmp_path, "moons", n_samples=200)
-    (tmp_path / document.project.runs[-1]["weights"]).unlink()
+    (tmp_path / document.project.runs[-1].files.weights).unlink()
     panel = EvaluatePanel(document)
     qtbot.addWidget(panel)
     panel.show()

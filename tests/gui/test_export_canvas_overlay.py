@@ -10,8 +10,8 @@ from PySide6.QtGui import QHelpEvent
 from PySide6.QtWidgets import QApplication, QToolTip
 
 from workbench.cli import run_command
-from workbench.core.compression.variants import add_variants, compress_project, variants_of
 from workbench.core.project import load_project, open_template, save_project
+from workbench.core.project.actions import compress_project
 from workbench.gui.canvas.compression_overlay import (BADGE_GAP, BADGE_HEIGHT, CompressionBadge, CompressionOverlay,
                                                       badge_cost, is_affected)
 
@@ -28,7 +28,7 @@ def compressed_file(tmp_path_factory):
                         "--json"]) == 0
     project = load_project(path)
     for method in ("int8-static", "prune-structured"):
-        add_variants(project, compress_project(project, method, epochs=1 if method != "int8-static" else None))
+        project.add_variants(compress_project(project, method, epochs=1 if method != "int8-static" else None))
     save_project(project)
     return path
 
@@ -47,11 +47,11 @@ def open_export_page(window, qtbot, path):
 
 def show_variant(qtbot, page, name):
     table = page.variants_table
-    row = [r["name"] for r in variants_of(page.document.project)].index(name)
+    row = [r.name for r in page.document.project.variants].index(name)
     qtbot.mouseClick(table.viewport(), LEFT, pos=table.visualItemRect(table.item(row, 0)).center())
     assert page.show_on_canvas_button.isEnabled()
     qtbot.mouseClick(page.show_on_canvas_button, LEFT)
-    return next(r for r in variants_of(page.document.project) if r["name"] == name)
+    return page.document.project.find_variant(name)
 
 
 def badges_in(scene) -> list[CompressionBadge]:
@@ -68,18 +68,18 @@ def test_show_on_canvas_puts_badges_over_the_layers_that_follow_them_and_hide(wi
     assert window.tabs.currentWidget() is window.design
     scene, view = window.design.scene, window.design.view
     overlay = CompressionOverlay.of(scene)
-    affected = [row for row in record["layers"] if is_affected(row)]
-    assert {"conv1", "conv2", "dense1"} <= {row["node"] for row in affected}
-    assert set(overlay.badges) == {row["node"] for row in affected}
+    affected = [row for row in record.layers if is_affected(row)]
+    assert {"conv1", "conv2", "dense1"} <= {row.node for row in affected}
+    assert set(overlay.badges) == {row.node for row in affected}
     assert len(badges_in(scene)) == len(affected)
     for row in affected:
-        badge, card = overlay.badges[row["node"]], scene.node_items[row["node"]]
-        percent = 100 * row["value"]
+        badge, card = overlay.badges[row.node], scene.node_items[row.node]
+        percent = 100 * row.value
         assert badge.text == f"int8 err {percent:.1f}%" if percent >= 0.1 else badge.text.startswith("int8 err ")
         assert badge.parentItem() is card and badge.scenePos() == expected_place(card)
         assert badge.sceneBoundingRect().bottom() <= card.sceneBoundingRect().top() + 4
-        assert row["name"] in badge.toolTip() and "calibration samples" in badge.toolTip()
-    costs = {row["node"]: badge_cost(row) for row in affected}
+        assert row.name in badge.toolTip() and "calibration samples" in badge.toolTip()
+    costs = {row.node: badge_cost(row) for row in affected}
     worst, best = max(costs, key=costs.get), min(costs, key=costs.get)
     assert [b.node_id for b in overlay.badges.values() if b.costliest] == [worst]
     assert overlay.badges[worst].colour.hue() < overlay.badges[best].colour.hue()  # redder than the best one
@@ -119,11 +119,11 @@ def test_structured_pruning_shows_channels_and_a_new_project_clears_the_overlay(
     record = show_variant(qtbot, page, "prune-structured-50")
     scene = window.design.scene
     overlay = CompressionOverlay.of(scene)
-    rows = {row["node"]: row for row in record["layers"] if is_affected(row)}
+    rows = {row.node: row for row in record.layers if is_affected(row)}
     assert rows and set(overlay.badges) == set(rows)
     conv1 = rows["conv1"]
-    assert overlay.badges["conv1"].text == f"channels {conv1['before']}→{conv1['after']}"
-    assert conv1["after"] < conv1["before"]
+    assert overlay.badges["conv1"].text == f"channels {conv1.before}→{conv1.after}"
+    assert conv1.after < conv1.before
     assert "channels kept" in overlay.badges["conv1"].toolTip()
     window.document.replace_project(open_template("cnn"))
     assert overlay.badges == {} and badges_in(scene) == [] and not overlay.legend.isVisible()

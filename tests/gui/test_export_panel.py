@@ -1,13 +1,11 @@
 """The Export page driven like a user: export with a click, compress into a variant, pick it in the table, see its
 per-layer effects, benchmark, cancel, and read plain messages when something cannot be done."""
 
-import json
-
 import pytest
 from PySide6.QtCore import Qt
 
 from workbench.cli import run_command
-from workbench.core.compression.variants import METHODS, variants_of
+from workbench.core.compression.variants import METHODS
 from workbench.core.project import load_project, open_template, save_project
 from workbench.gui.document.document import ProjectDocument
 from workbench.gui.panels.export_panel import ExportPanel
@@ -29,7 +27,7 @@ def trained_file(tmp_path_factory):
 def panel(trained_file, monkeypatch, tmp_path, show):
     monkeypatch.setenv("WORKBENCH_DATA_DIR", str(tmp_path / "user-data"))
     project = load_project(trained_file)
-    project.extra.pop("variants", None)
+    project.variants.clear()
     document = ProjectDocument(project)
     page = ExportPanel(document)
     show(page, 1300, 800)
@@ -67,7 +65,7 @@ def test_compress_adds_a_variant_shown_in_the_table_plot_and_layer_view(qtbot, p
     with qtbot.waitSignal(panel.variants_added, timeout=60_000):
         qtbot.mouseClick(panel.compress_button, LEFT)
     wait_done(qtbot, panel)
-    names = [r["name"] for r in variants_of(document.project)]
+    names = [r.name for r in document.project.variants]
     assert names == ["original", "int8-static"]
     assert document.is_dirty
     table = panel.variants_table
@@ -108,7 +106,7 @@ def test_cancel_stops_a_compression_and_changes_nothing(qtbot, panel):
     qtbot.mouseClick(panel.cancel_button, LEFT)
     wait_done(qtbot, panel)
     assert "cancelled. Nothing was changed." in panel.status.text()
-    assert variants_of(panel.document.project) == []
+    assert panel.document.project.variants == []
     assert panel.compress_button.isEnabled()
 
 
@@ -131,4 +129,4 @@ def test_an_untrained_project_cannot_be_exported(qtbot, tmp_path, monkeypatch):
     page.show()
     assert not page.export_button.isEnabled() and not page.compress_button.isEnabled()
     assert page.status.text().startswith("Train the model first")
-    assert json.dumps(page.document.project.extra) == "{}"
+    assert page.document.project.variants == [] and page.document.project.extra == {}

@@ -12,6 +12,7 @@ from PySide6.QtCore import QMimeData, QPointF, Qt, QTimer, QUrl
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QApplication, QLabel, QMessageBox
 
+from workbench.core.data import DatasetSpec
 from workbench.core.graph.serialize import graph_to_dict
 from workbench.core.project import load_project, open_template, save_project
 from workbench.gui import main_window as main_window_module
@@ -104,7 +105,7 @@ def test_new_from_template(window):
 def test_autosave_while_dirty_and_restore_after_a_crash(qtbot, data_dir, monkeypatch):  # noqa: F811
     crashed = ProjectDocument(open_template("cnn"))
     saver = Autosaver(crashed, interval_ms=20)
-    crashed.set_dataset({"source": "builtin", "name": "wine"}, (1, 8, 8), "float", "classification", 3)
+    crashed.set_dataset(DatasetSpec(source="builtin", name="wine"), (1, 8, 8), "float", "classification", 3)
     qtbot.waitUntil(lambda: saver.path.exists(), timeout=2000)
     assert json.loads(saver.path.read_text())["project"]["dataset"]["name"] == "wine"
     saver.lock.unlock()  # the session dies without cleaning up: its copy stays, nobody holds its lock
@@ -114,7 +115,7 @@ def test_autosave_while_dirty_and_restore_after_a_crash(qtbot, data_dir, monkeyp
     win = MainWindow()
     win.files.ask_save_changes = lambda: QMessageBox.StandardButton.Discard
     assert win.offer_restore()
-    assert win.document.project.dataset["name"] == "wine"
+    assert win.document.project.dataset.name == "wine"
     assert win.document.project.graph.node("classifier1").params["classes"] == 3
     assert win.document.is_dirty and win.isWindowModified()
     assert find_leftovers() == []

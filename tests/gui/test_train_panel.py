@@ -11,6 +11,7 @@ from workbench.core.data import DatasetSpec, load_dataset
 from workbench.core.data_fit import fit_graph_to_dataset
 from workbench.core.errors import WorkbenchError
 from workbench.core.project import open_template
+from workbench.core.training.settings import TrainingSettings
 from workbench.gui.document.commands import SetParamsCommand
 from workbench.gui.document.document import ProjectDocument
 from workbench.gui.panels.train_panel import BUSY_REASON, TrainPanel
@@ -24,8 +25,8 @@ def document(tmp_path, monkeypatch):
     project = open_template("mlp")
     spec = DatasetSpec.from_dict({"source": "builtin", "name": "moons", "options": {"n_samples": 200}})
     fit_graph_to_dataset(project.graph, load_dataset(spec))
-    project.dataset = spec.to_dict()
-    project.training = {"epochs": 2, "batch_size": 16}
+    project.dataset = spec
+    project.training = TrainingSettings(epochs=2, batch_size=16)
     return ProjectDocument(project)
 
 
@@ -90,11 +91,11 @@ def test_train_shows_curves_then_stop_keeps_the_run(qtbot, panel, document):
     qtbot.waitUntil(lambda: not panel.is_running, timeout=5_000)
     assert time.monotonic() - started < 2.0, "Stop must take effect within about a second"
     record = document.project.runs[-1]
-    assert record["status"] == "stopped" and record["epochs_done"] >= 1
+    assert record.status == "stopped" and record.epochs_done >= 1
     assert document.is_dirty and document.busy_reason is None
     assert panel.train_button.isEnabled() and not panel.stop_button.isEnabled()
     assert "Stopped by you" in panel.message_label.text()
-    assert f"{record['name']} stopped after" in panel.status_label.text()
+    assert f"{record.name} stopped after" in panel.status_label.text()
     assert panel.continue_button.isVisible()
 
 
@@ -120,7 +121,7 @@ def test_a_finished_run_is_recorded_compared_and_exported(qtbot, panel, document
     with qtbot.waitSignal(panel.run_finished, timeout=30_000) as finished:
         qtbot.mouseClick(panel.train_button, LEFT)
     record = finished.args[0]
-    assert record["status"] == "completed" and document.project.runs == [record]
+    assert record.status == "completed" and document.project.runs == [record]
     assert "Finished all 2 epochs" in panel.message_label.text() and "Test accuracy" in panel.message_label.text()
     assert panel.progress.value() == 1000
     qtbot.waitUntil(lambda: not panel.is_running)
@@ -129,7 +130,7 @@ def test_a_finished_run_is_recorded_compared_and_exported(qtbot, panel, document
     with qtbot.waitSignal(panel.run_finished, timeout=30_000):
         qtbot.mouseClick(panel.train_button, LEFT)
     qtbot.waitUntil(lambda: not panel.is_running)
-    assert [r["name"] for r in document.project.runs] == ["Run 1", "Run 2"]
+    assert [r.name for r in document.project.runs] == ["Run 1", "Run 2"]
     assert panel.compare.count() == 2
     first = panel.compare.item(1)
     assert first.text().startswith("Run 1")
@@ -154,15 +155,15 @@ def test_settings_edits_are_stored_in_the_project(qtbot, panel, document):
     spin.selectAll()
     qtbot.keyClicks(spin, "0.01")
     qtbot.keyClick(spin, Qt.Key.Key_Return)
-    assert document.project.training["learning_rate"] == pytest.approx(0.01)
+    assert document.project.training.learning_rate == pytest.approx(0.01)
     assert document.is_dirty
     spin.stepBy(1)  # arrows step through 1-2-5
-    assert document.project.training["learning_rate"] == pytest.approx(0.02)
+    assert document.project.training.learning_rate == pytest.approx(0.02)
     panel.form.optimizer.setCurrentIndex(panel.form.optimizer.findData("sgd"))
-    assert panel.form.momentum.isEnabled() and document.project.training["optimizer"] == "sgd"
+    assert panel.form.momentum.isEnabled() and document.project.training.optimizer == "sgd"
     item = panel.form.frozen.item(0)
     item.setCheckState(Qt.CheckState.Checked)
-    assert document.project.training["frozen_nodes"] == [item.data(Qt.ItemDataRole.UserRole)]
+    assert document.project.training.frozen_nodes == [item.data(Qt.ItemDataRole.UserRole)]
 
 
 def test_train_refuses_without_data_or_with_a_broken_network(qtbot, panel, document):
@@ -176,7 +177,7 @@ def test_train_refuses_without_data_or_with_a_broken_network(qtbot, panel, docum
 
 
 def test_a_failing_run_becomes_a_message(qtbot, panel, document):
-    document.project.dataset = {"source": "csv", "path": "/nonexistent/data.csv"}
+    document.project.dataset = DatasetSpec(source="csv", path="/nonexistent/data.csv")
     qtbot.mouseClick(panel.train_button, LEFT)
     qtbot.waitUntil(lambda: not panel.is_running, timeout=20_000)
     assert panel.message_label.isVisible() and "data.csv" in panel.message_label.text()
@@ -191,15 +192,15 @@ def test_continue_finishes_a_stopped_run(qtbot, panel, document):
     qtbot.mouseClick(panel.stop_button, LEFT)
     qtbot.waitUntil(lambda: not panel.is_running, timeout=5_000)
     stopped = document.project.runs[-1]
-    assert stopped["status"] == "stopped" and stopped["epochs_done"] == 0 and stopped["state"]
+    assert stopped.status == "stopped" and stopped.epochs_done == 0 and stopped.files.state
     assert panel.continue_button.isVisible()
     with qtbot.waitSignal(panel.run_finished, timeout=30_000) as finished:
         qtbot.mouseClick(panel.continue_button, LEFT)
     record = finished.args[0]
     qtbot.waitUntil(lambda: not panel.is_running)
-    assert record["id"] == stopped["id"] and record["status"] == "completed" and record["epochs_done"] == 4
+    assert record.id == stopped.id and record.status == "completed" and record.epochs_done == 4
     assert len(document.project.runs) == 1
-    assert [row["epoch"] for row in record["curves"]["epochs"]] == [0, 1, 2, 3]
+    assert [row["epoch"] for row in record.curves.epochs] == [0, 1, 2, 3]
     assert not panel.continue_button.isVisible()
 
 

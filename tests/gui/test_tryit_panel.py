@@ -73,7 +73,7 @@ def test_opening_a_digit_image_predicts_like_the_model(qtbot, digits_file, monke
     from PIL import Image
 
     page = open_page(qtbot, digits_file, monkeypatch, tmp_path)
-    from workbench.core.training.project_data import project_dataset
+    from workbench.core.project.data import project_dataset
 
     dataset = project_dataset(load_project(digits_file))
     x, _ = dataset.arrays(dataset.split_indices("test")[:1])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from workbench.cli.common import add_json_flag, load_project_arg, print_json
+from workbench.core.project import actions
 
 
 def add_parser(subparsers):
@@ -16,22 +17,20 @@ def add_parser(subparsers):
 
 
 def run(args) -> int:
-    from workbench.core.export.bench_project import benchmark_project
-
     project = load_project_arg(args.project)
-    report = benchmark_project(project, threads=args.threads, provider=args.provider)
+    report = actions.bench_project(project, threads=args.threads, provider=args.provider)
     if args.json:
-        print_json(report)
+        print_json(report.to_dict())
         return 0
-    print(f"ONNX Runtime on {report['provider']}, {report['threads']} thread(s)"
-          + ("" if report["gpu"] else "; no GPU on this computer") + ".")
+    print(f"ONNX Runtime on {report.provider}, {report.threads} thread(s)"
+          + ("" if report.gpu else "; no GPU on this computer") + ".")
     print(f"  {'variant':<22} {'size KB':>8}  {'torch p50/p99 ms':>18}  {'ORT p50/p99 ms':>16}  "
           f"{'torch /s':>10}  {'ORT /s':>10}  speed-up")
-    for row in report["rows"]:
-        t, o = row["torch"], row["onnxruntime"]
-        note = "" if row["torch_reference"] == "own" else "  (torch: fp32 source)"
-        print(f"  {row['name']:<22} {row['size_bytes'] / 1024:8.1f}  {t['p50_ms']:8.3f}/{t['p99_ms']:<9.3f}  "
-              f"{o['p50_ms']:7.3f}/{o['p99_ms']:<8.3f}  {t['throughput']:10.0f}  {o['throughput']:10.0f}  "
-              f"{row['speedup']:6.1f}x{note}")
-    print(f"Throughput at batch {report['rows'][0]['onnxruntime']['batch']}.")
+    for row in report.rows:
+        t, o = row.torch, row.onnxruntime
+        note = "" if row.torch_reference == "own" else "  (torch: fp32 source)"
+        print(f"  {row.name:<22} {row.size_bytes / 1024:8.1f}  {t.p50_ms:8.3f}/{t.p99_ms:<9.3f}  "
+              f"{o.p50_ms:7.3f}/{o.p99_ms:<8.3f}  {t.throughput:10.0f}  {o.throughput:10.0f}  "
+              f"{row.speedup:6.1f}x{note}")
+    print(f"Throughput at batch {report.rows[0].onnxruntime.batch}.")
     return 0

@@ -6,7 +6,8 @@ import argparse
 import json
 import sys
 
-from workbench.core.project import Project, load_project, resolve_project_argument
+from workbench.core.project import Project, actions, resolve_project_argument
+from workbench.core.project.data import use_data
 
 
 def add_json_flag(parser: argparse.ArgumentParser) -> None:
@@ -22,17 +23,12 @@ def add_data_arguments(parser: argparse.ArgumentParser) -> None:
 
 def load_project_arg(arg: str, data: str | None = None, target: str | None = None,
                      ignore: str | None = None) -> Project:
-    """Loads a project file or template; with `data`, points it at that dataset and fits Input and head to it."""
-    project = load_project(resolve_project_argument(arg))
+    """Opens a project file or template; with `data`, points it at that dataset (read once: later actions get it
+    from the project's data cache) and fits Input and head to it."""
+    project = actions.open_project(resolve_project_argument(arg))
     if data:
-        from workbench.core.data import load_dataset, resolve_data_argument
-        from workbench.core.data_fit import fit_graph_to_dataset
-
         ignored = [c.strip() for c in ignore.split(",") if c.strip()] if ignore else None
-        spec = resolve_data_argument(data, target=target, ignore=ignored)
-        dataset = load_dataset(spec)
-        project.dataset = spec.to_dict()
-        fit_graph_to_dataset(project.graph, dataset)
+        use_data(project, data, target, ignored)
     return project
 
 

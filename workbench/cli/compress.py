@@ -7,6 +7,7 @@ from pathlib import Path
 
 from workbench.cli.common import add_json_flag, load_project_arg, print_json
 from workbench.core.compression.variants import METHODS
+from workbench.core.project import actions
 
 
 def add_parser(subparsers):
@@ -26,55 +27,32 @@ def add_parser(subparsers):
     return parser
 
 
-def _summary(record: dict) -> dict:
-    return {"name": record["name"], "method": record["method"], "amount": record.get("amount"),
-            "size_bytes": record["size_bytes"], "params": record["params"],
-            "test": (record.get("metrics") or {}).get("test"), "val": (record.get("metrics") or {}).get("val"),
-            "latency_ms": record["latency"]["onnxruntime"]["p50_ms"], "onnx": record["files"]["onnx"],
-            "notes": record.get("notes", "")}
+def _summary(record) -> dict:
+    return {"name": record.name, "method": record.method, "amount": record.amount, "size_bytes": record.size_bytes,
+            "params": record.params, "test": record.metrics.get("test"), "val": record.metrics.get("val"),
+            "latency_ms": record.latency.onnxruntime.p50_ms, "onnx": record.files.onnx, "notes": record.notes}
 
 
 def run(args) -> int:
-    from workbench.core.compression.variants import add_variants, compress_project, variants_of
-    from workbench.core.project import load_project, save_project
-
     project = load_project_arg(args.project)
     out = Path(args.out).resolve()
-    student = load_project(args.student).graph if args.student else None
-    records = compress_project(project, args.method, args.amount, workspace=out.parent, student_graph=student,
-                               epochs=args.epochs, threads=args.threads, progress=_progress())
-    if project.folder is not None and out.parent != project.folder.resolve():
-        _keep_files_reachable(project)
-    add_variants(project, records)
-    save_project(project, out)
+    student = actions.open_project(args.student).graph if args.student else None
+    records = actions.compress_project(project, args.method, args.amount, workspace=out.parent,
+                                       student_graph=student, epochs=args.epochs, threads=args.threads,
+                                       progress=_progress())
+    project.add_variants(records)
+    actions.save_project(project, out)
     if args.json:
-        print_json({"project": str(out), "variants": [_summary(r) for r in variants_of(project)]})
+        print_json({"project": str(out), "variants": [_summary(r) for r in project.variants]})
         return 0
     print(f"Saved {out}. Variants:")
-    for r in variants_of(project):
-        test = (r.get("metrics") or {}).get("test") or {}
+    for r in project.variants:
+        test = r.figures("test")
         figure = f"accuracy {test['accuracy']:.3f}" if "accuracy" in test else \
             (f"MAE {test['mae']:.4g}" if "mae" in test else "")
-        print(f"  {r['name']:<22} {r['size_bytes'] / 1024:8.1f} KB {r['params']:>10,} params  {figure:<16} "
-              f"{r['latency']['onnxruntime']['p50_ms']:.3f} ms")
+        print(f"  {r.name:<22} {r.size_bytes / 1024:8.1f} KB {r.params:>10,} params  {figure:<16} "
+              f"{r.latency.onnxruntime.p50_ms:.3f} ms")
     return 0
-
-
-def _keep_files_reachable(project) -> None:
-    """A project written to another folder must still find its runs' and variants' files: make their paths
-    absolute (the new variants' paths are relative to the new folder)."""
-    from workbench.core.compression.variants import variants_of
-    from workbench.core.data.loader import resolve_path
-
-    def absolute(path: str) -> str:
-        return str(resolve_path(path, project.folder).resolve())
-
-    for record in project.runs:
-        for key in ("weights", "best_weights", "last_weights", "state"):
-            if record.get(key):
-                record[key] = absolute(record[key])
-    for record in variants_of(project):
-        record["files"] = {k: absolute(v) if v else v for k, v in record.get("files", {}).items()}
 
 
 def _progress():

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 from workbench.cli.common import add_data_arguments, add_json_flag, load_project_arg, print_json
+from workbench.core.device import choose_device
+from workbench.core.project import actions
+from workbench.core.training.evaluation import json_metrics, scalar_metrics
 
 
 def add_parser(subparsers):
@@ -19,30 +22,23 @@ def add_parser(subparsers):
 
 
 def run(args) -> int:
-    from workbench.core.device import choose_device
-    from workbench.core.training.evaluation import json_metrics, scalar_metrics
-    from workbench.core.training.evaluation import evaluate as evaluate_module
-    from workbench.core.training.project_data import project_dataset
-    from workbench.core.training.runs import build_trained_module, find_run, graph_of_run
-
     project = load_project_arg(args.project, args.data, args.target, args.ignore)
-    record = find_run(project, args.run)
-    module = build_trained_module(project, record)
-    dataset = project_dataset(project)
-    result = evaluate_module(module, dataset, args.split, device=choose_device(args.device),
-                             graph=graph_of_run(record, project))
+    evaluation = actions.evaluate_project(project, args.run, args.split, device=choose_device(args.device))
+    record, result = evaluation.run, evaluation.result
     if args.json:
         details = json_metrics(result)
-        print_json({"project": str(project.path), "run": record["id"], "split": args.split,
+        print_json({"project": str(project.path), "run": record.id, "split": args.split,
                     args.split: scalar_metrics(result),
-                    **{k: v for k, v in details.items() if k not in scalar_metrics(result)}})
+                    **{k: v for k, v in details.items() if k not in scalar_metrics(result)},
+                    "warnings": evaluation.warnings})
         return 0
-    print(f"{record.get('name', record['id'])} ({record['id']}) on the {args.split} split, "
-          f"{result['samples_count']:,} samples:")
+    print(f"{record.title} ({record.id}) on the {args.split} split, {result['samples_count']:,} samples:")
     for key, value in scalar_metrics(result).items():
         print(f"  {key:<16}{value:.4f}")
     if result["task"] == "classification":
         _print_classes(result)
+    for warning in evaluation.warnings:
+        print(f"warning: {warning}")
     return 0
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from workbench.cli.common import add_json_flag, load_project_arg, print_json
 from workbench.core.export.onnx_export import DEFAULT_OPSET, MAX_OPSET, MIN_OPSET
+from workbench.core.project import actions
 
 
 def add_parser(subparsers):
@@ -20,10 +21,8 @@ def add_parser(subparsers):
 
 
 def run(args) -> int:
-    from workbench.core.export.project_export import export_project
-
     project = load_project_arg(args.project)
-    result = export_project(project, args.out, opset=args.opset, variant=args.variant, threads=args.threads)
+    result = actions.export_project(project, args.out, opset=args.opset, variant=args.variant, threads=args.threads)
     if args.json:
         print_json(result.to_dict())
         return 0

@@ -16,7 +16,8 @@ def run(args) -> int:
     rows = []
     for name in template_names():
         project = load_project(template_path(name))
-        dataset = (project.dataset or {}).get("name") or (project.dataset or {}).get("source") or "(choose data)"
+        spec = project.dataset
+        dataset = (spec.name or spec.source) if spec is not None else "(choose data)"
         rows.append({"name": name, "title": project.name, "dataset": dataset, "description": project.description,
                      "path": str(template_path(name))})
     if args.json:

@@ -11,7 +11,8 @@ from pathlib import Path
 
 from workbench.cli.common import add_data_arguments, add_json_flag, load_project_arg, print_json
 from workbench.core.errors import WorkbenchError
-from workbench.core.training.callbacks import Callback, format_duration
+from workbench.core.project import actions, is_template
+from workbench.core.training.callbacks import Callback, RunControl, format_duration
 
 BAR_WIDTH = 24
 REDRAW_S = 0.1
@@ -84,31 +85,23 @@ def default_threads() -> int | None:
 
 def output_path(project, out: str | None) -> Path:
     """Where the trained project goes: --out, else the project file itself; a template is never overwritten."""
-    from workbench.core.project import TEMPLATES_DIR
-
     if out:
         return Path(out).resolve()
-    if project.path is None or Path(project.path).resolve().parent == TEMPLATES_DIR.resolve():
+    if project.path is None or is_template(project.path):
         stem = Path(project.path).stem if project.path else "project"
         return (Path.cwd() / f"{stem}.json").resolve()
     return Path(project.path).resolve()
 
 
 def run(args) -> int:
-    from workbench.core.project import save_project
-    from workbench.core.training import RunControl, TrainingSettings
-    from workbench.core.training.project_data import project_dataset
-    from workbench.core.training.runs import add_or_replace_run, train_project
-
     project = load_project_arg(args.project, args.data, args.target, args.ignore)
-    dataset = project_dataset(project)
     out = output_path(project, args.out)
     overrides = {}
     if args.epochs is not None:
         overrides["epochs"] = args.epochs
     if args.device:
         overrides["device"] = args.device
-    settings = TrainingSettings.from_dict({**project.training, **overrides})
+    settings = project.training.replaced(**overrides)
     if args.threads is not None and args.threads < 1:
         raise WorkbenchError("--threads must be 1 or more.")
     threads = args.threads if args.threads is not None else default_threads()
@@ -124,28 +117,28 @@ def run(args) -> int:
 
     signal.signal(signal.SIGINT, stop_on_interrupt)
     try:
-        outcome = train_project(project, dataset, out.parent, settings=settings, callbacks=callbacks,
-                                control=control, num_threads=threads, resume_run=args.resume)
+        outcome = actions.train_project(project, out.parent, settings=settings, callbacks=callbacks,
+                                        control=control, num_threads=threads, resume_run=args.resume)
     finally:
         signal.signal(signal.SIGINT, previous)
     record = outcome.record
-    add_or_replace_run(project, record)
-    save_project(project, out)
-    summary = {"project": str(out), "run": record["id"], "status": record["status"], "message": record["message"],
-               "epochs_done": record["epochs_done"], "device": record["device"],
-               "duration_s": record["duration_s"], "samples_per_s": record["samples_per_s"],
-               "test": record["metrics"].get("test", {}), "val": record["metrics"].get("val", {}),
-               "weights": record["weights"], "warnings": record["warnings"]}
+    project.add_run(record)
+    actions.save_project(project, out)
+    summary = {"project": str(out), "run": record.id, "status": record.status.value, "message": record.message,
+               "epochs_done": record.epochs_done, "device": record.device,
+               "duration_s": record.duration_s, "samples_per_s": record.samples_per_s,
+               "test": record.figures("test"), "val": record.figures("val"),
+               "weights": record.files.weights, "warnings": record.warnings}
     if args.json:
         print_json(summary)
     else:
-        print(record["message"])
+        print(record.message)
         for split in ("val", "test"):
-            figures = record["metrics"].get(split)
+            figures = record.figures(split)
             if figures:
                 print(f"{split:>4}: " + "  ".join(f"{k} {v:.4f}" for k, v in figures.items()))
-        for warning in record["warnings"]:
+        for warning in record.warnings:
             print(f"warning: {warning}")
-        print(f"Saved the trained project to {out}" + (f" (weights: {record['weights']})" if record["weights"]
+        print(f"Saved the trained project to {out}" + (f" (weights: {record.files.weights})" if record.files.weights
                                                        else ""))
     return 0 if outcome.result.ok else 1

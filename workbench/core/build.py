@@ -1,14 +1,8 @@
-"""Turns a valid graph into a `torch.nn.Module` that runs its nodes in topological order.
-
-Each node's module sits in `layers` under the node's id, so weights are saved as ``<node id>.<parameter>``.
-Inputs are taken in the order of the graph's Input nodes; with one output head the module returns a tensor,
-with several a tuple in the order of `head_ids`.
+"""Turns a valid graph into its network, a `GraphModule` (workbench/core/layers/modules.py), once validation has
+found no errors. Importing this module does not import torch; building does.
 """
 
 from __future__ import annotations
-
-import torch
-from torch import nn
 
 from workbench.core.errors import WorkbenchError
 from workbench.core.graph.model import Graph
@@ -19,54 +13,11 @@ class InvalidGraphError(WorkbenchError):
     """The graph has errors, so no module can be built from it."""
 
 
-class GraphModule(nn.Module):
-    def __init__(self, graph: Graph, result: ValidationResult):
-        super().__init__()
-        self.input_ids = [n.id for n in graph.input_nodes()]
-        self.head_ids = [n.id for n in graph.head_nodes()]
-        sources_of: dict[str, list[str]] = {}
-        for e in graph.edges:  # in edge order, which is the order of a Concat's inputs
-            sources_of.setdefault(e.dst, []).append(e.src)
-        needed = _ancestors(sources_of, self.head_ids)
-        self.layers = nn.ModuleDict()
-        steps = []
-        for nid in result.order:
-            node = graph.nodes[nid]
-            if node.spec.role == "input":
-                continue
-            sources = sources_of.get(nid, [])
-            ins = [result.outputs[s] for s in sources]
-            self.layers[nid] = node.spec.build(node.params, ins)
-            if nid in needed:
-                steps.append((nid, tuple(sources)))
-        self.steps = steps
-        self.input_infos = [result.outputs[i] for i in self.input_ids]
-        self.output_infos = [result.outputs[h] for h in self.head_ids]
+def build_module(graph: Graph, result: ValidationResult | None = None):
+    """Builds the network (a `GraphModule`); raises `InvalidGraphError` listing the problems when the graph has
+    errors."""
+    from workbench.core.layers.modules import GraphModule  # lazy
 
-    def forward(self, *inputs):
-        if len(inputs) != len(self.input_ids):
-            raise ValueError(f"the network takes {len(self.input_ids)} input(s), got {len(inputs)}")
-        values = dict(zip(self.input_ids, inputs))
-        for nid, sources in self.steps:
-            values[nid] = self.layers[nid](*(values[s] for s in sources))
-        outputs = tuple(values[h] for h in self.head_ids)
-        return outputs[0] if len(outputs) == 1 else outputs
-
-
-def _ancestors(sources_of: dict[str, list[str]], targets: list[str]) -> set[str]:
-    seen: set[str] = set()
-    stack = list(targets)
-    while stack:
-        nid = stack.pop()
-        if nid in seen:
-            continue
-        seen.add(nid)
-        stack.extend(sources_of.get(nid, ()))
-    return seen
-
-
-def build_module(graph: Graph, result: ValidationResult | None = None) -> GraphModule:
-    """Builds the network; raises `InvalidGraphError` listing the problems when the graph has errors."""
     result = result or validate(graph)
     if not result.ok:
         listed = "\n".join(f"- {p.message}" for p in result.errors[:10])
@@ -74,8 +25,10 @@ def build_module(graph: Graph, result: ValidationResult | None = None) -> GraphM
     return GraphModule(graph, result)
 
 
-def example_inputs(module: GraphModule, batch: int = 2, generator: torch.Generator | None = None) -> list:
+def example_inputs(module, batch: int = 2, generator=None) -> list:
     """Random inputs of the right shape and kind for `module` (token ids below `vocab` for int inputs)."""
+    import torch  # lazy
+
     tensors = []
     for info in module.input_infos:
         shape = (batch, *info.sample_shape)

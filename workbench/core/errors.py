@@ -7,6 +7,14 @@ the command line prints it without a traceback.
 from __future__ import annotations
 
 
+def describe_value(value) -> str:
+    """A value as a message shows what was found instead: "an object", "the text 'oops'", "the number 3"."""
+    if value is None:
+        return "nothing (null)"
+    return {dict: "an object", list: "a list", str: f"the text {value!r}", bool: f"{str(value).lower()}",
+            int: f"the number {value}", float: f"the number {value}"}.get(type(value), type(value).__name__)
+
+
 class WorkbenchError(Exception):
     """Base of every user-facing error: `str(error)` is a complete sentence for the user."""
 

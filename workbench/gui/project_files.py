@@ -12,7 +12,7 @@ from PySide6.QtCore import QObject
 from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
 
 from workbench.core.errors import WorkbenchError
-from workbench.core.project import Project, load_project, open_template
+from workbench.core.project import Project, actions, open_template
 from workbench.gui.recent_files import RecentFiles
 
 FILE_FILTER = "Workbench projects (*.json);;All files (*)"
@@ -99,7 +99,7 @@ class ProjectFiles(QObject):
 
     def _load(self, path: str | Path) -> bool:
         try:
-            project = load_project(path)
+            project = actions.open_project(path)
         except WorkbenchError as exc:
             self.show_error("Cannot open project", str(exc))
             return False

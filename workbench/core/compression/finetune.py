@@ -25,16 +25,15 @@ class _Relay(Callback):
                       f"{self.what}: epoch {info.epoch + 1} of {info.epochs}")
 
 
-def finetune_settings(run_settings: dict | None, epochs: int, learning_rate: float | None = None,
+def finetune_settings(run_settings: TrainingSettings, epochs: int, learning_rate: float | None = None,
                       device: str = "cpu") -> TrainingSettings:
     """The run's settings for a short fine-tune: `epochs`, early stopping, the best epoch kept, no mixed precision."""
-    base = TrainingSettings.from_dict(run_settings or {}, "runs.settings")
     changes = {"epochs": epochs, "early_stopping": True, "patience": max(2, epochs // 3), "restore_best": True,
                "monitor": "val_loss", "device": device, "init_from": None, "frozen_nodes": [],
                "schedule": "constant"}
     if learning_rate is not None:
         changes["learning_rate"] = learning_rate
-    return base.replaced(**changes)
+    return run_settings.replaced(**changes)
 
 
 def finetune(module, dataset, graph, settings: TrainingSettings, progress: Callable[[float, str], None],

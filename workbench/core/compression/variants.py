@@ -1,8 +1,8 @@
-"""Compressed variants of a trained model, each kept beside the original in ``project.extra["variants"]``.
+"""Compressed variants of a trained model, each kept beside the original in the project's ``variants``.
 
-`compress_project` makes one variant by one method and returns its record (plus the "original" fp32 variant's
-record the first time), without touching the project: the caller adds the records (`add_variants`), so a failure
-leaves the project as it was. Each variant's files live in ``<project folder>/variants/<project>/<variant>/``:
+`compress_trained` makes one variant by one method and returns its record (plus the "original" fp32 variant's
+record the first time), without touching the project: the caller adds the records, so a failure leaves the
+project as it was. Each variant's files live in ``<project folder>/variants/<project>/<variant>/``:
 ``model.onnx`` (with metadata), and for variants with their own weights ``weights.safetensors``.
 
 A variant record (JSON-safe): name, method, amount, run (the run it came from), created, files {onnx, weights},
@@ -55,23 +55,6 @@ class Candidate:
     notes: str = ""
     layers: list[dict] = field(default_factory=list)
     own_graph: bool = False  # the architecture differs from the run's
-
-
-def variants_of(project) -> list[dict]:
-    variants = project.extra.get("variants")
-    return variants if isinstance(variants, list) else []
-
-
-def add_variants(project, records: list[dict]) -> None:
-    project.extra["variants"] = [*variants_of(project), *records]
-
-
-def find_variant(project, name: str) -> dict:
-    for record in variants_of(project):
-        if record.get("name") == name:
-            return record
-    known = ", ".join(r.get("name", "?") for r in variants_of(project)) or "none yet"
-    raise CompressionError(f"There is no variant called '{name}' (variants: {known}).")
 
 
 def _unique_name(taken: set[str], stem: str) -> str:
@@ -191,7 +174,7 @@ def _pruned_candidate(tm, amount: float, epochs: int | None, progress: Progress,
 
     module = copy.deepcopy(tm.module)
     keep_pruned = prune_magnitude(tm.graph, module, amount)
-    settings = finetune_settings(tm.run.get("settings"), _epochs(epochs, DEFAULT_EPOCHS))
+    settings = finetune_settings(tm.settings, _epochs(epochs, DEFAULT_EPOCHS))
     finetune(module, tm.dataset, tm.graph, settings, progress, (0.05, 0.6), "Fine-tuning the pruned network",
              after_step=[keep_pruned], threads=threads)
     keep_pruned(module)
@@ -209,7 +192,7 @@ def _structured_candidate(tm, amount: float, epochs: int | None, progress: Progr
 
     progress(0.05, "Removing channels")
     graph, module, plan = prune_structured(tm.graph, tm.module, amount)
-    settings = finetune_settings(tm.run.get("settings"), _epochs(epochs, DEFAULT_EPOCHS))
+    settings = finetune_settings(tm.settings, _epochs(epochs, DEFAULT_EPOCHS))
     finetune(module, tm.dataset, graph, settings, progress, (0.1, 0.6), "Fine-tuning the smaller network",
              threads=threads)
     removed = ", ".join(f"{graph.nodes[n].name} {a}→{b}" for n, (a, b) in plan.sizes.items())
@@ -233,8 +216,7 @@ def _distilled_candidate(tm, amount: float, student_graph, epochs: int | None, p
     graph = student_graph if student_graph is not None else shrunk_graph(tm.graph, amount)
     student = check_student(tm.module, graph)
     objective = objective_for(student, tm.dataset, graph)
-    default_epochs = int((tm.run.get("settings") or {}).get("epochs", 30))
-    settings = finetune_settings(tm.run.get("settings"), _epochs(epochs, default_epochs))
+    settings = finetune_settings(tm.settings, _epochs(epochs, tm.settings.epochs))
     teacher = copy.deepcopy(tm.module)
     finetune(student, tm.dataset, graph, settings, progress, (0.05, 0.6), "Training the student",
              loss_fn=distillation_loss(teacher, objective, tm.task), threads=threads)
@@ -257,6 +239,7 @@ def finalize(tm, candidate: Candidate, taken: set[str], progress: Progress, thre
              workspace: Path | None = None) -> dict:
     """Checks a candidate (ONNX checker, ONNX Runtime, parity), measures it, saves its files; returns the record."""
     from workbench.core.export.benchmark import benchmark_session, benchmark_torch
+    from workbench.core.export.bundle import model_info
     from workbench.core.export.metadata import build_metadata, write_metadata
     from workbench.core.export.runtime import open_session
     from workbench.core.export.verify import torch_outputs
@@ -267,7 +250,7 @@ def finalize(tm, candidate: Candidate, taken: set[str], progress: Progress, thre
         stem = candidate.method if candidate.amount is None else f"{candidate.method}-{round(100 * candidate.amount)}"
         candidate.name = _unique_name(taken, stem)
     compression = {"method": candidate.method, "amount": candidate.amount, "variant": candidate.name}
-    info = tm.info(compression)
+    info = model_info(tm, compression)
     write_metadata(candidate.model, build_metadata(name=info.name, description=info.description, task=info.task,
                                                    labels=info.labels, preprocessing=info.preprocessing,
                                                    compression=compression))
@@ -318,7 +301,7 @@ def finalize(tm, candidate: Candidate, taken: set[str], progress: Progress, thre
         "name": candidate.name,
         "method": candidate.method,
         "amount": candidate.amount,
-        "run": tm.run.get("id"),
+        "run": tm.run_id,
         "created": _now(),
         "files": {k: (f"{rel}/{v}" if v else None) for k, v in files.items()},
         "graph": graph_to_dict(candidate.graph) if candidate.own_graph else None,
@@ -332,15 +315,9 @@ def finalize(tm, candidate: Candidate, taken: set[str], progress: Progress, thre
     }
 
 
-def compress_project(project, method: str, amount: float | None = None, *, dataset=None, base_dir=None,
-                     workspace=None, run_id: str | None = None, student_graph=None, epochs: int | None = None,
-                     threads: int = 1, progress: Progress | None = None) -> list[dict]:
-    """Makes one variant (and the original's record when this run has none yet); returns the new records.
-
-    `base_dir`: where the project's relative paths start (default: its folder); `workspace`: where the variant
-    files go and what their recorded paths are relative to (default: `base_dir`)."""
-    from workbench.core.export.source import trained_model
-
+def checked_amount(method: str, amount: float | None) -> float | None:
+    """The amount `method` works with (its default when None); raises `CompressionError` for an unknown method or an
+    amount it does not take."""
     if method not in METHODS:
         raise CompressionError(f"Unknown compression method '{method}'; choose one of {', '.join(METHODS)}.")
     if method in DEFAULT_AMOUNTS:
@@ -349,11 +326,18 @@ def compress_project(project, method: str, amount: float | None = None, *, datas
             raise CompressionError(f"--amount must be between 0 and 1 for {method} (got {amount:g}).")
     elif amount is not None:
         raise CompressionError(f"{METHOD_TITLES[method]} takes no amount.")
+    return amount
+
+
+def compress_trained(tm, existing: list, method: str, amount: float | None = None, *, workspace=None,
+                     student_graph=None, epochs: int | None = None, threads: int = 1,
+                     progress: Progress | None = None) -> list[dict]:
+    """Makes one variant of `tm` (and the original's when `existing`, the variant records so far, has none for
+    this run yet); returns the new records as dicts. `workspace`: where the variant files go and what their
+    recorded paths are relative to (default: the trained model's base folder)."""
+    amount = checked_amount(method, amount)
     progress = progress or (lambda fraction, message: None)
-    progress(0.0, "Loading the trained model")
-    tm = trained_model(project, dataset, base_dir, run_id)
-    existing = variants_of(project)
-    taken = {r.get("name") for r in existing}
+    taken = {r.name for r in existing}
     if method in ("int8-static", "int8-dynamic", "fp16"):
         candidate = _quantized_candidate(tm, method, progress)
     elif method == "prune":
@@ -363,7 +347,7 @@ def compress_project(project, method: str, amount: float | None = None, *, datas
     else:
         candidate = _distilled_candidate(tm, amount, student_graph, epochs, progress, threads)
     records = []
-    if not any(r.get("method") == "none" and r.get("run") == tm.run.get("id") for r in existing):
+    if not any(r.method == "none" and r.run == tm.run_id for r in existing):
         original = original_candidate(tm)
         original.name = _unique_name(taken, ORIGINAL)
         records.append(finalize(tm, original, taken, lambda f, m: None, threads, workspace))

@@ -13,6 +13,8 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
+from workbench.core.fields import FieldReader
+
 THROUGHPUT_BATCH = 256
 REPEATS = 200
 BUDGET_S = 0.6
@@ -31,6 +33,14 @@ class Timing:
 
     def to_dict(self) -> dict:
         return {k: (round(v, 4) if isinstance(v, float) else v) for k, v in asdict(self).items()}
+
+    @classmethod
+    def from_dict(cls, data, where: str) -> Timing:
+        r = FieldReader(data, where)
+        timing = cls(engine=r.text("engine"), provider=r.text("provider"), p50_ms=r.number("p50_ms"),
+                     p99_ms=r.number("p99_ms"), throughput=r.number("throughput"), batch=r.integer("batch", low=1))
+        r.finish()
+        return timing
 
 
 def time_calls(fn, warmup: int = 10, repeats: int = REPEATS, budget_s: float = BUDGET_S) -> np.ndarray:

@@ -46,6 +46,14 @@ class ModelInfo:
     compression: dict = field(default_factory=lambda: {"method": "none"})
 
 
+def model_info(tm, compression: dict | None = None, metrics: dict | None = None) -> ModelInfo:
+    """What the metadata and the card say about a `TrainedModel` (its run's figures unless `metrics` is given)."""
+    return ModelInfo(name=tm.name, description=tm.description, task=tm.task, labels=tm.labels,
+                     preprocessing=tm.dataset.preprocessing, dataset_summary=tm.dataset.summary(),
+                     metrics=metrics if metrics is not None else dict(tm.metrics),
+                     compression=compression or {"method": "none"})
+
+
 @dataclass
 class Verification:
     """The outcome of a parity check: the largest difference, on how many samples, against what."""

@@ -21,9 +21,5 @@ class ParityError(ExportError):
         super().__init__(message)
 
 
-class NotTrainedError(WorkbenchError):
-    """There are no trained weights to export or compress."""
-
-
 class CompressionError(WorkbenchError):
     """A compression method cannot be applied as asked."""

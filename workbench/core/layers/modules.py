@@ -1,6 +1,12 @@
-"""Small torch modules for layer types that torch.nn has no single class for.
+"""The torch side of the catalog: `GraphModule`, the network of a graph, and small modules for layer types that
+torch.nn has no single class for.
 
-Imported only by the builders in the catalog, so importing the catalog does not import torch.
+`GraphModule` runs the graph's nodes in topological order. Each node's module sits in `layers` under the node's id,
+so weights are saved as ``<node id>.<parameter>``. Inputs are taken in the order of the graph's Input nodes; with
+one output head the module returns a tensor, with several a tuple in the order of `head_ids`.
+
+This is the one module of ours that imports torch at its top: the builders in the catalog and `build_module` import
+it when they run, so importing the catalog, the graph or the project tier does not import torch.
 """
 
 from __future__ import annotations
@@ -122,3 +128,61 @@ class TransformerBlock(nn.Module):
     def forward(self, x):
         x = x + self.dropout(self.attention(self.norm1(x)))
         return x + self.dropout(self.feed_forward(self.norm2(x)))
+
+
+class GraphModule(nn.Module):
+    def __init__(self, graph, result):  # a Graph and its ValidationResult
+        super().__init__()
+        self.input_ids = [n.id for n in graph.input_nodes()]
+        self.head_ids = [n.id for n in graph.head_nodes()]
+        sources_of: dict[str, list[str]] = {}
+        for e in graph.edges:  # in edge order, which is the order of a Concat's inputs
+            sources_of.setdefault(e.dst, []).append(e.src)
+        needed = _ancestors(sources_of, self.head_ids)
+        self.layers = nn.ModuleDict()
+        steps = []
+        for nid in result.order:
+            node = graph.nodes[nid]
+            if node.spec.role == "input":
+                continue
+            sources = sources_of.get(nid, [])
+            ins = [result.outputs[s] for s in sources]
+            self.layers[nid] = node.spec.build(node.params, ins)
+            if nid in needed:
+                steps.append((nid, tuple(sources)))
+        self.steps = steps
+        self.input_infos = [result.outputs[i] for i in self.input_ids]
+        self.output_infos = [result.outputs[h] for h in self.head_ids]
+
+    def forward(self, *inputs):
+        if len(inputs) != len(self.input_ids):
+            raise ValueError(f"the network takes {len(self.input_ids)} input(s), got {len(inputs)}")
+        values = dict(zip(self.input_ids, inputs))
+        for nid, sources in self.steps:
+            values[nid] = self.layers[nid](*(values[s] for s in sources))
+        outputs = tuple(values[h] for h in self.head_ids)
+        return outputs[0] if len(outputs) == 1 else outputs
+
+
+def _ancestors(sources_of: dict[str, list[str]], targets: list[str]) -> set[str]:
+    seen: set[str] = set()
+    stack = list(targets)
+    while stack:
+        nid = stack.pop()
+        if nid in seen:
+            continue
+        seen.add(nid)
+        stack.extend(sources_of.get(nid, ()))
+    return seen
+
+
+def _ancestors(sources_of: dict[str, list[str]], targets: list[str]) -> set[str]:
+    seen: set[str] = set()
+    stack = list(targets)
+    while stack:
+        nid = stack.pop()
+        if nid in seen:
+            continue
+        seen.add(nid)
+        stack.extend(sources_of.get(nid, ()))
+    return seen

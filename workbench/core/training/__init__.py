@@ -1,5 +1,6 @@
 """Training: settings, the `Trainer` loop with callbacks and cooperative stop/pause, evaluation, weights files and
-run records. Nothing here imports torch at import time; the modules import it where they need it.
+the trained model that export and compression take. Nothing here imports torch at import time; the modules import
+it where they need it. A run's record in the project is the project tier's (workbench/core/project/).
 """
 
 from workbench.core.training.callbacks import (Callback, EpochInfo, FitInfo, ProgressInfo, RunControl,

@@ -1,7 +1,7 @@
 """What compression did to each layer, drawn on the Design canvas: a small badge over every affected layer.
 
-Given a variant record (its ``layers`` rows, as `workbench.core.compression.layer_effects.effect_rows` makes them),
-each affected layer gets a badge ("int8 err 0.8%", "sparsity 52%", "channels 16→8") coloured from green (harmless)
+Given a `VariantRecord` (its ``layers``: `LayerEffect` rows, one per layer compression touched), each affected
+layer gets a badge ("int8 err 0.8%", "sparsity 52%", "channels 16→8") coloured from green (harmless)
 to red (costly), with the figures in its tooltip; the costliest layer is outlined. A legend in the canvas corner
 names the variant, explains the colours and has a Hide button.
 
@@ -38,31 +38,31 @@ def _percent(fraction: float) -> str:
 
 def is_affected(row: dict) -> bool:
     """Whether compression changed the layer at all (a convolution left in fp32 by dynamic INT8 was not)."""
-    if row["kind"] == "channels":
-        return row["after"] != row["before"]
-    return row["value"] > 0
+    if row.kind == "channels":
+        return row.after != row.before
+    return row.value > 0
 
 
 def _unit(row: dict) -> str:
-    return "channels" if row["type"].startswith("Conv") else "neurons"
+    return "channels" if row.type.startswith("Conv") else "neurons"
 
 
 def badge_text(row: dict, method: str) -> str:
     """The few words on a layer's badge."""
-    if row["kind"] == "channels":
-        return f"{_unit(row)} {row['before']}→{row['after']}"
-    if row["kind"] == "sparsity":
-        return f"sparsity {100 * row['value']:.0f}%"
-    return f"{NUMBER_FORMATS.get(method, method)} err {_percent(row['value'])}"
+    if row.kind == "channels":
+        return f"{_unit(row)} {row.before}→{row.after}"
+    if row.kind == "sparsity":
+        return f"sparsity {100 * row.value:.0f}%"
+    return f"{NUMBER_FORMATS.get(method, method)} err {_percent(row.value)}"
 
 
 def badge_cost(row: dict) -> float:
     """How much the change may cost, from 0 (nothing) to 1 (the worst colour)."""
-    if row["kind"] == "channels":
-        return 1.0 - row["after"] / row["before"] if row["before"] else 0.0
-    if row["kind"] == "sparsity":
-        return min(1.0, max(0.0, row["value"]))
-    return min(1.0, max(0.0, row["value"] / ERROR_AT_WORST))
+    if row.kind == "channels":
+        return 1.0 - row.after / row.before if row.before else 0.0
+    if row.kind == "sparsity":
+        return min(1.0, max(0.0, row.value))
+    return min(1.0, max(0.0, row.value / ERROR_AT_WORST))
 
 
 def cost_colour(cost: float) -> QColor:
@@ -73,15 +73,15 @@ def cost_colour(cost: float) -> QColor:
 
 def badge_tooltip(row: dict, title: str, costliest: bool) -> str:
     """The figures behind a badge, in words."""
-    head = f"<b>{html.escape(row['name'])}</b> ({html.escape(row['type'])}) &mdash; {html.escape(title)}"
-    if row["kind"] == "channels":
-        removed = 1.0 - row["after"] / row["before"] if row["before"] else 0.0
-        body = (f"{row['after']} of its {row['before']} {_unit(row)} kept ({100 * removed:.0f}% removed), "
+    head = f"<b>{html.escape(row.name)}</b> ({html.escape(row.type)}) &mdash; {html.escape(title)}"
+    if row.kind == "channels":
+        removed = 1.0 - row.after / row.before if row.before else 0.0
+        body = (f"{row.after} of its {row.before} {_unit(row)} kept ({100 * removed:.0f}% removed), "
                 "then fine-tuned.")
-    elif row["kind"] == "sparsity":
-        body = f"{100 * row['value']:.1f}% of its weights are zero after pruning and fine-tuning."
+    elif row.kind == "sparsity":
+        body = f"{100 * row.value:.1f}% of its weights are zero after pruning and fine-tuning."
     else:
-        body = (f"Its output differs from the fp32 network's by {_percent(row['value'])} (RMS of the difference "
+        body = (f"Its output differs from the fp32 network's by {_percent(row.value)} (RMS of the difference "
                 "relative to the fp32 output, on calibration samples from the training split).")
     tail = "<br><i>The costliest layer of this variant.</i>" if costliest else ""
     return f"{head}<br>{body}{tail}"
@@ -93,7 +93,7 @@ class CompressionBadge(QGraphicsItem):
     def __init__(self, row: dict, text: str, cost: float, tooltip: str, costliest: bool, parent: QGraphicsItem):
         super().__init__(parent)
         self.row = row
-        self.node_id = row["node"]
+        self.node_id = row.node
         self.text = text
         self.cost = cost
         self.costliest = costliest
@@ -174,7 +174,7 @@ class CompressionOverlay(QObject):
         self.setObjectName("compression_overlay")
         self.scene = scene
         self.view = view
-        self.record: dict | None = None
+        self.record = None  # the VariantRecord shown
         self.rows: list[dict] = []
         self.badges: dict[str, CompressionBadge] = {}
         self.missing: list[str] = []  # affected layers the canvas does not show (the graph changed since)
@@ -191,18 +191,18 @@ class CompressionOverlay(QObject):
         overlay = scene.findChild(cls, "compression_overlay")
         return overlay if overlay is not None else cls(scene, view or scene.views()[0])
 
-    def show_variant(self, record: dict) -> int:
+    def show_variant(self, record) -> int:
         """Shows a variant's per-layer effects; returns how many layers got a badge."""
         self._remove_badges()
         self.record = record
-        self.rows = [row for row in (record.get("layers") or []) if is_affected(row)]
+        self.rows = [row for row in (record.layers) if is_affected(row)]
         costs = [badge_cost(row) for row in self.rows]
         top = max(costs, default=0.0)
         tied = costs.count(top)
-        self._costliest = {row["node"] for row, cost in zip(self.rows, costs) if cost == top} \
+        self._costliest = {row.node for row, cost in zip(self.rows, costs) if cost == top} \
             if top > 0 and (tied < len(costs) or tied == 1) else set()  # not when every layer costs the same
         self._restore_lost_badges()
-        self.missing = [row["name"] for row in self.rows if row["node"] not in self.badges]
+        self.missing = [row.name for row in self.rows if row.node not in self.badges]
         self._fill_legend()
         first = next(iter(self._costliest), None) or next(iter(self.badges), None)
         if first is not None:
@@ -226,14 +226,14 @@ class CompressionOverlay(QObject):
             return
         title = self._title()
         for row in self.rows:
-            badge = self.badges.get(row["node"])
-            card = self.scene.node_items.get(row["node"])
+            badge = self.badges.get(row.node)
+            card = self.scene.node_items.get(row.node)
             if card is None or (badge is not None and shiboken6.isValid(badge) and badge.parentItem() is card):
                 continue
             if badge is not None and shiboken6.isValid(badge) and badge.scene() is not None:
                 badge.scene().removeItem(badge)
-            costliest = row["node"] in self._costliest
-            self.badges[row["node"]] = CompressionBadge(row, badge_text(row, self.record["method"]), badge_cost(row),
+            costliest = row.node in self._costliest
+            self.badges[row.node] = CompressionBadge(row, badge_text(row, self.record.method), badge_cost(row),
                                                         badge_tooltip(row, title, costliest), costliest, card)
 
     def _remove_badges(self) -> None:
@@ -247,19 +247,19 @@ class CompressionOverlay(QObject):
     def _title(self, with_name: bool = True) -> str:
         from workbench.core.compression.variants import METHOD_TITLES
 
-        method = METHOD_TITLES.get(self.record["method"], self.record["method"])
-        return f"{self.record['name']} ({method})" if with_name else method
+        method = METHOD_TITLES.get(self.record.method, self.record.method)
+        return f"{self.record.name} ({method})" if with_name else method
 
     def _fill_legend(self) -> None:
         legend = self.legend
-        legend.title.setText(f"{self.record['name']}: what {self._title(False)} did to each layer")
-        kinds = {row["kind"] for row in self.rows}
+        legend.title.setText(f"{self.record.name}: what {self._title(False)} did to each layer")
+        kinds = {row.kind for row in self.rows}
         legend.scale_caption.setText(SCALE_CAPTIONS[kinds.pop()] if len(kinds) == 1 else "")
         if not self.rows:
             text = "No layer was changed by this method."
         elif self._costliest:
-            text = "Costliest: " + ", ".join(f"{row['name']} ({badge_text(row, self.record['method'])})"
-                                             for row in self.rows if row["node"] in self._costliest)
+            text = "Costliest: " + ", ".join(f"{row.name} ({badge_text(row, self.record.method)})"
+                                             for row in self.rows if row.node in self._costliest)
         else:
             text = "Every layer is changed alike."
         if self.missing:

@@ -10,19 +10,19 @@ fits it.
 from __future__ import annotations
 
 import copy
-import shutil
 import uuid
 from pathlib import Path
 
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QUndoCommand, QUndoStack
 
+from workbench.core.data import DatasetSpec
 from workbench.core.data_fit import dataset_problems, plan_fit
 from workbench.core.errors import GraphEditError, WorkbenchError
 from workbench.core.graph import ValidationResult, validate
 from workbench.core.graph.model import Edge
 from workbench.core.layers import CATALOG
-from workbench.core.project import Project, load_project, open_template, save_project
+from workbench.core.project import Project, actions, open_template
 from workbench.gui.document.commands import (AddEdgeCommand, AddNodeCommand, DeleteCommand, EditCommand,
                                              MacroCommand, SetParamsCommand, SetValueCommand)
 from workbench.gui.document.layout import layered_layout
@@ -50,7 +50,7 @@ class ProjectDocument(QObject):
         self._unsaved_records = False
         self._stale = False
         self._was_dirty = False
-        self._loaded_dataset: tuple[dict, object] | None = None
+        self._loaded_dataset: tuple[DatasetSpec, object] | None = None
         self._attach(self.project)
         self.replace_project(project or Project())
 
@@ -76,17 +76,14 @@ class ProjectDocument(QObject):
 
     def open_file(self, path: str | Path) -> None:
         """Loads a project file; on a `ProjectFileError` the current project stays as it is."""
-        self.replace_project(load_project(path))
+        self.replace_project(actions.open_project(path))
 
     def new_project(self, template: str | None = None) -> None:
         self.replace_project(open_template(template) if template else Project())
 
     def save(self, path: str | Path | None = None) -> Path:
         """Saves atomically (to `path` for Save As); files the runs refer to follow the project to a new folder."""
-        old_workspace = self.workspace_dir()
-        target = save_project(self.project, path)
-        if old_workspace.resolve() != target.parent.resolve():
-            copy_referenced_files(self.project, old_workspace, target.parent)
+        target = actions.save_project(self.project, path, base_dir=self.workspace_dir())
         self.undo_stack.setClean()
         self._unsaved_records = False
         self._emit_dirty()
@@ -130,7 +127,7 @@ class ProjectDocument(QObject):
         self.undo_stack.push(command)
         self._refresh_if_stale()
 
-    def set_dataset(self, spec: dict, input_shape: tuple, input_dtype: str, task: str, output_size: int,
+    def set_dataset(self, spec: DatasetSpec, input_shape: tuple, input_dtype: str, task: str, output_size: int,
                     label: str = "Choose dataset", vocab_size: int | None = None) -> None:
         """One undoable step: the dataset, and the graph fitted to it as `plan_fit` says (every Input's shape and
         values, each output head for the task, an Embedding's vocabulary)."""
@@ -142,7 +139,7 @@ class ProjectDocument(QObject):
             raise WorkbenchError(f"A classifier needs at least two classes; this data has {int(output_size)}.")
         fit = plan_fit(graph, tuple(int(d) for d in input_shape), input_dtype, task, int(output_size), vocab_size)
         children: list[EditCommand] = [SetValueCommand(label, self._set_dataset_value, self.project.dataset,
-                                                       dict(spec))]
+                                                       copy.deepcopy(spec))]
         for node_id, changes in fit.params.items():
             node = graph.node(node_id)
             self._check_params(node.type, {**node.params, **changes})
@@ -163,7 +160,7 @@ class ProjectDocument(QObject):
             return self._loaded_dataset[1]
         return None
 
-    def set_loaded_dataset(self, spec: dict | None, dataset) -> None:
+    def set_loaded_dataset(self, spec: DatasetSpec | None, dataset) -> None:
         """Keeps `dataset`, the data loaded for the dataset section `spec`, while that section is the project's."""
         self._loaded_dataset = (copy.deepcopy(spec), dataset) if spec is not None and dataset is not None else None
         self.revalidate()
@@ -223,31 +220,3 @@ def place_unpositioned_nodes(graph) -> None:
         layout = layered_layout(graph)
         for nid in missing:
             graph.positions[nid] = layout[nid]
-
-
-def copy_referenced_files(project: Project, old_folder: Path, new_folder: Path) -> list[Path]:
-    """Copies the files that run and variant records name (relative paths) from `old_folder` to `new_folder`."""
-    copied = []
-    for relative in _relative_paths([project.runs, project.extra.get("variants", [])]):
-        source = old_folder / relative
-        target = new_folder / relative
-        if source.is_file() and not target.exists():
-            target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(source, target)
-            copied.append(target)
-    return copied
-
-
-def _relative_paths(value) -> list[str]:
-    found = []
-    if isinstance(value, dict):
-        for item in value.values():
-            found.extend(_relative_paths(item))
-    elif isinstance(value, list):
-        for item in value:
-            found.extend(_relative_paths(item))
-    elif isinstance(value, str) and ("/" in value or "." in value) and len(value) < 500:
-        path = Path(value)
-        if not path.is_absolute() and ".." not in path.parts and value.strip() == value and path.parts:
-            found.append(value)
-    return found

@@ -1,10 +1,10 @@
 """`DatasetKeeper`: keeps the project's chosen data loaded, for Train, Evaluate and the problems list.
 
 Whenever the project's dataset section changes (a project opened, data chosen on the Data page, an undo) the keeper
-looks for that data in the shared cache (`workbench.core.training.project_data`, the same one training reads) and
+looks for that data in the shared cache (`workbench.core.project.data`, the same one training reads) and
 otherwise loads it in a worker; the loaded data goes to `ProjectDocument.set_loaded_dataset`, so the problems list can
 say when the graph no longer fits it and Train starts without reading the files again. One keeper per document:
-`DatasetKeeper.of(document)`. Nothing heavy is imported here: the data code loads inside the job.
+`DatasetKeeper.of(document)`.
 """
 
 from __future__ import annotations
@@ -13,15 +13,14 @@ import copy
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
-from workbench.core.errors import WorkbenchError
+from workbench.core.data import DatasetSpec
 from workbench.core.project import Project
+from workbench.core.project.data import cached_project_dataset, project_dataset
 from workbench.gui.workers import start_worker
 
 
 def load_project_data(control, project: Project):
     """In the worker: the project's data through the shared cache (one load even if Train asks meanwhile)."""
-    from workbench.core.training.project_data import project_dataset
-
     return project_dataset(project, progress=lambda fraction, message: control.report((fraction, message)),
                            should_cancel=lambda: control.cancelled)
 
@@ -36,7 +35,7 @@ class DatasetKeeper(QObject):
         super().__init__(document)
         self.document = document
         self.worker = None
-        self.loading_spec: dict | None = None
+        self.loading_spec: DatasetSpec | None = None
         self.error = ""
         self._holding = False
         self._scheduled = False
@@ -68,7 +67,7 @@ class DatasetKeeper(QObject):
             self._stop()
             self._set_error("")
             return
-        if not spec:
+        if spec is None:
             self._stop()
             self._set_error("")
             if self._holding:            # let go of the previous project's data
@@ -79,13 +78,7 @@ class DatasetKeeper(QObject):
             return
         self._stop()
         snapshot = Project(dataset=copy.deepcopy(spec), path=document.project.path)
-        try:
-            from workbench.core.training.project_data import cached_project_dataset
-
-            cached = cached_project_dataset(snapshot)
-        except WorkbenchError as err:
-            self._set_error(f"The project's data settings cannot be used: {err}")
-            return
+        cached = cached_project_dataset(snapshot)
         if cached is not None:
             self._holding = True
             document.set_loaded_dataset(spec, cached)

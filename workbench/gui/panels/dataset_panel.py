@@ -10,6 +10,7 @@ files again. When the project already has data, the page shows it (loaded by the
 from __future__ import annotations
 
 import copy
+import dataclasses
 import json
 from pathlib import Path
 
@@ -17,9 +18,11 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (QGroupBox, QHBoxLayout, QLabel, QProgressBar, QPushButton, QScrollArea, QSplitter,
                                QVBoxLayout, QWidget)
 
+from workbench.core.data import DatasetSpec, load_dataset, preview
 from workbench.core.data.builtin import builtin_datasets
 from workbench.core.errors import WorkbenchError
 from workbench.core.project import Project
+from workbench.core.project.data import remember_project_dataset
 from workbench.gui.panels.dataset_csv_form import CsvOptionsForm
 from workbench.gui.panels.dataset_keeper import DatasetKeeper
 from workbench.gui.panels.dataset_options import (GENERATED_DEFAULTS, ArrayOptionsForm, AugmentationForm,
@@ -37,9 +40,7 @@ BANNER_STYLES = {"error": "background:#fbe3e3; color:#8a1c1c; border:1px solid #
 
 
 def import_job(control, spec: dict, base_dir: Path | None):
-    """In the worker: load the data as ``spec`` says and compute its preview."""
-    from workbench.core.data import DatasetSpec, load_dataset, preview
-
+    """In the worker: load the data as ``spec`` (the page's settings) says and compute its preview."""
     dataset = load_dataset(DatasetSpec(**spec), base_dir, progress=lambda f, m: control.report((f, m)),
                            should_cancel=lambda: control.cancelled)
     control.check()
@@ -48,8 +49,6 @@ def import_job(control, spec: dict, base_dir: Path | None):
 
 def preview_job(control, dataset):
     """In the worker: the preview of data that is loaded already (the project's)."""
-    from workbench.core.data import preview
-
     return dataset, preview(dataset, "train", PREVIEW_SAMPLES)
 
 
@@ -58,16 +57,6 @@ def loading_key(spec: dict | None) -> str | None:
     if spec is None:
         return None
     return json.dumps({k: spec.get(k) for k in ("source", "name", "path", "options", "split")}, sort_keys=True)
-
-
-def canonical_spec(spec: dict) -> dict:
-    """A dataset section as `DatasetSpec.to_dict` writes it (defaults filled in), to compare two of them."""
-    from workbench.core.data import DatasetSpec
-
-    try:
-        return DatasetSpec.from_dict(spec).to_dict()
-    except WorkbenchError:
-        return spec
 
 
 class DatasetPanel(QWidget):
@@ -384,13 +373,12 @@ class DatasetPanel(QWidget):
 
     # --- using it -------------------------------------------------------------------------------------------------
 
-    def spec_to_use(self) -> dict | None:
-        """The project's dataset section for the data in the preview, with the augmentation set on the page."""
+    def spec_to_use(self) -> DatasetSpec | None:
+        """The project's dataset for the data in the preview, with the augmentation set on the page."""
         if self.dataset is None or self.dataset.spec is None:
             return None
-        spec = self.dataset.spec.to_dict()
-        spec["augmentation"] = self.augmentation_form.augmentation() if self.dataset.kind == "image" else {}
-        return spec
+        augmentation = self.augmentation_form.augmentation() if self.dataset.kind == "image" else {}
+        return dataclasses.replace(self.dataset.spec, augmentation=augmentation)
 
     @property
     def settings_changed(self) -> bool:
@@ -402,8 +390,6 @@ class DatasetPanel(QWidget):
         spec = self.spec_to_use()
         if spec is None or self.settings_changed or self.is_importing:
             return False
-        from workbench.core.training.project_data import remember_project_dataset
-
         dataset = self.dataset
         try:
             self.document.set_dataset(spec, dataset.input_shape, dataset.input_dtype, dataset.task,
@@ -451,7 +437,7 @@ class DatasetPanel(QWidget):
             self.sources.show_source(None)
             self._show_options_page(None)
         elif self.dataset is None or self.dataset is not loaded:
-            self._fill_from_spec(spec)
+            self._fill_from_spec(spec.to_dict())
             self.dataset = loaded
             self._imported_key = loading_key(self.current_spec())
             self.preview.clear("Loading the project's data…" if loaded is None else "Preparing the preview…")
@@ -518,8 +504,7 @@ class DatasetPanel(QWidget):
         self.import_button.setEnabled(self.source is not None)
         changed = self.settings_changed
         spec = self.spec_to_use()
-        in_use = spec is not None and self.document.dataset is not None and \
-            spec == canonical_spec(self.document.project.dataset)
+        in_use = spec is not None and self.document.dataset is not None and spec == self.document.project.dataset
         fits = not in_use or self.network_fits()
         self.use_button.setEnabled(spec is not None and not changed and not importing and not (in_use and fits))
         self.use_button.setText(USE_TEXTS[(in_use and not changed, fits)])

@@ -15,7 +15,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QHBoxLayout, QHeade
                                QListWidget, QListWidgetItem, QSplitter, QStackedWidget, QTableWidget,
                                QTableWidgetItem, QVBoxLayout, QWidget)
 
-from workbench.gui.panels.train_panel import snapshot_project
+from workbench.core.project import actions
 from workbench.gui.plots.confusion_matrix import ConfusionMatrixView
 from workbench.gui.plots.regression_plots import RegressionPlots
 from workbench.gui.workers import start_worker
@@ -26,20 +26,9 @@ THUMB = 56
 
 
 def evaluate_job(job_control, project, run_id: str, split: str, base_dir):
-    """In the worker: rebuilds the run's network, loads the data and evaluates; returns (result, dataset, warnings)."""
-    from workbench.core.training.advice import beginner_warnings
-    from workbench.core.training.evaluation import evaluate
-    from workbench.core.training.project_data import project_dataset
-    from workbench.core.training.runs import build_trained_module, find_run, graph_of_run
-
-    record = find_run(project, run_id)
-    module = build_trained_module(project, record, base_dir=base_dir)
-    dataset = project_dataset(project, should_cancel=lambda: job_control.cancelled)
-    result = evaluate(module, dataset, split, graph=graph_of_run(record, project))
-    curves = record.get("curves") or {}
-    warnings = beginner_warnings(curves.get("epochs") or [], curves.get("batch_loss"), result,
-                                 (record.get("settings") or {}).get("learning_rate"))
-    return result, dataset, warnings
+    """In the worker: the run's `Evaluation` on the split."""
+    return actions.evaluate_project(project, run_id, split, base_dir=base_dir,
+                                    should_cancel=lambda: job_control.cancelled)
 
 
 def sample_icon(dataset, index: int) -> QIcon | None:
@@ -181,16 +170,15 @@ class EvaluatePanel(QWidget):
 
     def refresh_runs(self) -> None:
         """Lists the runs that have weights (newest first); keeps the chosen one, or picks the newest."""
-        runs = [r for r in reversed(self.document.project.runs) if r.get("weights")]
+        runs = self.document.project.trained_runs()
         current = self.run_combo.currentData()
-        ids = [r["id"] for r in runs]
+        ids = [r.id for r in runs]
         if ids == [self.run_combo.itemData(i) for i in range(self.run_combo.count())]:
             return
         self.run_combo.blockSignals(True)
         self.run_combo.clear()
         for r in runs:
-            self.run_combo.addItem(f"{r.get('name', r['id'])} ({r.get('status')}, {r.get('finished', '')[:16]})",
-                                   r["id"])
+            self.run_combo.addItem(f"{r.title} ({r.status}, {r.finished[:16]})", r.id)
         if current in ids and current != ids[0] and self.result is not None:
             self.run_combo.setCurrentIndex(ids.index(current))
         self.run_combo.blockSignals(False)
@@ -211,7 +199,7 @@ class EvaluatePanel(QWidget):
             return
         split = self.split_combo.currentData()
         self.status_label.setText("Evaluating…")
-        self.worker = start_worker(evaluate_job, snapshot_project(self.document.project), run_id, split,
+        self.worker = start_worker(evaluate_job, self.document.project.snapshot(), run_id, split,
                                    self.document.workspace_dir())
         self.worker.returned.connect(self._show)
         self.worker.errored.connect(self._failed)
@@ -231,9 +219,9 @@ class EvaluatePanel(QWidget):
 
     # --- results ------------------------------------------------------------------------------------------------
 
-    def _show(self, outcome) -> None:
-        result, dataset, warnings = outcome
-        self.result, self.dataset = result, dataset
+    def _show(self, evaluation) -> None:
+        result, warnings = evaluation.result, evaluation.warnings
+        self.result, self.dataset = result, evaluation.dataset
         split = SPLIT_TITLES[result["split"]]
         self.status_label.setText(f"{result['samples_count']:,} samples of the {split}.")
         if warnings:

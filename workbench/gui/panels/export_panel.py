@@ -9,7 +9,6 @@ here, and "Show on canvas" draws them over the layers on the Design page (`Compr
 
 from __future__ import annotations
 
-import copy
 import os
 from pathlib import Path
 
@@ -18,9 +17,9 @@ from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QDoubleSpinBox, QFi
                                QHBoxLayout, QHeaderView, QLabel, QLineEdit, QProgressBar, QPushButton, QSpinBox,
                                QSplitter, QTableWidget, QTableWidgetItem, QTabWidget, QVBoxLayout, QWidget)
 
-from workbench.core.compression.variants import DEFAULT_AMOUNTS, METHOD_TITLES, METHODS, add_variants, variants_of
+from workbench.core.compression.variants import DEFAULT_AMOUNTS, METHOD_TITLES, METHODS
 from workbench.core.export.onnx_export import DEFAULT_OPSET, MAX_OPSET, MIN_OPSET
-from workbench.core.project import Project
+from workbench.core.project import Project, actions
 from workbench.gui.workers import start_worker
 
 JOB_THREADS = int(os.environ.get("WORKBENCH_EXPORT_THREADS", "1"))
@@ -35,13 +34,6 @@ METHOD_HINTS = {
 }
 
 
-def snapshot(project: Project) -> Project:
-    """An independent copy for a job: the GUI may edit the project while the job runs."""
-    return Project(graph=project.graph.copy(), name=project.name, description=project.description,
-                   dataset=copy.deepcopy(project.dataset), training=copy.deepcopy(project.training),
-                   runs=copy.deepcopy(project.runs), extra=copy.deepcopy(project.extra), path=project.path)
-
-
 def _reporter(control):
     def progress(fraction: float, message: str) -> None:
         control.check()
@@ -50,23 +42,17 @@ def _reporter(control):
 
 
 def export_job(control, project, out_dir, opset, variant, base_dir, threads):
-    from workbench.core.export.project_export import export_project
-
-    return export_project(project, out_dir, opset=opset, variant=variant, base_dir=base_dir, threads=threads,
-                          progress=_reporter(control))
+    return actions.export_project(project, out_dir, opset=opset, variant=variant, base_dir=base_dir,
+                                  threads=threads, progress=_reporter(control))
 
 
 def compress_job(control, project, method, amount, epochs, base_dir, threads):
-    from workbench.core.compression.variants import compress_project
-
-    return compress_project(project, method, amount, base_dir=base_dir, workspace=base_dir, epochs=epochs,
-                            threads=threads, progress=_reporter(control))
+    return actions.compress_project(project, method, amount, base_dir=base_dir, workspace=base_dir, epochs=epochs,
+                                    threads=threads, progress=_reporter(control))
 
 
 def bench_job(control, project, base_dir, threads):
-    from workbench.core.export.bench_project import benchmark_project
-
-    return benchmark_project(project, base_dir=base_dir, threads=threads, progress=_reporter(control))
+    return actions.bench_project(project, base_dir=base_dir, threads=threads, progress=_reporter(control))
 
 
 def _size(n: int | None) -> str:
@@ -75,9 +61,9 @@ def _size(n: int | None) -> str:
     return f"{n / 1024:.1f} KB" if n < 1024 * 1024 else f"{n / 1024 / 1024:.2f} MB"
 
 
-def quality(record: dict, split: str) -> tuple[str, float | None]:
+def quality(record, split: str) -> tuple[str, float | None]:
     """(text, number) of a variant's main figure on a split: accuracy for classes, MAE for numbers."""
-    figures = (record.get("metrics") or {}).get(split) or {}
+    figures = record.figures(split)
     if "accuracy" in figures:
         return f"{100 * figures['accuracy']:.1f}%", figures["accuracy"]
     if "mae" in figures:
@@ -85,12 +71,12 @@ def quality(record: dict, split: str) -> tuple[str, float | None]:
     return "—", None
 
 
-def effect_text(row: dict) -> str:
-    if row["kind"] == "channels":
-        return f"{row['before']} → {row['after']} channels"
-    if row["kind"] == "sparsity":
-        return f"{100 * row['value']:.0f}% of weights zero"
-    return f"{100 * row['value']:.2f}% output error"
+def effect_text(row) -> str:
+    if row.kind == "channels":
+        return f"{row.before} → {row.after} channels"
+    if row.kind == "sparsity":
+        return f"{100 * row.value:.0f}% of weights zero"
+    return f"{100 * row.value:.2f}% output error"
 
 
 class VariantPlot(QWidget):
@@ -112,7 +98,7 @@ class VariantPlot(QWidget):
         self.labels: list = []
         layout.addWidget(self.plot)
 
-    def show_variants(self, records: list[dict]) -> None:
+    def show_variants(self, records: list) -> None:
         for label in self.labels:
             self.plot.removeItem(label)
         self.labels = []
@@ -124,7 +110,7 @@ class VariantPlot(QWidget):
                 continue
             regression = text.startswith("MAE")
             y = value if regression else 100 * value
-            points.append((r["size_bytes"] / 1024, y, r["name"]))
+            points.append((r.size_bytes / 1024, y, r.name))
         self.plot.setLabel("left", "Test MAE (lower is better)" if regression else "Test accuracy (%)")
         self.scatter.setData([p[0] for p in points], [p[1] for p in points])
         for x, y, name in points:
@@ -309,24 +295,25 @@ class ExportPanel(QWidget):
         return self.document.project
 
     def _trained(self) -> bool:
-        return any(r.get("weights") for r in self.project.runs)
+        return bool(self.project.trained_runs())
 
     def refresh(self) -> None:
-        records = variants_of(self.project)
+        records = self.project.variants
         current = self.variant_combo.currentData()
         self.variant_combo.blockSignals(True)
         self.variant_combo.clear()
         self.variant_combo.addItem("Original (trained network)", ORIGINAL_CHOICE)
         for r in records:
-            if r["method"] != "none":
-                self.variant_combo.addItem(f"{r['name']} — {METHOD_TITLES.get(r['method'], r['method'])}", r["name"])
+            if not r.is_original:
+                self.variant_combo.addItem(f"{r.name} — {METHOD_TITLES.get(r.method, r.method)}", r.name)
         index = self.variant_combo.findData(current)
         self.variant_combo.setCurrentIndex(max(0, index))
         self.variant_combo.blockSignals(False)
         if not self.folder_edit.text():
             self.folder_edit.setText(str(self.document.workspace_dir() / "export"))
         self._fill_variants(records)
-        self.show_on_canvas_button.setEnabled(bool((self.selected_variant() or {}).get("layers")))
+        selected = self.selected_variant()
+        self.show_on_canvas_button.setEnabled(bool(selected and selected.layers))
         if self.worker is None:
             trained = self._trained()
             for button in (self.export_button, self.compress_button, self.bench_button):
@@ -335,16 +322,14 @@ class ExportPanel(QWidget):
             if not trained and not self.status.text():
                 self._say("Train the model first (Train page): there is nothing to export yet.", "info")
 
-    def _fill_variants(self, records: list[dict]) -> None:
+    def _fill_variants(self, records: list) -> None:
         table = self.variants_table
         table.setRowCount(len(records))
         for row, r in enumerate(records):
-            latency = r.get("latency") or {}
-            torch_ms = (latency.get("torch") or {}).get("p50_ms")
-            cells = [r["name"], METHOD_TITLES.get(r["method"], r["method"]), _size(r.get("size_bytes")),
-                     f"{r.get('params', 0):,}", quality(r, "val")[0], quality(r, "test")[0],
-                     f"{(latency.get('onnxruntime') or {}).get('p50_ms', float('nan')):.3f}",
-                     f"{torch_ms:.3f}" if torch_ms is not None else "—", r.get("notes", "")]
+            torch_ms = r.latency.torch.p50_ms if r.latency.torch is not None else None
+            cells = [r.name, METHOD_TITLES.get(r.method, r.method), _size(r.size_bytes), f"{r.params:,}",
+                     quality(r, "val")[0], quality(r, "test")[0], f"{r.latency.onnxruntime.p50_ms:.3f}",
+                     f"{torch_ms:.3f}" if torch_ms is not None else "—", r.notes]
             for col, text in enumerate(cells):
                 item = QTableWidgetItem(text)
                 if col == len(cells) - 1:
@@ -356,30 +341,31 @@ class ExportPanel(QWidget):
                 self.plot_holder.addWidget(self.plot)
             self.plot.show_variants(records)
 
-    def selected_variant(self) -> dict | None:
+    def selected_variant(self):
+        """The `VariantRecord` selected in the table, or None."""
         rows = self.variants_table.selectionModel().selectedRows()
-        records = variants_of(self.project)
+        records = self.project.variants
         return records[rows[0].row()] if rows and rows[0].row() < len(records) else None
 
     def _variant_selected(self) -> None:
         record = self.selected_variant()
-        self.show_on_canvas_button.setEnabled(bool(record and record.get("layers")))
+        self.show_on_canvas_button.setEnabled(bool(record and record.layers))
         if record is None:
             return
-        index = self.variant_combo.findData(record["name"] if record["method"] != "none" else ORIGINAL_CHOICE)
+        index = self.variant_combo.findData(ORIGINAL_CHOICE if record.is_original else record.name)
         if index >= 0:
             self.variant_combo.setCurrentIndex(index)
-        layers = record.get("layers") or []
+        layers = record.layers
         self.layers_table.setRowCount(len(layers))
         for row, item in enumerate(layers):
-            for col, text in enumerate((item["name"], item["type"], effect_text(item))):
+            for col, text in enumerate((item.name, item.type, effect_text(item))):
                 self.layers_table.setItem(row, col, QTableWidgetItem(text))
         if layers:
-            self.layers_caption.setText(f"What {record['name']} did to each layer"
+            self.layers_caption.setText(f"What {record.name} did to each layer"
                                         + (" (error of the layer's output on calibration samples):"
-                                           if layers[0]["kind"] == "error" else ":"))
+                                           if layers[0].kind == "error" else ":"))
         else:
-            self.layers_caption.setText(f"{record['name']}: no per-layer figures for this method.")
+            self.layers_caption.setText(f"{record.name}: no per-layer figures for this method.")
 
     def show_on_canvas(self) -> bool:
         """Switches to the Design page and draws the selected variant's per-layer effects over its layers."""
@@ -387,7 +373,7 @@ class ExportPanel(QWidget):
         from workbench.gui.design_page import DesignPage
 
         record = self.selected_variant()
-        if record is None or not record.get("layers"):
+        if record is None or not record.layers:
             self._say("Select a quantized or pruned variant first: only those have per-layer figures.", "warning")
             return False
         design = self.window().findChild(DesignPage)
@@ -400,7 +386,7 @@ class ExportPanel(QWidget):
         if tabs is not None:
             tabs.setCurrentWidget(design)
         shown = CompressionOverlay.of(design.scene, design.view).show_variant(record)
-        self._say(f"The Design page shows what {record['name']} did to {shown} layer{'s' if shown != 1 else ''}.",
+        self._say(f"The Design page shows what {record.name} did to {shown} layer{'s' if shown != 1 else ''}.",
                   "ok")
         return True
 
@@ -432,7 +418,7 @@ class ExportPanel(QWidget):
             button.setEnabled(False)
         self.cancel_button.setEnabled(True)
         self.progress.setValue(0)
-        self.worker = start_worker(fn, snapshot(self.project), *args)
+        self.worker = start_worker(fn, self.project.snapshot(), *args)
         self.worker.progress.connect(self._on_progress)
         self.worker.returned.connect(self._on_returned)
         self.worker.errored.connect(self._on_error)
@@ -482,33 +468,32 @@ class ExportPanel(QWidget):
                       "ok")
             self.exported.emit(result)
         elif self.job_kind == "compression":
-            add_variants(self.project, result)
+            self.project.add_variants(result)
             self.document.mark_dirty()
             made = result[-1]
-            self._say(f"Added {made['name']}: {_size(made['size_bytes'])}, test {quality(made, 'test')[0]}. "
-                      f"{made.get('notes', '')}", "ok")
+            self._say(f"Added {made.name}: {_size(made.size_bytes)}, test {quality(made, 'test')[0]}. {made.notes}",
+                      "ok")
             self.refresh()
             self.variants_added.emit(result)
         else:
             self._show_benchmark(result)
-            self._say(f"Benchmark done on {result['provider']}"
-                      + ("" if result["gpu"] else " (no GPU on this computer)") + ".", "ok")
+            self._say(f"Benchmark done on {result.provider}" + ("" if result.gpu else " (no GPU on this computer)")
+                      + ".", "ok")
 
-    def _show_benchmark(self, report: dict) -> None:
-        rows = report["rows"]
+    def _show_benchmark(self, report) -> None:
+        rows = report.rows
         self.bench_table.setRowCount(len(rows))
         for row, r in enumerate(rows):
-            t, o = r["torch"], r["onnxruntime"]
-            name = r["name"] + ("" if r["torch_reference"] == "own" else " (torch: fp32 source)")
-            cells = [name, _size(r["size_bytes"]), f"{t['p50_ms']:.3f} / {t['p99_ms']:.3f}",
-                     f"{o['p50_ms']:.3f} / {o['p99_ms']:.3f}", f"{t['throughput']:,.0f}", f"{o['throughput']:,.0f}",
-                     f"{r['speedup']:.1f}x"]
+            t, o = r.torch, r.onnxruntime
+            name = r.name + ("" if r.torch_reference == "own" else " (torch: fp32 source)")
+            cells = [name, _size(r.size_bytes), f"{t.p50_ms:.3f} / {t.p99_ms:.3f}", f"{o.p50_ms:.3f} / {o.p99_ms:.3f}",
+                     f"{t.throughput:,.0f}", f"{o.throughput:,.0f}", f"{r.speedup:.1f}x"]
             for col, text in enumerate(cells):
                 self.bench_table.setItem(row, col, QTableWidgetItem(text))
-        batch = rows[0]["onnxruntime"]["batch"] if rows else 0
+        batch = rows[0].onnxruntime.batch if rows else 0
         self.bench_caption.setText(f"Benchmark: latency at batch 1, throughput at batch {batch}; ONNX Runtime on "
-                                   f"{report['provider']}, {report['threads']} thread(s)"
-                                   + ("." if report["gpu"] else "; no GPU on this computer."))
+                                   f"{report.provider}, {report.threads} thread(s)"
+                                   + ("." if report.gpu else "; no GPU on this computer."))
 
     def _on_error(self, message: str, details: str) -> None:
         self._say(message, "error")

@@ -9,7 +9,6 @@ record goes into ``project.runs`` and marks the project unsaved.
 
 from __future__ import annotations
 
-import copy
 import os
 import time
 
@@ -19,8 +18,7 @@ from PySide6.QtWidgets import (QFileDialog, QHBoxLayout, QLabel, QListWidget, QL
                                QPushButton, QScrollArea, QSplitter, QVBoxLayout, QWidget)
 
 from workbench.core.device import format_bytes
-from workbench.core.errors import WorkbenchError
-from workbench.core.project import Project
+from workbench.core.project import Project, RunRecord, actions
 from workbench.core.training.callbacks import Callback, RunControl, format_duration
 from workbench.core.training.settings import TrainingSettings
 from workbench.gui.panels.train_settings import TrainSettingsForm
@@ -49,9 +47,10 @@ class WorkerBridge(Callback):
         self.pending: dict = {"batches": [], "epochs": []}
         self.last_emit = 0.0
 
-    def stage(self, fraction: float, message: str, force: bool = False) -> None:
+    def stage(self, fraction: float, message: str) -> None:
+        """A step of loading the data; the last one (the data is ready) is shown at once."""
         self.pending["stage"] = message
-        self._emit(force=force)
+        self._emit(force=fraction >= 1.0)
 
     def on_fit_start(self, trainer, info):
         self.pending["start"] = info
@@ -93,29 +92,13 @@ def consecutive_chunks(chunks: list) -> list:
     return [(first, np.concatenate(parts) if len(parts) > 1 else parts[0], lr) for first, parts, lr, _ in joined]
 
 
-def snapshot_project(project: Project) -> Project:
-    """An independent copy of what a run reads, so the user can go on editing while it trains.
-
-    Earlier run records are copied one level deep: a job only reads them (settings, graph, weights of the run it
-    continues or starts from), and their curves are replaced, never changed in place. A deep copy took about 13 ms
-    per recorded run on the GUI thread, the longest part of pressing Train once a project had a few runs."""
-    return Project(graph=project.graph.copy(), name=project.name, description=project.description,
-                   dataset=copy.deepcopy(project.dataset), training=copy.deepcopy(project.training),
-                   runs=[dict(record) for record in project.runs], extra={}, path=project.path)
-
-
 def train_job(job_control, project: Project, base_dir, run_control: RunControl, resume_run: str | None,
               threads: int):
-    """Runs in the worker thread: loads the data, trains, evaluates; returns the `RunOutcome`."""
-    from workbench.core.training.project_data import project_dataset
-    from workbench.core.training.runs import train_project
-
+    """Runs in the worker thread: loads the data, trains, evaluates; returns the `TrainOutcome`."""
     bridge = WorkerBridge(job_control, run_control)
-    dataset = project_dataset(project, progress=bridge.stage,
-                              should_cancel=lambda: run_control.stop_requested or job_control.cancelled)
-    bridge.stage(1.0, f"{dataset.summary()} Building the network and starting…", force=True)
-    return train_project(project, dataset, base_dir, callbacks=[bridge], control=run_control,
-                         num_threads=threads, resume_run=resume_run)
+    return actions.train_project(project, base_dir, callbacks=[bridge], control=run_control, num_threads=threads,
+                                 resume_run=resume_run, progress=bridge.stage,
+                                 should_cancel=lambda: run_control.stop_requested or job_control.cancelled)
 
 
 class TrainPanel(QWidget):
@@ -224,18 +207,13 @@ class TrainPanel(QWidget):
         if self.is_running:  # shown when the run ends
             return
         project = self.document.project
-        try:
-            settings = TrainingSettings.from_dict(project.training)
-        except WorkbenchError as err:
-            settings = TrainingSettings()
-            self._say(f"The saved training settings were not valid ({err}); the defaults are shown.", "warning")
-        self.form.set_settings(settings)
+        self.form.set_settings(project.training)
         self._refresh_context()
         self._fill_compare()
-        latest = next((r for r in reversed(project.runs) if r.get("curves")), None)
+        latest = next((r for r in reversed(project.runs) if r.curves.epochs), None)
         if latest is not None:
             self.curves.show_record(latest)
-            self.status_label.setText(f"Showing {latest.get('name', latest['id'])}: {latest.get('message', '')}")
+            self.status_label.setText(f"Showing {latest.title}: {latest.message}")
         else:
             self.curves.start_run(1, self._task())
             self.curves.finish()
@@ -252,21 +230,20 @@ class TrainPanel(QWidget):
                               self._task())
 
     def _settings_edited(self, settings: TrainingSettings) -> None:
-        self.document.project.training = settings.to_dict()
+        self.document.project.training = settings
         self.document.mark_dirty()
 
     def _fill_compare(self) -> None:
         self.compare.blockSignals(True)
         self.compare.clear()
         for record in reversed(self.document.project.runs):
-            if not (record.get("curves") or {}).get("epochs"):
+            if not record.curves.epochs:
                 continue
-            test = (record.get("metrics") or {}).get("test") or {}
+            test = record.figures("test")
             figure = f", test accuracy {test['accuracy']:.1%}" if "accuracy" in test else \
                 (f", test R² {test['r2']:.3f}" if "r2" in test else "")
-            item = QListWidgetItem(f"{record.get('name', record['id'])} — {record.get('status')}{figure}",
-                                   self.compare)
-            item.setData(Qt.ItemDataRole.UserRole, record["id"])
+            item = QListWidgetItem(f"{record.title} — {record.status}{figure}", self.compare)
+            item.setData(Qt.ItemDataRole.UserRole, record.id)
             item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
             item.setCheckState(Qt.CheckState.Unchecked)
         self.compare.blockSignals(False)
@@ -274,7 +251,7 @@ class TrainPanel(QWidget):
     def _overlays_changed(self, *_):
         chosen = {self.compare.item(i).data(Qt.ItemDataRole.UserRole) for i in range(self.compare.count())
                   if self.compare.item(i).checkState() == Qt.CheckState.Checked}
-        self.curves.set_overlays([r for r in self.document.project.runs if r.get("id") in chosen])
+        self.curves.set_overlays([r for r in self.document.project.runs if r.id in chosen])
 
     # --- running ------------------------------------------------------------------------------------------------
 
@@ -293,14 +270,14 @@ class TrainPanel(QWidget):
             self._say("The network has problems: fix them on the Design page first (see the Problems list).",
                       "error")
             return False
-        if not self.document.project.dataset:
+        if self.document.project.dataset is None:
             self._say("Choose the data to train on first, on the Data page.", "error")
             return False
         self.run_control = RunControl()
         self._resuming = resume_run
         self._trained_project = self.document.project
         self._run_base = self.document.workspace_dir()
-        snapshot = snapshot_project(self.document.project)
+        snapshot = self.document.project.snapshot()
         self.document.busy_reason = BUSY_REASON
         self._say("", None)
         self.status_label.setText("Loading the data…")
@@ -320,13 +297,11 @@ class TrainPanel(QWidget):
 
     def continue_last(self) -> bool:
         record = self._resumable_run()
-        return self.start(resume_run=record["id"]) if record is not None else False
+        return self.start(resume_run=record.id) if record is not None else False
 
-    def _resumable_run(self) -> dict | None:
+    def _resumable_run(self) -> RunRecord | None:
         runs = self.document.project.runs
-        if runs and runs[-1].get("status") == "stopped" and runs[-1].get("state"):
-            return runs[-1]
-        return None
+        return runs[-1] if runs and runs[-1].resumable else None
 
     def toggle_pause(self) -> None:
         if self.run_control is None:
@@ -352,8 +327,8 @@ class TrainPanel(QWidget):
         if start is not None:
             self.progress.setRange(0, 1000)
             self.epochs_total = start.epochs
-            resumed = self._resuming and next((r for r in self.document.project.runs
-                                               if r.get("id") == self._resuming), None)
+            resumed = self._resuming and next((r for r in self.document.project.runs if r.id == self._resuming),
+                                              None)
             if resumed and start.start_epoch > 0:
                 self.curves.show_record(resumed)
                 self.curves.epochs = start.epochs
@@ -382,33 +357,30 @@ class TrainPanel(QWidget):
             self.device_label.setText(f"{latest.device}{memory}")
 
     def _on_returned(self, outcome) -> None:
-        from workbench.core.training.runs import add_or_replace_run
-
         record = outcome.record
         if self.document.project is not self._trained_project:  # another project was opened meanwhile
             self.curves.finish()
             self._say(f"The run of '{self._trained_project.name}' finished after that project was closed, so it "
                       f"was not recorded. Its weights are in {self._run_base}.", "warning")
             return
-        add_or_replace_run(self.document.project, record)
+        self.document.project.add_run(record)
         self.document.mark_dirty()
         self.curves.finish()
-        test = record["metrics"].get("test") or {}
+        test = record.figures("test")
         figure = f" Test accuracy {test['accuracy']:.1%}." if "accuracy" in test else \
             (f" Test R² {test['r2']:.3f}, MAE {test['mae']:.4g}." if "r2" in test else "")
         level = "ok" if outcome.result.ok else "error"
-        text = record["message"] + figure
-        if record.get("transfer"):
-            loaded = record["transfer"]["loaded"]
+        text = record.message + figure
+        if record.transfer:
+            loaded = record.transfer["loaded"]
             text += f" Started from earlier weights: {len(loaded)} layer(s) loaded ({', '.join(loaded)})."
-        if record["warnings"]:
-            text += "\n\n" + "\n".join(f"⚠ {w}" for w in record["warnings"])
+        if record.warnings:
+            text += "\n\n" + "\n".join(f"⚠ {w}" for w in record.warnings)
             level = "warning" if level == "ok" else level
         self._say(text, level)
-        ended = {"completed": "finished in", "early_stopped": "finished in", "stopped": "stopped after"}
-        took = format_duration(record["duration_s"])
-        self.status_label.setText(f"{record['name']} {ended.get(record['status'], 'ended after')} {took} "
-                                  f"({record['samples_per_s']:,.0f} samples/s).")
+        took = format_duration(record.duration_s)
+        self.status_label.setText(f"{record.name} {record.status.ended} {took} ({record.samples_per_s:,.0f} "
+                                  "samples/s).")
         if outcome.result.ok:
             self.progress.setValue(1000)
         self._fill_compare()

@@ -201,7 +201,7 @@ class TrainSettingsForm(QWidget):
             item.setData(Qt.ItemDataRole.UserRole, node_id)
             item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
             item.setCheckState(Qt.CheckState.Unchecked)
-        self._runs = [r for r in runs if r.get("weights")]
+        self._runs = [r for r in runs if r.files.weights]
         allowed = CLASSIFICATION_MONITORS if task == "classification" else REGRESSION_MONITORS
         for i in range(self.monitor.count()):
             key = self.monitor.itemData(i)
@@ -245,10 +245,10 @@ class TrainSettingsForm(QWidget):
         self.init_from.clear()
         self.init_from.addItem("Random weights (from scratch)", None)
         for record in reversed(getattr(self, "_runs", [])):
-            test = (record.get("metrics") or {}).get("test") or {}
+            test = record.figures("test")
             figure = f" — test accuracy {test['accuracy']:.1%}" if "accuracy" in test else \
                 (f" — test R² {test['r2']:.3f}" if "r2" in test else "")
-            self.init_from.addItem(f"{record.get('name', record['id'])}{figure}", {"run": record["id"]})
+            self.init_from.addItem(f"{record.title}{figure}", {"run": record.id})
         if current and current not in [self.init_from.itemData(i) for i in range(self.init_from.count())]:
             label = current.get("weights") or current.get("project")
             self.init_from.addItem(f"{label}" + (f" (run {current['run']})" if "run" in current and

@@ -17,71 +17,32 @@ from PySide6.QtWidgets import (QComboBox, QFileDialog, QHBoxLayout, QHeaderView,
                                QProgressBar, QPushButton, QStackedWidget, QTableWidget, QTableWidgetItem,
                                QVBoxLayout, QWidget)
 
-from workbench.core.compression.variants import METHOD_TITLES, variants_of
+from workbench.core.compression.variants import METHOD_TITLES
+from workbench.core.data.loader import resolve_path
 from workbench.core.errors import WorkbenchError
+from workbench.core.export.predictor import Predictor
+from workbench.core.project import actions
 from workbench.gui.panels.drawing_pad import DrawingPad
-from workbench.gui.panels.export_panel import snapshot
 from workbench.gui.workers import start_worker
 
-TOP_CLASSES = 5
 TRAINED = "__trained__"
-
-
-class LoadedModel:
-    """A session with what its metadata says about the input and the answer."""
-
-    def __init__(self, session, metadata: dict, title: str):
-        self.session = session
-        self.metadata = metadata
-        self.title = title
-
-    @property
-    def preprocessing(self) -> dict:
-        return self.metadata.get("preprocessing") or {}
-
-    @property
-    def task(self) -> str:
-        return self.metadata.get("task", "classification")
-
-    @property
-    def labels(self) -> list[str]:
-        return list(self.metadata.get("labels") or [])
 
 
 def load_job(control, source, project=None, base_dir=None):
     """Opens a model: a path to an .onnx file, or TRAINED (the project's trained network, exported in memory)."""
-    from workbench.core.export.metadata import build_metadata, read_metadata, write_metadata
-    from workbench.core.export.runtime import open_session
-
     control.report((0.2, "Loading the model"))
-    if source == TRAINED:
-        from workbench.core.compression.variants import fp32_model
-        from workbench.core.export.source import trained_model
-
-        tm = trained_model(project, base_dir=base_dir)
-        control.check()
-        model = fp32_model(tm.module, tm.graph)
-        info = tm.info()
-        write_metadata(model, build_metadata(name=info.name, description=info.description, task=info.task,
-                                             labels=info.labels, preprocessing=info.preprocessing))
-        session = open_session(model.SerializeToString())
-        return LoadedModel(session, read_metadata(model), "the trained network")
-    session = open_session(Path(source))
-    metadata = read_metadata(session.session.get_modelmeta())
-    if not metadata.get("preprocessing"):
-        raise WorkbenchError(f"'{Path(source).name}' was not exported by Workbench: it does not say how to prepare "
-                             "its input, so it cannot be tried here.")
-    return LoadedModel(session, metadata, Path(source).name)
+    return actions.open_predictor(None if source == TRAINED else source, project, base_dir=base_dir,
+                                  raise_if_cancelled=control.check)
 
 
 class TryItPanel(QWidget):
     predicted = Signal(object)  # the model's outputs for the sample, as a NumPy array
-    model_loaded = Signal(object)  # LoadedModel
+    model_loaded = Signal(object)  # Predictor
 
     def __init__(self, document, parent=None):
         super().__init__(parent)
         self.document = document
-        self.model: LoadedModel | None = None
+        self.model: Predictor | None = None
         self.worker = None
 
         self.source_combo = QComboBox(self)
@@ -190,14 +151,10 @@ class TryItPanel(QWidget):
         self.source_combo.blockSignals(True)
         self.source_combo.clear()
         base = self.document.workspace_dir()
-        for record in variants_of(self.document.project):
-            path = record.get("files", {}).get("onnx")
-            if path:
-                from workbench.core.data.loader import resolve_path
-
-                title = METHOD_TITLES.get(record["method"], record["method"])
-                self.source_combo.addItem(f"{record['name']} ({title})", str(resolve_path(path, base)))
-        if any(r.get("weights") for r in self.document.project.runs):
+        for record in self.document.project.variants:
+            title = METHOD_TITLES.get(record.method, record.method)
+            self.source_combo.addItem(f"{record.name} ({title})", str(resolve_path(record.files.onnx, base)))
+        if self.document.project.trained_runs():
             self.source_combo.addItem("Trained network (exported in memory)", TRAINED)
         index = self.source_combo.findData(current)
         self.source_combo.setCurrentIndex(index if index >= 0 else 0)
@@ -219,7 +176,7 @@ class TryItPanel(QWidget):
         if self.worker is not None:
             return False
         self.model_label.setText("Loading the model…")
-        project = snapshot(self.document.project) if source == TRAINED else None
+        project = self.document.project.snapshot() if source == TRAINED else None
         self.worker = start_worker(load_job, source, project, self.document.workspace_dir())
         self.worker.returned.connect(self._on_loaded)
         self.worker.errored.connect(lambda message, _details: self.model_label.setText(message))
@@ -229,7 +186,7 @@ class TryItPanel(QWidget):
     def _on_finished(self) -> None:
         self.worker = None
 
-    def _on_loaded(self, model: LoadedModel) -> None:
+    def _on_loaded(self, model: Predictor) -> None:
         self.model = model
         pre = model.preprocessing
         kind = pre.get("kind")
@@ -269,21 +226,18 @@ class TryItPanel(QWidget):
     # --- predicting ---------------------------------------------------------------------------------------------------
 
     def predict_raw(self, raw) -> np.ndarray | None:
-        """Preprocesses `raw` as the model's metadata says, runs it, shows the answer; returns the outputs."""
-        from workbench.core.data import apply_preprocessing
-
+        """Asks the model about `raw` (prepared as its metadata says), shows the answer; returns the outputs."""
         if self.model is None:
             return None
         try:
-            x = apply_preprocessing(self.model.preprocessing, raw)
-            outputs = np.asarray(self.model.session.run(x))
+            answer = self.model.predict(raw)
         except WorkbenchError as err:
             self.message.setText(str(err))
             return None
         self.message.setText("")
-        self._show(outputs[0])
-        self.predicted.emit(outputs[0])
-        return outputs[0]
+        self._show(answer)
+        self.predicted.emit(answer.outputs)
+        return answer.outputs
 
     def predict_drawing(self) -> np.ndarray | None:
         if self.pad.is_empty():
@@ -349,28 +303,13 @@ class TryItPanel(QWidget):
             return None
         return self.predict_raw(np.asarray(values).reshape(shape))
 
-    def _show(self, outputs: np.ndarray) -> None:
-        model = self.model
-        if model.task == "classification":
-            scores = outputs.astype(np.float64)
-            probabilities = np.exp(scores - scores.max())
-            probabilities /= probabilities.sum()
-            order = np.argsort(-probabilities)[:TOP_CLASSES]
-            labels = model.labels
-            names = [labels[k] if k < len(labels) else str(k) for k in order]
-            self.answer.setText(f"{names[0]}  ({100 * probabilities[order[0]]:.1f}%)")
-            self.classes.setRowCount(len(order))
-            for row, (name, k) in enumerate(zip(names, order)):
-                self.classes.setItem(row, 0, QTableWidgetItem(name))
-                bar = QProgressBar(self.classes)
-                bar.setRange(0, 1000)
-                bar.setValue(int(round(1000 * probabilities[k])))
-                bar.setFormat(f"{100 * probabilities[k]:.1f}%")
-                self.classes.setCellWidget(row, 1, bar)
-            return
-        from workbench.core.data import inverse_target
-
-        values = np.asarray(inverse_target(model.preprocessing, outputs[None])).reshape(-1)
-        names = model.labels or [f"output {i + 1}" for i in range(len(values))]
-        self.answer.setText(", ".join(f"{n} = {v:.4g}" for n, v in zip(names, values)))
-        self.classes.setRowCount(0)
+    def _show(self, answer) -> None:
+        self.answer.setText(answer.text)
+        self.classes.setRowCount(len(answer.classes))
+        for row, (name, probability) in enumerate(answer.classes):
+            self.classes.setItem(row, 0, QTableWidgetItem(name))
+            bar = QProgressBar(self.classes)
+            bar.setRange(0, 1000)
+            bar.setValue(int(round(1000 * probability)))
+            bar.setFormat(f"{100 * probability:.1f}%")
+            self.classes.setCellWidget(row, 1, bar)

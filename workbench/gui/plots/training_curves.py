@@ -238,19 +238,19 @@ class TrainingCurves(QWidget):
             self._y_limits[plot] = (low, high)
             plot.setYRange(low, high, padding=0.02)
 
-    def show_record(self, record: dict) -> None:
-        """Shows a finished run's saved curves (its batch losses are averaged, see `curves_of`)."""
-        curves = record.get("curves") or {}
-        task = "regression" if any("val_mae" in r for r in curves.get("epochs", [])) else "classification"
-        self.start_run(int(curves.get("batches_per_epoch") or 1), task, record.get("epochs_done") or None)
+    def show_record(self, record) -> None:
+        """Shows a finished run's saved curves (a `RunRecord`; its batch losses are averaged, see `curves_of`)."""
+        curves = record.curves
+        task = "regression" if any("val_mae" in r for r in curves.epochs) else "classification"
+        self.start_run(curves.batches_per_epoch or 1, task, record.epochs_done or None)
         self.timer.stop()
-        steps = np.asarray(curves.get("batch_step", []), dtype=np.float64)
-        losses = np.asarray(curves.get("batch_loss", []), dtype=np.float64)
+        steps = np.asarray(curves.batch_step, dtype=np.float64)
+        losses = np.asarray(curves.batch_loss, dtype=np.float64)
         x = (steps + 1) / self.batches_per_epoch
         self.buffers["batch_loss"].append(x, losses)
         smoothed, _ = exponential_smoothing(losses, self._alpha, None)
         self.buffers["batch_loss_smoothed"].append(x, smoothed)
-        for row in curves.get("epochs", []):
+        for row in curves.epochs:
             self.add_epoch(row["epoch"], row)
         self._include_loss(smoothed)
         self._changed = set(self.SERIES)
@@ -258,19 +258,19 @@ class TrainingCurves(QWidget):
 
     # --- comparison -------------------------------------------------------------------------------------------
 
-    def set_overlays(self, records: list[dict]) -> None:
+    def set_overlays(self, records: list) -> None:
         """Draws earlier runs (validation loss and metric per epoch) as muted dashed lines."""
         for plot, item in self.overlay_items:
             plot.removeItem(item)
         self.overlay_items = []
         for i, record in enumerate(records):
-            rows = (record.get("curves") or {}).get("epochs") or []
+            rows = record.curves.epochs
             if not rows:
                 continue
             style = OVERLAY_STYLES[i % len(OVERLAY_STYLES)]
             pen = pg.mkPen(COLOURS["overlay"], width=1.5, style=style)
             x = np.array([r["epoch"] + 1 for r in rows], dtype=np.float64)
-            name = record.get("name") or record.get("id")
+            name = record.title
             for plot, key in ((self.loss_plot, "val_loss"), (self.metric_plot, self.metric_key)):
                 y = np.array([r.get(key, np.nan) for r in rows], dtype=np.float64)
                 if np.isfinite(y).any():

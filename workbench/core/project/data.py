@@ -2,9 +2,9 @@
 
 The app trains and evaluates many times on the same data; `project_dataset` keeps the last few loaded datasets
 keyed by their spec and folder, so a second run or an evaluation does not read and preprocess the data again.
-The Data page hands over what it imported with `remember_project_dataset`, and a second caller asking for data
-that another thread is loading waits for that load instead of reading the files twice.
-Thread-safe: workers call it.
+The Data page hands over what it imported with `remember_project_dataset`, the command line's ``--data`` goes
+through `use_data` (read once, then kept), and a second caller asking for data that another thread is loading waits
+for that load instead of reading the files twice. Thread-safe: workers call it.
 """
 
 from __future__ import annotations
@@ -15,6 +15,8 @@ import threading
 from collections import OrderedDict
 from pathlib import Path
 
+from workbench.core.data import DatasetSpec, load_dataset, resolve_data_argument
+from workbench.core.data_fit import fit_graph_to_dataset
 from workbench.core.errors import CancelledError, WorkbenchError
 
 CACHE_SIZE = 2
@@ -23,12 +25,9 @@ _loading: dict[tuple, threading.Event] = {}
 _lock = threading.Lock()
 
 
-def _spec_and_key(project):
-    from workbench.core.data import DatasetSpec
-
-    spec = DatasetSpec.from_dict(project.dataset)
-    folder = Path(project.folder).resolve() if project.folder else None
-    return spec, folder, (json.dumps(spec.to_dict(), sort_keys=True), str(folder))
+def _key(spec: DatasetSpec, folder: Path | None) -> tuple:
+    folder = Path(folder).resolve() if folder else None
+    return json.dumps(spec.to_dict(), sort_keys=True), str(folder)
 
 
 def _store(key: tuple, dataset) -> None:
@@ -41,11 +40,10 @@ def _store(key: tuple, dataset) -> None:
 
 def project_dataset(project, progress=None, should_cancel=None):
     """The project's data, loaded (relative paths from the project's folder); raises when none is chosen."""
-    from workbench.core.data import load_dataset
-
-    if not project.dataset:
+    if project.dataset is None:
         raise WorkbenchError("The project has no data chosen yet: choose it in the Data tab (or pass --data).")
-    spec, folder, key = _spec_and_key(project)
+    folder = project.folder
+    key = _key(project.dataset, folder)
     while True:
         with _lock:
             if key in _cache:
@@ -61,7 +59,7 @@ def project_dataset(project, progress=None, should_cancel=None):
             if should_cancel is not None and should_cancel():
                 raise CancelledError("The import was cancelled.")
     try:
-        dataset = load_dataset(spec, base_dir=folder, progress=progress, should_cancel=should_cancel)
+        dataset = load_dataset(project.dataset, base_dir=folder, progress=progress, should_cancel=should_cancel)
         _store(key, dataset)
     finally:
         with _lock:
@@ -71,9 +69,9 @@ def project_dataset(project, progress=None, should_cancel=None):
 
 def cached_project_dataset(project):
     """The project's data if it is loaded already, else None; never reads a file."""
-    if not project.dataset:
+    if project.dataset is None:
         return None
-    _, _, key = _spec_and_key(project)
+    key = _key(project.dataset, project.folder)
     with _lock:
         if key in _cache:
             _cache.move_to_end(key)
@@ -85,10 +83,20 @@ def remember_project_dataset(project, dataset):
 
     Returns the kept copy, which shares the arrays and carries the project's spec (its augmentation may differ from
     the import's, as augmentation does not change what is loaded)."""
-    spec, _, key = _spec_and_key(project)
-    kept = dataclasses.replace(dataset, spec=spec)
-    _store(key, kept)
+    kept = dataclasses.replace(dataset, spec=project.dataset)
+    _store(_key(project.dataset, project.folder), kept)
     return kept
+
+
+def use_data(project, data: str, target: str | None = None, ignore: list[str] | None = None):
+    """Points the project at other data (the command line's ``--data``: a file, folder or built-in name), fits its
+    Input and head to it, and returns the loaded data, which later calls of `project_dataset` get without reading
+    the files again."""
+    spec = resolve_data_argument(data, target=target, ignore=ignore)
+    dataset = load_dataset(spec)
+    project.dataset = spec
+    fit_graph_to_dataset(project.graph, dataset)
+    return remember_project_dataset(project, dataset)
 
 
 def forget_datasets() -> None:

@@ -1,0 +1,144 @@
+"""Training a project: one run, start to finish, and its `RunRecord`.
+
+`train_project` builds the network from a snapshot of the graph, optionally starts from earlier weights (by layer
+name and shape), trains it, evaluates it and writes its weights under ``<base>/runs/<project>/<run id>/``; it
+returns a `TrainOutcome` whose ``record`` the caller adds to the project (the app through its document, the command
+line directly), so a failure leaves the project as it was.
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+import numpy as np
+
+from workbench.core.build import build_module
+from workbench.core.graph.serialize import graph_to_dict
+from workbench.core.project.data import project_dataset
+from workbench.core.project.model import Project
+from workbench.core.project.run_record import RunCurves, RunFiles, RunRecord
+from workbench.core.project.trained import project_slug, transfer_source
+from workbench.core.training.advice import beginner_warnings
+from workbench.core.training.evaluation import evaluate, scalar_metrics
+from workbench.core.training.settings import TrainingSettings
+from workbench.core.training.status import RunStatus
+from workbench.core.training.trainer import Trainer, TrainResult
+from workbench.core.training.weights import TransferReport, load_matching_weights
+
+RUNS_FOLDER = "runs"
+MAX_CURVE_POINTS = 2000
+
+
+@dataclass
+class TrainOutcome:
+    record: RunRecord
+    module: object  # the trained GraphModule (on the CPU)
+    result: TrainResult
+    evaluation: dict | None  # the full `evaluate` result on the test split (None without a test split)
+    transfer: TransferReport | None  # when the run started from other weights
+
+
+def new_run_id(project: Project) -> str:
+    stamp = datetime.now(timezone.utc).strftime("%Y%m%d-%H%M%S")
+    taken = {r.id for r in project.runs}
+    run_id, i = f"run-{stamp}", 2
+    while run_id in taken:
+        run_id, i = f"run-{stamp}-{i}", i + 1
+    return run_id
+
+
+def run_folder(base_dir: Path, project: Project, run_id: str) -> Path:
+    return Path(base_dir) / RUNS_FOLDER / project_slug(project) / run_id
+
+
+def train_project(project: Project, base_dir, *, dataset=None, settings: TrainingSettings | None = None,
+                  callbacks=(), control=None, device=None, num_threads: int | None = None,
+                  resume_run: str | None = None, in_memory: bool | None = None, progress=None,
+                  should_cancel=None) -> TrainOutcome:
+    """One run (or the continuation of `resume_run`) of the project's network, weights written under `base_dir`;
+    see the module docstring. The project's data is loaded (`progress`, `should_cancel`) unless `dataset` is
+    given. Runs in the calling thread."""
+    import torch  # lazy
+
+    if dataset is None:
+        dataset = project_dataset(project, progress=progress, should_cancel=should_cancel)
+        if progress is not None:
+            progress(1.0, f"{dataset.summary()} Building the network and starting…")
+    base_dir = Path(base_dir)
+    previous = project.find_run(resume_run) if resume_run else None
+    if previous is not None:
+        graph = previous.graph_snapshot(project.graph)
+        settings = previous.settings if settings is None else settings
+        run_id, started = previous.id, previous.started or _now()
+    else:
+        graph = project.graph.copy()
+        settings = settings or project.training
+        run_id, started = new_run_id(project), _now()
+    settings.check("training" if previous is None else "runs.settings")
+    folder = run_folder(base_dir, project, run_id)
+    torch.manual_seed(settings.seed)
+    module = build_module(graph)
+    names = {nid: n.name for nid, n in graph.nodes.items()}
+    transfer = None
+    if settings.init_from and previous is None:
+        tensors, source_names = transfer_source(settings.init_from, project, base_dir)
+        transfer = load_matching_weights(module, names, tensors, source_names)
+    trainer = Trainer(module, dataset, settings, callbacks, device, graph=graph, control=control,
+                      checkpoint_dir=folder, resume=previous is not None, node_names=names, num_threads=num_threads,
+                      in_memory=in_memory)
+    result = trainer.fit()
+    module.to("cpu")
+    evaluation, metrics = None, {}
+    if result.ok and result.epochs_done:
+        for split in ("val", "test"):
+            if len(dataset.splits.get(split, ())):
+                figures = evaluate(module, dataset, split, graph=graph)
+                metrics[split] = scalar_metrics(figures)
+                if split == "test":
+                    evaluation = figures
+    warnings = beginner_warnings(result.history, result.batch_losses, evaluation, settings.learning_rate)
+    files = {key: _relative(path, base_dir) for key, path in result.checkpoints.items()}
+    ended = "best" if result.ended_with == "best" else "last"
+    record = RunRecord(
+        id=run_id, name=previous.name if previous else f"Run {len(project.runs) + 1}", status=RunStatus(result.status),
+        message=result.message, started=started, finished=_now(), duration_s=round(result.elapsed_s, 3),
+        device=result.device, settings=settings, graph=graph_to_dict(graph), dataset=copy.deepcopy(project.dataset),
+        epochs_done=result.epochs_done, best_epoch=result.best_epoch, monitor=result.monitor,
+        best_value=result.best_value, metrics=metrics,
+        curves=curves_of(result.history, result.batch_losses, result.batches_per_epoch),
+        samples_per_s=round(result.samples_per_s, 1), warnings=warnings,
+        transfer=transfer.to_dict() if transfer is not None else (previous.transfer if previous else None),
+        files=RunFiles(weights=files.get(ended) or files.get("last"), best=files.get("best"), last=files.get("last"),
+                       state=files.get("state")))
+    return TrainOutcome(record, module, result, evaluation, transfer)
+
+
+def curves_of(history: list[dict], batch_losses: np.ndarray, batches_per_epoch: int = 0) -> RunCurves:
+    """The curves saved with a run: every epoch row, and the batch losses averaged into at most
+    `MAX_CURVE_POINTS` buckets (each point at the middle step of its bucket)."""
+    losses = np.asarray(batch_losses, dtype=np.float64)
+    n = len(losses)
+    if n <= MAX_CURVE_POINTS:
+        steps, values = np.arange(n, dtype=np.float64), losses
+    else:
+        edges = np.linspace(0, n, MAX_CURVE_POINTS + 1).astype(np.int64)
+        sums = np.add.reduceat(losses, edges[:-1])
+        counts = np.diff(edges)
+        values = sums / counts
+        steps = (edges[:-1] + edges[1:] - 1) / 2.0
+    return RunCurves(epochs=[dict(h) for h in history], batches_per_epoch=int(batches_per_epoch),
+                     batch_step=[round(float(s), 1) for s in steps], batch_loss=[float(f"{v:.6g}") for v in values])
+
+
+def _relative(path: Path, base_dir: Path) -> str:
+    try:
+        return Path(path).resolve().relative_to(Path(base_dir).resolve()).as_posix()
+    except ValueError:
+        return str(path)
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
