@@ -100,3 +100,22 @@ def test_doctor_advises_when_a_gpu_is_unused():
     assert "Update the NVIDIA driver" in advice(cuda_torch, {"installed": True, "providers": ["CUDAExecutionProvider"]},
                                                 ["NVIDIA H100"], "Linux")[0]
     assert advice(cpu_torch, {"installed": True, "providers": ["CPUExecutionProvider"]}, [], "Linux") == []
+
+
+def test_train_with_data_reads_the_file_once(tmp_path, capsys, monkeypatch):
+    from workbench.core.project import data as project_data
+
+    table = tmp_path / "rows.csv"
+    table.write_text("a,b,y\n" + "".join(f"{i},{i % 7},{'xy'[i % 2]}\n" for i in range(120)))
+    loads = []
+    real = project_data.load_dataset
+
+    def counted(spec, *args, **kwargs):
+        loads.append(spec.path)
+        return real(spec, *args, **kwargs)
+
+    monkeypatch.setattr(project_data, "load_dataset", counted)
+    code, summary, err = run_json(capsys, ["train", "mlp", "--data", str(table), "--target", "y", "--epochs", "1",
+                                           "--out", str(tmp_path / "t.json"), "--json"])
+    assert code == 0, err
+    assert loads == [str(table)]  # fitting the network and training share one read of the file
