@@ -168,7 +168,7 @@ def part_gui(repeat):
     from workbench.core.project.actions import train_project
     from workbench.core.training import Callback, TrainingSettings
     from workbench.gui.document.document import ProjectDocument
-    from workbench.gui.panels.train_panel import GUI_TRAIN_THREADS, TrainPanel
+    from workbench.gui.pages.train.page import GUI_TRAIN_THREADS, TrainPage
 
     app = QApplication.instance() or QApplication(sys.argv)
 
@@ -206,7 +206,7 @@ def part_gui(repeat):
             return train_project(*args, callbacks=[*callbacks, clock_in_worker], **kwargs)
 
         actions.train_project = train_with_clock  # what the page's worker calls
-        panel = TrainPanel(document)
+        panel = TrainPage(document)
         panel.resize(1300, 850)
         panel.show()
         wait(1000)

@@ -4,7 +4,7 @@ import math
 
 import numpy as np
 
-from workbench.gui.panels.train_panel import consecutive_chunks
+from workbench.gui.pages.train.page import consecutive_chunks
 from workbench.gui.plots.buffers import exponential_smoothing
 
 

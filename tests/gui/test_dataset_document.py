@@ -11,7 +11,7 @@ from workbench.core.data import DatasetSpec
 from workbench.core.project import Project, open_template
 from workbench.gui.document.commands import SetParamsCommand
 from workbench.gui.document.document import ProjectDocument
-from workbench.gui.panels.dataset_keeper import DatasetKeeper
+from workbench.gui.document.dataset_keeper import DatasetKeeper
 from workbench.gui.workers import cancel_all_workers
 
 from test_editor_support import data_dir, window  # noqa: F401 - fixtures
@@ -90,7 +90,7 @@ def test_the_data_tab_comes_right_after_design_and_shows_the_demo_digits(qtbot, 
     assert [tabs.tabText(i) for i in range(3)] == ["Design", "Data", "Train"]
     tabs.setCurrentIndex(1)
     page = window.pages["Data"].page
-    assert type(page).__name__ == "DatasetPanel"
+    assert type(page).__name__ == "DataPage"
     qtbot.waitUntil(lambda: page.preview.sample_count() == 40, timeout=WAIT_MS)
     assert page.use_button.text() == "In use" and window.document.dataset is not None
     cancel_all_workers()

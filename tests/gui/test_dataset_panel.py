@@ -16,7 +16,7 @@ from workbench.core.graph.serialize import graph_to_dict
 from workbench.core.project import open_template
 from workbench.core.project.data import cached_project_dataset
 from workbench.gui.document.document import ProjectDocument
-from workbench.gui.panels.dataset_panel import DatasetPanel
+from workbench.gui.pages.data.page import DataPage
 from workbench.gui.workers import cancel_all_workers
 
 LEFT = Qt.MouseButton.LeftButton
@@ -31,7 +31,7 @@ def document(tmp_path, monkeypatch):
 
 @pytest.fixture
 def page(qtbot, document, show):
-    panel = DatasetPanel(document)
+    panel = DataPage(document)
     show(panel, 1300, 850)
     qtbot.waitUntil(lambda: panel.preview.sample_count() > 0, timeout=WAIT_MS)   # the project's iris data
     yield panel

@@ -12,7 +12,7 @@ from workbench.core.project import open_template, save_project
 from workbench.core.project.actions import train_project
 from workbench.core.training.settings import TrainingSettings
 from workbench.gui.document.document import ProjectDocument
-from workbench.gui.panels.evaluate_panel import EvaluatePanel
+from workbench.gui.pages.evaluate.page import EvaluatePage
 
 
 def trained_document(tmp_path, name, epochs=2, **options):
@@ -29,7 +29,7 @@ def trained_document(tmp_path, name, epochs=2, **options):
 
 
 def open_panel(qtbot, document):
-    panel = EvaluatePanel(document)
+    panel = EvaluatePage(document)
     qtbot.addWidget(panel)
     panel.resize(1200, 850)
     with qtbot.waitSignal(panel.evaluated, timeout=30_000) as done:
@@ -93,7 +93,7 @@ def test_warnings_reach_the_user(qtbot, tmp_path):
 
 
 def test_without_runs_the_page_says_what_to_do(qtbot):
-    panel = EvaluatePanel(ProjectDocument(open_template("mlp")))
+    panel = EvaluatePage(ProjectDocument(open_template("mlp")))
     qtbot.addWidget(panel)
     panel.show()
     assert panel.pages.currentWidget() is panel.empty and "Train the network" in panel.empty.text()
@@ -102,7 +102,7 @@ def test_without_runs_the_page_says_what_to_do(qtbot):
 def test_missing_weights_are_reported(qtbot, tmp_path):
     document = trained_document(tmp_path, "moons", n_samples=200)
     (tmp_path / document.project.runs[-1].files.weights).unlink()
-    panel = EvaluatePanel(document)
+    panel = EvaluatePage(document)
     qtbot.addWidget(panel)
     panel.show()
     qtbot.waitUntil(lambda: "Could not evaluate" in panel.empty.text(), timeout=20_000)

@@ -8,7 +8,7 @@ from workbench.cli import run_command
 from workbench.core.compression.variants import METHODS
 from workbench.core.project import load_project, open_template, save_project
 from workbench.gui.document.document import ProjectDocument
-from workbench.gui.panels.export_panel import ExportPanel
+from workbench.gui.pages.export.page import ExportPage
 
 LEFT = Qt.MouseButton.LeftButton
 
@@ -29,7 +29,7 @@ def panel(trained_file, monkeypatch, tmp_path, show):
     project = load_project(trained_file)
     project.variants.clear()
     document = ProjectDocument(project)
-    page = ExportPanel(document)
+    page = ExportPage(document)
     show(page, 1300, 800)
     yield page
     if page.worker is not None:
@@ -124,7 +124,7 @@ def test_an_untrained_project_cannot_be_exported(qtbot, tmp_path, monkeypatch):
     monkeypatch.setenv("WORKBENCH_DATA_DIR", str(tmp_path / "user-data"))
     project = open_template("cnn")
     save_project(project, tmp_path / "p.json")
-    page = ExportPanel(ProjectDocument(load_project(tmp_path / "p.json")))
+    page = ExportPage(ProjectDocument(load_project(tmp_path / "p.json")))
     qtbot.addWidget(page)
     page.show()
     assert not page.export_button.isEnabled() and not page.compress_button.isEnabled()

@@ -11,7 +11,10 @@ from workbench.cli import run_command
 from workbench.core.errors import WorkbenchError
 from workbench.core.project import actions, open_template, save_project
 from workbench.gui.document.document import ProjectDocument
-from workbench.gui.panels import evaluate_panel, export_panel, train_panel, tryit_panel
+from workbench.gui.pages.evaluate import page as evaluate_page
+from workbench.gui.pages.export import page as export_page
+from workbench.gui.pages.train import page as train_page
+from workbench.gui.pages.tryit import page as tryit_page
 from workbench.gui.project_files import ProjectFiles
 
 
@@ -70,15 +73,15 @@ def test_each_command_calls_its_action(argv, action, monkeypatch, project_file, 
 def test_each_page_job_calls_its_action(calls, tmp_path):
     project = open_template("mlp")
     jobs = [
-        ("train_project", lambda: train_panel.train_job(JobControl(), project, tmp_path, train_panel.RunControl(),
+        ("train_project", lambda: train_page.train_job(JobControl(), project, tmp_path, train_page.RunControl(),
                                                         None, 1)),
-        ("evaluate_project", lambda: evaluate_panel.evaluate_job(JobControl(), project, "run-1", "test", tmp_path)),
-        ("compress_project", lambda: export_panel.compress_job(JobControl(), project, "fp16", None, None, tmp_path,
+        ("evaluate_project", lambda: evaluate_page.evaluate_job(JobControl(), project, "run-1", "test", tmp_path)),
+        ("compress_project", lambda: export_page.compress_job(JobControl(), project, "fp16", None, None, tmp_path,
                                                                1)),
-        ("export_project", lambda: export_panel.export_job(JobControl(), project, tmp_path / "o", 17, None,
+        ("export_project", lambda: export_page.export_job(JobControl(), project, tmp_path / "o", 17, None,
                                                            tmp_path, 1)),
-        ("bench_project", lambda: export_panel.bench_job(JobControl(), project, tmp_path, 1)),
-        ("open_predictor", lambda: tryit_panel.load_job(JobControl(), tryit_panel.TRAINED, project, tmp_path)),
+        ("bench_project", lambda: export_page.bench_job(JobControl(), project, tmp_path, 1)),
+        ("open_predictor", lambda: tryit_page.load_job(JobControl(), tryit_page.TRAINED, project, tmp_path)),
     ]
     for action, job in jobs:
         with pytest.raises(Swapped, match=action):

@@ -14,7 +14,7 @@ from workbench.core.project import open_template
 from workbench.core.training.settings import TrainingSettings
 from workbench.gui.document.commands import SetParamsCommand
 from workbench.gui.document.document import ProjectDocument
-from workbench.gui.panels.train_panel import BUSY_REASON, TrainPanel
+from workbench.gui.pages.train.page import BUSY_REASON, TrainPage
 
 LEFT = Qt.MouseButton.LeftButton
 
@@ -32,7 +32,7 @@ def document(tmp_path, monkeypatch):
 
 @pytest.fixture
 def panel(document, show):
-    page = TrainPanel(document)
+    page = TrainPage(document)
     show(page, 1200, 800)
     yield page
     if page.run_control is not None:

@@ -17,15 +17,15 @@ def window(qtbot, tmp_path, monkeypatch):
 
 
 def test_train_and_evaluate_pages_open_from_their_tabs(qtbot, window):
-    from workbench.gui.panels.evaluate_panel import EvaluatePanel
-    from workbench.gui.panels.train_panel import TrainPanel
+    from workbench.gui.pages.evaluate.page import EvaluatePage
+    from workbench.gui.pages.train.page import TrainPage
 
     titles = [window.tabs.tabText(i) for i in range(window.tabs.count())]
     assert "Train" in titles and "Evaluate" in titles
     window.tabs.setCurrentIndex(titles.index("Train"))
-    assert isinstance(window.pages["Train"].page, TrainPanel)
+    assert isinstance(window.pages["Train"].page, TrainPage)
     window.tabs.setCurrentIndex(titles.index("Evaluate"))
-    assert isinstance(window.pages["Evaluate"].page, EvaluatePanel)
+    assert isinstance(window.pages["Evaluate"].page, EvaluatePage)
 
 
 def test_diagnostics_from_the_help_menu(qtbot, window):

@@ -10,7 +10,7 @@ from workbench.cli import run_command
 from workbench.core.data import apply_preprocessing
 from workbench.core.project import load_project
 from workbench.gui.document.document import ProjectDocument
-from workbench.gui.panels.tryit_panel import TRAINED, TryItPanel
+from workbench.gui.pages.tryit.page import TRAINED, TryItPage
 
 LEFT = Qt.MouseButton.LeftButton
 
@@ -29,7 +29,7 @@ def digits_file(tmp_path_factory):
 
 def open_page(qtbot, path, monkeypatch, tmp_path):
     monkeypatch.setenv("WORKBENCH_DATA_DIR", str(tmp_path / "user-data"))
-    page = TryItPanel(ProjectDocument(load_project(path)))
+    page = TryItPage(ProjectDocument(load_project(path)))
     qtbot.addWidget(page)
     page.resize(1000, 600)
     page.show()

@@ -1,1 +1,1 @@
-"""The Qt application: main window, graph editor, panels and workers. Only this package imports Qt."""
+"""The Qt application: main window, pages, canvas, plots and workers. Only this package imports Qt."""

@@ -17,21 +17,22 @@ from PySide6.QtWidgets import QLabel, QMainWindow, QMessageBox, QTabWidget, QVBo
 from workbench import __version__
 from workbench.core.project import template_names
 from workbench.gui.autosave import Autosaver, find_leftovers
+from workbench.gui.canvas.compression_overlay import CompressionOverlay
 from workbench.gui.canvas.view import dropped_project_path
-from workbench.gui.design_page import DesignPage
+from workbench.gui.pages.design.page import DesignPage
 from workbench.gui.diagnostics_dialog import show_diagnostics
 from workbench.gui.document.document import ProjectDocument
 from workbench.gui.formatting import compact_count, megabytes
-from workbench.gui.panels.dataset_keeper import DatasetKeeper
+from workbench.gui.document.dataset_keeper import DatasetKeeper
 from workbench.gui.project_files import ProjectFiles
 from workbench.gui.style import current_theme
 
 PAGES: list[tuple[str, str]] = [
-    ("Data", "workbench.gui.panels.dataset_panel:DatasetPanel"),
-    ("Train", "workbench.gui.panels.train_panel:TrainPanel"),
-    ("Evaluate", "workbench.gui.panels.evaluate_panel:EvaluatePanel"),
-    ("Export", "workbench.gui.panels.export_panel:ExportPanel"),
-    ("Try it", "workbench.gui.panels.tryit_panel:TryItPanel"),
+    ("Data", "workbench.gui.pages.data.page:DataPage"),
+    ("Train", "workbench.gui.pages.train.page:TrainPage"),
+    ("Evaluate", "workbench.gui.pages.evaluate.page:EvaluatePage"),
+    ("Export", "workbench.gui.pages.export.page:ExportPage"),
+    ("Try it", "workbench.gui.pages.tryit.page:TryItPage"),
 ]
 
 TEMPLATE_TITLES = {"cnn": "Image classifier (CNN, the demo)", "resnet": "Residual network (ResNet)",
@@ -217,11 +218,21 @@ class MainWindow(QMainWindow):
 
     def _tab_changed(self, index: int) -> None:
         widget = self.tabs.widget(index)
-        if isinstance(widget, LazyPage):
+        if isinstance(widget, LazyPage) and widget.page is None:
             widget.build()
+            if hasattr(widget.page, "canvas_requested"):
+                widget.page.canvas_requested.connect(self.show_variant_on_canvas)
         on_canvas = widget is self.design
         for action in self.canvas_actions:
             action.setEnabled(on_canvas)
+
+    def show_variant_on_canvas(self, record) -> None:
+        """Switches to the Design page and draws a variant's per-layer effects over its layers (the Export page's
+        "Show on canvas"), then tells the page how many it drew."""
+        self.tabs.setCurrentWidget(self.design)
+        shown = CompressionOverlay.of(self.design.scene, self.design.view).show_variant(record)
+        page = self.pages["Export"].page
+        page.canvas_shown(record, shown)
 
     def _show_controls(self) -> None:
         QMessageBox.information(self, "Keyboard and mouse", (

@@ -22,7 +22,7 @@ from workbench.core.data.loader import resolve_path
 from workbench.core.errors import WorkbenchError
 from workbench.core.export.predictor import Predictor
 from workbench.core.project import actions
-from workbench.gui.panels.drawing_pad import DrawingPad
+from workbench.gui.pages.tryit.drawing_pad import DrawingPad
 from workbench.gui.workers import start_worker
 
 TRAINED = "__trained__"
@@ -35,7 +35,7 @@ def load_job(control, source, project=None, base_dir=None):
                                   raise_if_cancelled=control.check)
 
 
-class TryItPanel(QWidget):
+class TryItPage(QWidget):
     predicted = Signal(object)  # the model's outputs for the sample, as a NumPy array
     model_loaded = Signal(object)  # Predictor
 

@@ -15,7 +15,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QComboBox, QLabel, QSpinBox, QTreeWidget, QTreeWidgetItem, QWidget
 
 from workbench.core.errors import WorkbenchError
-from workbench.gui.panels.dataset_options import compact_form, select_data, set_auto_text, task_combo
+from workbench.gui.pages.data.options import compact_form, select_data, set_auto_text, task_combo
 
 DELIMITERS = (("Automatic", None), ("Comma  ,", ","), ("Semicolon  ;", ";"), ("Tab", "\t"), ("Bar  |", "|"),
               ("Space", " "))

@@ -58,7 +58,7 @@ def sample_text(dataset, index: int, limit: int = 6) -> str:
     return ", ".join(parts) + (", …" if len(row) > limit else "")
 
 
-class EvaluatePanel(QWidget):
+class EvaluatePage(QWidget):
     evaluated = Signal(object)  # the evaluate() result
 
     def __init__(self, document, parent=None):

@@ -21,7 +21,7 @@ from workbench.core.device import format_bytes
 from workbench.core.project import Project, RunRecord, actions
 from workbench.core.training.callbacks import Callback, RunControl, format_duration
 from workbench.core.training.settings import TrainingSettings
-from workbench.gui.panels.train_settings import TrainSettingsForm
+from workbench.gui.pages.train.settings_form import TrainSettingsForm
 from workbench.gui.plots.training_curves import TrainingCurves
 from workbench.gui.warm_up import warm_up_job
 from workbench.gui.workers import Worker, start_worker
@@ -101,7 +101,7 @@ def train_job(job_control, project: Project, base_dir, run_control: RunControl, 
                                  should_cancel=lambda: run_control.stop_requested or job_control.cancelled)
 
 
-class TrainPanel(QWidget):
+class TrainPage(QWidget):
     run_finished = Signal(object)  # the run record
 
     def __init__(self, document, parent=None):

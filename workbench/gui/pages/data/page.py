@@ -23,12 +23,12 @@ from workbench.core.data.builtin import builtin_datasets
 from workbench.core.errors import WorkbenchError
 from workbench.core.project import Project
 from workbench.core.project.data import remember_project_dataset
-from workbench.gui.panels.dataset_csv_form import CsvOptionsForm
-from workbench.gui.panels.dataset_keeper import DatasetKeeper
-from workbench.gui.panels.dataset_options import (GENERATED_DEFAULTS, ArrayOptionsForm, AugmentationForm,
+from workbench.gui.pages.data.csv_form import CsvOptionsForm
+from workbench.gui.document.dataset_keeper import DatasetKeeper
+from workbench.gui.pages.data.options import (GENERATED_DEFAULTS, ArrayOptionsForm, AugmentationForm,
                                                   GeneratedOptionsForm, ImageOptionsForm, SplitForm)
-from workbench.gui.panels.dataset_preview import DatasetPreview
-from workbench.gui.panels.dataset_sources import SourceChooser, ask_path
+from workbench.gui.pages.data.preview import DatasetPreview
+from workbench.gui.pages.data.sources import SourceChooser, ask_path
 from workbench.gui.workers import start_worker
 
 PREVIEW_SAMPLES = 40
@@ -59,7 +59,7 @@ def loading_key(spec: dict | None) -> str | None:
     return json.dumps({k: spec.get(k) for k in ("source", "name", "path", "options", "split")}, sort_keys=True)
 
 
-class DatasetPanel(QWidget):
+class DataPage(QWidget):
     imported = Signal(object)  # the Dataset an import produced, once its preview is shown
 
     def __init__(self, document, parent=None):

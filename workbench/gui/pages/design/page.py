@@ -11,9 +11,9 @@ from PySide6.QtWidgets import QSplitter, QVBoxLayout, QWidget
 from workbench.gui.canvas.scene import GraphScene
 from workbench.gui.canvas.view import GraphView
 from workbench.gui.document.editor import GraphEditor
-from workbench.gui.panels.inspector import InspectorPanel
-from workbench.gui.panels.palette import PalettePanel
-from workbench.gui.panels.problems import ProblemsPanel
+from workbench.gui.pages.design.inspector import InspectorPanel
+from workbench.gui.pages.design.palette import PalettePanel
+from workbench.gui.pages.design.problems import ProblemsPanel
 
 
 PROBLEMS_HEIGHT = 130

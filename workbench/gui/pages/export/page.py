@@ -4,7 +4,7 @@ torch eager against ONNX Runtime.
 
 Export, compression and the benchmark run in workers on a snapshot of the project; new variant records are added
 on the GUI thread when a job returns (and mark the project unsaved). The per-layer effects are shown in a table
-here, and "Show on canvas" draws them over the layers on the Design page (`CompressionOverlay`), switching to it.
+here, and "Show on canvas" asks the window to draw them over the layers on the Design page and switch to it.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QDoubleSpinBox, QFi
 from workbench.core.compression.variants import DEFAULT_AMOUNTS, METHOD_TITLES, METHODS
 from workbench.core.export.onnx_export import DEFAULT_OPSET, MAX_OPSET, MIN_OPSET
 from workbench.core.project import Project, actions
+from workbench.gui.pages.export.variant_plot import VariantPlot, quality
 from workbench.gui.workers import start_worker
 
 JOB_THREADS = int(os.environ.get("WORKBENCH_EXPORT_THREADS", "1"))
@@ -61,16 +62,6 @@ def _size(n: int | None) -> str:
     return f"{n / 1024:.1f} KB" if n < 1024 * 1024 else f"{n / 1024 / 1024:.2f} MB"
 
 
-def quality(record, split: str) -> tuple[str, float | None]:
-    """(text, number) of a variant's main figure on a split: accuracy for classes, MAE for numbers."""
-    figures = record.figures(split)
-    if "accuracy" in figures:
-        return f"{100 * figures['accuracy']:.1f}%", figures["accuracy"]
-    if "mae" in figures:
-        return f"MAE {figures['mae']:.4g}", figures["mae"]
-    return "—", None
-
-
 def effect_text(row) -> str:
     if row.kind == "channels":
         return f"{row.before} → {row.after} channels"
@@ -79,55 +70,10 @@ def effect_text(row) -> str:
     return f"{100 * row.value:.2f}% output error"
 
 
-class VariantPlot(QWidget):
-    """Accuracy (or MAE) against file size, one labelled point per variant (pyqtgraph, imported here lazily)."""
-
-    def __init__(self, parent=None):
-        super().__init__(parent)
-        import pyqtgraph as pg
-
-        self.pg = pg
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        self.plot = pg.PlotWidget(background="w")
-        self.plot.setMinimumHeight(180)
-        self.plot.showGrid(x=True, y=True, alpha=0.3)
-        self.plot.setLabel("bottom", "File size (KB)")
-        self.scatter = pg.ScatterPlotItem(size=11, pen=pg.mkPen("#1f4e79"), brush=pg.mkBrush("#4f81bd"))
-        self.plot.addItem(self.scatter)
-        self.labels: list = []
-        layout.addWidget(self.plot)
-
-    def show_variants(self, records: list) -> None:
-        for label in self.labels:
-            self.plot.removeItem(label)
-        self.labels = []
-        points = []
-        regression = False
-        for r in records:
-            text, value = quality(r, "test")
-            if value is None:
-                continue
-            regression = text.startswith("MAE")
-            y = value if regression else 100 * value
-            points.append((r.size_bytes / 1024, y, r.name))
-        self.plot.setLabel("left", "Test MAE (lower is better)" if regression else "Test accuracy (%)")
-        self.scatter.setData([p[0] for p in points], [p[1] for p in points])
-        for x, y, name in points:
-            label = self.pg.TextItem(name, color="#222", anchor=(0, 1))
-            label.setPos(x, y)
-            self.plot.addItem(label)
-            self.labels.append(label)
-        if points:
-            xs, ys = [p[0] for p in points], [p[1] for p in points]
-            self.plot.setXRange(0, max(xs) * 1.3, padding=0)
-            low, high = min(ys), max(ys)
-            self.plot.setYRange(low - 0.1 * (high - low + 1), high + 0.15 * (high - low + 1), padding=0)
-
-
-class ExportPanel(QWidget):
+class ExportPage(QWidget):
     exported = Signal(object)  # ExportResult
     variants_added = Signal(list)  # the new records
+    canvas_requested = Signal(object)  # a VariantRecord to draw over the Design page's layers
 
     def __init__(self, document, parent=None):
         super().__init__(parent)
@@ -368,27 +314,18 @@ class ExportPanel(QWidget):
             self.layers_caption.setText(f"{record.name}: no per-layer figures for this method.")
 
     def show_on_canvas(self) -> bool:
-        """Switches to the Design page and draws the selected variant's per-layer effects over its layers."""
-        from workbench.gui.canvas.compression_overlay import CompressionOverlay
-        from workbench.gui.design_page import DesignPage
-
+        """Asks the window to draw the selected variant's per-layer effects over its layers on the Design page
+        (`canvas_requested`; the window answers with `canvas_shown`)."""
         record = self.selected_variant()
         if record is None or not record.layers:
             self._say("Select a quantized or pruned variant first: only those have per-layer figures.", "warning")
             return False
-        design = self.window().findChild(DesignPage)
-        if design is None:
-            self._say("The Design page is not open in this window.", "error")
-            return False
-        tabs = design.parentWidget()
-        while tabs is not None and not isinstance(tabs, QTabWidget):
-            tabs = tabs.parentWidget()
-        if tabs is not None:
-            tabs.setCurrentWidget(design)
-        shown = CompressionOverlay.of(design.scene, design.view).show_variant(record)
+        self.canvas_requested.emit(record)
+        return True
+
+    def canvas_shown(self, record, shown: int) -> None:
         self._say(f"The Design page shows what {record.name} did to {shown} layer{'s' if shown != 1 else ''}.",
                   "ok")
-        return True
 
     def _method_changed(self, *_):
         method = self.method_combo.currentData()

@@ -1,0 +1,1 @@
+"""The Design page: the canvas, the layer palette, the inspector and the problems list."""

@@ -1,0 +1,1 @@
+"""The Export page: export to ONNX, compress into variants, compare them, benchmark."""
