@@ -1,9 +1,10 @@
 """Knowledge distillation: a smaller student network learns from the trained (teacher) network's softened outputs.
 
-The student is the teacher's graph with its widths shrunk (filters, units, recurrent sizes and feed-forward sizes
-scaled by ``1 - amount``), or a graph the user drew with the same input and output. Classification students learn
-``T² · KL(softmax(teacher / T) || softmax(student / T))`` mixed with the ordinary loss on the labels; regression
-students learn the mean squared distance to the teacher's outputs mixed with the ordinary loss.
+The student is the teacher's graph with its widths shrunk (filters, units, recurrent sizes and feed-forward sizes:
+each layer type's `LayerSpec.compression.width`, scaled by ``1 - amount``), or a graph the user drew with the same
+input and output. Classification students learn ``T² · KL(softmax(teacher / T) || softmax(student / T))`` mixed
+with the ordinary loss on the labels; regression students learn the mean squared distance to the teacher's outputs
+mixed with the ordinary loss.
 """
 
 from __future__ import annotations
@@ -12,8 +13,6 @@ from workbench.core.export.errors import CompressionError
 from workbench.core.graph.model import Graph
 from workbench.core.graph.validate import validate
 
-WIDTHS = {"Conv1d": "filters", "Conv2d": "filters", "ConvTranspose2d": "filters", "Dense": "units",
-          "LSTM": "hidden_size", "GRU": "hidden_size", "TransformerBlock": "ff_dim"}
 TEMPERATURE = 4.0
 SOFT_WEIGHT = 0.7  # share of the loss that comes from the teacher
 
@@ -26,7 +25,7 @@ def shrunk_graph(graph: Graph, amount: float) -> Graph:
     student = graph.copy()
     changed = False
     for nid, node in student.nodes.items():
-        key = WIDTHS.get(node.type)
+        key = node.spec.compression.width
         if key is None:
             continue
         width = node.params[key]

@@ -1,4 +1,5 @@
-"""Unstructured magnitude pruning: the smallest weights of every convolution, dense and recurrent layer set to zero.
+"""Unstructured magnitude pruning: the smallest weights of every convolution, dense and recurrent layer set to zero
+(the layer types whose `LayerSpec.compression.magnitude_pruned` says so).
 
 The threshold is global (one magnitude for the whole network), so layers with many small weights lose more; biases
 and normalisation parameters are kept. The masks are re-applied after every optimizer step of the fine-tune.
@@ -11,14 +12,12 @@ import numpy as np
 
 from workbench.core.export.errors import CompressionError
 
-PRUNED_TYPES = {"Conv1d", "Conv2d", "ConvTranspose2d", "Dense", "LSTM", "GRU", "TransformerBlock"}
-
 
 def prunable_weights(graph, module) -> dict[str, object]:
     """``"<node id>.<param>"`` -> parameter: the weight matrices and kernels (not biases or norms) to prune."""
     found = {}
     for nid, layer in module.layers.items():
-        if graph.nodes[nid].type not in PRUNED_TYPES:
+        if not graph.nodes[nid].spec.compression.magnitude_pruned:
             continue
         for name, param in layer.named_parameters():
             if param.ndim >= 2 and "norm" not in name:
