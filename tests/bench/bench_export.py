@@ -70,11 +70,12 @@ def accuracy(record: dict) -> float:
 
 
 def run_model(name: str, template: str, data: dict, args, folder: Path) -> list[str]:
-    from workbench.core.compression.variants import METHODS, add_variants, compress_project, variants_of
+    from workbench.core.compression.methods import offered_methods
+    from workbench.core.compression.variants import add_variants, compress_project, variants_of
     from workbench.core.export.source import trained_model
 
     project, dataset = train(folder, template, data, args.epochs, args.threads)
-    for method in METHODS:
+    for method in [m.name for m in offered_methods()]:
         epochs = args.finetune if method != "distill" else args.epochs
         add_variants(project, compress_project(project, method, dataset=dataset, epochs=epochs,
                                                threads=args.threads))

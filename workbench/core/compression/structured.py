@@ -5,7 +5,8 @@ A layer can lose outputs only when every path from it reaches the next weighted 
 its channels apart (activations, dropout, pooling, batch normalisation, flatten, global pooling). Paths through
 Add, Concat, Reshape, LayerNorm or Softmax keep the layer whole. Within a layer the outputs with the smallest L1
 norm of their weights go first. What each layer type is to this (`ChannelRole`, the axis it reads channels on, its
-width setting) is declared in its `LayerSpec.compression`.
+width setting) is declared in its `LayerSpec.compression`. `structured_candidate` makes the smaller, fine-tuned
+variant.
 """
 
 from __future__ import annotations
@@ -14,6 +15,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from workbench.core.compression.candidate import Candidate, Progress, finetune_epochs, fp32_model
+from workbench.core.compression.finetune import DEFAULT_EPOCHS, finetune, finetune_settings
+from workbench.core.compression.layer_effects import effect_rows
 from workbench.core.export.errors import CompressionError
 from workbench.core.graph.model import Graph
 from workbench.core.graph.validate import validate
@@ -164,3 +168,20 @@ def prune_structured(graph: Graph, module, amount: float):
     new_module = build_module(smaller, check)
     new_module.layers.load_state_dict(sliced_state(graph, module, plan), strict=True)
     return smaller, new_module.eval(), plan
+
+
+def structured_candidate(method, tm, amount: float, epochs: int | None, student_graph, progress: Progress,
+                         threads: int) -> Candidate:
+    """The trained network with `amount` of its removable channels cut out, fine-tuned."""
+    progress(0.05, "Removing channels")
+    graph, module, plan = prune_structured(tm.graph, tm.module, amount)
+    settings = finetune_settings(tm.run.get("settings"), finetune_epochs(epochs, DEFAULT_EPOCHS))
+    finetune(module, tm.dataset, graph, settings, progress, (0.1, 0.6), "Fine-tuning the smaller network",
+             threads=threads)
+    removed = ", ".join(f"{graph.nodes[n].name} {a}→{b}" for n, (a, b) in plan.sizes.items())
+    notes = f"Channels and neurons removed ({removed}), then fine-tuned."
+    if plan.skipped:
+        notes += " Kept whole: " + "; ".join(f"{tm.graph.nodes[n].name} ({why})" for n, why in plan.skipped.items()) \
+            + "."
+    rows = effect_rows(tm.graph, "channels", plan.sizes)
+    return Candidate("", method.name, amount, fp32_model(module, graph), graph, module, notes, rows, own_graph=True)

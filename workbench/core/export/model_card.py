@@ -2,24 +2,8 @@
 
 from __future__ import annotations
 
+from workbench.core.compression.methods import COMPRESSION_METHODS
 from workbench.core.layers import format_shape
-
-COMPRESSION_NOTES = {
-    "none": "None: the trained weights in full (32-bit) precision.",
-    "int8-dynamic": "Dynamic INT8 quantization: weights stored as 8-bit integers, activations quantized on the fly. "
-                    "Best for dense layers at larger batches; convolutions become slower on most CPUs.",
-    "int8-static": "Static INT8 quantization (QDQ, per channel), calibrated on samples of the training split. "
-                   "About a quarter of the size; accuracy measured below.",
-    "fp16": "FP16: weights and computation in 16-bit floats (inputs and outputs stay 32-bit). Half the size; "
-            "meant for GPUs, where it is faster. On a CPU it is usually slower than FP32.",
-    "prune": "Magnitude pruning: the smallest weights set to zero, then a short fine-tune. The zeros are still "
-             "stored and still computed, so the file is not smaller and inference is not faster; it shows how much "
-             "of the network the accuracy needs.",
-    "prune-structured": "Structured pruning: whole channels and neurons removed (a smaller network with fewer "
-                        "weights), then a short fine-tune. The file is smaller and inference faster.",
-    "distill": "Knowledge distillation: a smaller student network trained to match the trained (teacher) "
-               "network's softened outputs.",
-}
 
 
 def describe_preprocessing(pre: dict) -> list[str]:
@@ -102,7 +86,8 @@ def model_card(*, name: str, description: str, task: str, labels: list[str], dat
         target = preprocessing.get("target") or {}
         lines.append("- Predicted value(s)" + (" in standardised units: multiply by the target's std and add its "
                                                "mean (predict.py does this)" if target.get("mean") else "") + ".")
-    lines += ["", "## Compression", "", COMPRESSION_NOTES.get(method, method)]
+    declared = COMPRESSION_METHODS.get(method)
+    lines += ["", "## Compression", "", declared.card_note if declared is not None else method]
     if compression.get("amount") is not None:
         lines.append(f"Amount: {compression['amount']}.")
     lines += ["", "## File", "",

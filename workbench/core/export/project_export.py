@@ -34,7 +34,8 @@ def export_project(project, out_dir: str | Path, *, opset: int = DEFAULT_OPSET, 
     """Exports and verifies; raises `ExportError` / `ParityError` / `NotTrainedError` with the reason in words."""
     import onnx
 
-    from workbench.core.compression.variants import METHOD_TITLES, check_variant_parity, find_variant
+    from workbench.core.compression.methods import method_title
+    from workbench.core.compression.variants import check_variant_parity, find_variant
     from workbench.core.data.loader import resolve_path
     from workbench.core.export.compact import compact
     from workbench.core.export.onnx_export import export_module
@@ -70,7 +71,7 @@ def export_project(project, out_dir: str | Path, *, opset: int = DEFAULT_OPSET, 
             result = check_variant_parity(record["method"], tm.task, torch_outputs(module, samples),
                                           runtime_outputs(session, samples))
             return Verification(result["max_abs_diff"], len(samples[0]),
-                                f"the trained network ({METHOD_TITLES[record['method']]} tolerance)")
+                                f"the trained network ({method_title(record['method'])} tolerance)")
     params = int(sum(p.numel() for p in module.parameters()))
     return write_bundle(model, out_dir, tm.info(compression, metrics), io_descriptions(module), params, graph,
                         verify, threads, progress)

@@ -20,11 +20,12 @@ from PySide6.QtCore import QEvent, QObject, QRectF, Qt
 from PySide6.QtGui import QColor, QFont, QFontMetricsF, QPen
 from PySide6.QtWidgets import QFrame, QGraphicsItem, QHBoxLayout, QLabel, QPushButton, QVBoxLayout
 
+from workbench.core.compression.methods import COMPRESSION_METHODS, method_title
+
 ERROR_AT_WORST = 0.05  # an output error of 5% or more is drawn in the worst colour
 BADGE_HEIGHT = 18.0
 BADGE_GAP = 4.0  # between the badge and the top of the card
 GOOD_HUE, BAD_HUE = 130, 0
-NUMBER_FORMATS = {"int8-static": "int8", "int8-dynamic": "int8", "fp16": "fp16"}
 SCALE_CAPTIONS = {"error": f"output error 0% → {100 * ERROR_AT_WORST:.0f}% or more",
                   "sparsity": "weights set to zero 0% → 100%", "channels": "channels removed 0% → 100%"}
 
@@ -53,7 +54,9 @@ def badge_text(row: dict, method: str) -> str:
         return f"{_unit(row)} {row['before']}→{row['after']}"
     if row["kind"] == "sparsity":
         return f"sparsity {100 * row['value']:.0f}%"
-    return f"{NUMBER_FORMATS.get(method, method)} err {_percent(row['value'])}"
+    declared = COMPRESSION_METHODS.get(method)
+    number_format = declared.number_format if declared is not None and declared.number_format else method
+    return f"{number_format} err {_percent(row['value'])}"
 
 
 def badge_cost(row: dict) -> float:
@@ -245,9 +248,7 @@ class CompressionOverlay(QObject):
     # --- legend -------------------------------------------------------------------------------------------------
 
     def _title(self, with_name: bool = True) -> str:
-        from workbench.core.compression.variants import METHOD_TITLES
-
-        method = METHOD_TITLES.get(self.record["method"], self.record["method"])
+        method = method_title(self.record["method"])
         return f"{self.record['name']} ({method})" if with_name else method
 
     def _fill_legend(self) -> None:

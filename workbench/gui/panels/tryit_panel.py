@@ -17,7 +17,8 @@ from PySide6.QtWidgets import (QComboBox, QFileDialog, QHBoxLayout, QHeaderView,
                                QProgressBar, QPushButton, QStackedWidget, QTableWidget, QTableWidgetItem,
                                QVBoxLayout, QWidget)
 
-from workbench.core.compression.variants import METHOD_TITLES, variants_of
+from workbench.core.compression.methods import method_title
+from workbench.core.compression.variants import variants_of
 from workbench.core.errors import WorkbenchError
 from workbench.gui.panels.drawing_pad import DrawingPad
 from workbench.gui.panels.export_panel import snapshot
@@ -195,7 +196,7 @@ class TryItPanel(QWidget):
             if path:
                 from workbench.core.data.loader import resolve_path
 
-                title = METHOD_TITLES.get(record["method"], record["method"])
+                title = method_title(record["method"])
                 self.source_combo.addItem(f"{record['name']} ({title})", str(resolve_path(path, base)))
         if any(r.get("weights") for r in self.document.project.runs):
             self.source_combo.addItem("Trained network (exported in memory)", TRAINED)
