@@ -70,12 +70,12 @@ def accuracy(record) -> float:
 
 
 def run_model(name: str, template: str, data: dict, args, folder: Path) -> list[str]:
-    from workbench.core.compression.variants import METHODS
+    from workbench.core.compression.methods import offered_methods
     from workbench.core.project.actions import compress_project
     from workbench.core.project.trained import trained_model
 
     project, dataset = train(folder, template, data, args.epochs, args.threads)
-    for method in METHODS:
+    for method in [m.name for m in offered_methods()]:
         epochs = args.finetune if method != "distill" else args.epochs
         project.add_variants(compress_project(project, method, dataset=dataset, epochs=epochs,
                                               threads=args.threads))

@@ -10,13 +10,16 @@ import torch
 from test_export import train_template
 from workbench.core.build import build_module
 from workbench.core.compression.structured import plan_structured_pruning, prune_structured
-from workbench.core.compression.variants import METHODS, check_variant_parity
+from workbench.core.compression.methods import offered_methods
+from workbench.core.compression.variants import check_variant_parity
 from workbench.core.data.loader import resolve_path
 from workbench.core.export.errors import CompressionError, ParityError
 from workbench.core.export.metadata import read_metadata
 from workbench.core.export.verify import PARITY_TOLERANCE
 from workbench.core.project import NotTrainedError, load_project, open_template, save_project
 from workbench.core.project.actions import compress_project, export_project
+
+METHODS = [m.name for m in offered_methods()]
 
 
 @pytest.fixture(scope="module")
@@ -197,6 +200,21 @@ def test_variant_parity_rules():
     assert check_variant_parity("int8-static", "classification", ref, [ref[0] + 0.5])["agreement"] == 1.0
     with pytest.raises(ParityError, match="FP16 variant drifts too far"):
         check_variant_parity("fp16", "regression", ref, [ref[0] + 0.5])
+
+
+def test_a_declared_method_makes_its_variant_through_its_own_builder_and_parity_rule(trained, tmp_path,
+                                                                                     temporary_method):
+    project, dataset = trained
+    temporary_method()
+    copy = compress_project(project, "test-copy", dataset=dataset, workspace=tmp_path)[-1]
+    assert (copy.name, copy.method, copy.amount) == ("test-copy-30", "test-copy", 0.3)
+    assert copy.notes == "A copy made by a test." and copy.parity.max_abs_diff <= PARITY_TOLERANCE
+    ref = [np.array([[3.0, 0.0], [0.0, 3.0]] * 10, dtype=np.float32)]
+    with pytest.raises(ParityError, match="The Test copy variant's ONNX file does not compute"):
+        check_variant_parity("test-copy", "classification", ref, [ref[0] + 1e-3])
+    temporary_method(name="test-fixed", title="Test fixed", takes_amount=False, default_amount=None)
+    with pytest.raises(CompressionError, match="Test fixed takes no amount"):
+        compress_project(project, "test-fixed", 0.5, dataset=dataset, workspace=tmp_path)
 
 
 def test_bad_compression_requests_are_refused_and_leave_the_project_unchanged(trained, tmp_path):

@@ -6,18 +6,23 @@ import sys
 from pathlib import Path
 
 from workbench.cli.common import add_json_flag, load_project_arg, print_json
-from workbench.core.compression.variants import METHODS
+from workbench.core.compression.methods import offered_methods
 from workbench.core.project import actions
 
 
 def add_parser(subparsers):
+    methods = offered_methods()
+    with_amount = [m for m in methods if m.takes_amount]
+    defaults = sorted({f"{m.default_amount:g}" for m in with_amount})
     parser = subparsers.add_parser("compress", help="make a smaller or faster variant of the trained model")
     parser.add_argument("project", metavar="PROJECT", help="a trained project file")
-    parser.add_argument("--method", choices=METHODS, required=True, help="how to compress")
+    parser.add_argument("--method", choices=[m.name for m in methods], required=True, help="how to compress")
     parser.add_argument("--amount", type=float, metavar="X",
-                        help="prune / prune-structured / distill: the share to remove, 0 to 1 (default 0.5)")
+                        help=f"{' / '.join(m.name for m in with_amount)}: the share to remove, 0 to 1 "
+                             f"(default {' or '.join(defaults)})")
     parser.add_argument("--epochs", type=int, metavar="N",
-                        help="fine-tune (pruning) or student training (distill) epochs")
+                        help=f"{' / '.join(m.name for m in methods if m.takes_epochs)}: fine-tune (pruning) or "
+                             "student training (distill) epochs")
     parser.add_argument("--student", metavar="PROJECT",
                         help="distill: a project file whose network is the student (default: the network shrunk)")
     parser.add_argument("--out", metavar="PROJECT_OUT.json", required=True,

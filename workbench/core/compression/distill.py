@@ -1,19 +1,24 @@
 """Knowledge distillation: a smaller student network learns from the trained (teacher) network's softened outputs.
 
-The student is the teacher's graph with its widths shrunk (filters, units, recurrent sizes and feed-forward sizes
-scaled by ``1 - amount``), or a graph the user drew with the same input and output. Classification students learn
-``T² · KL(softmax(teacher / T) || softmax(student / T))`` mixed with the ordinary loss on the labels; regression
-students learn the mean squared distance to the teacher's outputs mixed with the ordinary loss.
+The student is the teacher's graph with its widths shrunk (filters, units, recurrent sizes and feed-forward sizes:
+each layer type's `LayerSpec.compression.width`, scaled by ``1 - amount``), or a graph the user drew with the same
+input and output. Classification students learn ``T² · KL(softmax(teacher / T) || softmax(student / T))`` mixed
+with the ordinary loss on the labels; regression students learn the mean squared distance to the teacher's outputs
+mixed with the ordinary loss.
+`distilled_candidate` makes the trained student's variant.
 """
 
 from __future__ import annotations
 
+import copy
+
+from workbench.core.compression.candidate import Candidate, Progress, finetune_epochs, fp32_model, param_count
+from workbench.core.compression.finetune import finetune, finetune_settings
 from workbench.core.export.errors import CompressionError
 from workbench.core.graph.model import Graph
 from workbench.core.graph.validate import validate
+from workbench.core.training.objective import objective_for
 
-WIDTHS = {"Conv1d": "filters", "Conv2d": "filters", "ConvTranspose2d": "filters", "Dense": "units",
-          "LSTM": "hidden_size", "GRU": "hidden_size", "TransformerBlock": "ff_dim"}
 TEMPERATURE = 4.0
 SOFT_WEIGHT = 0.7  # share of the loss that comes from the teacher
 
@@ -26,7 +31,7 @@ def shrunk_graph(graph: Graph, amount: float) -> Graph:
     student = graph.copy()
     changed = False
     for nid, node in student.nodes.items():
-        key = WIDTHS.get(node.type)
+        key = node.spec.compression.width
         if key is None:
             continue
         width = node.params[key]
@@ -86,3 +91,21 @@ def distillation_loss(teacher, objective, task: str, temperature: float = TEMPER
         return soft_weight * soft + (1.0 - soft_weight) * hard
 
     return loss_fn
+
+
+def distilled_candidate(method, tm, amount: float, epochs: int | None, student_graph, progress: Progress,
+                        threads: int) -> Candidate:
+    """A student (`student_graph`, or the teacher's graph with every width x(1 - amount)) trained on the teacher."""
+    graph = student_graph if student_graph is not None else shrunk_graph(tm.graph, amount)
+    student = check_student(tm.module, graph)
+    objective = objective_for(student, tm.dataset, graph)
+    settings = finetune_settings(tm.settings, finetune_epochs(epochs, tm.settings.epochs))
+    teacher = copy.deepcopy(tm.module)
+    finetune(student, tm.dataset, graph, settings, progress, (0.05, 0.6), "Training the student",
+             loss_fn=distillation_loss(teacher, objective, tm.task), threads=threads)
+    ratio = param_count(student) / max(1, param_count(tm.module))
+    how = "a network you drew" if student_graph is not None else f"the network with every width x{1 - amount:g}"
+    notes = (f"Student: {how}, {100 * ratio:.0f}% of the teacher's parameters, trained on the teacher's softened "
+             "outputs and the labels.")
+    return Candidate("", method.name, None if student_graph is not None else amount, fp32_model(student, graph),
+                     graph, student, notes, [], own_graph=True)

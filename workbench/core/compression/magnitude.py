@@ -1,24 +1,29 @@
-"""Unstructured magnitude pruning: the smallest weights of every convolution, dense and recurrent layer set to zero.
+"""Unstructured magnitude pruning: the smallest weights of every convolution, dense and recurrent layer set to zero
+(the layer types whose `LayerSpec.compression.magnitude_pruned` says so).
 
 The threshold is global (one magnitude for the whole network), so layers with many small weights lose more; biases
 and normalisation parameters are kept. The masks are re-applied after every optimizer step of the fine-tune.
 The zeros are still stored and computed: the file is not smaller and inference is not faster.
+`pruned_candidate` makes the pruned, fine-tuned variant.
 """
 
 from __future__ import annotations
 
+import copy
+
 import numpy as np
 
+from workbench.core.compression.candidate import Candidate, Progress, finetune_epochs, fp32_model
+from workbench.core.compression.finetune import DEFAULT_EPOCHS, finetune, finetune_settings
+from workbench.core.compression.layer_effects import effect_rows
 from workbench.core.export.errors import CompressionError
-
-PRUNED_TYPES = {"Conv1d", "Conv2d", "ConvTranspose2d", "Dense", "LSTM", "GRU", "TransformerBlock"}
 
 
 def prunable_weights(graph, module) -> dict[str, object]:
     """``"<node id>.<param>"`` -> parameter: the weight matrices and kernels (not biases or norms) to prune."""
     found = {}
     for nid, layer in module.layers.items():
-        if graph.nodes[nid].type not in PRUNED_TYPES:
+        if not graph.nodes[nid].spec.compression.magnitude_pruned:
             continue
         for name, param in layer.named_parameters():
             if param.ndim >= 2 and "norm" not in name:
@@ -83,3 +88,19 @@ def overall_sparsity(graph, module) -> float:
     zeros = sum(int((p.detach() == 0).sum()) for p in weights.values())
     total = sum(p.numel() for p in weights.values())
     return float(zeros / total) if total else float(np.nan)
+
+
+def pruned_candidate(method, tm, amount: float, epochs: int | None, student_graph, progress: Progress,
+                     threads: int) -> Candidate:
+    """The trained network with `amount` of its weights zeroed, fine-tuned with the zeros kept."""
+    module = copy.deepcopy(tm.module)
+    keep_pruned = prune_magnitude(tm.graph, module, amount)
+    settings = finetune_settings(tm.settings, finetune_epochs(epochs, DEFAULT_EPOCHS))
+    finetune(module, tm.dataset, tm.graph, settings, progress, (0.05, 0.6), "Fine-tuning the pruned network",
+             after_step=[keep_pruned], threads=threads)
+    keep_pruned(module)
+    sparsity = overall_sparsity(tm.graph, module)
+    notes = (f"{100 * sparsity:.0f}% of the weights are zero, then fine-tuned. The zeros are still stored and "
+             "computed: the file is not smaller and inference is not faster. Use structured pruning to shrink it.")
+    rows = effect_rows(tm.graph, "sparsity", layer_sparsity(tm.graph, module))
+    return Candidate("", method.name, amount, fp32_model(module, tm.graph), tm.graph, module, notes, rows)

@@ -10,6 +10,8 @@
 
 INT8 weights use 7 of their 8 bits (``reduce_range``): x86 CPUs without VNNI multiply uint8 by int8 with 16-bit
 intermediate sums that saturate, which measured 13% output error on the digits CNN at full range and 1% with it.
+
+The candidate builders at the end make each of these a variant, with every layer's error measured.
 """
 
 from __future__ import annotations
@@ -21,12 +23,16 @@ from pathlib import Path
 
 import numpy as np
 
+from workbench.core.compression.candidate import Candidate, Progress, fp32_model
+from workbench.core.compression.layer_effects import effect_rows, quantization_errors
 from workbench.core.export.compact import compact
 from workbench.core.export.errors import CompressionError
+from workbench.core.export.onnx_export import input_names
 
 CONV_OPS = ("Conv", "ConvTranspose")
 DYNAMIC_OPS = ["MatMul", "Gemm", "LSTM", "GRU", "Attention"]  # quantized after the preparation step
 PASS_THROUGH_OPS = ("MaxPool", "Flatten", "Reshape")  # exact on quantized values: no re-quantization needed
+CALIBRATION_SAMPLES = 256
 
 
 @contextlib.contextmanager
@@ -229,3 +235,49 @@ def _sort_topologically(graph) -> None:
         copy.CopyFrom(node)
     del graph.node[:]
     graph.node.extend(copies)
+
+
+# --- the variants -----------------------------------------------------------------------------------------------
+
+def _converted_candidate(method, tm, progress: Progress, conversion) -> Candidate:
+    """`conversion(input names, calibration samples, layer ids)` gives (the function converting an fp32 model, the
+    variant's notes)."""
+    layers = set(tm.graph.nodes)
+    names = input_names(tm.module)
+    progress(0.1, "Exporting the trained network")
+    base = fp32_model(tm.module, tm.graph)
+    calibration, _ = tm.samples("train", CALIBRATION_SAMPLES, seed=1)
+    convert, notes = conversion(names, calibration, layers)
+    progress(0.3, f"Converting to {method.title}")
+    model = convert(base)
+    progress(0.5, "Measuring each layer's error")
+    errors = quantization_errors(base, convert, tm.graph, names, calibration)
+    return Candidate("", method.name, None, model, tm.graph, None, notes, effect_rows(tm.graph, "error", errors))
+
+
+def int8_static_candidate(method, tm, amount, epochs, student_graph, progress: Progress, threads: int) -> Candidate:
+    def conversion(names, calibration, layers):
+        notes = (f"Calibrated on {len(calibration[0])} training samples; convolution weights per channel, dense "
+                 "weights per tensor; biases kept in float.")
+        return (lambda m: quantize_static_int8(m, names, calibration, layers)), notes
+
+    return _converted_candidate(method, tm, progress, conversion)
+
+
+def int8_dynamic_candidate(method, tm, amount, epochs, student_graph, progress: Progress, threads: int) -> Candidate:
+    def conversion(names, calibration, layers):
+        convs = sum(1 for n in tm.graph.nodes.values() if n.type.startswith("Conv"))
+        notes = "Dense and recurrent weights in INT8, activations quantized on the fly." + (
+            f" The {convs} convolution layer(s) stay fp32: as ConvInteger they would run 3-8x slower on CPUs; use "
+            "static INT8 for convolutions." if convs else "")
+        return (lambda m: quantize_dynamic_int8(m, layers)), notes
+
+    return _converted_candidate(method, tm, progress, conversion)
+
+
+def fp16_candidate(method, tm, amount, epochs, student_graph, progress: Progress, threads: int) -> Candidate:
+    def conversion(names, calibration, layers):
+        notes = "Weights and arithmetic in FP16, for GPUs; on a CPU it is usually slower than fp32."
+        return (lambda m: convert_fp16(m, layers)), notes
+
+    return _converted_candidate(method, tm, progress, conversion)

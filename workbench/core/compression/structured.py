@@ -3,8 +3,10 @@ a new, smaller graph and its sliced weights (not a mask: the exported model real
 
 A layer can lose outputs only when every path from it reaches the next weighted layers through layers that keep
 its channels apart (activations, dropout, pooling, batch normalisation, flatten, global pooling). Paths through
-Add, Concat, Reshape, LayerNorm or Softmax, or into an output head directly, keep the layer whole. Within a layer
-the outputs with the smallest L1 norm of their weights go first.
+Add, Concat, Reshape, LayerNorm or Softmax keep the layer whole. Within a layer the outputs with the smallest L1
+norm of their weights go first. What each layer type is to this (`ChannelRole`, the axis it reads channels on, its
+width setting) is declared in its `LayerSpec.compression`. `structured_candidate` makes the smaller, fine-tuned
+variant.
 """
 
 from __future__ import annotations
@@ -13,14 +15,17 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from workbench.core.compression.candidate import Candidate, Progress, finetune_epochs, fp32_model
+from workbench.core.compression.finetune import DEFAULT_EPOCHS, finetune, finetune_settings
+from workbench.core.compression.layer_effects import effect_rows
 from workbench.core.export.errors import CompressionError
 from workbench.core.graph.model import Graph
 from workbench.core.graph.validate import validate
+from workbench.core.layers.spec import ChannelRole
 
-PRUNABLE = {"Conv2d": "filters", "Conv1d": "filters", "Dense": "units"}
-ELEMENTWISE = {"ReLU", "LeakyReLU", "GELU", "SiLU", "Sigmoid", "Tanh", "Dropout"}
-CHANNEL_FIRST = {"MaxPool1d", "MaxPool2d", "AvgPool2d", "BatchNorm1d", "BatchNorm2d", "GlobalAvgPool", "Flatten"}
-CONSUMERS = {"Conv2d", "Conv1d", "Dense", "ConvTranspose2d", "ClassificationHead", "RegressionHead"}
+READS_CHANNELS = (ChannelRole.REMOVABLE, ChannelRole.CONSUMES)
+PASSES_CHANNELS = (ChannelRole.ELEMENTWISE, ChannelRole.KEEPS_CHANNELS_FIRST, ChannelRole.FLATTENS,
+                   ChannelRole.POOLS_TIME)
 
 
 @dataclass
@@ -37,31 +42,34 @@ def _why_blocked(graph: Graph, result, node_id: str) -> str | None:
 
     Follows every path downstream, tracking which axis of the tensor holds the layer's outputs."""
     rank = result.outputs[node_id].rank
-    first = rank - 1 if graph.nodes[node_id].type == "Dense" else 1
+    first = _axis(graph.nodes[node_id].spec.compression.channel_axis, rank)
     stack = [(e.dst, node_id, first) for e in graph.outgoing(node_id)]
     if not stack:
         return "its output goes nowhere"
     while stack:
         nid, src, axis = stack.pop()
         node = graph.nodes[nid]
+        traits = node.spec.compression
         rank = result.outputs[src].rank
-        if node.type in ("Dense", "ClassificationHead", "RegressionHead"):
-            if axis != rank - 1:
-                return f"{node.label} does not read those channels as its features"
-        elif node.type in CONSUMERS:
-            if axis != 1:
-                return f"{node.label} does not read those features as its channels"
-        elif node.type in ELEMENTWISE:
+        if traits.channels in READS_CHANNELS:
+            if axis != _axis(traits.channel_axis, rank):
+                return f"{node.label} does not read those channels as its features" if traits.channel_axis == -1 \
+                    else f"{node.label} does not read those features as its channels"
+        elif traits.channels is ChannelRole.ELEMENTWISE:
             stack.extend((e.dst, nid, axis) for e in graph.outgoing(nid))
-        elif node.type in CHANNEL_FIRST:
+        elif traits.channels in (ChannelRole.KEEPS_CHANNELS_FIRST, ChannelRole.FLATTENS):
             if axis != 1:
                 return f"{node.label} does not keep those features on its channel axis"
             stack.extend((e.dst, nid, 1) for e in graph.outgoing(nid))
-        elif node.type == "SequencePool" and rank == 3 and axis == 2:
+        elif traits.channels is ChannelRole.POOLS_TIME and rank == 3 and axis == 2:
             stack.extend((e.dst, nid, 1) for e in graph.outgoing(nid))
         else:
             return f"{node.label} needs all of its inputs"
     return None
+
+
+def _axis(channel_axis: int, rank: int) -> int:
+    return channel_axis % rank
 
 
 def plan_structured_pruning(graph: Graph, module, amount: float) -> PrunePlan:
@@ -73,7 +81,7 @@ def plan_structured_pruning(graph: Graph, module, amount: float) -> PrunePlan:
     keep, sizes, skipped = {}, {}, {}
     for nid in result.order:
         node = graph.nodes[nid]
-        if node.type not in PRUNABLE:
+        if node.spec.compression.channels is not ChannelRole.REMOVABLE:
             continue
         why = _why_blocked(graph, result, nid)
         if why:
@@ -98,7 +106,7 @@ def pruned_graph(graph: Graph, plan: PrunePlan) -> Graph:
     """A copy of `graph` with the pruned layers' filters / units reduced (shapes downstream follow)."""
     smaller = graph.copy()
     for nid, (_before, after) in plan.sizes.items():
-        smaller.set_params(nid, {PRUNABLE[smaller.nodes[nid].type]: after})
+        smaller.set_params(nid, {smaller.nodes[nid].spec.compression.width: after})
     return smaller
 
 
@@ -114,8 +122,8 @@ def _input_keep(graph: Graph, result, plan: PrunePlan) -> dict[str, np.ndarray |
         in_keep[nid] = incoming
         if nid in plan.keep:
             out_keep[nid] = plan.keep[nid]
-        elif node.type in ELEMENTWISE or node.type in CHANNEL_FIRST or node.type == "SequencePool":
-            if node.type == "Flatten" and incoming is not None:
+        elif node.spec.compression.channels in PASSES_CHANNELS:
+            if node.spec.compression.channels is ChannelRole.FLATTENS and incoming is not None:
                 shape = result.outputs[sources[0]].shape
                 block = int(np.prod(shape[2:])) if len(shape) > 2 else 1
                 incoming = (incoming[:, None] * block + np.arange(block)[None, :]).reshape(-1)
@@ -135,17 +143,14 @@ def sliced_state(graph: Graph, module, plan: PrunePlan) -> dict:
         node = graph.nodes[nid]
         out_idx = plan.keep.get(nid)
         in_idx = in_keep.get(nid)
+        traits = node.spec.compression
         t = tensor
-        if node.type in PRUNABLE or node.type in CONSUMERS:
-            if node.type == "ConvTranspose2d":  # weight (in, out, k, k)
-                if param == "weight" and in_idx is not None:
-                    t = t[in_idx]
-            else:
-                if out_idx is not None and param in ("weight", "bias"):
-                    t = t[out_idx]
-                if in_idx is not None and param == "weight":
-                    t = t[:, in_idx]
-        elif node.type in ("BatchNorm1d", "BatchNorm2d") and in_idx is not None and t.ndim == 1:
+        if traits.channels in READS_CHANNELS:
+            if out_idx is not None and param in ("weight", "bias"):  # only REMOVABLE layers lose outputs
+                t = t[out_idx]
+            if in_idx is not None and param == "weight":
+                t = t[(slice(None),) * traits.weight_input_axis + (in_idx,)]
+        elif traits.channels is ChannelRole.KEEPS_CHANNELS_FIRST and in_idx is not None and t.ndim == 1:
             t = t[in_idx]
         state[key] = t.clone()
     return state
@@ -163,3 +168,20 @@ def prune_structured(graph: Graph, module, amount: float):
     new_module = build_module(smaller, check)
     new_module.layers.load_state_dict(sliced_state(graph, module, plan), strict=True)
     return smaller, new_module.eval(), plan
+
+
+def structured_candidate(method, tm, amount: float, epochs: int | None, student_graph, progress: Progress,
+                         threads: int) -> Candidate:
+    """The trained network with `amount` of its removable channels cut out, fine-tuned."""
+    progress(0.05, "Removing channels")
+    graph, module, plan = prune_structured(tm.graph, tm.module, amount)
+    settings = finetune_settings(tm.settings, finetune_epochs(epochs, DEFAULT_EPOCHS))
+    finetune(module, tm.dataset, graph, settings, progress, (0.1, 0.6), "Fine-tuning the smaller network",
+             threads=threads)
+    removed = ", ".join(f"{graph.nodes[n].name} {a}→{b}" for n, (a, b) in plan.sizes.items())
+    notes = f"Channels and neurons removed ({removed}), then fine-tuned."
+    if plan.skipped:
+        notes += " Kept whole: " + "; ".join(f"{tm.graph.nodes[n].name} ({why})" for n, why in plan.skipped.items()) \
+            + "."
+    rows = effect_rows(tm.graph, "channels", plan.sizes)
+    return Candidate("", method.name, amount, fp32_model(module, graph), graph, module, notes, rows, own_graph=True)

@@ -44,14 +44,16 @@ class ModelInfo:
     dataset_summary: str = ""
     metrics: dict = field(default_factory=dict)  # {"val": {...}, "test": {...}}
     compression: dict = field(default_factory=lambda: {"method": "none"})
+    compression_note: str = ""  # what the compression did, in words, for the model card
 
 
-def model_info(tm, compression: dict | None = None, metrics: dict | None = None) -> ModelInfo:
+def model_info(tm, compression: dict | None = None, metrics: dict | None = None,
+               compression_note: str = "") -> ModelInfo:
     """What the metadata and the card say about a `TrainedModel` (its run's figures unless `metrics` is given)."""
     return ModelInfo(name=tm.name, description=tm.description, task=tm.task, labels=tm.labels,
                      preprocessing=tm.dataset.preprocessing, dataset_summary=tm.dataset.summary(),
                      metrics=metrics if metrics is not None else dict(tm.metrics),
-                     compression=compression or {"method": "none"})
+                     compression=compression or {"method": "none"}, compression_note=compression_note)
 
 
 @dataclass
@@ -134,7 +136,8 @@ def write_bundle(model, out_dir: str | os.PathLike, info: ModelInfo, io: tuple[l
         size = onnx_path.stat().st_size
         card = model_card(name=info.name, description=info.description, task=info.task, labels=info.labels,
                           dataset_summary=info.dataset_summary, preprocessing=info.preprocessing, inputs=inputs,
-                          outputs=outputs, metrics=info.metrics, compression=info.compression, params=params,
+                          outputs=outputs, metrics=info.metrics, compression=info.compression,
+                          compression_note=info.compression_note, params=params,
                           size_bytes=size, opset=opset,
                           parity={"max_abs_diff": check.max_abs_diff, "samples": check.samples,
                                   "reference": check.reference}, onnx_file=ONNX_FILE)

@@ -4,23 +4,6 @@ from __future__ import annotations
 
 from workbench.core.layers import format_shape
 
-COMPRESSION_NOTES = {
-    "none": "None: the trained weights in full (32-bit) precision.",
-    "int8-dynamic": "Dynamic INT8 quantization: weights stored as 8-bit integers, activations quantized on the fly. "
-                    "Best for dense layers at larger batches; convolutions become slower on most CPUs.",
-    "int8-static": "Static INT8 quantization (QDQ, per channel), calibrated on samples of the training split. "
-                   "About a quarter of the size; accuracy measured below.",
-    "fp16": "FP16: weights and computation in 16-bit floats (inputs and outputs stay 32-bit). Half the size; "
-            "meant for GPUs, where it is faster. On a CPU it is usually slower than FP32.",
-    "prune": "Magnitude pruning: the smallest weights set to zero, then a short fine-tune. The zeros are still "
-             "stored and still computed, so the file is not smaller and inference is not faster; it shows how much "
-             "of the network the accuracy needs.",
-    "prune-structured": "Structured pruning: whole channels and neurons removed (a smaller network with fewer "
-                        "weights), then a short fine-tune. The file is smaller and inference faster.",
-    "distill": "Knowledge distillation: a smaller student network trained to match the trained (teacher) "
-               "network's softened outputs.",
-}
-
 
 def describe_preprocessing(pre: dict) -> list[str]:
     """Bullet lines saying how raw input becomes the model's input."""
@@ -77,9 +60,9 @@ def _metrics_table(metrics: dict) -> list[str]:
 
 def model_card(*, name: str, description: str, task: str, labels: list[str], dataset_summary: str,
                preprocessing: dict, inputs: list[dict], outputs: list[dict], metrics: dict, compression: dict,
-               params: int, size_bytes: int, opset: int, parity: dict, onnx_file: str) -> str:
-    """The markdown text. `parity`: ``{"max_abs_diff", "samples", "reference"}``."""
-    method = compression.get("method", "none")
+               compression_note: str, params: int, size_bytes: int, opset: int, parity: dict, onnx_file: str) -> str:
+    """The markdown text. `compression`: method, amount, variant; `compression_note`: what the method did, in
+    words (the method's declaration says it); `parity`: ``{"max_abs_diff", "samples", "reference"}``."""
     lines = [f"# {name}", ""]
     if description:
         lines += [description, ""]
@@ -102,7 +85,7 @@ def model_card(*, name: str, description: str, task: str, labels: list[str], dat
         target = preprocessing.get("target") or {}
         lines.append("- Predicted value(s)" + (" in standardised units: multiply by the target's std and add its "
                                                "mean (predict.py does this)" if target.get("mean") else "") + ".")
-    lines += ["", "## Compression", "", COMPRESSION_NOTES.get(method, method)]
+    lines += ["", "## Compression", "", compression_note or compression.get("method", "none")]
     if compression.get("amount") is not None:
         lines.append(f"Amount: {compression['amount']}.")
     lines += ["", "## File", "",

@@ -2,7 +2,8 @@
 
 Shape rules take the parameters and the incoming `TensorInfo`s and return the outgoing one, raising `ShapeError`
 (or `NeedsRank`) with a message in the user's words. Cost rules return (parameters, multiply-accumulates per
-sample). Builders import torch lazily, so the catalog is cheap to import.
+sample). Builders import torch lazily, so the catalog is cheap to import. Every declaration states its
+`CompressionTraits` (what magnitude pruning, structured pruning and distillation need to know about it).
 """
 
 from __future__ import annotations
@@ -10,7 +11,8 @@ from __future__ import annotations
 import math
 
 from workbench.core.errors import ShapeError
-from workbench.core.layers.spec import BATCH, LayerSpec, NeedsRank, Port, Setting, TensorInfo
+from workbench.core.layers.spec import (BATCH, ChannelRole, CompressionTraits, LayerSpec, NeedsRank, Port, Setting,
+                                        TensorInfo)
 
 CATALOG: dict[str, LayerSpec] = {}
 
@@ -27,6 +29,16 @@ def register(spec: LayerSpec) -> LayerSpec:
 
 def get_spec(type_name: str) -> LayerSpec:
     return CATALOG[type_name]
+
+
+# --- what compression needs to know, for the layers without weights -------------------------------------------------
+
+PASSES_VALUES = CompressionTraits(magnitude_pruned=False, channels=ChannelRole.ELEMENTWISE, width=None,
+                                  channel_axis=None, weight_input_axis=None)
+KEEPS_CHANNELS = CompressionTraits(magnitude_pruned=False, channels=ChannelRole.KEEPS_CHANNELS_FIRST, width=None,
+                                   channel_axis=None, weight_input_axis=None)
+BLOCKS_PRUNING = CompressionTraits(magnitude_pruned=False, channels=ChannelRole.BLOCKS, width=None, channel_axis=None,
+                                   weight_input_axis=None)
 
 
 # --- helpers for shape rules -------------------------------------------------------------------------------------
@@ -100,7 +112,7 @@ register(LayerSpec(
     (Setting("shape", "tuple", (1, 8, 8), "Shape", "Shape of one sample, without the batch", 1, 1_000_000),
      Setting("dtype", "choice", "float", "Values", "Numbers, or whole-number token ids for an Embedding",
              choices=("float", "int"))),
-    _input_shape, lambda p, ins: None, inputs=(), role="input", name_prefix="input"))
+    _input_shape, lambda p, ins: None, inputs=(), role="input", name_prefix="input", compression=BLOCKS_PRUNING))
 
 
 def _head_shape(units_key):
@@ -118,6 +130,10 @@ def _head_cost(units_key):
     return cost
 
 
+HEAD_TRAITS = CompressionTraits(magnitude_pruned=False, channels=ChannelRole.CONSUMES, width=None, channel_axis=-1,
+                                weight_input_axis=1)
+
+
 def _build_head(units_key):
     def build(p, ins):
         from torch import nn
@@ -130,7 +146,7 @@ register(LayerSpec(
     "Scores one output per class and trains with cross-entropy",
     (Setting("classes", "int", 10, "Classes", "Number of classes to tell apart", 2, 100_000),),
     _head_shape("classes"), _build_head("classes"), _head_cost("classes"), outputs=(), role="head",
-    name_prefix="classifier"))
+    name_prefix="classifier", compression=HEAD_TRAITS))
 
 register(LayerSpec(
     "RegressionHead", "Regression output", "Input & output",
@@ -139,7 +155,7 @@ register(LayerSpec(
      Setting("loss", "choice", "mse", "Loss", "Mean squared error, or mean absolute error",
              choices=("mse", "mae"))),
     _head_shape("outputs"), _build_head("outputs"), _head_cost("outputs"), outputs=(), role="head",
-    name_prefix="regressor"))
+    name_prefix="regressor", compression=HEAD_TRAITS))
 
 
 # --- dense ---------------------------------------------------------------------------------------------------------------
@@ -166,7 +182,9 @@ def _dense_build(p, ins):
 register(LayerSpec(
     "Dense", "Dense", "Dense", "Connects every input feature to every output unit (a linear layer)",
     (Setting("units", "int", 64, "Units", "Number of outputs", 1, 1_000_000), BIAS),
-    _dense_shape, _dense_build, _dense_cost, name_prefix="dense"))
+    _dense_shape, _dense_build, _dense_cost, name_prefix="dense",
+    compression=CompressionTraits(magnitude_pruned=True, channels=ChannelRole.REMOVABLE, width="units", channel_axis=-1,
+                                  weight_input_axis=1)))
 
 
 # --- convolution ----------------------------------------------------------------------------------------------------------
@@ -199,6 +217,10 @@ def _conv_build(dims: int):
     return build
 
 
+CONV_TRAITS = CompressionTraits(magnitude_pruned=True, channels=ChannelRole.REMOVABLE, width="filters", channel_axis=1,
+                                weight_input_axis=1)
+
+
 def _conv_settings():
     return (Setting("filters", "int", 16, "Filters", "Number of output channels", 1, 65_536), _kernel(),
             _stride(), _padding(1),
@@ -207,11 +229,13 @@ def _conv_settings():
 
 register(LayerSpec(
     "Conv1d", "Conv1d", "Convolution", "Slides learned filters along a sequence or signal",
-    _conv_settings(), _conv_shape(1), _conv_build(1), _conv_cost(1), name_prefix="conv"))
+    _conv_settings(), _conv_shape(1), _conv_build(1), _conv_cost(1), name_prefix="conv",
+    compression=CONV_TRAITS))
 
 register(LayerSpec(
     "Conv2d", "Conv2d", "Convolution", "Slides learned filters over an image to detect local patterns",
-    _conv_settings(), _conv_shape(2), _conv_build(2), _conv_cost(2), name_prefix="conv"))
+    _conv_settings(), _conv_shape(2), _conv_build(2), _conv_cost(2), name_prefix="conv",
+    compression=CONV_TRAITS))
 
 
 def _deconv_shape(p, ins):
@@ -243,7 +267,9 @@ register(LayerSpec(
      _stride(2), _padding(0),
      Setting("output_padding", "int", 0, "Output padding", "Extra size added to one side of the output", 0, 63),
      BIAS),
-    _deconv_shape, _deconv_build, _deconv_cost, name_prefix="upconv"))
+    _deconv_shape, _deconv_build, _deconv_cost, name_prefix="upconv",
+    compression=CompressionTraits(magnitude_pruned=True, channels=ChannelRole.CONSUMES, width="filters", channel_axis=1,
+                                  weight_input_axis=0)))  # torch keeps its weight as (in, out, kernel, kernel)
 
 
 # --- pooling ----------------------------------------------------------------------------------------------------------------
@@ -276,11 +302,14 @@ def _pool_settings():
 
 
 register(LayerSpec("MaxPool1d", "MaxPool1d", "Pooling", "Keeps the largest value in each window of a sequence",
-                   _pool_settings(), _pool_shape(1), _pool_build("MaxPool1d"), _pool_cost(1), name_prefix="pool"))
+                   _pool_settings(), _pool_shape(1), _pool_build("MaxPool1d"), _pool_cost(1), name_prefix="pool",
+                   compression=KEEPS_CHANNELS))
 register(LayerSpec("MaxPool2d", "MaxPool2d", "Pooling", "Keeps the largest value in each window of an image",
-                   _pool_settings(), _pool_shape(2), _pool_build("MaxPool2d"), _pool_cost(2), name_prefix="pool"))
+                   _pool_settings(), _pool_shape(2), _pool_build("MaxPool2d"), _pool_cost(2), name_prefix="pool",
+                   compression=KEEPS_CHANNELS))
 register(LayerSpec("AvgPool2d", "AvgPool2d", "Pooling", "Averages each window of an image",
-                   _pool_settings(), _pool_shape(2), _pool_build("AvgPool2d"), _pool_cost(2), name_prefix="pool"))
+                   _pool_settings(), _pool_shape(2), _pool_build("AvgPool2d"), _pool_cost(2), name_prefix="pool",
+                   compression=KEEPS_CHANNELS))
 
 
 def _gap_shape(p, ins):
@@ -295,7 +324,8 @@ def _gap_build(p, ins):
 
 register(LayerSpec("GlobalAvgPool", "GlobalAvgPool", "Pooling",
                    "Averages each channel over the whole image or signal, giving one number per channel",
-                   (), _gap_shape, _gap_build, lambda p, ins, out: (0, _prod(ins[0].shape[1:])), name_prefix="gap"))
+                   (), _gap_shape, _gap_build, lambda p, ins, out: (0, _prod(ins[0].shape[1:])), name_prefix="gap",
+                   compression=KEEPS_CHANNELS))
 
 
 def _seqpool_shape(p, ins):
@@ -313,7 +343,9 @@ register(LayerSpec("SequencePool", "SequencePool", "Sequence",
                    (Setting("mode", "choice", "mean", "Mode", "How to summarise the time steps",
                             choices=("mean", "max", "last")),),
                    _seqpool_shape, _seqpool_build, lambda p, ins, out: (0, _prod(ins[0].shape[1:])),
-                   name_prefix="seqpool"))
+                   name_prefix="seqpool",
+                   compression=CompressionTraits(magnitude_pruned=False, channels=ChannelRole.POOLS_TIME, width=None,
+                                                 channel_axis=None, weight_input_axis=None)))
 
 
 # --- normalisation ------------------------------------------------------------------------------------------------------------
@@ -337,11 +369,13 @@ _MOMENTUM = Setting("momentum", "float", 0.1, "Momentum", "How fast the running 
 register(LayerSpec("BatchNorm1d", "BatchNorm1d", "Normalisation",
                    "Normalises each feature over the batch; steadies and speeds up training",
                    (_MOMENTUM,), _bn_shape((2, 3), FEATURES + " or " + SIGNAL), _bn_build("BatchNorm1d"),
-                   lambda p, ins, out: (2 * ins[0].shape[1], _prod(ins[0].shape[1:])), name_prefix="bn"))
+                   lambda p, ins, out: (2 * ins[0].shape[1], _prod(ins[0].shape[1:])), name_prefix="bn",
+                   compression=KEEPS_CHANNELS))
 register(LayerSpec("BatchNorm2d", "BatchNorm2d", "Normalisation",
                    "Normalises each channel of an image over the batch",
                    (_MOMENTUM,), _bn_shape((4,), IMAGE), _bn_build("BatchNorm2d"),
-                   lambda p, ins, out: (2 * ins[0].shape[1], _prod(ins[0].shape[1:])), name_prefix="bn"))
+                   lambda p, ins, out: (2 * ins[0].shape[1], _prod(ins[0].shape[1:])), name_prefix="bn",
+                   compression=KEEPS_CHANNELS))
 
 
 def _ln_shape(p, ins):
@@ -358,7 +392,7 @@ def _ln_build(p, ins):
 
 register(LayerSpec("LayerNorm", "LayerNorm", "Normalisation", "Normalises the features of each sample",
                    (), _ln_shape, _ln_build, lambda p, ins, out: (2 * ins[0].shape[-1], _prod(ins[0].shape[1:])),
-                   name_prefix="norm"))
+                   name_prefix="norm", compression=BLOCKS_PRUNING))
 
 
 # --- activations and element-wise layers -----------------------------------------------------------------------------------
@@ -374,26 +408,29 @@ def _nn_builder(torch_name, kwargs=lambda p: {}):
     return build
 
 
-def _elementwise(type_name, description, torch_name, settings=(), kwargs=lambda p: {}, prefix=None):
+def _activation(type_name, description, torch_name, compression, settings=(), kwargs=lambda p: {}, prefix=None):
     register(LayerSpec(type_name, type_name, "Activation", description, settings, _same,
-                       _nn_builder(torch_name, kwargs), name_prefix=prefix or type_name.lower()))
+                       _nn_builder(torch_name, kwargs), name_prefix=prefix or type_name.lower(),
+                       compression=compression))
 
 
-_elementwise("ReLU", "Keeps positive values and sets negative ones to zero", "ReLU")
-_elementwise("LeakyReLU", "Like ReLU, but lets a small fraction of negative values through", "LeakyReLU",
-             (Setting("negative_slope", "float", 0.01, "Negative slope", "Factor applied to negative values",
-                      0.0, 1.0),), lambda p: {"negative_slope": p["negative_slope"]}, "lrelu")
-_elementwise("GELU", "A smooth ReLU used in Transformers", "GELU")
-_elementwise("SiLU", "A smooth ReLU (x times sigmoid of x), also called Swish", "SiLU")
-_elementwise("Sigmoid", "Squashes values into the range 0 to 1", "Sigmoid")
-_elementwise("Tanh", "Squashes values into the range -1 to 1", "Tanh")
-_elementwise("Softmax", "Turns the last axis into probabilities that sum to 1", "Softmax",
-             kwargs=lambda p: {"dim": -1})
+_activation("ReLU", "Keeps positive values and sets negative ones to zero", "ReLU", PASSES_VALUES)
+_activation("LeakyReLU", "Like ReLU, but lets a small fraction of negative values through", "LeakyReLU",
+            PASSES_VALUES, (Setting("negative_slope", "float", 0.01, "Negative slope",
+                                    "Factor applied to negative values", 0.0, 1.0),),
+            lambda p: {"negative_slope": p["negative_slope"]}, "lrelu")
+_activation("GELU", "A smooth ReLU used in Transformers", "GELU", PASSES_VALUES)
+_activation("SiLU", "A smooth ReLU (x times sigmoid of x), also called Swish", "SiLU", PASSES_VALUES)
+_activation("Sigmoid", "Squashes values into the range 0 to 1", "Sigmoid", PASSES_VALUES)
+_activation("Tanh", "Squashes values into the range -1 to 1", "Tanh", PASSES_VALUES)
+_activation("Softmax", "Turns the last axis into probabilities that sum to 1", "Softmax", BLOCKS_PRUNING,
+            kwargs=lambda p: {"dim": -1})  # each output depends on every feature
 
 register(LayerSpec("Dropout", "Dropout", "Structure", "Randomly zeroes a fraction of values while training, "
                    "to reduce overfitting",
                    (Setting("rate", "float", 0.25, "Rate", "Fraction of values dropped", 0.0, 0.95),),
-                   _same, _nn_builder("Dropout", lambda p: {"p": p["rate"]}), name_prefix="dropout"))
+                   _same, _nn_builder("Dropout", lambda p: {"p": p["rate"]}), name_prefix="dropout",
+                   compression=PASSES_VALUES))
 
 
 # --- structure -------------------------------------------------------------------------------------------------------------------
@@ -406,7 +443,9 @@ def _flatten_shape(p, ins):
 
 
 register(LayerSpec("Flatten", "Flatten", "Structure", "Lays out each sample as one long row of features",
-                   (), _flatten_shape, _nn_builder("Flatten"), name_prefix="flatten"))
+                   (), _flatten_shape, _nn_builder("Flatten"), name_prefix="flatten",
+                   compression=CompressionTraits(magnitude_pruned=False, channels=ChannelRole.FLATTENS, width=None,
+                                                 channel_axis=None, weight_input_axis=None)))
 
 
 def _reshape_target(p, ins) -> tuple[int, ...]:
@@ -437,7 +476,7 @@ register(LayerSpec("Reshape", "Reshape", "Structure",
                    (Setting("target", "tuple", (-1,), "Shape", "New shape of one sample, without the batch",
                             -1, 1_000_000),),
                    lambda p, ins: TensorInfo((BATCH, *_reshape_target(p, ins)), ins[0].dtype), _reshape_build,
-                   name_prefix="reshape"))
+                   name_prefix="reshape", compression=BLOCKS_PRUNING))
 
 
 # --- merging ----------------------------------------------------------------------------------------------------------------------
@@ -462,7 +501,7 @@ def _add_build(p, ins):
 
 register(LayerSpec("Add", "Add", "Merge", "Adds its inputs element by element (a skip connection)",
                    (), _add_shape, _add_build, lambda p, ins, out: (0, _prod(out.shape[1:]) * (len(ins) - 1)),
-                   inputs=(Port("in", multi=True),), name_prefix="add"))
+                   inputs=(Port("in", multi=True),), name_prefix="add", compression=BLOCKS_PRUNING))
 
 
 def _concat_shape(p, ins):
@@ -493,7 +532,8 @@ def _concat_build(p, ins):
 register(LayerSpec("Concat", "Concat", "Merge", "Joins its inputs side by side along one axis",
                    (Setting("axis", "int", 1, "Axis", "Axis to join along: 1 is channels or features, "
                                                       "-1 the last", -4, 4),),
-                   _concat_shape, _concat_build, inputs=(Port("in", multi=True),), name_prefix="concat"))
+                   _concat_shape, _concat_build, inputs=(Port("in", multi=True),), name_prefix="concat",
+                   compression=BLOCKS_PRUNING))
 
 
 # --- sequences -------------------------------------------------------------------------------------------------------------------
@@ -517,7 +557,8 @@ register(LayerSpec("Embedding", "Embedding", "Sequence", "Turns each token id in
                    (Setting("vocab_size", "int", 1000, "Vocabulary", "Number of distinct tokens", 2, 10_000_000),
                     Setting("dim", "int", 32, "Size", "Length of each token's vector", 1, 65_536)),
                    _embedding_shape, _embedding_build,
-                   lambda p, ins, out: (p["vocab_size"] * p["dim"], 0), name_prefix="embed"))
+                   lambda p, ins, out: (p["vocab_size"] * p["dim"], 0), name_prefix="embed",
+                   compression=BLOCKS_PRUNING))
 
 
 def _rnn_shape(p, ins):
@@ -550,6 +591,10 @@ def _rnn_build(cell):
     return build
 
 
+RECURRENT_TRAITS = CompressionTraits(magnitude_pruned=True, channels=ChannelRole.BLOCKS, width="hidden_size",
+                                     channel_axis=None, weight_input_axis=None)
+
+
 def _rnn_settings():
     return (Setting("hidden_size", "int", 64, "Hidden size", "Size of the memory carried along the sequence",
                     1, 65_536),
@@ -560,9 +605,11 @@ def _rnn_settings():
 
 
 register(LayerSpec("LSTM", "LSTM", "Sequence", "A recurrent layer with long short-term memory",
-                   _rnn_settings(), _rnn_shape, _rnn_build("lstm"), _rnn_cost(4), name_prefix="lstm"))
+                   _rnn_settings(), _rnn_shape, _rnn_build("lstm"), _rnn_cost(4), name_prefix="lstm",
+                   compression=RECURRENT_TRAITS))
 register(LayerSpec("GRU", "GRU", "Sequence", "A recurrent layer with gated units, lighter than an LSTM",
-                   _rnn_settings(), _rnn_shape, _rnn_build("gru"), _rnn_cost(3), name_prefix="gru"))
+                   _rnn_settings(), _rnn_shape, _rnn_build("gru"), _rnn_cost(3), name_prefix="gru",
+                   compression=RECURRENT_TRAITS))
 
 
 def _transformer_shape(p, ins):
@@ -592,4 +639,6 @@ register(LayerSpec("TransformerBlock", "Transformer block", "Sequence",
                     Setting("ff_dim", "int", 128, "Feed-forward size", "Width of the inner feed-forward layer",
                             1, 65_536),
                     Setting("dropout", "float", 0.1, "Dropout", "Dropout rate while training", 0.0, 0.9)),
-                   _transformer_shape, _transformer_build, _transformer_cost, name_prefix="transformer"))
+                   _transformer_shape, _transformer_build, _transformer_cost, name_prefix="transformer",
+                   compression=CompressionTraits(magnitude_pruned=True, channels=ChannelRole.BLOCKS, width="ff_dim",
+                                                 channel_axis=None, weight_input_axis=None)))

@@ -1,13 +1,15 @@
-"""How a layer type is declared: its settings, ports, shape rule, cost and torch builder.
+"""How a layer type is declared: its settings, ports, shape rule, cost, torch builder and what compression needs to
+know about it.
 
-A `LayerSpec` is data. The palette, the inspector, validation, the model builder and the project file all read the
-same declaration, so adding a layer type means adding one `LayerSpec` to the catalog.
+A `LayerSpec` is data. The palette, the inspector, validation, the model builder, the project file and compression
+all read the same declaration, so adding a layer type means adding one `LayerSpec` to the catalog.
 """
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from enum import Enum
 from typing import Any, Callable, Sequence
 
 from workbench.core.errors import ShapeError
@@ -123,6 +125,31 @@ class Port:
     multi: bool = False  # accepts several incoming wires (Add, Concat)
 
 
+class ChannelRole(Enum):
+    """What a layer is to structured pruning, which removes output channels (or units) of some layers and follows
+    the removed channels downstream, through every layer, to the layers that read them."""
+
+    REMOVABLE = "its output channels can be removed (its width setting is lowered); it reads channels too"
+    CONSUMES = "reads channels: its input width can shrink, its own outputs stay"
+    ELEMENTWISE = "passes every value through on its own, on any axis"
+    KEEPS_CHANNELS_FIRST = "keeps the channels apart on axis 1; its per-channel state follows the kept channels"
+    FLATTENS = "keeps the channels on axis 1 and lays each out as a block of features"
+    POOLS_TIME = "summarises the time steps of a sequence; the features on its last axis stay features"
+    BLOCKS = "needs all of its inputs: the layers before it keep their channels"
+
+
+@dataclass(frozen=True)
+class CompressionTraits:
+    """What compression needs to know about a layer type. Every field is declared for every layer type."""
+
+    magnitude_pruned: bool  # magnitude pruning zeroes its weight matrices and kernels
+    channels: ChannelRole  # its part in structured pruning
+    width: str | None  # the setting holding its width (output channels or units, hidden or feed-forward size):
+    # a distilled student scales it; structured pruning lowers it to the channels kept (REMOVABLE layers)
+    channel_axis: int | None  # REMOVABLE / CONSUMES: the axis holding the channels it reads and writes, 1 or -1
+    weight_input_axis: int | None  # REMOVABLE / CONSUMES: the axis of its weight tensor that runs over its inputs
+
+
 ShapeRule = Callable[[dict, list[TensorInfo]], TensorInfo]
 CostRule = Callable[[dict, list[TensorInfo], TensorInfo], tuple[int, int]]  # -> (parameters, multiply-accumulates)
 Builder = Callable[[dict, list[TensorInfo]], Any]  # -> torch.nn.Module
@@ -145,6 +172,7 @@ class LayerSpec:
     role: str = "layer"  # "input" | "layer" | "head"
     name_prefix: str = ""  # default node names: prefix1, prefix2, ...
     extra: dict = field(default_factory=dict)
+    compression: CompressionTraits = field(kw_only=True)  # required: no layer type is silently left out
 
     def setting(self, name: str) -> Setting:
         for s in self.settings:

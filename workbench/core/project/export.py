@@ -10,7 +10,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from workbench.core.build import build_module
-from workbench.core.compression.variants import METHOD_TITLES, check_variant_parity
+from workbench.core.compression.methods import card_note, method_title
+from workbench.core.compression.variants import check_variant_parity
 from workbench.core.data.loader import resolve_path
 from workbench.core.export.bundle import ExportResult, Progress, Verification, io_descriptions, model_info, write_bundle
 from workbench.core.export.compact import compact
@@ -68,7 +69,7 @@ def export_project(project: Project, out_dir: str | Path, *, opset: int = DEFAUL
             result = check_variant_parity(record.method, tm.task, torch_outputs(module, samples),
                                           runtime_outputs(session, samples))
             return Verification(result["max_abs_diff"], len(samples[0]),
-                                f"the trained network ({METHOD_TITLES[record.method]} tolerance)")
+                                f"the trained network ({method_title(record.method)} tolerance)")
     params = int(sum(p.numel() for p in module.parameters()))
-    return write_bundle(model, out_dir, model_info(tm, compression, metrics), io_descriptions(module), params, graph,
-                        verify, threads, progress)
+    info = model_info(tm, compression, metrics, card_note(compression["method"]))
+    return write_bundle(model, out_dir, info, io_descriptions(module), params, graph, verify, threads, progress)

@@ -7,15 +7,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from workbench.core.compression.methods import COMPRESSION_METHODS, ORIGINAL_METHOD
 from workbench.core.compression.records import LayerEffect, Parity
-from workbench.core.compression.variants import METHODS
 from workbench.core.export.benchmark import Timing
 from workbench.core.fields import FieldReader, fail
 from workbench.core.graph.serialize import graph_from_dict
 from workbench.core.project.run_record import parse_metrics
-
-ORIGINAL_METHOD = "none"
-
 
 @dataclass(frozen=True)
 class VariantFiles:
@@ -54,9 +51,10 @@ class VariantLatency:
         return latency
 
 
-def _method(value: Any, where: str) -> str:
-    if value != ORIGINAL_METHOD and value not in METHODS:
-        fail(f"unknown compression method {value!r}; expected {', '.join((ORIGINAL_METHOD, *METHODS))}", where)
+def _method(value: Any, where: str, newer: bool) -> str:
+    """A method this version declares; a file of a newer minor version may name one it added."""
+    if value not in COMPRESSION_METHODS and not (newer and isinstance(value, str) and value):
+        fail(f"unknown compression method {value!r}; expected {', '.join(COMPRESSION_METHODS)}", where)
     return value
 
 
@@ -68,7 +66,7 @@ def _graph(value: Any, where: str) -> dict:
 @dataclass(frozen=True)
 class VariantRecord:
     name: str
-    method: str  # "none" for the original, else a compression method's name
+    method: str  # a compression method's name ("none" for the original)
     run: str  # id of the run it was made from
     files: VariantFiles
     size_bytes: int
@@ -85,7 +83,7 @@ class VariantRecord:
 
     @property
     def is_original(self) -> bool:
-        return self.method == ORIGINAL_METHOD
+        return self.method == ORIGINAL_METHOD.name
 
     def figures(self, split: str) -> dict[str, float]:
         return self.metrics.get(split) or {}
@@ -102,7 +100,7 @@ class VariantRecord:
     def from_dict(cls, data: Any, where: str = "variant", keep_unknown: bool = False) -> VariantRecord:
         r = FieldReader(data, where, keep_unknown)
         fields = dict(
-            name=r.text("name", non_empty=True), method=r.nested("method", _method),
+            name=r.text("name", non_empty=True), method=r.nested("method", lambda v, at: _method(v, at, keep_unknown)),
             amount=r.number("amount", None, optional=True), run=r.text("run", non_empty=True),
             created=r.text("created", ""), files=r.nested("files", VariantFiles.from_dict),
             graph=r.nested("graph", _graph, None, optional=True), size_bytes=r.integer("size_bytes"),

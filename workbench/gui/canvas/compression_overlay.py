@@ -20,11 +20,12 @@ from PySide6.QtCore import QEvent, QObject, QRectF, Qt
 from PySide6.QtGui import QColor, QFont, QFontMetricsF, QPen
 from PySide6.QtWidgets import QFrame, QGraphicsItem, QHBoxLayout, QLabel, QPushButton, QVBoxLayout
 
+from workbench.core.compression.methods import COMPRESSION_METHODS, method_title
+
 ERROR_AT_WORST = 0.05  # an output error of 5% or more is drawn in the worst colour
 BADGE_HEIGHT = 18.0
 BADGE_GAP = 4.0  # between the badge and the top of the card
 GOOD_HUE, BAD_HUE = 130, 0
-NUMBER_FORMATS = {"int8-static": "int8", "int8-dynamic": "int8", "fp16": "fp16"}
 SCALE_CAPTIONS = {"error": f"output error 0% → {100 * ERROR_AT_WORST:.0f}% or more",
                   "sparsity": "weights set to zero 0% → 100%", "channels": "channels removed 0% → 100%"}
 
@@ -36,27 +37,29 @@ def _percent(fraction: float) -> str:
     return f"{value:.1f}%" if value >= 0.1 else f"{value:.2g}%"
 
 
-def is_affected(row: dict) -> bool:
+def is_affected(row) -> bool:
     """Whether compression changed the layer at all (a convolution left in fp32 by dynamic INT8 was not)."""
     if row.kind == "channels":
         return row.after != row.before
     return row.value > 0
 
 
-def _unit(row: dict) -> str:
+def _unit(row) -> str:
     return "channels" if row.type.startswith("Conv") else "neurons"
 
 
-def badge_text(row: dict, method: str) -> str:
+def badge_text(row, method: str) -> str:
     """The few words on a layer's badge."""
     if row.kind == "channels":
         return f"{_unit(row)} {row.before}→{row.after}"
     if row.kind == "sparsity":
         return f"sparsity {100 * row.value:.0f}%"
-    return f"{NUMBER_FORMATS.get(method, method)} err {_percent(row.value)}"
+    declared = COMPRESSION_METHODS.get(method)
+    number_format = declared.number_format if declared is not None and declared.number_format else method
+    return f"{number_format} err {_percent(row.value)}"
 
 
-def badge_cost(row: dict) -> float:
+def badge_cost(row) -> float:
     """How much the change may cost, from 0 (nothing) to 1 (the worst colour)."""
     if row.kind == "channels":
         return 1.0 - row.after / row.before if row.before else 0.0
@@ -71,7 +74,7 @@ def cost_colour(cost: float) -> QColor:
     return QColor.fromHsv(round(hue), 200, 205)
 
 
-def badge_tooltip(row: dict, title: str, costliest: bool) -> str:
+def badge_tooltip(row, title: str, costliest: bool) -> str:
     """The figures behind a badge, in words."""
     head = f"<b>{html.escape(row.name)}</b> ({html.escape(row.type)}) &mdash; {html.escape(title)}"
     if row.kind == "channels":
@@ -90,7 +93,7 @@ def badge_tooltip(row: dict, title: str, costliest: bool) -> str:
 class CompressionBadge(QGraphicsItem):
     """A rounded label just above a layer's card (a child of the card, so it moves with it)."""
 
-    def __init__(self, row: dict, text: str, cost: float, tooltip: str, costliest: bool, parent: QGraphicsItem):
+    def __init__(self, row, text: str, cost: float, tooltip: str, costliest: bool, parent: QGraphicsItem):
         super().__init__(parent)
         self.row = row
         self.node_id = row.node
@@ -245,9 +248,7 @@ class CompressionOverlay(QObject):
     # --- legend -------------------------------------------------------------------------------------------------
 
     def _title(self, with_name: bool = True) -> str:
-        from workbench.core.compression.variants import METHOD_TITLES
-
-        method = METHOD_TITLES.get(self.record.method, self.record.method)
+        method = method_title(self.record.method)
         return f"{self.record.name} ({method})" if with_name else method
 
     def _fill_legend(self) -> None:

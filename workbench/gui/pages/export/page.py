@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QDoubleSpinBox, QFi
                                QHBoxLayout, QHeaderView, QLabel, QLineEdit, QProgressBar, QPushButton, QSpinBox,
                                QSplitter, QTableWidget, QTableWidgetItem, QTabWidget, QVBoxLayout, QWidget)
 
-from workbench.core.compression.variants import DEFAULT_AMOUNTS, METHOD_TITLES, METHODS
+from workbench.core.compression.methods import get_method, method_title, offered_methods
 from workbench.core.export.onnx_export import DEFAULT_OPSET, MAX_OPSET, MIN_OPSET
 from workbench.core.project import Project, actions
 from workbench.gui.pages.export.variant_plot import VariantPlot, quality
@@ -25,14 +25,6 @@ from workbench.gui.workers import start_worker
 
 JOB_THREADS = int(os.environ.get("WORKBENCH_EXPORT_THREADS", "1"))
 ORIGINAL_CHOICE = "original"
-METHOD_HINTS = {
-    "int8-static": "About a quarter of the size; calibrated on training samples. Best for convolutions.",
-    "int8-dynamic": "Dense and recurrent layers in INT8; convolutions stay fp32 (ConvInteger is slow on CPUs).",
-    "fp16": "Half the size; faster on GPUs only.",
-    "prune": "Zeroes the smallest weights, then fine-tunes. The file is NOT smaller and NOT faster.",
-    "prune-structured": "Removes whole channels and neurons, then fine-tunes: really smaller and faster.",
-    "distill": "Trains a narrower copy of the network on the trained network's outputs.",
-}
 
 
 def _reporter(control):
@@ -111,9 +103,9 @@ class ExportPage(QWidget):
 
         self.method_combo = QComboBox(self)
         self.method_combo.setObjectName("method_combo")
-        for method in METHODS:
-            self.method_combo.addItem(METHOD_TITLES[method], method)
-        self.method_combo.setCurrentIndex(METHODS.index("int8-static"))
+        for method in offered_methods():
+            self.method_combo.addItem(method.title, method.name)
+        self.method_combo.setCurrentIndex(self.method_combo.findData("int8-static"))
         self.method_combo.currentIndexChanged.connect(self._method_changed)
         self.amount_spin = QDoubleSpinBox(self)
         self.amount_spin.setObjectName("amount_spin")
@@ -251,7 +243,7 @@ class ExportPage(QWidget):
         self.variant_combo.addItem("Original (trained network)", ORIGINAL_CHOICE)
         for r in records:
             if not r.is_original:
-                self.variant_combo.addItem(f"{r.name} — {METHOD_TITLES.get(r.method, r.method)}", r.name)
+                self.variant_combo.addItem(f"{r.name} — {method_title(r.method)}", r.name)
         index = self.variant_combo.findData(current)
         self.variant_combo.setCurrentIndex(max(0, index))
         self.variant_combo.blockSignals(False)
@@ -273,7 +265,7 @@ class ExportPage(QWidget):
         table.setRowCount(len(records))
         for row, r in enumerate(records):
             torch_ms = r.latency.torch.p50_ms if r.latency.torch is not None else None
-            cells = [r.name, METHOD_TITLES.get(r.method, r.method), _size(r.size_bytes), f"{r.params:,}",
+            cells = [r.name, method_title(r.method), _size(r.size_bytes), f"{r.params:,}",
                      quality(r, "val")[0], quality(r, "test")[0], f"{r.latency.onnxruntime.p50_ms:.3f}",
                      f"{torch_ms:.3f}" if torch_ms is not None else "—", r.notes]
             for col, text in enumerate(cells):
@@ -328,11 +320,10 @@ class ExportPage(QWidget):
                   "ok")
 
     def _method_changed(self, *_):
-        method = self.method_combo.currentData()
-        takes_amount = method in DEFAULT_AMOUNTS
-        self.amount_spin.setEnabled(takes_amount)
-        self.epochs_spin.setEnabled(method in ("prune", "prune-structured", "distill"))
-        self.method_hint.setText(METHOD_HINTS[method])
+        method = get_method(self.method_combo.currentData())
+        self.amount_spin.setEnabled(method.takes_amount)
+        self.epochs_spin.setEnabled(method.takes_epochs)
+        self.method_hint.setText(method.hint)
 
     def _choose_folder(self) -> None:
         folder = QFileDialog.getExistingDirectory(self, "Export into folder", self.folder_edit.text())
@@ -375,11 +366,11 @@ class ExportPage(QWidget):
                            None if variant == ORIGINAL_CHOICE else variant, self.document.workspace_dir(), JOB_THREADS)
 
     def compress(self) -> bool:
-        method = self.method_combo.currentData()
-        amount = self.amount_spin.value() if method in DEFAULT_AMOUNTS else None
-        epochs = self.epochs_spin.value() if method in ("prune", "prune-structured", "distill") else None
-        self._say(f"Compressing with {METHOD_TITLES[method]} …")
-        return self._start("compression", compress_job, method, amount, epochs, self.document.workspace_dir(),
+        method = get_method(self.method_combo.currentData())
+        amount = self.amount_spin.value() if method.takes_amount else None
+        epochs = self.epochs_spin.value() if method.takes_epochs else None
+        self._say(f"Compressing with {method.title} …")
+        return self._start("compression", compress_job, method.name, amount, epochs, self.document.workspace_dir(),
                            JOB_THREADS)
 
     def benchmark(self) -> bool:

@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (QComboBox, QFileDialog, QHBoxLayout, QHeaderView,
                                QProgressBar, QPushButton, QStackedWidget, QTableWidget, QTableWidgetItem,
                                QVBoxLayout, QWidget)
 
-from workbench.core.compression.variants import METHOD_TITLES
+from workbench.core.compression.methods import method_title
 from workbench.core.data.loader import resolve_path
 from workbench.core.errors import WorkbenchError
 from workbench.core.export.predictor import Predictor
@@ -152,7 +152,7 @@ class TryItPage(QWidget):
         self.source_combo.clear()
         base = self.document.workspace_dir()
         for record in self.document.project.variants:
-            title = METHOD_TITLES.get(record.method, record.method)
+            title = method_title(record.method)
             self.source_combo.addItem(f"{record.name} ({title})", str(resolve_path(record.files.onnx, base)))
         if self.document.project.trained_runs():
             self.source_combo.addItem("Trained network (exported in memory)", TRAINED)
