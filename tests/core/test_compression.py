@@ -6,14 +6,15 @@ import json
 import numpy as np
 import pytest
 import torch
-
 from test_export import train_template
+
 from workbench.core.build import build_module
-from workbench.core.compression.structured import plan_structured_pruning, prune_structured
+from workbench.core.compression.errors import CompressionError
 from workbench.core.compression.methods import offered_methods
+from workbench.core.compression.structured import plan_structured_pruning, prune_structured
 from workbench.core.compression.variants import check_variant_parity
 from workbench.core.data.loader import resolve_path
-from workbench.core.export.errors import CompressionError, ParityError
+from workbench.core.export.errors import ParityError
 from workbench.core.export.metadata import read_metadata
 from workbench.core.export.verify import PARITY_TOLERANCE
 from workbench.core.project import NotTrainedError, load_project, open_template, save_project

@@ -6,9 +6,9 @@ import argparse
 import pytest
 
 from workbench.cli import compress as compress_command
+from workbench.core.compression.errors import CompressionError
 from workbench.core.compression.methods import (COMPRESSION_METHODS, CompressionMethod, card_note, get_method,
                                                 method_title, offered_method, offered_methods)
-from workbench.core.export.errors import CompressionError
 from workbench.core.export.model_card import model_card
 
 

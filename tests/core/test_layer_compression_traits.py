@@ -6,13 +6,13 @@ import dataclasses
 
 import pytest
 import torch
-
 from test_layers import CASES
+
 from workbench.core.build import build_module
 from workbench.core.compression.distill import shrunk_graph
+from workbench.core.compression.errors import CompressionError
 from workbench.core.compression.magnitude import prunable_weights
 from workbench.core.compression.structured import plan_structured_pruning, prune_structured
-from workbench.core.export.errors import CompressionError
 from workbench.core.graph.model import Graph
 from workbench.core.layers import CATALOG, LayerSpec, TensorInfo
 from workbench.core.layers.catalog import BLOCKS_PRUNING, PASSES_VALUES, register

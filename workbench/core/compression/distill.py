@@ -13,8 +13,8 @@ from __future__ import annotations
 import copy
 
 from workbench.core.compression.candidate import Candidate, Progress, finetune_epochs, fp32_model, param_count
+from workbench.core.compression.errors import CompressionError
 from workbench.core.compression.finetune import finetune, finetune_settings
-from workbench.core.export.errors import CompressionError
 from workbench.core.graph.model import Graph
 from workbench.core.graph.validate import validate
 from workbench.core.training.objective import objective_for

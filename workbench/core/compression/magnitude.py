@@ -14,9 +14,9 @@ import copy
 import numpy as np
 
 from workbench.core.compression.candidate import Candidate, Progress, finetune_epochs, fp32_model
+from workbench.core.compression.errors import CompressionError
 from workbench.core.compression.finetune import DEFAULT_EPOCHS, finetune, finetune_settings
 from workbench.core.compression.layer_effects import effect_rows
-from workbench.core.export.errors import CompressionError
 
 
 def prunable_weights(graph, module) -> dict[str, object]:

@@ -13,11 +13,11 @@ from dataclasses import dataclass
 
 from workbench.core.compression.candidate import Candidate, original_candidate
 from workbench.core.compression.distill import distilled_candidate
+from workbench.core.compression.errors import CompressionError
 from workbench.core.compression.magnitude import pruned_candidate
 from workbench.core.compression.parity import ExactParity, ParityRule, SameClass, WithinRange
 from workbench.core.compression.quantize import fp16_candidate, int8_dynamic_candidate, int8_static_candidate
 from workbench.core.compression.structured import structured_candidate
-from workbench.core.export.errors import CompressionError
 
 # make_candidate(method, tm, amount, epochs, student_graph, progress, threads) -> Candidate (see candidate.py)
 CandidateBuilder = Callable[..., Candidate]

@@ -24,9 +24,9 @@ from pathlib import Path
 import numpy as np
 
 from workbench.core.compression.candidate import Candidate, Progress, fp32_model
+from workbench.core.compression.errors import CompressionError
 from workbench.core.compression.layer_effects import effect_rows, quantization_errors
 from workbench.core.export.compact import compact
-from workbench.core.export.errors import CompressionError
 from workbench.core.export.onnx_export import input_names
 
 CONV_OPS = ("Conv", "ConvTranspose")

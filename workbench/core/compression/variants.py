@@ -24,8 +24,8 @@ from pathlib import Path
 import numpy as np
 
 from workbench.core.compression.candidate import ORIGINAL, Candidate, Progress, fp32_model, param_count
+from workbench.core.compression.errors import CompressionError
 from workbench.core.compression.methods import ORIGINAL_METHOD, get_method, offered_method
-from workbench.core.export.errors import CompressionError
 from workbench.core.export.verify import max_abs_diff
 
 __all__ = ["ORIGINAL", "check_variant_parity", "checked_amount", "compress_trained", "finalize", "fp32_model"]

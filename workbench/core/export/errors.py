@@ -1,4 +1,4 @@
-"""Errors of export and compression, each a full sentence for the user; `node_id` names the layer at fault."""
+"""Errors of export, each a full sentence for the user; `node_id` names the layer at fault."""
 
 from __future__ import annotations
 
@@ -19,7 +19,3 @@ class ParityError(ExportError):
     def __init__(self, message: str, max_abs_diff: float):
         self.max_abs_diff = max_abs_diff
         super().__init__(message)
-
-
-class CompressionError(WorkbenchError):
-    """A compression method cannot be applied as asked."""
