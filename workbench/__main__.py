@@ -4,18 +4,18 @@ from __future__ import annotations
 
 import sys
 
+from workbench.cli import COMMANDS, run_command
+
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
-    from workbench.cli import COMMANDS
 
     if argv and (argv[0] in COMMANDS or argv[0].startswith("-")):
-        from workbench.cli import run_command
         return run_command(argv)
     if len(argv) > 1:
         print(f"error: unknown command {argv[0]!r}; see 'workbench --help'", file=sys.stderr)
         return 2
-    from workbench.gui.app import run_app
+    from workbench.gui.app import run_app  # lazy
     return run_app(argv[0] if argv else None)
 
 

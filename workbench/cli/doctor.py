@@ -4,6 +4,7 @@ is present but unused."""
 from __future__ import annotations
 
 from workbench.cli.common import add_json_flag, print_json
+from workbench.core.diagnostics import collect_diagnostics, format_diagnostics
 
 
 def add_parser(subparsers):
@@ -13,8 +14,6 @@ def add_parser(subparsers):
 
 
 def run(args) -> int:
-    from workbench.core.diagnostics import collect_diagnostics, format_diagnostics
-
     report = collect_diagnostics()
     if args.json:
         print_json(report)

@@ -15,7 +15,7 @@ class DeviceError(WorkbenchError):
 
 def choose_device(preference: str = "auto"):
     """A `torch.device` for "auto" (CUDA > MPS > CPU), "cuda", "mps" or "cpu"; raises `DeviceError` if absent."""
-    import torch
+    import torch  # lazy
 
     if preference == "auto":
         if torch.cuda.is_available():
@@ -42,7 +42,7 @@ def choose_device(preference: str = "auto"):
 
 
 def _mps_available() -> bool:
-    import torch
+    import torch  # lazy
 
     backend = getattr(torch.backends, "mps", None)
     return bool(backend is not None and backend.is_available())
@@ -50,7 +50,7 @@ def _mps_available() -> bool:
 
 def device_label(device) -> str:
     """The device in words, e.g. "CPU (2 threads)" or "NVIDIA H100 80GB HBM3 (CUDA 12.4)"."""
-    import torch
+    import torch  # lazy
 
     if device.type == "cuda":
         index = device.index if device.index is not None else torch.cuda.current_device()
@@ -63,7 +63,7 @@ def device_label(device) -> str:
 
 def memory_in_use(device) -> int | None:
     """Bytes in use: tensors allocated on a GPU, or this process's resident memory on the CPU (None if unknown)."""
-    import torch
+    import torch  # lazy
 
     if device.type == "cuda":
         return int(torch.cuda.memory_allocated(device))
@@ -74,7 +74,7 @@ def memory_in_use(device) -> int | None:
 
 def memory_available(device) -> int | None:
     """Bytes the device can still give (free GPU memory, or available system memory), None if unknown."""
-    import torch
+    import torch  # lazy
 
     if device.type == "cuda":
         free, _total = torch.cuda.mem_get_info(device)

@@ -6,12 +6,11 @@ from __future__ import annotations
 from PySide6.QtGui import QFontDatabase, QGuiApplication
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QPlainTextEdit, QPushButton, QVBoxLayout
 
+from workbench.core.diagnostics import collect_diagnostics, format_diagnostics
 from workbench.gui.workers import start_worker
 
 
 def _collect(control):
-    from workbench.core.diagnostics import collect_diagnostics, format_diagnostics
-
     report = collect_diagnostics()
     return report, format_diagnostics(report)
 

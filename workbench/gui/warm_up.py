@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import gc
+
 
 def warm_up_job(job_control) -> None:
     """Imports PyTorch and what its optimizers pull in (2-4 s the first time) in a worker, so that pressing Train
@@ -13,7 +15,6 @@ def warm_up_job(job_control) -> None:
     allocates, scanned them all in full collections of 120-220 ms that held the interpreter lock and froze the
     window. So collection is paused while they load, and what they made is then frozen (`gc.freeze`): it lives as
     long as the app, and later full collections skip it."""
-    import gc
 
     first = not gc.get_freeze_count()  # a later warm-up finds everything loaded and frozen
     was_enabled = gc.isenabled()

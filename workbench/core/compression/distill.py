@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import copy
 
+from workbench.core.build import InvalidGraphError, build_module
 from workbench.core.compression.candidate import Candidate, Progress, finetune_epochs, fp32_model, param_count
 from workbench.core.compression.errors import CompressionError
 from workbench.core.compression.finetune import finetune, finetune_settings
@@ -51,7 +52,6 @@ def shrunk_graph(graph: Graph, amount: float) -> Graph:
 
 def check_student(teacher, student_graph: Graph):
     """Builds the student and checks that it takes the teacher's input and gives the teacher's output."""
-    from workbench.core.build import InvalidGraphError, build_module
 
     try:
         student = build_module(student_graph)
@@ -70,8 +70,8 @@ def check_student(teacher, student_graph: Graph):
 def distillation_loss(teacher, objective, task: str, temperature: float = TEMPERATURE,
                       soft_weight: float = SOFT_WEIGHT):
     """A `Trainer` loss_fn(outputs, targets, inputs) mixing the teacher's soft targets with the labels' loss."""
-    import torch
-    import torch.nn.functional as F
+    import torch  # lazy
+    import torch.nn.functional as F  # lazy
 
     teacher.eval()
     for p in teacher.parameters():

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from workbench.core.data import inverse_target
 from workbench.core.export.verify import runtime_outputs
 from workbench.core.training.metrics import classification_figures, regression_figures
 
@@ -28,7 +29,6 @@ def split_metrics(session, dataset, split: str) -> dict | None:
         confusion = np.bincount(y.astype(np.int64) * k + predicted, minlength=k * k).reshape(k, k)
         figures = classification_figures(confusion, list(dataset.class_names))
     else:
-        from workbench.core.data import inverse_target
 
         n = len(y)
         predicted = inverse_target(dataset.preprocessing, out.reshape(n, -1)).reshape(n, -1)

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from workbench.core.errors import WorkbenchError
 from workbench.core.training.callbacks import Callback
 from workbench.core.training.settings import TrainingSettings
+from workbench.core.training.trainer import Trainer
 
 DEFAULT_EPOCHS = 10
 
@@ -39,7 +40,6 @@ def finetune_settings(run_settings: TrainingSettings, epochs: int, learning_rate
 def finetune(module, dataset, graph, settings: TrainingSettings, progress: Callable[[float, str], None],
              span: tuple[float, float], what: str, *, loss_fn=None, after_step=(), threads: int = 1):
     """Trains `module` in place; returns the `TrainResult`. Raises `WorkbenchError` if the run fails."""
-    from workbench.core.training.trainer import Trainer
 
     if not len(dataset.splits.get("val", ())):
         settings = settings.replaced(early_stopping=False, restore_best=False)

@@ -14,7 +14,9 @@ from collections.abc import Callable
 import numpy as np
 
 from workbench.core.export.compact import layer_of
+from workbench.core.export.runtime import open_session
 from workbench.core.graph.model import Graph
+from workbench.core.graph.validate import validate
 
 
 def layer_output_tensors(model, graph: Graph) -> dict[str, str]:
@@ -30,7 +32,7 @@ def layer_output_tensors(model, graph: Graph) -> dict[str, str]:
 
 def with_layer_outputs(model, tensors: dict[str, str]):
     """A copy of `model` that also returns the given tensors (named ``layer__<node id>``)."""
-    from onnx import TensorProto, helper
+    from onnx import TensorProto, helper  # lazy
 
     exposed = copy.deepcopy(model)
     for nid, name in tensors.items():
@@ -41,8 +43,6 @@ def with_layer_outputs(model, tensors: dict[str, str]):
 
 
 def _run_all(model, input_names: list[str], samples: list[np.ndarray]) -> dict[str, np.ndarray]:
-    from workbench.core.export.runtime import open_session
-
     session = open_session(model.SerializeToString()).session
     names = [o.name for o in session.get_outputs()]
     values = session.run(None, dict(zip(input_names, samples)))
@@ -70,7 +70,6 @@ def quantization_errors(fp32_model, convert: Callable, graph: Graph, input_names
 
 def effect_rows(graph: Graph, kind: str, values: dict) -> list[dict]:
     """Rows for the variant record, in the graph's running order: node id, name, type and the figure."""
-    from workbench.core.graph.validate import validate
 
     order = validate(graph).order or list(graph.nodes)
     rows = []

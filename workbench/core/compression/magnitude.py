@@ -33,7 +33,7 @@ def prunable_weights(graph, module) -> dict[str, object]:
 
 def magnitude_masks(weights: dict[str, object], sparsity: float) -> dict[str, object]:
     """Boolean keep-masks hitting `sparsity` (share of zeros) over all `weights` together."""
-    import torch
+    import torch  # lazy
 
     if not 0.0 < sparsity < 1.0:
         raise CompressionError(f"The sparsity must be between 0 and 1 (got {sparsity:g}); 0.5 zeroes half the "
@@ -53,7 +53,7 @@ def magnitude_masks(weights: dict[str, object], sparsity: float) -> dict[str, ob
 
 
 def apply_masks(weights: dict[str, object], masks: dict[str, object]) -> None:
-    import torch
+    import torch  # lazy
 
     with torch.no_grad():
         for name, p in weights.items():

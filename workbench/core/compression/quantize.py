@@ -48,7 +48,7 @@ def _quiet_quantizer():
 
 
 def _calibration_reader(names: list[str], samples: list[np.ndarray], batch: int = 16):
-    from onnxruntime.quantization import CalibrationDataReader
+    from onnxruntime.quantization import CalibrationDataReader  # lazy
 
     class Reader(CalibrationDataReader):
         def __init__(self):
@@ -140,15 +140,15 @@ def _remove_requantization(model) -> None:
 
 def _prepare(source: Path, prepared: Path) -> None:
     """ONNX Runtime's recommended preparation (shape inference, constant folding); dynamic INT8 needs it."""
-    from onnxruntime.quantization.shape_inference import quant_pre_process
+    from onnxruntime.quantization.shape_inference import quant_pre_process  # lazy
 
     quant_pre_process(str(source), str(prepared), skip_symbolic_shape=True)
 
 
 def quantize_static_int8(model, input_names: list[str], calibration: list[np.ndarray], layers: set[str]):
     """A static QDQ INT8 copy of `model` (an fp32 ModelProto), calibrated on `calibration` (model inputs)."""
-    import onnx
-    from onnxruntime.quantization import CalibrationMethod, QuantFormat, QuantType, quantize_static
+    import onnx  # lazy
+    from onnxruntime.quantization import CalibrationMethod, QuantFormat, QuantType, quantize_static  # lazy
 
     with tempfile.TemporaryDirectory(prefix="workbench-quant-") as tmp, _quiet_quantizer():
         source, prepared, target = Path(tmp, "fp32.onnx"), Path(tmp, "prepared.onnx"), Path(tmp, "int8.onnx")
@@ -174,8 +174,8 @@ def quantize_static_int8(model, input_names: list[str], calibration: list[np.nda
 
 def quantize_dynamic_int8(model, layers: set[str]):
     """A dynamic INT8 copy: dense and recurrent weights as int8, convolutions left in fp32 (see the docstring)."""
-    import onnx
-    from onnxruntime.quantization import QuantType, quantize_dynamic
+    import onnx  # lazy
+    from onnxruntime.quantization import QuantType, quantize_dynamic  # lazy
 
     with tempfile.TemporaryDirectory(prefix="workbench-quant-") as tmp, _quiet_quantizer():
         source, prepared, target = Path(tmp, "fp32.onnx"), Path(tmp, "prepared.onnx"), Path(tmp, "int8.onnx")
@@ -200,7 +200,7 @@ def quantize_dynamic_int8(model, layers: set[str]):
 
 def convert_fp16(model, layers: set[str]):
     """An FP16 copy (inputs and outputs stay fp32), its nodes in a valid order."""
-    from onnxruntime.transformers.float16 import convert_float_to_float16
+    from onnxruntime.transformers.float16 import convert_float_to_float16  # lazy
 
     with _quiet_quantizer():
         try:

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from workbench.core.build import build_module
 from workbench.core.compression.candidate import Candidate, Progress, finetune_epochs, fp32_model
 from workbench.core.compression.errors import CompressionError
 from workbench.core.compression.finetune import DEFAULT_EPOCHS, finetune, finetune_settings
@@ -158,7 +159,6 @@ def sliced_state(graph: Graph, module, plan: PrunePlan) -> dict:
 
 def prune_structured(graph: Graph, module, amount: float):
     """(smaller graph, its module with the sliced weights, plan)."""
-    from workbench.core.build import build_module
 
     plan = plan_structured_pruning(graph, module, amount)
     smaller = pruned_graph(graph, plan)

@@ -25,8 +25,15 @@ import numpy as np
 
 from workbench.core.compression.candidate import ORIGINAL, Candidate, Progress, fp32_model, param_count
 from workbench.core.compression.errors import CompressionError
+from workbench.core.compression.evaluate import variant_metrics
 from workbench.core.compression.methods import ORIGINAL_METHOD, get_method, offered_method
-from workbench.core.export.verify import max_abs_diff
+from workbench.core.export.benchmark import benchmark_session, benchmark_torch
+from workbench.core.export.bundle import model_info
+from workbench.core.export.metadata import build_metadata, write_metadata
+from workbench.core.export.runtime import open_session
+from workbench.core.export.verify import max_abs_diff, runtime_outputs, torch_outputs
+from workbench.core.graph.serialize import graph_to_dict
+from workbench.core.training.weights import layer_state, save_weights
 
 __all__ = ["ORIGINAL", "check_variant_parity", "checked_amount", "compress_trained", "finalize", "fp32_model"]
 
@@ -73,13 +80,6 @@ def check_variant_parity(method: str, task: str, reference: list[np.ndarray], ac
 def finalize(tm, candidate: Candidate, taken: set[str], progress: Progress, threads: int = 1,
              workspace: Path | None = None) -> dict:
     """Checks a candidate (ONNX checker, ONNX Runtime, parity), measures it, saves its files; returns the record."""
-    from workbench.core.export.benchmark import benchmark_session, benchmark_torch
-    from workbench.core.export.bundle import model_info
-    from workbench.core.export.metadata import build_metadata, write_metadata
-    from workbench.core.export.runtime import open_session
-    from workbench.core.export.verify import torch_outputs
-    from workbench.core.graph.serialize import graph_to_dict
-    from workbench.core.training.weights import layer_state, save_weights
 
     if not candidate.name:
         stem = candidate.method if candidate.amount is None else f"{candidate.method}-{round(100 * candidate.amount)}"
@@ -93,7 +93,7 @@ def finalize(tm, candidate: Candidate, taken: set[str], progress: Progress, thre
     folder = workspace / VARIANTS_FOLDER / tm.slug / candidate.name
     folder.parent.mkdir(parents=True, exist_ok=True)
     stage = Path(tempfile.mkdtemp(prefix=".variant-", dir=folder.parent))
-    import onnx
+    import onnx  # lazy
 
     try:
         onnx_path = stage / ONNX_FILE
@@ -103,14 +103,12 @@ def finalize(tm, candidate: Candidate, taken: set[str], progress: Progress, thre
         session = open_session(onnx_path, threads=threads)
         samples, _ = tm.samples("test")
         reference_module = candidate.module if candidate.module is not None else tm.module
-        from workbench.core.export.verify import runtime_outputs
 
         parity = check_variant_parity(candidate.method, tm.task, torch_outputs(reference_module, samples),
                                       runtime_outputs(session, samples))
         parity.update(samples=len(samples[0]), reference="its own network" if candidate.module is not None else
                       "the trained fp32 network")
         progress(0.8, "Measuring accuracy")
-        from workbench.core.compression.evaluate import variant_metrics
 
         metrics = variant_metrics(session, tm.dataset)
         progress(0.9, "Measuring speed")

@@ -67,7 +67,7 @@ def summarize(engine: str, provider: str, single, batched, batch: int, repeats: 
 
 @contextlib.contextmanager
 def torch_threads(threads: int):
-    import torch
+    import torch  # lazy
 
     before = torch.get_num_threads()
     torch.set_num_threads(max(1, threads))
@@ -87,7 +87,7 @@ def batch_of(samples: list[np.ndarray], size: int) -> list[np.ndarray]:
 def benchmark_torch(module, samples: list[np.ndarray], threads: int = 1, batch: int = THROUGHPUT_BATCH,
                     repeats: int = REPEATS, budget_s: float = BUDGET_S) -> Timing:
     """Torch eager on the CPU, in inference mode."""
-    import torch
+    import torch  # lazy
 
     one = [torch.from_numpy(x) for x in batch_of(samples, 1)]
     many = [torch.from_numpy(x) for x in batch_of(samples, batch)]

@@ -18,7 +18,7 @@ from workbench.core.errors import WorkbenchError
 from workbench.core.export.errors import ExportError
 from workbench.core.export.metadata import build_metadata, write_metadata
 from workbench.core.export.model_card import model_card
-from workbench.core.export.onnx_export import refused_by_onnx
+from workbench.core.export.onnx_export import input_names, output_names, refused_by_onnx
 from workbench.core.export.runtime import RuntimeRefusedError, open_session
 from workbench.core.export.verify import run_checker
 from workbench.core.graph.model import Graph
@@ -86,7 +86,6 @@ class ExportResult:
 
 def io_descriptions(module) -> tuple[list[dict], list[dict]]:
     """Input and output descriptions (name, shape with None for the batch, dtype) of a GraphModule."""
-    from workbench.core.export.onnx_export import input_names, output_names
 
     inputs = [{"name": n, "shape": list(i.shape), "dtype": i.dtype}
               for n, i in zip(input_names(module), module.input_infos)]
@@ -157,7 +156,7 @@ def write_bundle(model, out_dir: str | os.PathLike, info: ModelInfo, io: tuple[l
 
 
 def _save_model(model, path: Path) -> None:
-    import onnx
+    import onnx  # lazy
 
     try:
         onnx.save_model(model, str(path))

@@ -101,7 +101,7 @@ def prune_opset_imports(model) -> None:
 
 def remove_noop_flatten(model) -> None:
     """Removes Flatten nodes (axis 1) whose input is already (batch, features): they change nothing."""
-    import onnx
+    import onnx  # lazy
 
     inferred = onnx.shape_inference.infer_shapes(model)
     ranks = {}
@@ -120,7 +120,7 @@ def remove_noop_flatten(model) -> None:
 
 def drop_default_attributes(model) -> None:
     """Removes node attributes whose value is the one their operator's schema gives when the attribute is absent."""
-    from onnx import defs, helper
+    from onnx import defs, helper  # lazy
 
     versions = {o.domain or "": o.version for o in model.opset_import}
     for node in model.graph.node:
@@ -145,7 +145,7 @@ def drop_default_attributes(model) -> None:
 def store_gemm_weights_untransposed(model) -> None:
     """Gemm nodes with ``transB=1`` on a constant weight that only such nodes read: the weight is stored transposed
     and the attribute dropped (the same product, one attribute less per dense layer)."""
-    from onnx import numpy_helper
+    from onnx import numpy_helper  # lazy
 
     graph = model.graph
     inits = {i.name: i for i in graph.initializer}
@@ -175,7 +175,7 @@ def share_identical_initializers(model) -> None:
 
     Graphs with subgraphs (which may name outer constants) and initializers that are also graph inputs (which a
     caller may override) are left alone."""
-    from onnx import AttributeProto, numpy_helper
+    from onnx import AttributeProto, numpy_helper  # lazy
 
     graph = model.graph
     if any(a.type in (AttributeProto.GRAPH, AttributeProto.GRAPHS) for node in graph.node for a in node.attribute):

@@ -12,6 +12,7 @@ import io
 import re
 import warnings
 
+from workbench.core.build import example_inputs
 from workbench.core.export.errors import ExportError
 from workbench.core.graph.model import Graph
 
@@ -37,7 +38,7 @@ def check_opset(opset: int) -> int:
 
 
 def _torch_export(module, inputs: tuple, opset: int, names_in: list[str], names_out: list[str]) -> bytes:
-    import torch
+    import torch  # lazy
 
     buffer = io.BytesIO()
     axes = {name: {0: "batch"} for name in (*names_in, *names_out)}
@@ -51,10 +52,9 @@ def _torch_export(module, inputs: tuple, opset: int, names_in: list[str], names_
 def export_module(module, graph: Graph, opset: int = DEFAULT_OPSET, inputs: list | None = None):
     """The ONNX ModelProto of `module` (in eval mode, on the CPU), traced on `inputs` (tensors or arrays; default:
     random ones); raises `ExportError` naming the layer at fault."""
-    import onnx
-    import torch
+    import onnx  # lazy
+    import torch  # lazy
 
-    from workbench.core.build import example_inputs
 
     check_opset(opset)
     module = module.eval()
@@ -88,7 +88,7 @@ def _exporter_failure(module, graph: Graph, opset: int, inputs: tuple, exc: Exce
 
 def _first_unexportable_layer(module, opset: int, inputs: tuple) -> str | None:
     """The first node (in running order) whose module alone fails to export; None if each exports alone."""
-    import torch
+    import torch  # lazy
 
     received: dict[str, tuple] = {}
     hooks = []

@@ -31,7 +31,7 @@ _probe_lock = threading.Lock()
 
 
 def _ort():
-    import onnxruntime as ort
+    import onnxruntime as ort  # lazy
 
     ort.set_default_logger_severity(LOG_ERRORS_ONLY)
     return ort
@@ -79,7 +79,7 @@ def _silenced_output():
 
 
 def _tiny_model_bytes() -> bytes:
-    from onnx import TensorProto, helper
+    from onnx import TensorProto, helper  # lazy
 
     graph = helper.make_graph([helper.make_node("Relu", ["x"], ["y"])], "probe",
                               [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1])],

@@ -16,7 +16,7 @@ PARITY_BATCH = 64
 
 def run_checker(path: Path, model, graph: Graph, opset: int) -> None:
     """`onnx.checker` with shape inference; a refusal becomes an `ExportError` naming the layer."""
-    import onnx
+    import onnx  # lazy
 
     try:
         onnx.checker.check_model(str(path), full_check=True)
@@ -28,7 +28,7 @@ def run_checker(path: Path, model, graph: Graph, opset: int) -> None:
 
 def torch_outputs(module, inputs: list[np.ndarray], batch: int = PARITY_BATCH) -> list[np.ndarray]:
     """The module's outputs on NumPy inputs, in batches, as a list with one array per output head."""
-    import torch
+    import torch  # lazy
 
     parts: list[list[np.ndarray]] = []
     n = len(inputs[0])

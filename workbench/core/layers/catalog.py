@@ -136,7 +136,7 @@ HEAD_TRAITS = CompressionTraits(magnitude_pruned=False, channels=ChannelRole.CON
 
 def _build_head(units_key):
     def build(p, ins):
-        from torch import nn
+        from torch import nn  # lazy
         return nn.Linear(ins[0].shape[-1], p[units_key])
     return build
 
@@ -175,7 +175,7 @@ def _dense_cost(p, ins, out):
 
 
 def _dense_build(p, ins):
-    from torch import nn
+    from torch import nn  # lazy
     return nn.Linear(ins[0].shape[-1], p["units"], bias=p["bias"])
 
 
@@ -210,7 +210,7 @@ def _conv_cost(dims: int):
 
 def _conv_build(dims: int):
     def build(p, ins):
-        from torch import nn
+        from torch import nn  # lazy
         kind = nn.Conv2d if dims == 2 else nn.Conv1d
         return kind(ins[0].shape[1], p["filters"], p["kernel_size"], stride=p["stride"], padding=p["padding"],
                     dilation=p["dilation"], bias=p["bias"])
@@ -256,7 +256,7 @@ def _deconv_cost(p, ins, out):
 
 
 def _deconv_build(p, ins):
-    from torch import nn
+    from torch import nn  # lazy
     return nn.ConvTranspose2d(ins[0].shape[1], p["filters"], p["kernel_size"], stride=p["stride"],
                               padding=p["padding"], output_padding=p["output_padding"], bias=p["bias"])
 
@@ -291,7 +291,7 @@ def _pool_cost(dims: int):
 
 def _pool_build(kind: str):
     def build(p, ins):
-        from torch import nn
+        from torch import nn  # lazy
         return getattr(nn, kind)(p["kernel_size"], stride=_pool_stride(p), padding=p["padding"])
     return build
 
@@ -318,7 +318,7 @@ def _gap_shape(p, ins):
 
 
 def _gap_build(p, ins):
-    from workbench.core.layers.modules import GlobalAvgPool
+    from workbench.core.layers.modules import GlobalAvgPool  # lazy
     return GlobalAvgPool()
 
 
@@ -334,7 +334,7 @@ def _seqpool_shape(p, ins):
 
 
 def _seqpool_build(p, ins):
-    from workbench.core.layers.modules import SequencePool
+    from workbench.core.layers.modules import SequencePool  # lazy
     return SequencePool(p["mode"])
 
 
@@ -358,7 +358,7 @@ def _bn_shape(ranks, layout):
 
 def _bn_build(kind):
     def build(p, ins):
-        from torch import nn
+        from torch import nn  # lazy
         return getattr(nn, kind)(ins[0].shape[1], momentum=p["momentum"])
     return build
 
@@ -386,7 +386,7 @@ def _ln_shape(p, ins):
 
 
 def _ln_build(p, ins):
-    from torch import nn
+    from torch import nn  # lazy
     return nn.LayerNorm(ins[0].shape[-1])
 
 
@@ -403,7 +403,7 @@ def _same(p, ins):
 
 def _nn_builder(torch_name, kwargs=lambda p: {}):
     def build(p, ins):
-        from torch import nn
+        from torch import nn  # lazy
         return getattr(nn, torch_name)(**kwargs(p))
     return build
 
@@ -467,7 +467,7 @@ def _reshape_target(p, ins) -> tuple[int, ...]:
 
 
 def _reshape_build(p, ins):
-    from workbench.core.layers.modules import Reshape
+    from workbench.core.layers.modules import Reshape  # lazy
     return Reshape(_reshape_target(p, ins))
 
 
@@ -495,7 +495,7 @@ def _add_shape(p, ins):
 
 
 def _add_build(p, ins):
-    from workbench.core.layers.modules import Sum
+    from workbench.core.layers.modules import Sum  # lazy
     return Sum()
 
 
@@ -525,7 +525,7 @@ def _concat_shape(p, ins):
 
 
 def _concat_build(p, ins):
-    from workbench.core.layers.modules import Concat
+    from workbench.core.layers.modules import Concat  # lazy
     return Concat(p["axis"])
 
 
@@ -549,7 +549,7 @@ def _embedding_shape(p, ins):
 
 
 def _embedding_build(p, ins):
-    from torch import nn
+    from torch import nn  # lazy
     return nn.Embedding(p["vocab_size"], p["dim"])
 
 
@@ -585,7 +585,7 @@ def _rnn_cost(gates):
 
 def _rnn_build(cell):
     def build(p, ins):
-        from workbench.core.layers.modules import Recurrent
+        from workbench.core.layers.modules import Recurrent  # lazy
         return Recurrent(cell, ins[0].shape[2], p["hidden_size"], p["num_layers"], p["bidirectional"],
                          p["return_sequences"])
     return build
@@ -629,7 +629,7 @@ def _transformer_cost(p, ins, out):
 
 
 def _transformer_build(p, ins):
-    from workbench.core.layers.modules import TransformerBlock
+    from workbench.core.layers.modules import TransformerBlock  # lazy
     return TransformerBlock(ins[0].shape[2], p["heads"], p["ff_dim"], p["dropout"])
 
 

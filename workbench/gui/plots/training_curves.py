@@ -281,7 +281,7 @@ class TrainingCurves(QWidget):
     # --- export -----------------------------------------------------------------------------------------------
 
     def export_png(self, path: str | Path) -> Path:
-        from pyqtgraph.exporters import ImageExporter
+        from pyqtgraph.exporters import ImageExporter  # lazy
 
         self.refresh()
         path = Path(path)

@@ -14,6 +14,7 @@ from pathlib import Path
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QComboBox, QLabel, QSpinBox, QTreeWidget, QTreeWidgetItem, QWidget
 
+from workbench.core.data.csv_format import delimiter_name, detect_format
 from workbench.core.errors import WorkbenchError
 from workbench.gui.pages.data.options import compact_form, select_data, set_auto_text, task_combo
 
@@ -126,8 +127,6 @@ class CsvOptionsForm(QWidget):
         self._update_text_rows()
 
     def _read_names(self) -> None:
-        from workbench.core.data.csv_format import delimiter_name, detect_format
-
         fmt = detect_format(self.path, self.delimiter.currentData(), self.header.currentData())
         self.names = list(fmt.names)
         if self.delimiter.currentData() is None:

@@ -18,15 +18,16 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (QGroupBox, QHBoxLayout, QLabel, QProgressBar, QPushButton, QScrollArea, QSplitter,
                                QVBoxLayout, QWidget)
 
-from workbench.core.data import DatasetSpec, load_dataset, preview
+from workbench.core.data import DatasetSpec, load_dataset, preview, resolve_data_argument
 from workbench.core.data.builtin import builtin_datasets
+from workbench.core.data_fit import plan_fit
 from workbench.core.errors import WorkbenchError
 from workbench.core.project import Project
 from workbench.core.project.data import remember_project_dataset
-from workbench.gui.pages.data.csv_form import CsvOptionsForm
 from workbench.gui.document.dataset_keeper import DatasetKeeper
+from workbench.gui.pages.data.csv_form import CsvOptionsForm
 from workbench.gui.pages.data.options import (GENERATED_DEFAULTS, ArrayOptionsForm, AugmentationForm,
-                                                  GeneratedOptionsForm, ImageOptionsForm, SplitForm)
+                                              GeneratedOptionsForm, ImageOptionsForm, SplitForm)
 from workbench.gui.pages.data.preview import DatasetPreview
 from workbench.gui.pages.data.sources import SourceChooser, ask_path
 from workbench.gui.workers import start_worker
@@ -211,7 +212,6 @@ class DataPage(QWidget):
         path = path or ask_path(self, "array", self._start_folder())
         if path is None:
             return
-        from workbench.core.data import resolve_data_argument
 
         try:
             source = resolve_data_argument(path).source
@@ -531,7 +531,6 @@ class DataPage(QWidget):
 
     def network_fits(self) -> bool:
         """Whether the graph's inputs and head are as the data in the preview needs (`plan_fit` has nothing to do)."""
-        from workbench.core.data_fit import plan_fit
 
         data = self.dataset
         return data is None or plan_fit(self.document.project.graph, data.input_shape, data.input_dtype, data.task,

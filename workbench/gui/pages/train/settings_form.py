@@ -10,12 +10,10 @@ from __future__ import annotations
 import math
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFileDialog, QFormLayout, QGroupBox,
-                               QHBoxLayout, QLabel, QListWidget, QListWidgetItem, QPushButton, QSpinBox,
-                               QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFileDialog, QFormLayout, QGroupBox, QHBoxLayout,
+                               QLabel, QListWidget, QListWidgetItem, QPushButton, QSpinBox, QVBoxLayout, QWidget)
 
-from workbench.core.training.settings import (DEVICES, MONITORS, OPTIMIZER_TITLES, SCHEDULE_TITLES,
-                                              TrainingSettings)
+from workbench.core.training.settings import DEVICES, MONITORS, OPTIMIZER_TITLES, SCHEDULE_TITLES, TrainingSettings
 
 DEVICE_TITLES = {"auto": "Automatic (GPU if there is one)", "cpu": "CPU", "cuda": "NVIDIA GPU (CUDA)",
                  "mps": "Apple GPU (MPS)"}
@@ -51,7 +49,7 @@ class LogSpinBox(QDoubleSpinBox):
             return self.value()
 
     def validate(self, text, pos):
-        from PySide6.QtGui import QValidator
+        from PySide6.QtGui import QValidator  # lazy
 
         try:
             value = float(text.replace(",", "."))

@@ -85,7 +85,7 @@ class DrawingPad(QWidget):
 
     def to_pil(self, centred: bool = True):
         """The drawing as a Pillow "L" image (cropped to the ink and centred unless `centred` is False)."""
-        from PIL import Image
+        from PIL import Image  # lazy
 
         width, height = self.image.width(), self.image.height()
         stride = self.image.bytesPerLine()
