@@ -4,6 +4,7 @@ import copy
 import dataclasses
 import json
 import os
+import time
 from pathlib import Path
 
 import pytest
@@ -14,6 +15,7 @@ from workbench.core.graph import validate
 from workbench.core.project import (FORMAT_VERSION, RunRecord, VariantRecord, load_project, open_template,
                                     project_from_dict, project_to_dict, resolve_project_argument, save_project,
                                     template_names)
+from workbench.core.project.storage import ChangedOnDiskError, FileState
 from workbench.core.project.trained import build_trained_module
 from workbench.core.training.settings import TrainingSettings
 from workbench.core.training.status import RunStatus
@@ -391,3 +393,61 @@ def test_saving_into_another_folder_copies_the_files_the_records_name(tmp_path):
         assert (tmp_path / "second" / relative).read_bytes() == (tmp_path / "first" / relative).read_bytes()
     reopened = load_project(tmp_path / "second" / "copy.json")
     assert build_trained_module(reopened) is not None
+
+
+# --- reading and writing files safely ------------------------------------------------------------------------------
+
+def test_a_pipe_or_a_device_is_refused_without_reading(tmp_path):
+    fifo = tmp_path / "pipe.json"
+    os.mkfifo(fifo)
+    with pytest.raises(ProjectFileError, match="is not a file but a pipe, so it is not a Workbench project"):
+        load_project(fifo)  # returns at once: nothing writes to the pipe, and opening it would wait for a writer
+    with pytest.raises(ProjectFileError, match="is not a file but a device"):
+        load_project("/dev/zero")
+
+
+def test_a_byte_order_mark_is_fine_and_latin_1_is_named_as_such(tmp_path):
+    template = open_template("mlp")
+    path = save_project(template, tmp_path / "p.json")
+    bom = tmp_path / "bom.json"
+    bom.write_bytes(b"\xef\xbb\xbf" + path.read_bytes())
+    assert load_project(bom).name == template.name
+    latin = tmp_path / "latin.json"
+    latin.write_bytes(path.read_bytes().replace(b'"Tabular MLP"', '"Café"'.encode("latin-1"), 1))
+    with pytest.raises(ProjectFileError, match=r"is text, but not UTF-8.*the byte 0xE9 at line 5, column 14.*save "
+                                               r"it as UTF-8"):
+        load_project(latin)
+
+
+def test_temporaries_left_by_a_crashed_save_are_cleared_on_the_next_open(tmp_path):
+    path = save_project(open_template("mlp"), tmp_path / "p.json")
+    stale, fresh = tmp_path / ".p.json.k3j2.tmp", tmp_path / ".p.json.x9q1.tmp"
+    for leftover in (stale, fresh):
+        leftover.write_bytes(path.read_bytes())
+    an_hour_ago = time.time() - 3600
+    os.utime(stale, (an_hour_ago, an_hour_ago))
+    load_project(path)
+    assert not stale.exists() and fresh.exists()  # a fresh one may be another window's save under way
+    os.utime(fresh, (an_hour_ago, an_hour_ago))
+    save_project(load_project(path))
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["p.json"]
+
+
+def test_a_file_changed_on_disk_is_not_overwritten_unawares(tmp_path):
+    path = save_project(open_template("mlp"), tmp_path / "p.json")
+    mine, theirs = load_project(path), load_project(path)
+    os.utime(path)  # touched, not changed: saving is fine
+    mine.name = "mine"
+    save_project(mine)
+    theirs.name = "theirs"
+    with pytest.raises(ChangedOnDiskError, match="'p.json' was changed on disk since it was opened"):
+        save_project(theirs)
+    assert load_project(path).name == "mine"
+    save_project(theirs, overwrite=True)
+    assert load_project(path).name == "theirs"
+    other = tmp_path / "other.json"
+    seen = FileState.of(other)  # a command's --out: not there when it began
+    save_project(open_template("cnn"), other)  # ... then another program writes it
+    with pytest.raises(ChangedOnDiskError):
+        save_project(theirs, other, expected=seen)
+    assert load_project(other).name == "Digits CNN"

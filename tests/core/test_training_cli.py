@@ -1,6 +1,9 @@
 """`workbench train`, `workbench evaluate` and `workbench doctor` from the command line."""
 
 import json
+import signal
+import subprocess
+import sys
 
 import pytest
 
@@ -119,3 +122,52 @@ def test_train_with_data_reads_the_file_once(tmp_path, capsys, monkeypatch):
                                            "--out", str(tmp_path / "t.json"), "--json"])
     assert code == 0, err
     assert loads == [str(table)]  # fitting the network and training share one read of the file
+
+
+@pytest.mark.parametrize("signum, code", [(signal.SIGTERM, 143), (signal.SIGHUP, 129), (signal.SIGINT, 130)])
+def test_a_stop_signal_keeps_the_run_and_its_weights(signum, code, tmp_path):
+    out = tmp_path / "stopped.json"
+    run = subprocess.Popen([sys.executable, "-m", "workbench", "train", "mlp", "--epochs", "100000", "--threads", "1",
+                            "--device", "cpu", "--out", str(out)], stderr=subprocess.PIPE, stdout=subprocess.PIPE,
+                           text=True, cwd=tmp_path)
+    try:
+        for line in run.stderr:  # one line per epoch when stderr is not a terminal
+            if line.startswith("epoch 2/"):
+                break
+        run.send_signal(signum)
+        _, err = run.communicate(timeout=120)
+    finally:
+        run.kill()
+    assert run.returncode == code, err
+    record = load_project(out).runs[-1]
+    assert record.status == "stopped" and record.epochs_done >= 2
+    for path in record.files.paths():
+        assert (tmp_path / path).is_file()
+
+
+def test_numbers_of_threads_are_bounded_in_words(capsys):
+    for value in ("100000", "0", "many"):
+        with pytest.raises(SystemExit) as stop:
+            run_command(["train", "mlp", "--threads", value])
+        assert stop.value.code == 2
+        err = capsys.readouterr().err
+        assert "argument --threads:" in err and "Traceback" not in err
+
+
+def test_an_out_file_changed_meanwhile_is_not_overwritten(tmp_path, capsys, monkeypatch):
+    from workbench.core.project import actions
+
+    out = tmp_path / "trained.json"
+    real = actions.train_project
+
+    def train_while_someone_writes_the_file(*args, **kwargs):
+        outcome = real(*args, **kwargs)
+        save_project(open_template("cnn"), out)  # another program writes the same file meanwhile
+        return outcome
+
+    monkeypatch.setattr(actions, "train_project", train_while_someone_writes_the_file)
+    code, summary, err = run_json(capsys, ["train", "mlp", "--epochs", "1", "--out", str(out), "--json"])
+    assert code == 1 and "trained.json was changed by another program while this command ran" in err
+    assert load_project(out).name == "Digits CNN"  # theirs, untouched
+    beside = load_project(summary["project"])
+    assert beside.path.name == f"trained.{summary['run']}.json" and beside.runs[-1].id == summary["run"]

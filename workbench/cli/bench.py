@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from workbench.cli.common import add_json_flag, load_project_arg, print_json
+from workbench.cli.common import add_json_flag, add_threads_argument, load_project_arg, print_json
 from workbench.core.project import actions
 
 
 def add_parser(subparsers):
     parser = subparsers.add_parser("bench", help="time every variant in torch eager and ONNX Runtime")
     parser.add_argument("project", metavar="PROJECT", help="a trained project file")
-    parser.add_argument("--threads", type=int, default=1, metavar="N", help="threads for both engines (default 1)")
+    add_threads_argument(parser, 1, "threads for both engines (default 1)")
     parser.add_argument("--provider", choices=("auto", "cpu", "cuda", "tensorrt"), default="auto",
                         help="ONNX Runtime provider (default: the best one available)")
     add_json_flag(parser)

@@ -5,7 +5,8 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from workbench.cli.common import add_json_flag, load_project_arg, print_json
+from workbench.cli.common import (add_json_flag, add_threads_argument, load_project_arg, output_state, print_json,
+                                  save_result)
 from workbench.core.compression.methods import offered_methods
 from workbench.core.project import actions
 
@@ -27,7 +28,7 @@ def add_parser(subparsers):
                         help="distill: a project file whose network is the student (default: the network shrunk)")
     parser.add_argument("--out", metavar="PROJECT_OUT.json", required=True,
                         help="where to write the project with the new variant (files go beside it)")
-    parser.add_argument("--threads", type=int, default=1, metavar="N", help="threads for torch and ONNX Runtime")
+    add_threads_argument(parser, 1, "threads for torch and ONNX Runtime (default 1)")
     add_json_flag(parser)
     return parser
 
@@ -41,23 +42,24 @@ def _summary(record) -> dict:
 def run(args) -> int:
     project = load_project_arg(args.project)
     out = Path(args.out).resolve()
+    out_state = output_state(project, out)
     student = actions.open_project(args.student).graph if args.student else None
     records = actions.compress_project(project, args.method, args.amount, workspace=out.parent,
                                        student_graph=student, epochs=args.epochs, threads=args.threads,
                                        progress=_progress())
     project.add_variants(records)
-    actions.save_project(project, out)
+    saved = save_result(project, out, out_state, records[-1].name)
     if args.json:
-        print_json({"project": str(out), "variants": [_summary(r) for r in project.variants]})
-        return 0
-    print(f"Saved {out}. Variants:")
+        print_json({"project": str(saved), "variants": [_summary(r) for r in project.variants]})
+        return 0 if saved == out else 1
+    print(f"Saved {saved}. Variants:")
     for r in project.variants:
         test = r.figures("test")
         figure = f"accuracy {test['accuracy']:.3f}" if "accuracy" in test else \
             (f"MAE {test['mae']:.4g}" if "mae" in test else "")
         print(f"  {r.name:<22} {r.size_bytes / 1024:8.1f} KB {r.params:>10,} params  {figure:<16} "
               f"{r.latency.onnxruntime.p50_ms:.3f} ms")
-    return 0
+    return 0 if saved == out else 1
 
 
 def _progress():

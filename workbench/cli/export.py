@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from workbench.cli.common import add_json_flag, load_project_arg, print_json
+from workbench.cli.common import add_json_flag, add_threads_argument, load_project_arg, print_json
 from workbench.core.export.onnx_export import DEFAULT_OPSET, MAX_OPSET, MIN_OPSET
 from workbench.core.project import actions
 
@@ -15,7 +15,7 @@ def add_parser(subparsers):
     parser.add_argument("--opset", type=int, default=DEFAULT_OPSET, metavar="N",
                         help=f"ONNX opset, {MIN_OPSET} to {MAX_OPSET} (default {DEFAULT_OPSET})")
     parser.add_argument("--variant", metavar="NAME", help="export this compressed variant instead of the original")
-    parser.add_argument("--threads", type=int, default=1, metavar="N", help="ONNX Runtime threads (default 1)")
+    add_threads_argument(parser, 1, "ONNX Runtime threads (default 1)")
     add_json_flag(parser)
     return parser
 

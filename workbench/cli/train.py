@@ -1,16 +1,19 @@
 """`workbench train PROJECT`: trains headless with a progress bar on stderr and writes the trained project (the
-same run record and weights files as the app). Ctrl-C stops the run gracefully and keeps it; a second one aborts."""
+same run record and weights files as the app). Ctrl-C, SIGTERM and SIGHUP stop the run gracefully, save it and exit
+with 130, 143 or 129; a second one aborts. A project file that another program changed meanwhile is not
+overwritten: the trained project goes beside it."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import sys
 import time
 from pathlib import Path
 
-from workbench.cli.common import add_data_arguments, add_json_flag, load_project_arg, print_json
-from workbench.core.errors import WorkbenchError
+from workbench.cli.common import (add_data_arguments, add_json_flag, add_threads_argument, load_project_arg,
+                                  output_state, print_json, save_result)
 from workbench.core.project import actions, is_template
 from workbench.core.training.callbacks import Callback, RunControl, format_duration
 
@@ -25,9 +28,9 @@ def add_parser(subparsers):
     parser.add_argument("--epochs", type=int, metavar="N", help="train for N epochs (overrides the project)")
     parser.add_argument("--device", choices=("auto", "cpu", "cuda", "mps"), help="where to train (default: the "
                         "project's choice, normally auto: CUDA, then Apple MPS, then the CPU)")
-    parser.add_argument("--threads", type=int, metavar="N",
-                        help="CPU threads for PyTorch (default: 1 on a machine with 2 cores or fewer, where more "
-                             "threads were measured to collapse under other load; else PyTorch's default)")
+    add_threads_argument(parser, None, "CPU threads for PyTorch (default: 1 on a machine with 2 cores or fewer, where "
+                                       "more threads were measured to collapse under other load; else PyTorch's "
+                                       "default)")
     parser.add_argument("--resume", metavar="RUN_ID", help="continue a stopped run from its last epoch")
     parser.add_argument("--out", metavar="PROJECT_OUT.json",
                         help="write the trained project here (default: over PROJECT; for a template, "
@@ -93,38 +96,54 @@ def output_path(project, out: str | None) -> Path:
     return Path(project.path).resolve()
 
 
+STOP_SIGNALS = tuple(getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name))
+
+
+@contextlib.contextmanager
+def stopping_on_signals(control: RunControl):
+    """Ctrl-C, SIGTERM (a shutdown, `kill`) and SIGHUP (the terminal closed) stop the run after the current batch,
+    so that it is kept and saved; a second one of the same kind ends the program at once. Yields the list of the
+    signals received."""
+    received: list[int] = []
+    previous = {signum: signal.getsignal(signum) for signum in STOP_SIGNALS}
+
+    def stop(signum, frame):
+        received.append(signum)
+        what = "Ctrl-C again" if signum == signal.SIGINT else "send it again"
+        print(f"\nStopping after this batch and saving the run ({what} to abort)...", file=sys.stderr)
+        control.stop()
+        signal.signal(signum, previous[signum])
+
+    for signum in STOP_SIGNALS:
+        signal.signal(signum, stop)
+    try:
+        yield received
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+
+
 def run(args) -> int:
     project = load_project_arg(args.project, args.data, args.target, args.ignore)
     out = output_path(project, args.out)
+    out_state = output_state(project, out)
     overrides = {}
     if args.epochs is not None:
         overrides["epochs"] = args.epochs
     if args.device:
         overrides["device"] = args.device
     settings = project.training.replaced(**overrides)
-    if args.threads is not None and args.threads < 1:
-        raise WorkbenchError("--threads must be 1 or more.")
     threads = args.threads if args.threads is not None else default_threads()
 
     control = RunControl()
     callbacks = [] if args.json and not sys.stderr.isatty() else [TerminalProgress()]
-    previous = signal.getsignal(signal.SIGINT)
-
-    def stop_on_interrupt(signum, frame):
-        print("\nStopping after this batch (press Ctrl-C again to abort)...", file=sys.stderr)
-        control.stop()
-        signal.signal(signal.SIGINT, previous)
-
-    signal.signal(signal.SIGINT, stop_on_interrupt)
-    try:
+    with stopping_on_signals(control) as received:
         outcome = actions.train_project(project, out.parent, settings=settings, callbacks=callbacks,
                                         control=control, num_threads=threads, resume_run=args.resume)
-    finally:
-        signal.signal(signal.SIGINT, previous)
     record = outcome.record
     project.add_run(record)
-    actions.save_project(project, out)
-    summary = {"project": str(out), "run": record.id, "status": record.status.value, "message": record.message,
+    saved = save_result(project, out, out_state, record.id)
+    summary = {"project": str(saved), "run": record.id, "status": record.status.value, "message": record.message,
                "epochs_done": record.epochs_done, "device": record.device,
                "duration_s": record.duration_s, "samples_per_s": record.samples_per_s,
                "test": record.figures("test"), "val": record.figures("val"),
@@ -139,6 +158,8 @@ def run(args) -> int:
                 print(f"{split:>4}: " + "  ".join(f"{k} {v:.4f}" for k, v in figures.items()))
         for warning in record.warnings:
             print(f"warning: {warning}")
-        print(f"Saved the trained project to {out}" + (f" (weights: {record.files.weights})" if record.files.weights
-                                                       else ""))
-    return 0 if outcome.result.ok else 1
+        print(f"Saved the trained project to {saved}" + (f" (weights: {record.files.weights})" if record.files.weights
+                                                         else ""))
+    if received:
+        return 128 + received[0]  # the shell's convention for a program ended by a signal: 130, 143, 129
+    return 0 if outcome.result.ok and saved == out else 1

@@ -7,6 +7,7 @@ session that crashed, and the next start offers to restore it. A clean exit or a
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import time
 import uuid
@@ -17,6 +18,7 @@ from PySide6.QtCore import QLockFile, QObject, QTimer
 
 from workbench.core.errors import ProjectFileError
 from workbench.core.project import Project, project_from_dict, project_to_dict, write_atomically
+from workbench.core.project.storage import FileState
 from workbench.gui.user_paths import data_dir
 
 AUTOSAVE_INTERVAL_MS = 60_000
@@ -43,10 +45,13 @@ class Leftover:
         try:
             data = json.loads(self.path.read_text("utf-8"))
             project = project_from_dict(data["project"])
+            state = data.get("original_state")
+            disk_state = FileState(**state) if isinstance(state, dict) else None
         except (OSError, ValueError, KeyError, TypeError) as exc:
             raise ProjectFileError(f"The autosaved copy could not be read ({exc}).") from None
         if self.original_path:
             project.path = Path(self.original_path)
+            project.disk_state = disk_state  # what the file was when the lost session had it open
         return project, data.get("workspace")
 
     def discard(self) -> None:
@@ -107,6 +112,7 @@ class Autosaver(QObject):
             return False
         project = self.document.project
         data = {"saved_at": time.time(), "original_path": str(project.path) if project.path else None,
+                "original_state": dataclasses.asdict(project.disk_state) if project.disk_state else None,
                 "workspace": self.document.workspace_key, "project": project_to_dict(project)}
         try:
             write_atomically(self.path, json.dumps(data, allow_nan=False).encode("utf-8"))

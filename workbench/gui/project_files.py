@@ -13,6 +13,7 @@ from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
 
 from workbench.core.errors import WorkbenchError
 from workbench.core.project import Project, actions, open_template
+from workbench.core.project.storage import ChangedOnDiskError
 from workbench.gui.recent_files import RecentFiles
 
 FILE_FILTER = "Workbench projects (*.json);;All files (*)"
@@ -49,6 +50,19 @@ class ProjectFiles(QObject):
 
     def show_error(self, title: str, message: str) -> None:
         QMessageBox.warning(self.window, title, message)
+
+    def ask_changed_on_disk(self) -> str:
+        """"reload", "copy", "overwrite" or "cancel": what to do with a file someone else changed since it was
+        opened."""
+        box = QMessageBox(QMessageBox.Icon.Warning, "Changed on disk",
+                          f"“{self.document.project.path.name}” was changed on disk since you opened it, by another "
+                          "window or program. What should happen to your changes?", parent=self.window)
+        choices = {box.addButton("Save mine as a copy…", QMessageBox.ButtonRole.AcceptRole): "copy",
+                   box.addButton("Reload from disk (lose mine)", QMessageBox.ButtonRole.DestructiveRole): "reload",
+                   box.addButton("Overwrite the file with mine", QMessageBox.ButtonRole.DestructiveRole): "overwrite",
+                   box.addButton(QMessageBox.StandardButton.Cancel): "cancel"}
+        box.exec()
+        return choices.get(box.clickedButton(), "cancel")
 
     # --- commands -----------------------------------------------------------------------------------------------------
 
@@ -116,14 +130,27 @@ class ProjectFiles(QObject):
         path = self.ask_save_path()
         return self._save_to(path) if path else False
 
-    def _save_to(self, path: str | None) -> bool:
+    def _save_to(self, path: str | None, overwrite: bool = False) -> bool:
         try:
-            target = self.document.save(path)
+            target = self.document.save(path, overwrite=overwrite)
+        except ChangedOnDiskError:
+            return self._changed_on_disk(path)
         except (WorkbenchError, OSError) as exc:
             self.show_error("Cannot save project", str(exc))
             return False
         self.recent.add(target)
         return True
+
+
+    def _changed_on_disk(self, path: str | None) -> bool:
+        choice = self.ask_changed_on_disk()
+        if choice == "overwrite":
+            return self._save_to(path, overwrite=True)
+        if choice == "copy":
+            return self.save_as()
+        if choice == "reload":
+            return self._load(self.document.project.path)
+        return False
 
 
 def _file_stem(name: str) -> str:

@@ -31,6 +31,7 @@ class Project:
     extra: dict = field(default_factory=dict)  # sections this version does not know, written back unchanged
     path: Path | None = None
     format_minor: int = 0  # the minor format version read (a newer one's unknown fields are kept)
+    disk_state: object = None  # storage.FileState of the file when opened or last saved (None: not from a file)
 
     @property
     def folder(self) -> Path | None:
@@ -42,7 +43,7 @@ class Project:
         return Project(graph=self.graph.copy(), name=self.name, description=self.description,
                        dataset=copy.deepcopy(self.dataset), training=copy.deepcopy(self.training),
                        runs=list(self.runs), variants=list(self.variants), extra=copy.deepcopy(self.extra),
-                       path=self.path, format_minor=self.format_minor)
+                       path=self.path, format_minor=self.format_minor, disk_state=self.disk_state)
 
     # --- runs -------------------------------------------------------------------------------------------------------
 

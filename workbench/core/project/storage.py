@@ -1,8 +1,10 @@
 """Project files on disk: reading one safely, writing one atomically, and keeping the files it names reachable.
 
-Loading refuses absurd sizes before reading and answers bad input with a `ProjectFileError` naming the field; it
-never executes or unpickles anything. Saving writes beside the old file and renames over it, so a failed save leaves
-the old file intact. Data inside the project's folder is named relative to it (so the folder can be moved or
+Loading reads only regular files, refuses absurd sizes before reading and answers bad input with a
+`ProjectFileError` naming the field; it never executes or unpickles anything. Saving writes beside the old file and
+renames over it, so a failed save leaves the old file intact, and temporary copies left by a crash are cleared on
+the next open or save. A file that someone else changed since it was read is not overwritten unawares
+(`ChangedOnDiskError`). Data inside the project's folder is named relative to it (so the folder can be moved or
 shared); when a project is saved into another folder, the files its records name (weights, variants) are copied
 along, so the new folder is complete.
 """
@@ -10,10 +12,15 @@ along, so the new folder is complete.
 from __future__ import annotations
 
 import dataclasses
+import glob
+import hashlib
 import os
 import shutil
 import tempfile
+import time
+from dataclasses import dataclass
 from pathlib import Path
+from stat import S_ISBLK, S_ISCHR, S_ISDIR, S_ISFIFO, S_ISREG, S_ISSOCK
 
 from workbench.core.data import DatasetSpec
 from workbench.core.errors import ProjectFileError, WorkbenchError
@@ -21,60 +28,166 @@ from workbench.core.project.file_format import parse_project_text, project_text,
 from workbench.core.project.model import Project
 
 MAX_FILE_BYTES = 64 * 1024 * 1024
+TEMP_SUFFIX = ".tmp"
+STALE_TEMP_S = 60.0  # a save takes well under a second; an older temporary copy was left by a crash
+
+
+class ChangedOnDiskError(WorkbenchError):
+    """The file to be written was changed by someone else (another window, another program) since it was read."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        super().__init__(f"'{path.name}' was changed on disk since it was opened (by another window or program). "
+                         "Saving now would throw those changes away: reload it, save yours as a copy, or overwrite "
+                         "it on purpose.")
+
+
+@dataclass(frozen=True)
+class FileState:
+    """What a file was when last read or written: its modification time, size and content hash."""
+
+    mtime_ns: int
+    size: int
+    sha256: str
+
+    @classmethod
+    def of(cls, path: Path) -> FileState | None:
+        """The file's state now (None when there is no file)."""
+        try:
+            with open(path, "rb") as f:
+                stat_result = os.fstat(f.fileno())
+                if not S_ISREG(stat_result.st_mode) or stat_result.st_size > MAX_FILE_BYTES:
+                    return cls(stat_result.st_mtime_ns, stat_result.st_size, "")
+                data = f.read()
+        except FileNotFoundError:
+            return None
+        except OSError:
+            return cls(0, -1, "")
+        return cls.from_bytes(data, stat_result.st_mtime_ns)
+
+    @classmethod
+    def from_bytes(cls, data: bytes, mtime_ns: int) -> FileState:
+        return cls(mtime_ns, len(data), hashlib.sha256(data).hexdigest())
+
+    def same_content(self, other: FileState | None) -> bool:
+        """The same bytes (a touch that changed only the time counts as unchanged)."""
+        return other is not None and other.size == self.size and other.sha256 == self.sha256
+
+
+def read_project_bytes(path: Path) -> tuple[bytes, int]:
+    """(contents, modification time) of a project file: a regular file of at most `MAX_FILE_BYTES`, checked before
+    it is read, so a pipe, a device or a huge file is refused at once instead of hanging or filling memory."""
+    try:
+        info = path.stat()
+    except FileNotFoundError:
+        raise ProjectFileError(f"There is no file '{path}'.") from None
+    except OSError as exc:
+        raise ProjectFileError(f"'{path}' could not be read: {exc.strerror or exc}.") from None
+    if S_ISDIR(info.st_mode):
+        raise ProjectFileError(f"'{path}' is a folder, not a project file.")
+    if not S_ISREG(info.st_mode):
+        raise ProjectFileError(f"'{path}' is not a file but {_kind_of(info.st_mode)}, so it is not a Workbench "
+                               "project; it was not read.")
+    if info.st_size > MAX_FILE_BYTES:
+        raise ProjectFileError(f"'{path.name}' is {info.st_size / 1e6:.0f} MB, far larger than a project file can "
+                               f"be ({MAX_FILE_BYTES // (1024 * 1024)} MB at most). Is it really a Workbench project?")
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))  # a file swapped for a pipe must not hang
+        with os.fdopen(fd, "rb") as f:
+            opened = os.fstat(f.fileno())
+            if not S_ISREG(opened.st_mode):
+                raise ProjectFileError(f"'{path}' is not a file but {_kind_of(opened.st_mode)}; it was not read.")
+            data = f.read(MAX_FILE_BYTES + 1)
+    except OSError as exc:
+        raise ProjectFileError(f"'{path}' could not be read: {exc.strerror or exc}.") from None
+    if len(data) > MAX_FILE_BYTES:
+        raise ProjectFileError(f"'{path.name}' is larger than a project file can be "
+                               f"({MAX_FILE_BYTES // (1024 * 1024)} MB at most). Is it really a Workbench project?")
+    return data, opened.st_mtime_ns
+
+
+def _kind_of(mode: int) -> str:
+    if S_ISFIFO(mode):
+        return "a pipe"
+    if S_ISCHR(mode) or S_ISBLK(mode):
+        return "a device"
+    if S_ISSOCK(mode):
+        return "a socket"
+    return "something other than a file"
+
+
+def decode_project_text(data: bytes, name: str) -> str:
+    """The text of a project file: UTF-8, with or without a byte-order mark (as some Windows editors save it)."""
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        if any(b < 9 or 13 < b < 32 for b in data[:4096]) or b"\x00" in data:
+            raise ProjectFileError(f"'{name}' is not a Workbench project: it is not a text file.") from None
+        line = data.count(b"\n", 0, exc.start) + 1
+        column = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
+        raise ProjectFileError(
+            f"'{name}' is text, but not UTF-8, the encoding Workbench projects are saved in: the byte "
+            f"0x{data[exc.start]:02X} at line {line}, column {column} is not UTF-8 (an editor that saves as Latin-1 "
+            "or Windows-1252 writes such bytes). Open it in a text editor and save it as UTF-8.") from None
 
 
 def load_project(path: str | os.PathLike) -> Project:
     path = Path(path)
-    try:
-        size = path.stat().st_size
-    except FileNotFoundError:
-        raise ProjectFileError(f"There is no file '{path}'.") from None
-    if path.is_dir():
-        raise ProjectFileError(f"'{path}' is a folder, not a project file.")
-    if size > MAX_FILE_BYTES:
-        raise ProjectFileError(f"'{path.name}' is {size / 1e6:.0f} MB, far larger than a project file can be "
-                               f"({MAX_FILE_BYTES // (1024 * 1024)} MB at most). Is it really a Workbench project?")
-    try:
-        text = path.read_bytes().decode("utf-8")
-    except UnicodeDecodeError:
-        raise ProjectFileError(f"'{path.name}' is not a Workbench project: it is not a text file.") from None
-    except OSError as exc:
-        raise ProjectFileError(f"'{path}' could not be read: {exc.strerror or exc}.") from None
+    data, mtime_ns = read_project_bytes(path)
+    remove_stale_temporaries(path)
+    text = decode_project_text(data, path.name)
     try:
         project = parse_project_text(text)
     except ProjectFileError as exc:
         raise ProjectFileError(f"{path.name}: {exc}") from None
     project.path = path.resolve()
+    project.disk_state = FileState.from_bytes(data, mtime_ns)
     return project
 
 
+_UNSEEN = object()
+
+
 def save_project(project: Project, path: str | os.PathLike | None = None, *,
-                 base_dir: str | os.PathLike | None = None) -> Path:
+                 base_dir: str | os.PathLike | None = None, expected=_UNSEEN, overwrite: bool = False) -> Path:
     """Writes the project atomically to `path` (default: its own file) and remembers it as the project's location.
 
     `base_dir` is where the project's relative paths are read from until now (default: its folder; an unsaved
     project's workspace). Saving into another folder copies the files its records name there.
+
+    A file that changed on disk since it was last seen is not overwritten (`ChangedOnDiskError`) unless `overwrite`:
+    the project's own file is compared with what it was when opened or last saved; another target with `expected`
+    (`FileState.of(target)` when the job began, None if it did not exist), when given.
     """
     target = Path(path) if path is not None else project.path
     if target is None:
         raise WorkbenchError("The project has no file yet: choose where to save it.")
     target = target.resolve()
+    if expected is _UNSEEN:
+        expected = project.disk_state if project.path is not None and target == Path(project.path).resolve() \
+            else _UNSEEN
+    if expected is not _UNSEEN and not overwrite:
+        now = FileState.of(target)
+        if now is not None and not (expected is not None and expected.same_content(now)):
+            raise ChangedOnDiskError(target)
     old_folder = Path(base_dir) if base_dir is not None else project.folder
     data = project_to_dict(project)
     dataset = portable_dataset(project.dataset, old_folder, target.parent)
     data["dataset"] = dataset.to_dict() if dataset is not None else None
-    text = project_text(project, data)
+    encoded = project_text(project, data).encode("utf-8")
     try:
         if old_folder is not None and Path(old_folder).resolve() != target.parent:
             copy_record_files(project, Path(old_folder), target.parent)
-        write_atomically(target, text.encode("utf-8"))
+        write_atomically(target, encoded)
     except OSError as exc:
         raise WorkbenchError(f"Could not save '{target}': {exc.strerror or exc}. The file on disk is unchanged.") \
             from None
+    remove_stale_temporaries(target)
     if project.dataset is not None and dataset.path != project.dataset.path and \
             not Path(project.dataset.path).expanduser().is_absolute():
         project.dataset = dataset  # a relative path must now be read from the new folder
     project.path = target
+    project.disk_state = FileState.from_bytes(encoded, target.stat().st_mtime_ns)
     return target
 
 
@@ -114,7 +227,7 @@ def copy_record_files(project: Project, old_folder: Path, new_folder: Path) -> l
 
 def write_atomically(target: Path, data: bytes) -> None:
     """Writes `data` beside `target` and renames it over `target`; on failure `target` is untouched."""
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=TEMP_SUFFIX, dir=target.parent)
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(data)
@@ -124,3 +237,22 @@ def write_atomically(target: Path, data: bytes) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def remove_stale_temporaries(target: Path) -> list[Path]:
+    """Deletes the temporary copies that a save of `target` interrupted by a crash left beside it (older than
+    `STALE_TEMP_S`, so a save under way in another window is never disturbed); returns what it deleted."""
+    removed = []
+    deadline = time.time() - STALE_TEMP_S
+    try:
+        candidates = list(Path(target).parent.glob(f".{glob.escape(Path(target).name)}.*{TEMP_SUFFIX}"))
+    except OSError:
+        return removed
+    for leftover in candidates:
+        try:
+            if leftover.is_file() and not leftover.is_symlink() and leftover.stat().st_mtime < deadline:
+                leftover.unlink()
+                removed.append(leftover)
+        except OSError:
+            continue
+    return removed

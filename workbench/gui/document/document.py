@@ -81,9 +81,10 @@ class ProjectDocument(QObject):
     def new_project(self, template: str | None = None) -> None:
         self.replace_project(open_template(template) if template else Project())
 
-    def save(self, path: str | Path | None = None) -> Path:
-        """Saves atomically (to `path` for Save As); files the runs refer to follow the project to a new folder."""
-        target = actions.save_project(self.project, path, base_dir=self.workspace_dir())
+    def save(self, path: str | Path | None = None, overwrite: bool = False) -> Path:
+        """Saves atomically (to `path` for Save As); files the runs refer to follow the project to a new folder. A
+        file changed on disk since it was opened raises `ChangedOnDiskError` unless `overwrite`."""
+        target = actions.save_project(self.project, path, base_dir=self.workspace_dir(), overwrite=overwrite)
         self.undo_stack.setClean()
         self._unsaved_records = False
         self._emit_dirty()
