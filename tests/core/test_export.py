@@ -307,3 +307,27 @@ def test_predict_script_reads_text_for_a_sequence_model(tmp_path):
     assert inputs.dtype == np.int64
     expected = open_session(result.onnx_path).run(inputs).argmax(axis=1)
     assert done.stdout.splitlines() == [dataset.class_names[k] for k in expected]
+
+
+def test_an_export_never_replaces_a_file_workbench_did_not_write(digits_cnn, tmp_path, capsys):
+    from workbench.cli import run_command
+    from workbench.core.export.bundle import MANIFEST_FILE, WouldReplaceFilesError
+
+    project, _ = digits_cnn
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / CARD_FILE).write_text("# My own notes\n")
+    (out / "data.csv").write_text("a,b\n")
+    with pytest.raises(WouldReplaceFilesError, match="already has model_card.md, which Workbench did not write"):
+        export_project(project, out)
+    assert sorted(p.name for p in out.iterdir()) == ["data.csv", "model_card.md"]  # nothing written
+    assert run_command(["export", str(project.path), "--out", str(out)]) == 2
+    assert "--overwrite replaces them" in capsys.readouterr().err
+    assert (out / CARD_FILE).read_text() == "# My own notes\n"
+
+    export_project(project, out, overwrite=True)
+    assert (out / CARD_FILE).read_text().startswith("# Digits CNN") and (out / MANIFEST_FILE).is_file()
+    export_project(project, out)  # its own files, unchanged since: replaced without asking
+    (out / LABELS_FILE).write_text("zero\none\n")  # the user edits one of them
+    with pytest.raises(WouldReplaceFilesError, match="already has labels.txt"):
+        export_project(project, out)

@@ -451,3 +451,24 @@ def test_a_file_changed_on_disk_is_not_overwritten_unawares(tmp_path):
     with pytest.raises(ChangedOnDiskError):
         save_project(theirs, other, expected=seen)
     assert load_project(other).name == "Digits CNN"
+
+
+def test_files_outside_the_project_folder_are_named_and_the_cli_warns(tmp_path, capsys):
+    from workbench.cli import run_command
+    from workbench.core.project.storage import paths_outside
+
+    folder = tmp_path / "shared"
+    data = write_csv(folder / "data" / "rows.csv")
+    project = csv_project(data)
+    save_project(project, folder / "p.json")
+    assert paths_outside(load_project(folder / "p.json")) == []
+    sneaky = json.loads((folder / "p.json").read_text())
+    sneaky["dataset"]["path"] = "../../../../../../etc/passwd"
+    sneaky["training"]["init_from"] = {"weights": str(tmp_path / "elsewhere.safetensors")}
+    (folder / "sneaky.json").write_text(json.dumps(sneaky))
+    assert paths_outside(load_project(folder / "sneaky.json")) == [Path("/etc/passwd"),
+                                                                   tmp_path / "elsewhere.safetensors"]
+    run_command(["validate", str(folder / "sneaky.json")])
+    err = capsys.readouterr().err
+    assert "warning: sneaky.json reads /etc/passwd, which is outside its folder." in err
+    assert f"reads {tmp_path / 'elsewhere.safetensors'}" in err

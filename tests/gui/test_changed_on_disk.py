@@ -3,6 +3,8 @@ throwing the first window's edits away."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from workbench.core.project import load_project, open_template, save_project
@@ -59,3 +61,24 @@ def test_saving_again_after_your_own_save_does_not_ask(two_windows):
     for name in ("one", "two"):
         edit(first, name)
         assert first.save()
+
+
+def test_a_project_that_reads_files_outside_its_folder_asks_first_and_once(qapp, tmp_path, monkeypatch):
+    import json
+
+    monkeypatch.setenv("WORKBENCH_DATA_DIR", str(tmp_path / "user-data"))
+    folder = tmp_path / "downloaded"
+    folder.mkdir()
+    data = json.loads(save_project(open_template("mlp"), folder / "p.json").read_text())
+    data["dataset"] = {"source": "csv", "path": "../../../../../etc/passwd"}
+    (folder / "p.json").write_text(json.dumps(data))
+    document = ProjectDocument(open_template("cnn"))
+    files = ProjectFiles(document, None)
+    asked = []
+    files.ask_read_outside = lambda name, paths: asked.append((name, paths)) or False
+    assert not files.open_path(folder / "p.json")
+    assert asked == [("p.json", [Path("/etc/passwd")])] and document.project.name == "Digits CNN"  # not opened
+    files.ask_read_outside = lambda name, paths: asked.append((name, paths)) or True
+    assert files.open_path(folder / "p.json") and document.project.path == (folder / "p.json").resolve()
+    files.ask_read_outside = lambda name, paths: pytest.fail("asked again about the files it was allowed to read")
+    assert ProjectFiles(ProjectDocument(open_template("cnn")), None, trusted=files.trusted).open_path(folder / "p.json")

@@ -50,7 +50,8 @@ def test_export_button_writes_a_verified_folder_and_says_so(qtbot, panel, tmp_pa
     result = blocker.args[0]
     wait_done(qtbot, panel)
     assert result.opset == 13
-    assert sorted(p.name for p in out.iterdir()) == ["labels.txt", "model.onnx", "model_card.md", "predict.py"]
+    assert sorted(p.name for p in out.iterdir()) == [".workbench-export.json", "labels.txt", "model.onnx",
+                                                     "model_card.md", "predict.py"]
     text = panel.status.text()
     assert text.startswith(f"Exported to {out}") and "Verified: ONNX Runtime on CPU matches" in text
     assert panel.progress.value() == 100
@@ -129,3 +130,21 @@ def test_an_untrained_project_cannot_be_exported(qtbot, tmp_path, monkeypatch):
     assert not page.export_button.isEnabled() and not page.compress_button.isEnabled()
     assert page.status.text().startswith("Train the model first")
     assert page.document.project.variants == [] and page.document.project.extra == {}
+
+
+@pytest.mark.parametrize("replace", [False, True])
+def test_export_asks_before_replacing_a_file_it_did_not_write(qtbot, panel, tmp_path, replace):
+    out = tmp_path / "mine"
+    out.mkdir()
+    (out / "model_card.md").write_text("my notes")
+    asked = []
+    panel.ask_replace = lambda folder, files: asked.append(files) or replace
+    panel.folder_edit.setText(str(out))
+    qtbot.mouseClick(panel.export_button, LEFT)
+    wait_done(qtbot, panel)
+    assert asked == [["model_card.md"]]
+    if replace:
+        assert (out / "model_card.md").read_text().startswith("# ") and panel.status.text().startswith("Exported")
+    else:
+        assert (out / "model_card.md").read_text() == "my notes" and "nothing in the folder was replaced" in \
+            panel.status.text()

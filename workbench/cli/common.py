@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 from workbench.core.project import Project, actions, resolve_project_argument
-from workbench.core.project.storage import ChangedOnDiskError, FileState
+from workbench.core.project.storage import ChangedOnDiskError, FileState, paths_outside
 from workbench.core.project.data import use_data
 
 
@@ -51,6 +51,9 @@ def load_project_arg(arg: str, data: str | None = None, target: str | None = Non
     if data:
         ignored = [c.strip() for c in ignore.split(",") if c.strip()] if ignore else None
         use_data(project, data, target, ignored)
+    elif project.folder is not None:
+        for path in paths_outside(project):
+            print(f"warning: {project.path.name} reads {path}, which is outside its folder.", file=sys.stderr)
     return project
 
 

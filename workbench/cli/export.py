@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from workbench.cli.common import add_json_flag, add_threads_argument, load_project_arg, print_json
+from workbench.core.errors import WorkbenchError
+from workbench.core.export.bundle import WouldReplaceFilesError
 from workbench.core.export.onnx_export import DEFAULT_OPSET, MAX_OPSET, MIN_OPSET
 from workbench.core.project import actions
 
@@ -16,13 +18,19 @@ def add_parser(subparsers):
                         help=f"ONNX opset, {MIN_OPSET} to {MAX_OPSET} (default {DEFAULT_OPSET})")
     parser.add_argument("--variant", metavar="NAME", help="export this compressed variant instead of the original")
     add_threads_argument(parser, 1, "ONNX Runtime threads (default 1)")
+    parser.add_argument("--overwrite", action="store_true",
+                        help="replace files of the export's names that Workbench did not write into the folder")
     add_json_flag(parser)
     return parser
 
 
 def run(args) -> int:
     project = load_project_arg(args.project)
-    result = actions.export_project(project, args.out, opset=args.opset, variant=args.variant, threads=args.threads)
+    try:
+        result = actions.export_project(project, args.out, opset=args.opset, variant=args.variant,
+                                        threads=args.threads, overwrite=args.overwrite)
+    except WouldReplaceFilesError as err:
+        raise WorkbenchError(f"{err} (--overwrite replaces them.)") from None
     if args.json:
         print_json(result.to_dict())
         return 0

@@ -9,7 +9,7 @@ from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
 
 from workbench.core.errors import WorkbenchError
-from workbench.core.project import (DEMO_TEMPLATE, load_project, open_template, resolve_project_argument,
+from workbench.core.project import (DEMO_TEMPLATE, open_template, resolve_project_argument,
                                     template_path)
 from workbench.gui.main_window import MainWindow
 from workbench.gui.warm_up import warm_up_job
@@ -24,15 +24,14 @@ def load_initial_project(window: MainWindow, project_arg: str | None) -> None:
     if project_arg:
         try:
             path = resolve_project_argument(project_arg)
-            if path == template_path(project_arg):
-                project = open_template(project_arg)  # a template opens as a new, unsaved project
-            else:
-                project = load_project(path)
-                window.files.recent.add(project.path)
-            document.replace_project(project)
-            return
         except WorkbenchError as exc:
             window.files.show_error("Cannot open project", str(exc))
+        else:
+            if path == template_path(project_arg):
+                document.replace_project(open_template(project_arg))  # a template opens as a new, unsaved project
+                return
+            if window.files.open_path(path):
+                return
     document.replace_project(open_template(DEMO_TEMPLATE))
 
 

@@ -13,18 +13,21 @@ from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
 
 from workbench.core.errors import WorkbenchError
 from workbench.core.project import Project, actions, open_template
-from workbench.core.project.storage import ChangedOnDiskError
+from workbench.core.project.storage import ChangedOnDiskError, paths_outside
 from workbench.gui.recent_files import RecentFiles
+from workbench.gui.trusted_data import TrustedData
 
 FILE_FILTER = "Workbench projects (*.json);;All files (*)"
 
 
 class ProjectFiles(QObject):
-    def __init__(self, document, window: QWidget, recent: RecentFiles | None = None):
+    def __init__(self, document, window: QWidget, recent: RecentFiles | None = None,
+                 trusted: TrustedData | None = None):
         super().__init__(window)
         self.document = document
         self.window = window
         self.recent = recent or RecentFiles()
+        self.trusted = trusted or TrustedData()
 
     # --- dialogs (replaced in tests) --------------------------------------------------------------------------------
 
@@ -50,6 +53,16 @@ class ProjectFiles(QObject):
 
     def show_error(self, title: str, message: str) -> None:
         QMessageBox.warning(self.window, title, message)
+
+    def ask_read_outside(self, name: str, paths: list[Path]) -> bool:
+        """Whether the project `name` may read these files outside its folder."""
+        listed = "\n".join(f"    {p}" for p in paths)
+        answer = QMessageBox.question(
+            self.window, "Files outside the project's folder",
+            f"“{name}” reads files from outside its own folder:\n\n{listed}\n\nA project made by someone else can "
+            "name any file on this computer. Open it and read these files only if you trust where it came from.",
+            QMessageBox.StandardButton.Open | QMessageBox.StandardButton.Cancel, QMessageBox.StandardButton.Cancel)
+        return answer == QMessageBox.StandardButton.Open
 
     def ask_changed_on_disk(self) -> str:
         """"reload", "copy", "overwrite" or "cancel": what to do with a file someone else changed since it was
@@ -117,6 +130,11 @@ class ProjectFiles(QObject):
         except WorkbenchError as exc:
             self.show_error("Cannot open project", str(exc))
             return False
+        outside = paths_outside(project)
+        if outside and not self.trusted.allows(project.path, outside):
+            if not self.ask_read_outside(project.path.name, outside):
+                return False
+            self.trusted.allow(project.path, outside)
         self.document.replace_project(project)
         self.recent.add(project.path)
         return True

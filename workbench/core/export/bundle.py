@@ -2,11 +2,14 @@
 
 Everything is written into a hidden staging folder beside the target, checked there (ONNX checker, ONNX Runtime
 loads it, parity with the reference on real samples), and only then moved into place, so a failed export leaves the
-target folder as it was.
+target folder as it was. A hidden manifest records what Workbench wrote, so that a later export replaces its own
+files but never a file of the same name that the user wrote or changed.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 import shutil
 import tempfile
@@ -28,6 +31,8 @@ CARD_FILE = "model_card.md"
 LABELS_FILE = "labels.txt"
 PREDICT_FILE = "predict.py"
 PREDICT_SOURCE = Path(__file__).with_name("predict_script.py")
+BUNDLE_FILES = (ONNX_FILE, CARD_FILE, LABELS_FILE, PREDICT_FILE)
+MANIFEST_FILE = ".workbench-export.json"  # what Workbench wrote into the folder: file name -> SHA-256
 
 Progress = Callable[[float, str], None]  # may raise CancelledError to stop the job
 
@@ -98,17 +103,65 @@ def onnx_opset(model) -> int:
     return next((o.version for o in model.opset_import if o.domain in ("", "ai.onnx")), 0)
 
 
+class WouldReplaceFilesError(ExportError):
+    """The export folder holds files of the same names that Workbench did not write there (or that were changed
+    since); `files` names them."""
+
+    def __init__(self, folder: Path, files: list[str]):
+        self.files = files
+        listed = ", ".join(files)
+        super().__init__(f"The folder '{folder}' already has {listed}, which Workbench did not write there (or which "
+                         f"{'was' if len(files) == 1 else 'were'} changed since), so nothing was replaced. Export into "
+                         "another folder, or allow replacing them.")
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def files_to_replace(out_dir: str | os.PathLike) -> list[str]:
+    """The bundle's files already in `out_dir` that an export would replace although Workbench did not write them
+    there, or they were changed since it did (a user's own model_card.md, say)."""
+    out_dir = Path(out_dir)
+    try:
+        written = json.loads((out_dir / MANIFEST_FILE).read_text("utf-8"))
+    except (OSError, ValueError):
+        written = {}
+    if not isinstance(written, dict):
+        written = {}
+    foreign = []
+    for name in BUNDLE_FILES:
+        path = out_dir / name
+        if path.exists() or path.is_symlink():
+            try:
+                ours = path.is_file() and not path.is_symlink() and written.get(name) == _sha256(path)
+            except OSError:
+                ours = False
+            if not ours:
+                foreign.append(name)
+    return foreign
+
+
 def write_bundle(model, out_dir: str | os.PathLike, info: ModelInfo, io: tuple[list[dict], list[dict]],
                  params: int, graph: Graph, verify: Callable[[object], Verification], threads: int = 1,
-                 progress: Progress | None = None) -> ExportResult:
+                 progress: Progress | None = None, overwrite: bool = False) -> ExportResult:
     """Adds metadata to `model` (an onnx ModelProto), checks it, runs `verify(session)`, and delivers the folder.
 
     `verify` gets a `RuntimeSession` on the staged file and raises (e.g. `ParityError`) when it must not ship.
+    Files of the bundle's names that Workbench did not write into the folder are not replaced unless `overwrite`
+    (`WouldReplaceFilesError`, raised before any work).
     """
     progress = progress or (lambda fraction, message: None)
     out_dir = Path(out_dir)
     if out_dir.exists() and not out_dir.is_dir():
         raise ExportError(f"'{out_dir}' is a file; choose a folder to export into.")
+    foreign = files_to_replace(out_dir) if out_dir.is_dir() and not overwrite else []
+    if foreign:
+        raise WouldReplaceFilesError(out_dir, foreign)
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
         stage = Path(tempfile.mkdtemp(prefix=".export-", dir=out_dir))
@@ -143,9 +196,12 @@ def write_bundle(model, out_dir: str | os.PathLike, info: ModelInfo, io: tuple[l
         (stage / CARD_FILE).write_text(card, encoding="utf-8")
         (stage / LABELS_FILE).write_text("".join(f"{label}\n" for label in info.labels), encoding="utf-8")
         shutil.copyfile(PREDICT_SOURCE, stage / PREDICT_FILE)
-        files = [ONNX_FILE, CARD_FILE, LABELS_FILE, PREDICT_FILE]
+        files = list(BUNDLE_FILES)
+        manifest = {name: _sha256(stage / name) for name in files}
+        (stage / MANIFEST_FILE).write_text(json.dumps(manifest, indent=1), encoding="utf-8")
         for name in files:
             os.replace(stage / name, out_dir / name)
+        os.replace(stage / MANIFEST_FILE, out_dir / MANIFEST_FILE)
         progress(1.0, "Exported")
         return ExportResult(out_dir, out_dir / ONNX_FILE, size, check.max_abs_diff, check.samples, check.reference,
                             session.provider_title, opset, params, files)

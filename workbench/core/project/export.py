@@ -13,7 +13,8 @@ from workbench.core.build import build_module
 from workbench.core.compression.methods import card_note, method_title
 from workbench.core.compression.variants import check_variant_parity
 from workbench.core.data.loader import resolve_path
-from workbench.core.export.bundle import ExportResult, Progress, Verification, io_descriptions, model_info, write_bundle
+from workbench.core.export.bundle import (ExportResult, Progress, Verification, WouldReplaceFilesError,
+                                         files_to_replace, io_descriptions, model_info, write_bundle)
 from workbench.core.export.compact import compact
 from workbench.core.export.onnx_export import DEFAULT_OPSET, check_opset, export_module
 from workbench.core.export.verify import check_parity, runtime_outputs, torch_outputs
@@ -36,10 +37,15 @@ def variant_network(tm, record: VariantRecord):
 
 def export_project(project: Project, out_dir: str | Path, *, opset: int = DEFAULT_OPSET, variant: str | None = None,
                    dataset=None, base_dir=None, run_id: str | None = None, threads: int = 1,
-                   progress: Progress | None = None) -> ExportResult:
-    """Exports and verifies; raises `ExportError` / `ParityError` / `NotTrainedError` with the reason in words."""
+                   progress: Progress | None = None, overwrite: bool = False) -> ExportResult:
+    """Exports and verifies; raises `ExportError` / `ParityError` / `NotTrainedError` with the reason in words, and
+    `WouldReplaceFilesError` (before any work) for files in the folder that Workbench did not write, unless
+    `overwrite`."""
     progress = progress or (lambda fraction, message: None)
     check_opset(opset)
+    foreign = [] if overwrite or not Path(out_dir).is_dir() else files_to_replace(out_dir)
+    if foreign:
+        raise WouldReplaceFilesError(Path(out_dir), foreign)
     progress(0.02, "Loading the trained model")
     record = project.find_variant(variant) if variant and variant != "original" else None
     tm = trained_model(project, dataset, base_dir, run_id or (record.run if record else None))
@@ -72,4 +78,5 @@ def export_project(project: Project, out_dir: str | Path, *, opset: int = DEFAUL
                                 f"the trained network ({method_title(record.method)} tolerance)")
     params = int(sum(p.numel() for p in module.parameters()))
     info = model_info(tm, compression, metrics, card_note(compression["method"]))
-    return write_bundle(model, out_dir, info, io_descriptions(module), params, graph, verify, threads, progress)
+    return write_bundle(model, out_dir, info, io_descriptions(module), params, graph, verify, threads, progress,
+                        overwrite)

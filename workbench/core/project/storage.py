@@ -209,6 +209,24 @@ def portable_dataset(dataset: DatasetSpec | None, old_folder: Path | None, new_f
     return dataclasses.replace(dataset, path=str(where))
 
 
+def paths_outside(project: Project) -> list[Path]:
+    """The files the project would read from outside its own folder: its data, and the weights or project a run
+    starts from. A project shared by someone else can name any file (``../../etc/passwd``): the front ends say so,
+    or ask, before anything is read."""
+    folder = Path(project.folder).resolve() if project.folder is not None else None
+    named = [project.dataset.path] if project.dataset is not None and project.dataset.path else []
+    named += [v for k, v in (project.training.init_from or {}).items() if k in ("weights", "project")]
+    outside = []
+    for name in named:
+        path = Path(name).expanduser()
+        if not path.is_absolute() and folder is not None:
+            path = folder / path
+        path = Path(os.path.abspath(path))
+        if folder is None or not (path.is_relative_to(folder) and path.resolve().is_relative_to(folder)):
+            outside.append(path)
+    return list(dict.fromkeys(outside))
+
+
 def copy_record_files(project: Project, old_folder: Path, new_folder: Path) -> list[Path]:
     """Copies the files that run and variant records name relative to `old_folder` into `new_folder` (same
     relative place); paths that are absolute or climb out of the folder are left alone. Returns the copies."""

@@ -14,10 +14,11 @@ from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QDoubleSpinBox, QFileDialog, QFormLayout, QGroupBox,
-                               QHBoxLayout, QHeaderView, QLabel, QLineEdit, QProgressBar, QPushButton, QSpinBox,
-                               QSplitter, QTableWidget, QTableWidgetItem, QTabWidget, QVBoxLayout, QWidget)
+                               QHBoxLayout, QHeaderView, QLabel, QLineEdit, QMessageBox, QProgressBar, QPushButton,
+                               QSpinBox, QSplitter, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
 
 from workbench.core.compression.methods import get_method, method_title, offered_methods
+from workbench.core.export.bundle import files_to_replace
 from workbench.core.export.onnx_export import DEFAULT_OPSET, MAX_OPSET, MIN_OPSET
 from workbench.core.project import Project, actions
 from workbench.gui.pages.export.variant_plot import VariantPlot, quality
@@ -34,9 +35,9 @@ def _reporter(control):
     return progress
 
 
-def export_job(control, project, out_dir, opset, variant, base_dir, threads):
+def export_job(control, project, out_dir, opset, variant, base_dir, threads, overwrite=False):
     return actions.export_project(project, out_dir, opset=opset, variant=variant, base_dir=base_dir,
-                                  threads=threads, progress=_reporter(control))
+                                  threads=threads, progress=_reporter(control), overwrite=overwrite)
 
 
 def compress_job(control, project, method, amount, epochs, base_dir, threads):
@@ -360,10 +361,24 @@ class ExportPage(QWidget):
         if not folder:
             self._say("Choose a folder to export into.", "error")
             return False
+        foreign = files_to_replace(folder) if Path(folder).is_dir() else []
+        if foreign and not self.ask_replace(Path(folder), foreign):
+            self._say("Export cancelled: nothing in the folder was replaced.", "warning")
+            return False
         variant = self.variant_combo.currentData()
         self._say(f"Exporting {variant} …")
         return self._start("export", export_job, Path(folder), self.opset_spin.value(),
-                           None if variant == ORIGINAL_CHOICE else variant, self.document.workspace_dir(), JOB_THREADS)
+                           None if variant == ORIGINAL_CHOICE else variant, self.document.workspace_dir(), JOB_THREADS,
+                           bool(foreign))
+
+    def ask_replace(self, folder: Path, files: list[str]) -> bool:
+        """Whether to replace files in the folder that Workbench did not write there (tests replace this)."""
+        listed = ", ".join(files)
+        answer = QMessageBox.question(
+            self, "Replace files?", f"The folder “{folder.name}” already has {listed}, which Workbench did not write "
+            "there, or which were changed since. Replace them with the export?",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel, QMessageBox.StandardButton.Cancel)
+        return answer == QMessageBox.StandardButton.Yes
 
     def compress(self) -> bool:
         method = get_method(self.method_combo.currentData())
