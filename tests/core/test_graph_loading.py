@@ -1,9 +1,11 @@
 """Reading a graph from a project file: each wire's check (messages naming the wire at fault), and work that grows
 with the size of the graph, not with its square."""
 
+import gc
 import json
 
 import pytest
+import torch
 
 from workbench.core.build import build_module
 from workbench.core.errors import CycleError, GraphEditError, PortOccupiedError, ProjectFileError
@@ -154,3 +156,20 @@ def test_one_edit_on_a_long_graph_looks_at_each_wire_a_few_times(counted):
     CountedEdges.looked_at = 0
     graph.add_edge(Edge("relu999", "relu1000"))
     assert CountedEdges.looked_at <= 5 * len(graph.edges)
+
+
+@pytest.mark.parametrize("enabled", [True, False])
+def test_building_pauses_the_garbage_collector_and_leaves_it_as_it_was(enabled, residual_stack, monkeypatch):
+    graph = graph_from_dict(residual_stack(2)["graph"])
+    during = []
+    plain_conv = torch.nn.Conv2d
+    monkeypatch.setattr(torch.nn, "Conv2d", lambda *args, **kwargs: during.append(gc.isenabled())
+                        or plain_conv(*args, **kwargs))
+    was_enabled = gc.isenabled()
+    try:
+        gc.enable() if enabled else gc.disable()
+        build_module(graph)
+        assert gc.isenabled() == enabled
+    finally:
+        gc.enable() if was_enabled else gc.disable()
+    assert during == [False, False]
