@@ -1,5 +1,5 @@
-"""Suite-wide set-up: headless Qt, user folders redirected so tests never touch the real ones, and a compression
-method that a test can declare for itself."""
+"""Suite-wide set-up: headless Qt, user folders redirected so tests never touch the real ones, a compression
+method that a test can declare for itself, and long graphs."""
 
 import os
 import tempfile
@@ -42,3 +42,31 @@ def temporary_method():
     yield declare
     for name in declared:
         COMPRESSION_METHODS.pop(name, None)
+
+
+def _residual_stack_data(blocks: int) -> dict:
+    """A project file (as a dict) with an Input, `blocks` residual blocks (Conv2d, BatchNorm2d, an Add that also
+    takes the block's input, ReLU), pooling and a head: 4 * blocks + 3 layers, each in a column of its own on the
+    canvas, as the automatic layout places them, so each skip wire passes two layers."""
+    nodes = [{"id": "input1", "type": "Input", "params": {"shape": [2, 4, 4]}}]
+    edges = []
+    prev = "input1"
+    for b in range(1, blocks + 1):
+        nodes += [{"id": f"conv{b}", "type": "Conv2d", "params": {"filters": 2}},
+                  {"id": f"bn{b}", "type": "BatchNorm2d"}, {"id": f"add{b}", "type": "Add"},
+                  {"id": f"relu{b}", "type": "ReLU"}]
+        edges += [{"from": prev, "to": f"conv{b}"}, {"from": f"conv{b}", "to": f"bn{b}"},
+                  {"from": f"bn{b}", "to": f"add{b}"}, {"from": prev, "to": f"add{b}"},
+                  {"from": f"add{b}", "to": f"relu{b}"}]
+        prev = f"relu{b}"
+    nodes += [{"id": "pool1", "type": "GlobalAvgPool"}, {"id": "head1", "type": "ClassificationHead"}]
+    edges += [{"from": prev, "to": "pool1"}, {"from": "pool1", "to": "head1"}]
+    positions = {n["id"]: [260.0 * i, 0.0] for i, n in enumerate(nodes)}
+    return {"format": "workbench-project", "version": 1, "name": "residual stack",
+            "graph": {"nodes": nodes, "edges": edges}, "ui": {"positions": positions}}
+
+
+@pytest.fixture
+def residual_stack():
+    """residual_stack(blocks): see `_residual_stack_data`."""
+    return _residual_stack_data

@@ -7,7 +7,7 @@ import pytest
 from workbench.core.errors import WorkbenchError
 from workbench.core.graph.model import Edge
 from workbench.core.data import DatasetSpec
-from workbench.core.project import Project, RunFiles, RunRecord, copy_record_files, open_template
+from workbench.core.project import Project, RunFiles, RunRecord, copy_record_files, open_template, project_from_dict
 from workbench.core.training.status import RunStatus
 from workbench.gui.document.clipboard import graph_from_text, selection_to_text
 from workbench.gui.document.commands import (AddEdgeCommand, AddNodeCommand, DeleteCommand, MacroCommand,
@@ -233,6 +233,18 @@ def test_layered_layout_goes_left_to_right():
         assert positions[edge.dst][0] >= positions[edge.src][0] + COLUMN_SPACING
     assert len(set(positions.values())) == len(positions)
 
+
+def test_a_hand_written_file_with_a_loop_and_no_positions_opens_laid_out(qapp, data_dir):  # noqa: F811
+    data = {"format": "workbench-project", "version": 1,
+            "graph": {"nodes": [{"id": "a", "type": "Input", "params": {"shape": [4]}}, {"id": "s", "type": "Add"},
+                                {"id": "b", "type": "Dense"}, {"id": "c", "type": "ReLU"}],
+                      "edges": [{"from": "a", "to": "s"}, {"from": "s", "to": "b"}, {"from": "b", "to": "c"},
+                                {"from": "c", "to": "s"}]}}
+    document = ProjectDocument(project_from_dict(data))
+    positions = document.project.graph.positions
+    assert set(positions) == {"a", "s", "b", "c"} and len(set(positions.values())) == 4
+    assert positions["a"][0] < positions["s"][0] == positions["b"][0] == positions["c"][0]  # the loop: one column
+    assert any("is part of a loop" in p.message for p in document.result.errors)
 
 def test_clipboard_text_round_trips_and_refuses_foreign_or_bad_text():
     graph = open_template("cnn").graph

@@ -175,23 +175,15 @@ class Graph:
         self.add_node(node.type, node.params, node.name, node.id, position)
 
     def check_edge(self, edge: Edge) -> None:
-        """Raises the reason `edge` cannot be added, or returns when it can."""
-        src, dst = self.node(edge.src), self.node(edge.dst)
-        if edge.src_port not in {p.name for p in src.spec.outputs}:
-            raise GraphEditError(f"{src.label} has no output called {edge.src_port!r}.")
-        ports = {p.name: p for p in dst.spec.inputs}
-        if edge.dst_port not in ports:
-            raise GraphEditError(f"{dst.label} has no input called {edge.dst_port!r}.")
-        if edge in self.edges:
-            raise GraphEditError(f"{src.label} is already connected to {dst.label}.")
-        if edge.src == edge.dst:
-            raise CycleError(f"{src.label} cannot be connected to itself.")
+        """Raises the reason `edge` cannot be added, or returns when it can.
+
+        A few passes over the edge list: one edit's worth of work. Checking a whole file's wires this way would
+        cost a pass per wire; `graph_from_dict` uses `check_wire_ends` with maps it keeps instead.
+        """
         existing = self.incoming(edge.dst, edge.dst_port)
-        if existing and not ports[edge.dst_port].multi:
-            other = self.node(existing[0].src)
-            raise PortOccupiedError(f"{dst.label} already takes its input from '{other.name}'. Remove that wire "
-                                    f"first, or combine both with an Add or Concat layer.")
+        check_wire_ends(self, edge, edge in self.edges, existing[0].src if existing else None)
         if self.reaches(edge.dst, edge.src):
+            src, dst = self.nodes[edge.src], self.nodes[edge.dst]
             raise CycleError(f"Connecting '{src.name}' to '{dst.name}' would make a loop: '{dst.name}' already "
                              f"feeds into '{src.name}'.")
 
@@ -272,3 +264,24 @@ class Graph:
 
     def head_nodes(self) -> list[Node]:
         return [n for n in self.nodes.values() if n.spec.role == "head"]
+
+
+def check_wire_ends(graph: Graph, edge: Edge, connected: bool, port_fed_by: str | None) -> None:
+    """Every check of `Graph.check_edge` but the loop through other layers, in the same order and with the same
+    messages: both ports exist, the wire is new (`connected` says whether it is already there), it does not join a
+    layer to itself (a `CycleError`), and its input port is free unless it takes many wires (`port_fed_by` is the id
+    of the node that already feeds it, or None). Constant time: the caller knows the existing wires."""
+    src, dst = graph.node(edge.src), graph.node(edge.dst)
+    if edge.src_port not in {p.name for p in src.spec.outputs}:
+        raise GraphEditError(f"{src.label} has no output called {edge.src_port!r}.")
+    ports = {p.name: p for p in dst.spec.inputs}
+    if edge.dst_port not in ports:
+        raise GraphEditError(f"{dst.label} has no input called {edge.dst_port!r}.")
+    if connected:
+        raise GraphEditError(f"{src.label} is already connected to {dst.label}.")
+    if edge.src == edge.dst:
+        raise CycleError(f"{src.label} cannot be connected to itself.")
+    if port_fed_by is not None and not ports[edge.dst_port].multi:
+        other = graph.node(port_fed_by)
+        raise PortOccupiedError(f"{dst.label} already takes its input from '{other.name}'. Remove that wire "
+                                f"first, or combine both with an Add or Concat layer.")

@@ -145,7 +145,7 @@ class EdgeItem(QGraphicsItem):
             return None
         left, right, top, bottom = corridor.left(), corridor.right(), corridor.top(), corridor.bottom()
         above, below = None, None
-        for x, y, item in scene.node_boxes():  # plain arithmetic: much cheaper than a scene query per wire
+        for x, y, item in scene.node_boxes(left, right):  # plain arithmetic: cheaper than a scene query
             if item is self.source or item is self.target:
                 continue
             if x < right and x + NODE_WIDTH > left and y < bottom and y + NODE_HEIGHT > top:

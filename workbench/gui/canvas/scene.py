@@ -7,6 +7,8 @@ shapes or problems changed are redrawn, so editing a large graph stays smooth.
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right, insort
+
 from PySide6.QtCore import QPointF, QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import QPainterPath, QPen
 from PySide6.QtWidgets import QGraphicsPathItem, QGraphicsScene, QToolTip
@@ -14,11 +16,19 @@ from PySide6.QtWidgets import QGraphicsPathItem, QGraphicsScene, QToolTip
 from workbench.core.graph.model import Edge, Graph, Node
 from workbench.core.graph.validate import ValidationResult
 from workbench.gui.canvas.edge_item import EdgeItem
-from workbench.gui.canvas.node_item import NodeItem
+from workbench.gui.canvas.node_item import NODE_WIDTH, NodeItem
 from workbench.gui.canvas.port_item import PortItem
 from workbench.gui.style import current_theme
 
 SNAP_DISTANCE = 24.0
+
+
+def _corner(box: tuple[float, float, NodeItem]) -> tuple[float, float]:
+    return box[0], box[1]
+
+
+def _x(box: tuple[float, float, NodeItem]) -> float:
+    return box[0]
 
 
 class GraphScene(QGraphicsScene):
@@ -41,7 +51,8 @@ class GraphScene(QGraphicsScene):
         self._moved_area = QRectF()
         self._moved_nodes: set[NodeItem] = set()
         self._moving_in_batch = False
-        self._boxes: list[tuple[float, float, NodeItem]] | None = None
+        self._boxes: list[tuple[float, float, NodeItem]] | None = None  # top-left corners, sorted by (x, y)
+        self._box_of: dict[NodeItem, tuple[float, float, NodeItem]] = {}  # each item's entry in `_boxes`
         self.setItemIndexMethod(QGraphicsScene.ItemIndexMethod.NoIndex)  # items move and change size often
         document.project_replaced.connect(self.rebuild)
         document.validated.connect(self.apply_result)
@@ -132,15 +143,33 @@ class GraphScene(QGraphicsScene):
             self._reroute_pending = True
             QTimer.singleShot(0, self.finish_moves)
 
-    def node_boxes(self) -> list[tuple[float, float, NodeItem]]:
-        """Top-left corner of every node, kept until a node moves, comes or goes (wires look for lanes in it)."""
+    def node_boxes(self, left: float, right: float) -> list[tuple[float, float, NodeItem]]:
+        """Top-left corners of the nodes whose cards may overlap the band from x = `left` to `right` (a wire looks
+        for a lane among them; it tests each exactly). The corners are kept sorted by x, and in step as nodes move,
+        so a wire looks only at the layers beside it, not at every layer of the graph."""
         if self._boxes is None:
-            self._boxes = [(item.pos().x(), item.pos().y(), item) for item in self.node_items.values()]
-        return self._boxes
+            self._boxes = sorted(((item.pos().x(), item.pos().y(), item) for item in self.node_items.values()),
+                                 key=_corner)
+            self._box_of = {box[2]: box for box in self._boxes}
+        first = bisect_left(self._boxes, left - NODE_WIDTH - 1.0, key=_x)  # a pixel of slack for rounding
+        return self._boxes[first:bisect_right(self._boxes, right + 1.0, first, key=_x)]
+
+    def _move_box(self, item: NodeItem) -> None:
+        """Moves one node's corner within the sorted corners (a drag moves one node many times a second)."""
+        old = self._box_of.get(item)
+        if old is not None:
+            i = bisect_left(self._boxes, _corner(old), key=_corner)
+            while self._boxes[i][2] is not item:  # past other nodes with the very same corner
+                i += 1
+            del self._boxes[i]
+        box = (item.pos().x(), item.pos().y(), item)
+        insort(self._boxes, box, key=_corner)
+        self._box_of[item] = box
 
     def node_item_moved(self, item: NodeItem, old_rect: QRectF) -> None:
         """Called by a node item whose position changed; during a drag its wires follow at once."""
-        self._boxes = None
+        if self._boxes is not None:
+            self._move_box(item)
         self.note_moved(old_rect)
         self.note_moved(item.sceneBoundingRect())
         if not self._moving_in_batch:

@@ -38,9 +38,11 @@ def layered_layout(graph: Graph, origin: tuple[float, float] = (0.0, 0.0)) -> di
     for index in sorted(columns):
         members = columns[index]
         if index > 0:
-            def barycentre(nid: str, members=members) -> float:
+            first_place = {nid: i for i, nid in enumerate(members)}  # for nodes whose inputs have no row yet (loops)
+
+            def barycentre(nid: str, first_place=first_place) -> float:
                 rows = [row[p] for p in parents[nid] if p in row]
-                return sum(rows) / len(rows) if rows else float(members.index(nid))
+                return sum(rows) / len(rows) if rows else float(first_place[nid])
             members.sort(key=barycentre)
         for i, nid in enumerate(members):
             row[nid] = i - (len(members) - 1) / 2
