@@ -25,10 +25,10 @@ import numpy as np
 from workbench.core.data.loader import resolve_path as resolve_file
 from workbench.core.errors import WorkbenchError
 from workbench.core.training.settings import TrainingSettings
+from workbench.core.training.status import RunStatus
 
 RUNS_FOLDER = "runs"
 MAX_CURVE_POINTS = 2000
-GOOD_STATUSES = ("completed", "early_stopped", "stopped")
 
 
 @dataclass
@@ -64,7 +64,7 @@ def find_run(project, run_id: str | None = None) -> dict:
         known = ", ".join(r.get("id", "?") for r in project.runs[-5:]) or "none"
         raise WorkbenchError(f"The project has no run {run_id!r} (latest runs: {known}).")
     for record in reversed(project.runs):
-        if record.get("weights") and record.get("status") in GOOD_STATUSES:
+        if record.get("weights") and RunStatus.is_ok(record.get("status")):
             return record
     raise WorkbenchError("The project has no trained run yet: train it first.")
 

@@ -23,6 +23,7 @@ from workbench.core.errors import WorkbenchError
 from workbench.core.project import Project
 from workbench.core.training.callbacks import Callback, RunControl, format_duration
 from workbench.core.training.settings import TrainingSettings
+from workbench.core.training.status import RunStatus
 from workbench.gui.panels.train_settings import TrainSettingsForm
 from workbench.gui.plots.training_curves import TrainingCurves
 from workbench.gui.warm_up import warm_up_job
@@ -324,7 +325,7 @@ class TrainPanel(QWidget):
 
     def _resumable_run(self) -> dict | None:
         runs = self.document.project.runs
-        if runs and runs[-1].get("status") == "stopped" and runs[-1].get("state"):
+        if runs and runs[-1].get("status") == RunStatus.STOPPED and runs[-1].get("state"):
             return runs[-1]
         return None
 
@@ -405,9 +406,8 @@ class TrainPanel(QWidget):
             text += "\n\n" + "\n".join(f"⚠ {w}" for w in record["warnings"])
             level = "warning" if level == "ok" else level
         self._say(text, level)
-        ended = {"completed": "finished in", "early_stopped": "finished in", "stopped": "stopped after"}
         took = format_duration(record["duration_s"])
-        self.status_label.setText(f"{record['name']} {ended.get(record['status'], 'ended after')} {took} "
+        self.status_label.setText(f"{record['name']} {RunStatus(record['status']).time_phrase} {took} "
                                   f"({record['samples_per_s']:,.0f} samples/s).")
         if outcome.result.ok:
             self.progress.setValue(1000)
