@@ -62,12 +62,15 @@ def test_a_stop_during_an_epoch_saves_the_weights_it_stopped_with(moons, new_mod
                 at_stop.update(weights_of(trainer.module))
                 control.stop()
 
-    settings = FAST.replaced(restore_best=False)
-    result = Trainer(new_module(), dataset, settings, [StopInEpochTwo()], graph=graph, control=control,
+    module = new_module()
+    result = Trainer(module, dataset, FAST, [StopInEpochTwo()], graph=graph, control=control,
                      checkpoint_dir=tmp_path, checkpoint_interval_s=3600, report_interval_s=0).fit()
-    assert result.status is RunStatus.STOPPED and result.message == "Stopped by you during epoch 2."
+    assert result.status is RunStatus.STOPPED
+    assert result.message == "Stopped by you during epoch 2. Kept the weights of the best epoch (1)."
     assert set(result.checkpoints) == {"best", "last", "state"}
     assert same(read_weights(tmp_path / "last.safetensors")[0], at_stop)
+    assert same(read_weights(tmp_path / "best.safetensors")[0], weights_of(module))  # the module ends with the best
+    assert not same(weights_of(module), at_stop)
     state = load_state(tmp_path / "last_state.safetensors")
     assert state.epochs_done == 1 and len(state.batch_losses) == len(result.batch_losses)
 
@@ -88,7 +91,7 @@ def test_a_folder_that_cannot_be_made_keeps_the_run_in_memory(moons, new_module,
     assert result.status is RunStatus.COMPLETED and result.ok and result.epochs_done == 4
     assert result.checkpoints == {}
     assert result.checkpoint_error == (
-        f"Could not save the run's checkpoints in '{blocker / 'run-1'}': there is a file where a folder should be. "
+        f"Could not save the run's checkpoints in '{blocker / 'run-1'}': '{blocker}' is a file, not a folder. "
         "Training went on in memory; save the project in another folder to keep its weights.")
     assert result.message.endswith(result.checkpoint_error)
     assert same(weights_of(module), seen[result.best_epoch])

@@ -112,3 +112,18 @@ def test_a_failure_no_callback_handles_reaches_the_caller(moons, new_module):
     with pytest.raises(KeyError, match="a bug in a callback"):
         trainer.fit()
     assert trainer.state is TrainerState.FAILED
+
+
+def test_a_stop_asked_before_the_first_batch_trains_nothing(moons, new_module, weights_of):
+    graph, dataset = moons
+
+    class NotToday(LoopCallback):
+        def on_fit_start(self, state):
+            state.request_stop(RunStatus.STOPPED, "Nothing to do.")
+
+    module = new_module()
+    start = weights_of(module)
+    result = Trainer(module, dataset, FAST, [NotToday()], graph=graph).fit()
+    assert result.status is RunStatus.STOPPED and result.message == "Nothing to do."
+    assert result.epochs_done == 0 and len(result.batch_losses) == 0
+    assert all((weights_of(module)[k] == v).all() for k, v in start.items())

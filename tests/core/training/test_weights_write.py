@@ -19,8 +19,8 @@ def test_a_file_where_the_folder_should_be(tmp_path):
     for target in (tmp_path / "runs" / "w.safetensors", tmp_path / "runs" / "deeper" / "w.safetensors"):
         with pytest.raises(WeightsError) as info:
             save_weights(TENSORS, target)
-        assert str(info.value) == (f"Could not write the weights file '{target}': there is a file where a folder "
-                                   "should be.")
+        assert str(info.value) == (f"Could not write the weights file '{target}': '{tmp_path / 'runs'}' is a file, "
+                                   "not a folder.")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["runs"]
 
 

@@ -20,11 +20,14 @@ from workbench.core.training.weights import WeightsWriteError, load_weights, rea
 
 
 class Checkpointing(LoopCallback):
+    """Writes the module's weights as they are when its hooks run: put it before `BestWeights`, whose end of run
+    may load the best weights back, and after the callbacks that may ask to stop, so that a stop forces a write."""
+
     def __init__(self, folder: Path, node_names: dict[str, str] | None, interval_s: float, weights):
         self.folder = Path(folder)
         self.node_names = node_names
         self.interval_s = interval_s
-        self.weights = weights  # the BestWeights of the run
+        self.weights = weights  # the BestWeights of the run, for the best epoch's weights
         self.last_write = time.perf_counter()
         self.written: dict[str, Path] = {}  # the files whose latest write succeeded
         self.failed = False  # a write failed: no more writes until the end
@@ -38,18 +41,20 @@ class Checkpointing(LoopCallback):
         final = state.last_epoch or state.stopping
         due = not self.failed and time.perf_counter() - self.last_write >= self.interval_s
         if final or due:
-            self._write(state, self.weights.good)
+            self._write(state, best_now=state.improved)
             self.final = final
 
     def on_fit_end(self, state: FitState) -> None:
         if not self.final:
-            self._write(state, layer_weights(state.module))  # after a failure the module holds the last good weights
+            self._write(state)  # after a failure the module holds the last good weights again
         state.checkpoints = dict(self.written)
         state.checkpoint_error = self.error
 
-    def _write(self, state: FitState, last: dict) -> None:
+    def _write(self, state: FitState, best_now: bool = False) -> None:
+        """Writes the module's weights as the last ones (and as the best when `best_now`), and the resume state."""
         self.last_write = time.perf_counter()
-        best = self.weights.best
+        last = layer_weights(state.module)
+        best = last if best_now else self.weights.best
         writers = []
         if best is not None:
             writers.append(("best", BEST_FILE, lambda path: save_weights(best, path, self.node_names)))

@@ -27,17 +27,18 @@ def run_fit(state: FitState, callbacks: list[LoopCallback]) -> None:
     batch_hooks = overriding(callbacks, "on_batch_end")
     epoch_hooks = overriding(callbacks, "on_epoch_end")
     if batch_hooks:
-        record = progress.batch_done
+        calls = [lambda _state, loss, size: progress.batch_done(loss, size), *batch_hooks]
 
         def batch_end(loss, size):
-            record(loss, size)
-            _call_each(batch_hooks, state, loss, size)
+            _call_each(calls, state, loss, size)
     else:
         batch_end = progress.batch_done  # the only per-batch work: bookkeeping, and a report when one is due
     for hook in overriding(callbacks, "on_fit_start"):
         hook(state)
     try:
         for epoch in range(state.start_epoch, state.settings.epochs):
+            if state.stopping:
+                break
             state.epoch = epoch
             _train_epoch(state, batch_end)
             if state.stopping:
@@ -45,8 +46,6 @@ def run_fit(state: FitState, callbacks: list[LoopCallback]) -> None:
             _end_epoch(state, epoch_hooks)
             if state.status is None and state.control.stop_requested:
                 state.request_stop(RunStatus.STOPPED, f"Stopped by you after epoch {epoch + 1}.")
-            if state.stopping:
-                break
     except Exception as exc:
         state.in_epoch = False
         if not any(hook(state, exc) for hook in overriding(callbacks, "on_exception")):

@@ -4,9 +4,9 @@ the app (in a worker thread) and the command line.
 The set-up: the device, the batches (kept on the device when they fit), the optimizer, schedule and mixed
 precision, the validation split, and a `TrainStep` per batch (training/step.py: after a standard first step, direct
 fused updates with the same results); a convolutional network trains in the channels-last layout on the CPU. The
-concerns, in the order their hooks run (training/hooks.py): `BestWeights` (best and last good snapshots, the best
-restored at the end), `EarlyStopping`, any `LoopCallback` the caller gives, `Checkpointing` (with a checkpoint
-folder), `DivergenceGuard` (NaN or infinity), `OutOfMemoryGuard`, and `ProgressFeed`, which relays the run to the
+concerns, in the order their hooks run (training/hooks.py): `EarlyStopping`, any `LoopCallback` the caller gives,
+`Checkpointing` (with a checkpoint folder), `BestWeights` (best and last good snapshots, the best restored at the
+end), `DivergenceGuard` (NaN or infinity), `OutOfMemoryGuard`, and `ProgressFeed`, which relays the run to the
 caller's `Callback`s. Stopping and pausing are cooperative (`RunControl`, checked between batches). The trainer's own
 state is an explicit `TrainerState`; how the run ended is a `RunStatus`.
 
@@ -216,16 +216,18 @@ class Trainer:
         return self._result(state)
 
     def _concerns(self, monitor: str, best: dict | None) -> list[LoopCallback]:
-        """The loop's callbacks, in the order their hooks run."""
+        """The loop's callbacks, in the order their hooks run: those that may ask to stop, then the checkpoints
+        (so that a stop forces a write, and the last weights are written before the best are loaded back), then
+        the snapshots of the best and last good weights, the failure handlers and the feed to the listeners."""
         s = self.settings
         weights = BestWeights(s.restore_best, best)
-        concerns: list[LoopCallback] = [weights]
+        concerns: list[LoopCallback] = []
         if s.early_stopping:
             concerns.append(EarlyStopping(monitor, s.patience))
         concerns += [cb for cb in self.callbacks if isinstance(cb, LoopCallback)]
         if self.checkpoint_dir is not None:
             concerns.append(Checkpointing(self.checkpoint_dir, self.node_names, self.checkpoint_interval_s, weights))
-        concerns += [DivergenceGuard(weights, s.learning_rate), OutOfMemoryGuard(weights, s.batch_size)]
+        concerns += [weights, DivergenceGuard(weights, s.learning_rate), OutOfMemoryGuard(weights, s.batch_size)]
         listeners = [cb for cb in self.callbacks if not isinstance(cb, LoopCallback)]
         if listeners:
             concerns.append(ProgressFeed(listeners))

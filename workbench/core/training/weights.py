@@ -52,7 +52,7 @@ def save_weights(tensors: dict, path: str | os.PathLike, node_names: dict[str, s
     except (OSError, SafetensorError) as exc:
         if tmp is not None:
             Path(tmp).unlink(missing_ok=True)
-        raise WeightsWriteError(path, _write_failure(exc)) from None
+        raise WeightsWriteError(path, _write_failure(exc, path)) from None
     except BaseException:
         if tmp is not None:
             Path(tmp).unlink(missing_ok=True)
@@ -68,10 +68,12 @@ class WeightsWriteError(WeightsError):
         self.path, self.reason = path, reason
 
 
-def _write_failure(exc: Exception) -> str:
-    """Why a write failed, in plain words ("No space left on device", ...)."""
+def _write_failure(exc: Exception, path: Path) -> str:
+    """Why writing `path` failed, in plain words ("No space left on device", ...)."""
     if isinstance(exc, (FileExistsError, NotADirectoryError)):
-        return "there is a file where a folder should be"
+        existing = next((p for p in path.parents if p.exists()), None)
+        if existing is not None and not existing.is_dir():
+            return f"'{existing}' is a file, not a folder"
     if isinstance(exc, OSError):
         return exc.strerror or str(exc)
     # safetensors reports an I/O error as text: "Error while serializing: I/O error: ... (os error 28)"
