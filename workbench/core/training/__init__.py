@@ -5,8 +5,10 @@ it where they need it. A run's record in the project is the project tier's (work
 
 from workbench.core.training.callbacks import (Callback, EpochInfo, FitInfo, ProgressInfo, RunControl,
                                                TrainerState)
+from workbench.core.training.hooks import FitState, LoopCallback
 from workbench.core.training.settings import TrainingSettings
+from workbench.core.training.status import RunStatus
 from workbench.core.training.trainer import TrainResult, Trainer
 
-__all__ = ["Callback", "EpochInfo", "FitInfo", "ProgressInfo", "RunControl", "TrainResult", "Trainer",
-           "TrainerState", "TrainingSettings"]
+__all__ = ["Callback", "EpochInfo", "FitInfo", "FitState", "LoopCallback", "ProgressInfo", "RunControl",
+           "RunStatus", "TrainResult", "Trainer", "TrainerState", "TrainingSettings"]

@@ -1,5 +1,5 @@
-"""How a training run talks to the world: `RunControl` (stop, pause, resume from any thread) and `Callback`
-(listeners for progress, epoch results and the end of the run).
+"""How a training run talks to the world: `RunControl` (stop, pause, resume from any thread), `Callback`
+(listeners for progress, epoch results and the end of the run) and `TrainerState` (the trainer's live state).
 
 Progress reaches callbacks at most every `report_interval_s` (50 ms by default) with every batch loss since the last
 report, so a listener sees each batch without the loop paying for a call or a device sync per batch.
@@ -15,6 +15,9 @@ import numpy as np
 
 
 class TrainerState(Enum):
+    """The trainer's live state, as a thread watching the run sees it (idle, running, paused, ...); how a finished
+    run ended, as its record keeps it, is a `RunStatus` (training/status.py)."""
+
     IDLE = "idle"
     RUNNING = "running"
     PAUSED = "paused"

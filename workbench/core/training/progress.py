@@ -1,6 +1,9 @@
 """`RunProgress`: the bookkeeping of one training run — counts, timing (pauses excluded), the batch losses waiting
-to be brought to the CPU, the best epoch so far — and the throttled report that checks losses and tells callbacks.
-A NaN or infinite loss found while reporting raises `Diverged`."""
+to be brought to the CPU, the history and the best epoch so far — and the throttled sync of the pending losses.
+
+Every `report_interval_s` (and at the end of each epoch) the pending losses come to the CPU in one sync, are checked
+(a NaN or infinite loss raises `Diverged`) and go to ``report(losses, first_step)``, the loop's report hooks (the
+progress feed to the user's callbacks among them)."""
 
 from __future__ import annotations
 
@@ -8,28 +11,22 @@ import time
 
 import numpy as np
 
-from workbench.core.training.callbacks import ProgressInfo
-from workbench.core.training.settings import TrainingSettings
-
-
-class Diverged(Exception):
-    """A loss (or the weights) stopped being finite; `what` names it for the message."""
-
-    def __init__(self, epoch: int, batch: int | None, what: str):
-        self.epoch, self.batch, self.what = epoch, batch, what
+from workbench.core.training.divergence import Diverged
 
 
 class RunProgress:
     """Counts, timing, pending batch losses and the best-so-far bookkeeping of one run."""
 
-    def __init__(self, trainer, settings: TrainingSettings, nb: int, total_steps: int):
-        self.trainer = trainer
-        self.settings = settings
-        self.nb = nb
+    def __init__(self, batches_per_epoch: int, total_steps: int, report_interval_s: float, optimizer=None):
+        self.nb = batches_per_epoch
         self.total_steps = total_steps
+        self.report_interval_s = report_interval_s
+        self.optimizer = optimizer  # for the learning rate in reports
+        self.report = None  # (losses, first_step) -> None, called at every sync; None: nobody listens
         self.step = 0
         self.start_step = 0  # the step this session began at (later than 0 when resumed)
         self.epoch_step = 0
+        self.epoch_start_step = 0  # the step the epoch in progress began at
         self.samples = 0
         self.pending: list = []
         self.pending_first = 0
@@ -37,44 +34,50 @@ class RunProgress:
         self.history: list[dict] = []
         self.best_epoch: int | None = None
         self.best_value: float | None = None
-        self.best_state = None
         self.epochs_without_improvement = 0
         self.epochs_done = 0
         self.start = time.perf_counter()
         self.paused = 0.0
-        self.next_report = self.start + trainer.report_interval_s
-        self.last_checkpoint = self.start
+        self.next_report = self.start + report_interval_s
         self.window_time = self.start
         self.window_samples = 0
-        self.rate = 0.0
+        self.rate = 0.0  # samples per second, smoothed
         self.current_epoch = 0
 
     def elapsed(self) -> float:
         return time.perf_counter() - self.start - self.paused
+
+    def eta(self, elapsed: float) -> float | None:
+        """Seconds left if every epoch runs, at this session's pace so far."""
+        done = self.step - self.start_step
+        return elapsed / done * (self.total_steps - self.step) if done else None
 
     def add_pause(self, seconds: float) -> None:
         self.paused += seconds
         self.window_time += seconds
         self.next_report += seconds
 
-    def batch_done(self, loss, size: int, epoch: int, optimizer) -> None:
-        if epoch != self.current_epoch:
-            self.current_epoch = epoch
-            self.epoch_step = 0
+    def begin_epoch(self, epoch: int) -> None:
+        self.current_epoch = epoch
+        self.epoch_step = 0
+        self.epoch_start_step = self.step
+
+    def batch_done(self, loss, size: int) -> None:
+        """Per batch: counts it and keeps its loss (on the device); syncs and reports when a report is due."""
         self.pending.append(loss)
         self.step += 1
         self.epoch_step += 1
         self.samples += size
         self.window_samples += size
         if time.perf_counter() >= self.next_report:
-            self.flush(epoch, optimizer)
+            self.flush()
 
-    def flush(self, epoch: int, optimizer) -> None:
-        """Brings pending losses to the CPU (one sync), checks them and tells the callbacks."""
+    def flush(self) -> None:
+        """Brings pending losses to the CPU (one sync), checks them and reports them."""
         import torch
 
         now = time.perf_counter()
-        self.next_report = now + self.trainer.report_interval_s
+        self.next_report = now + self.report_interval_s
         if self.pending:
             losses = torch.stack(self.pending).float().cpu().numpy()
             first = self.pending_first
@@ -85,7 +88,7 @@ class RunProgress:
                 index = first + int(bad[0])
                 self.chunks.append(losses[:bad[0]])
                 batch = self.epoch_step - self.step + index
-                raise Diverged(epoch, batch if batch >= 0 else None, "the training loss")
+                raise Diverged(self.current_epoch, batch if batch >= 0 else None, "the training loss")
             self.chunks.append(losses)
         else:
             losses = np.empty(0, np.float32)
@@ -95,21 +98,12 @@ class RunProgress:
             current = self.window_samples / span
             self.rate = current if not self.rate else 0.5 * self.rate + 0.5 * current
             self.window_time, self.window_samples = now, 0
-        elapsed = self.elapsed()
-        done = self.step - self.start_step
-        eta = elapsed / done * (self.total_steps - self.step) if done else None
-        if not self.trainer.callbacks:
-            return
-        from workbench.core.device import memory_in_use
+        if self.report is not None:
+            self.report(losses, first)
 
-        device = self.trainer.device
-        info = ProgressInfo(epoch=epoch, epochs=self.settings.epochs, batch=self.epoch_step, batches_per_epoch=self.nb,
-                            step=self.step, total_steps=self.total_steps, first_step=first, batch_losses=losses,
-                            learning_rate=float(optimizer.param_groups[0]["lr"]), samples_per_s=self.rate,
-                            elapsed_s=elapsed, eta_s=eta, memory_bytes=memory_in_use(device),
-                            device=self.trainer.device_name)
-        for cb in self.trainer.callbacks:
-            cb.on_progress(self.trainer, info)
+    @property
+    def learning_rate(self) -> float:
+        return float(self.optimizer.param_groups[0]["lr"])
 
     def discard_pending(self) -> None:
         self.pending = []
@@ -123,6 +117,7 @@ class RunProgress:
         return self.chunks[0] if self.chunks else np.empty(0, np.float32)
 
     def consider(self, epoch: int, value: float, maximize: bool) -> bool:
+        """Records the epoch's value of the monitored metric; True when it is a new best."""
         better = self.best_value is None or (value > self.best_value if maximize else value < self.best_value)
         if better:
             self.best_value, self.best_epoch = float(value), epoch

@@ -1,4 +1,9 @@
-"""`RunStatus`: how a training run ended, the one spelling used by the trainer, run records and both front ends."""
+"""`RunStatus`: how a training run ended, the one spelling used by the trainer, run records, the CLI and the GUI.
+
+It is a `StrEnum`, so it compares equal to, and serialises as, the plain string a run record stores
+(``"completed"``, ...). Not to be confused with `TrainerState` (training/callbacks.py), the trainer's live state
+(idle, running, paused, ...).
+"""
 
 from __future__ import annotations
 
@@ -7,18 +12,19 @@ from enum import StrEnum
 
 class RunStatus(StrEnum):
     COMPLETED = "completed"  # every epoch ran
-    EARLY_STOPPED = "early_stopped"  # the monitored figure stopped improving
-    STOPPED = "stopped"  # the user stopped it
+    EARLY_STOPPED = "early_stopped"  # the monitored metric stopped improving (or a callback ended the run)
+    STOPPED = "stopped"  # stopped by the user; can be continued
     DIVERGED = "diverged"  # a loss or the weights became NaN or infinite
     OUT_OF_MEMORY = "out_of_memory"
 
     @property
     def ok(self) -> bool:
-        """The run's weights are worth keeping (evaluating, exporting, continuing from)."""
+        """The run's weights are worth keeping (it was not cut short by a failure)."""
         return self in (RunStatus.COMPLETED, RunStatus.EARLY_STOPPED, RunStatus.STOPPED)
 
     @property
-    def ended(self) -> str:
-        """How a status line says it ended: '... finished in 0:12', '... stopped after 0:12'."""
-        return {RunStatus.COMPLETED: "finished in", RunStatus.EARLY_STOPPED: "finished in",
-                RunStatus.STOPPED: "stopped after"}.get(self, "ended after")
+    def time_phrase(self) -> str:
+        """The words before the run's duration: "finished in", "stopped after" or "ended after"."""
+        if self is RunStatus.STOPPED:
+            return "stopped after"
+        return "finished in" if self.ok else "ended after"

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -30,26 +31,54 @@ def layer_state(module) -> dict:
 
 def save_weights(tensors: dict, path: str | os.PathLike, node_names: dict[str, str] | None = None,
                  metadata: dict[str, str] | None = None) -> Path:
-    """Writes `tensors` (a `layer_state` or any name -> tensor dict) atomically to a safetensors file."""
+    """Writes `tensors` (a `layer_state` or any name -> tensor dict) atomically to a safetensors file: into a
+    temporary file beside it, then renamed over it. Any failure (the folder cannot be made, the disk is full or
+    read-only) raises `WeightsWriteError` and leaves neither a partial file nor a changed old one."""
+    from safetensors import SafetensorError
     from safetensors.torch import save_file
 
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
     meta = {FORMAT_KEY: "pt", **(metadata or {})}
     if node_names is not None:
         meta[NAMES_KEY] = json.dumps(node_names)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
+    cpu = {k: v.detach().to("cpu").contiguous() for k, v in tensors.items()}
+    tmp = None
     try:
-        save_file({k: v.detach().to("cpu").contiguous() for k, v in tensors.items()}, tmp, metadata=meta)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        os.close(fd)
+        save_file(cpu, tmp, metadata=meta)
         os.replace(tmp, path)
-    except OSError as exc:
-        Path(tmp).unlink(missing_ok=True)
-        raise WeightsError(f"Could not write the weights file '{path}': {exc.strerror or exc}.") from None
+    except (OSError, SafetensorError) as exc:
+        if tmp is not None:
+            Path(tmp).unlink(missing_ok=True)
+        raise WeightsWriteError(path, _write_failure(exc, path)) from None
     except BaseException:
-        Path(tmp).unlink(missing_ok=True)
+        if tmp is not None:
+            Path(tmp).unlink(missing_ok=True)
         raise
     return path
+
+
+class WeightsWriteError(WeightsError):
+    """A weights file that could not be written; `reason` says why in a few plain words."""
+
+    def __init__(self, path: Path, reason: str):
+        super().__init__(f"Could not write the weights file '{path}': {reason}.")
+        self.path, self.reason = path, reason
+
+
+def _write_failure(exc: Exception, path: Path) -> str:
+    """Why writing `path` failed, in plain words ("No space left on device", ...)."""
+    if isinstance(exc, (FileExistsError, NotADirectoryError)):
+        existing = next((p for p in path.parents if p.exists()), None)
+        if existing is not None and not existing.is_dir():
+            return f"'{existing}' is a file, not a folder"
+    if isinstance(exc, OSError):
+        return exc.strerror or str(exc)
+    # safetensors reports an I/O error as text: "Error while serializing: I/O error: ... (os error 28)"
+    code = re.search(r"\(os error (\d+)\)", str(exc))
+    return os.strerror(int(code.group(1))) if code else str(exc)
 
 
 def read_weights(path: str | os.PathLike) -> tuple[dict, dict[str, str]]:

@@ -379,7 +379,7 @@ class TrainPage(QWidget):
             level = "warning" if level == "ok" else level
         self._say(text, level)
         took = format_duration(record.duration_s)
-        self.status_label.setText(f"{record.name} {record.status.ended} {took} ({record.samples_per_s:,.0f} "
+        self.status_label.setText(f"{record.name} {record.status.time_phrase} {took} ({record.samples_per_s:,.0f} "
                                   "samples/s).")
         if outcome.result.ok:
             self.progress.setValue(1000)
