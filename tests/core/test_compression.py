@@ -261,3 +261,17 @@ def test_compress_command_writes_a_new_project_with_the_variants(trained, tmp_pa
     assert report["rows"][1]["torch_reference"] == "fp32 source"
     for row in report["rows"]:
         assert row["onnxruntime"]["p50_ms"] > 0 and row["torch"]["p50_ms"] > 0
+
+
+def test_compressing_into_a_folder_that_cannot_be_written_is_one_clear_line(trained, tmp_path, capsys):
+    from workbench.cli import run_command
+
+    project, _ = trained
+    blocked = tmp_path / "blocked"
+    blocked.mkdir()
+    (blocked / "variants").write_text("a file where the variants folder should be")
+    code = run_command(["compress", str(project.path), "--method", "fp16", "--out", str(blocked / "p.json")])
+    err = capsys.readouterr().err
+    assert code == 2 and err.count("error: ") == 1 and "Traceback" not in err
+    assert "Could not write the variant into" in err and "Nothing was added to the project" in err
+    assert sorted(p.name for p in blocked.iterdir()) == ["variants"]

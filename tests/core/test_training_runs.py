@@ -185,3 +185,38 @@ def test_settings_come_from_the_project(project, moons_data, tmp_path):
         train_project(project, tmp_path, dataset=dataset)
     outcome = train_project(project, tmp_path, dataset=dataset, settings=TrainingSettings(epochs=1))
     assert outcome.record.epochs_done == 1
+
+
+def test_a_run_whose_folder_cannot_be_written_is_kept_in_memory_and_saved_elsewhere(project, moons_data, tmp_path,
+                                                                                     capsys):
+    from workbench.cli import run_command
+
+    _, dataset = moons_data
+    blocked = tmp_path / "blocked"
+    blocked.mkdir()
+    (blocked / "runs").write_text("a file where the runs folder should be")
+    outcome = train_project(project, blocked, dataset=dataset)
+    record = outcome.record
+    assert outcome.result.checkpoint_error and "blocked/runs' is a file, not a folder" in record.message
+    assert record.status == "completed" and record.files.weights == f"runs/moons/{record.id}/best.safetensors"
+    assert list(outcome.unsaved_weights) == [record.files.weights]
+    outcome.add_to(project)
+    x, _ = dataset.tensors("test")
+    with torch.no_grad():  # evaluating and exporting work from memory before it is saved
+        assert torch.equal(build_trained_module(project, base_dir=blocked)(x), outcome.module.eval()(x))
+    before = project.path.read_bytes()
+    with pytest.raises(WorkbenchError, match="The project was not saved; save it in a folder you can write to"):
+        save_project(project, blocked / "moons.json")
+    assert project.path.read_bytes() == before and project.unsaved_weights
+    (tmp_path / "elsewhere").mkdir()
+    elsewhere = save_project(project, tmp_path / "elsewhere" / "moons.json")
+    assert project.unsaved_weights == {} and (elsewhere.parent / record.files.weights).is_file()
+    reopened = load_project(elsewhere)
+    with torch.no_grad():
+        assert torch.equal(build_trained_module(reopened)(x), outcome.module.eval()(x))
+
+    (tmp_path / "cli").mkdir()
+    (tmp_path / "cli" / "runs").write_text("in the way")
+    assert run_command(["train", "mlp", "--epochs", "1", "--out", str(tmp_path / "cli" / "p.json")]) == 2
+    err = capsys.readouterr().err
+    assert err.count("error: ") == 1 and "Traceback" not in err and "save it in a folder you can write to" in err

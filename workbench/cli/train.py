@@ -141,7 +141,7 @@ def run(args) -> int:
         outcome = actions.train_project(project, out.parent, settings=settings, callbacks=callbacks,
                                         control=control, num_threads=threads, resume_run=args.resume)
     record = outcome.record
-    project.add_run(record)
+    outcome.add_to(project)
     saved = save_result(project, out, out_state, record.id)
     summary = {"project": str(saved), "run": record.id, "status": record.status.value, "message": record.message,
                "epochs_done": record.epochs_done, "device": record.device,

@@ -33,13 +33,19 @@ from workbench.core.export.metadata import build_metadata, write_metadata
 from workbench.core.export.runtime import open_session
 from workbench.core.export.verify import max_abs_diff, runtime_outputs, torch_outputs
 from workbench.core.graph.serialize import graph_to_dict
-from workbench.core.training.weights import layer_state, save_weights
+from workbench.core.training.weights import WeightsError, layer_state, save_weights
 
 __all__ = ["ORIGINAL", "check_variant_parity", "checked_amount", "compress_trained", "finalize", "fp32_model"]
 
 VARIANTS_FOLDER = "variants"
 ONNX_FILE = "model.onnx"
 WEIGHTS_FILE = "weights.safetensors"
+
+
+def _cannot_write(folder: Path, exc: Exception) -> str:
+    reason = getattr(exc, "reason", None) or getattr(exc, "strerror", None) or str(exc)
+    return (f"Could not write the variant into '{folder}': {reason}. Nothing was added to the project; compress into "
+            "a folder you can write to (save the project there first).")
 
 
 def _unique_name(taken: set[str], stem: str) -> str:
@@ -91,8 +97,11 @@ def finalize(tm, candidate: Candidate, taken: set[str], progress: Progress, thre
                                                    compression=compression))
     workspace = Path(workspace) if workspace is not None else tm.base_dir
     folder = workspace / VARIANTS_FOLDER / tm.slug / candidate.name
-    folder.parent.mkdir(parents=True, exist_ok=True)
-    stage = Path(tempfile.mkdtemp(prefix=".variant-", dir=folder.parent))
+    try:
+        folder.parent.mkdir(parents=True, exist_ok=True)
+        stage = Path(tempfile.mkdtemp(prefix=".variant-", dir=folder.parent))
+    except OSError as exc:
+        raise CompressionError(_cannot_write(folder, exc)) from None
     import onnx  # lazy
 
     try:
@@ -126,6 +135,8 @@ def finalize(tm, candidate: Candidate, taken: set[str], progress: Progress, thre
     except onnx.checker.ValidationError as exc:
         raise CompressionError(f"The {get_method(candidate.method).title} variant is not a valid ONNX file: {exc}") \
             from None
+    except (OSError, WeightsError) as exc:
+        raise CompressionError(_cannot_write(folder, exc)) from None
     finally:
         shutil.rmtree(stage, ignore_errors=True)
     rel = _relative(folder, workspace)

@@ -19,6 +19,14 @@ class NotTrainedError(WorkbenchError):
     """The project has no trained weights to evaluate, export or compress."""
 
 
+@dataclass(frozen=True)
+class UnsavedWeights:
+    """Trained weights a run could not write (a full or read-only folder), kept until the project is saved."""
+
+    tensors: dict  # "<node id>.<parameter>" -> tensor
+    node_names: dict[str, str]
+
+
 @dataclass
 class Project:
     graph: Graph = field(default_factory=Graph)
@@ -32,6 +40,7 @@ class Project:
     path: Path | None = None
     format_minor: int = 0  # the minor format version read (a newer one's unknown fields are kept)
     disk_state: object = None  # storage.FileState of the file when opened or last saved (None: not from a file)
+    unsaved_weights: dict[str, UnsavedWeights] = field(default_factory=dict)  # relative path -> weights to write
 
     @property
     def folder(self) -> Path | None:
@@ -43,7 +52,8 @@ class Project:
         return Project(graph=self.graph.copy(), name=self.name, description=self.description,
                        dataset=copy.deepcopy(self.dataset), training=copy.deepcopy(self.training),
                        runs=list(self.runs), variants=list(self.variants), extra=copy.deepcopy(self.extra),
-                       path=self.path, format_minor=self.format_minor, disk_state=self.disk_state)
+                       path=self.path, format_minor=self.format_minor, disk_state=self.disk_state,
+                       unsaved_weights=dict(self.unsaved_weights))
 
     # --- runs -------------------------------------------------------------------------------------------------------
 

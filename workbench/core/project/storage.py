@@ -26,6 +26,7 @@ from workbench.core.data import DatasetSpec
 from workbench.core.errors import ProjectFileError, WorkbenchError
 from workbench.core.project.file_format import parse_project_text, project_text, project_to_dict
 from workbench.core.project.model import Project
+from workbench.core.training.weights import WeightsError, save_weights
 
 MAX_FILE_BYTES = 64 * 1024 * 1024
 TEMP_SUFFIX = ".tmp"
@@ -175,6 +176,7 @@ def save_project(project: Project, path: str | os.PathLike | None = None, *,
     dataset = portable_dataset(project.dataset, old_folder, target.parent)
     data["dataset"] = dataset.to_dict() if dataset is not None else None
     encoded = project_text(project, data).encode("utf-8")
+    written = write_unsaved_weights(project, target.parent)
     try:
         if old_folder is not None and Path(old_folder).resolve() != target.parent:
             copy_record_files(project, Path(old_folder), target.parent)
@@ -183,6 +185,8 @@ def save_project(project: Project, path: str | os.PathLike | None = None, *,
         raise WorkbenchError(f"Could not save '{target}': {exc.strerror or exc}. The file on disk is unchanged.") \
             from None
     remove_stale_temporaries(target)
+    for relative in written:
+        project.unsaved_weights.pop(relative, None)
     if project.dataset is not None and dataset.path != project.dataset.path and \
             not Path(project.dataset.path).expanduser().is_absolute():
         project.dataset = dataset  # a relative path must now be read from the new folder
@@ -227,11 +231,25 @@ def paths_outside(project: Project) -> list[Path]:
     return list(dict.fromkeys(outside))
 
 
+def write_unsaved_weights(project: Project, folder: Path) -> list[str]:
+    """Writes the weights that runs could not write (kept in memory) into `folder`, at the paths their records
+    name; returns those paths. A failure raises a `WorkbenchError` and the weights stay in memory."""
+    for relative, weights in project.unsaved_weights.items():
+        try:
+            save_weights(weights.tensors, folder / relative, weights.node_names)
+        except WeightsError as exc:
+            raise WorkbenchError(f"{exc} The project was not saved; save it in a folder you can write to, so that "
+                                 "the run's weights are kept.") from None
+    return list(project.unsaved_weights)
+
+
 def copy_record_files(project: Project, old_folder: Path, new_folder: Path) -> list[Path]:
     """Copies the files that run and variant records name relative to `old_folder` into `new_folder` (same
     relative place); paths that are absolute or climb out of the folder are left alone. Returns the copies."""
     copied = []
     for relative in project.record_files():
+        if relative in project.unsaved_weights:
+            continue  # written from memory
         path = Path(relative)
         if path.is_absolute() or ".." in path.parts or not path.parts:
             continue

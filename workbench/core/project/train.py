@@ -9,7 +9,7 @@ line directly), so a failure leaves the project as it was.
 from __future__ import annotations
 
 import copy
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -18,7 +18,7 @@ import numpy as np
 from workbench.core.build import build_module
 from workbench.core.graph.serialize import graph_to_dict
 from workbench.core.project.data import project_dataset
-from workbench.core.project.model import Project
+from workbench.core.project.model import Project, UnsavedWeights
 from workbench.core.project.run_record import RunCurves, RunFiles, RunRecord
 from workbench.core.project.trained import project_slug, transfer_source
 from workbench.core.training.advice import beginner_warnings
@@ -26,7 +26,8 @@ from workbench.core.training.evaluation import evaluate, scalar_metrics
 from workbench.core.training.settings import TrainingSettings
 from workbench.core.training.status import RunStatus
 from workbench.core.training.trainer import Trainer, TrainResult
-from workbench.core.training.weights import TransferReport, load_matching_weights
+from workbench.core.training.checkpoints import BEST_FILE, LAST_FILE
+from workbench.core.training.weights import TransferReport, layer_state, load_matching_weights
 
 RUNS_FOLDER = "runs"
 MAX_CURVE_POINTS = 2000
@@ -39,6 +40,13 @@ class TrainOutcome:
     result: TrainResult
     evaluation: dict | None  # the full `evaluate` result on the test split (None without a test split)
     transfer: TransferReport | None  # when the run started from other weights
+    unsaved_weights: dict = field(default_factory=dict)  # what could not be written: relative path -> weights
+
+    def add_to(self, project: Project) -> None:
+        """Adds the run's record to the project, with the weights that could not be written (a full or read-only
+        folder) kept in memory until the project is saved somewhere they can be."""
+        project.add_run(self.record)
+        project.unsaved_weights.update(self.unsaved_weights)
 
 
 def new_run_id(project: Project) -> str:
@@ -102,6 +110,10 @@ def train_project(project: Project, base_dir, *, dataset=None, settings: Trainin
     warnings = beginner_warnings(result.history, result.batch_losses, evaluation, settings.learning_rate)
     files = {key: _relative(path, base_dir) for key, path in result.checkpoints.items()}
     ended = "best" if result.ended_with == "best" else "last"
+    unsaved = {}
+    if files.get(ended) is None and result.checkpoint_error is not None:  # kept in memory instead
+        files[ended] = _relative(folder / (BEST_FILE if ended == "best" else LAST_FILE), base_dir)
+        unsaved[files[ended]] = UnsavedWeights(layer_state(module), names)
     record = RunRecord(
         id=run_id, name=previous.name if previous else f"Run {len(project.runs) + 1}", status=RunStatus(result.status),
         message=result.message, started=started, finished=_now(), duration_s=round(result.elapsed_s, 3),
@@ -111,9 +123,9 @@ def train_project(project: Project, base_dir, *, dataset=None, settings: Trainin
         curves=curves_of(result.history, result.batch_losses, result.batches_per_epoch),
         samples_per_s=round(result.samples_per_s, 1), warnings=warnings,
         transfer=transfer.to_dict() if transfer is not None else (previous.transfer if previous else None),
-        files=RunFiles(weights=files.get(ended) or files.get("last"), best=files.get("best"), last=files.get("last"),
+        files=RunFiles(weights=files.get(ended), best=files.get("best"), last=files.get("last"),
                        state=files.get("state")))
-    return TrainOutcome(record, module, result, evaluation, transfer)
+    return TrainOutcome(record, module, result, evaluation, transfer, unsaved)
 
 
 def curves_of(history: list[dict], batch_losses: np.ndarray, batches_per_epoch: int = 0) -> RunCurves:

@@ -15,7 +15,7 @@ from workbench.core.project.model import NotTrainedError, Project
 from workbench.core.project.run_record import RunRecord
 from workbench.core.project.storage import load_project
 from workbench.core.training.trained_model import TrainedModel
-from workbench.core.training.weights import load_weights, node_names_of, read_weights
+from workbench.core.training.weights import load_state, load_weights, node_names_of, read_weights
 
 NOT_TRAINED = ("This model has not been trained yet, so there are no weights to export or compress. Train it first "
                "(Train page, or `workbench train`).")
@@ -43,7 +43,10 @@ def build_trained_module(project: Project, run: RunRecord | None = None, base_di
     path = run_weights_path(run, which)
     base = Path(base_dir) if base_dir is not None else project.folder
     module = build_module(run.graph_snapshot(project.graph))
-    load_weights(module, resolve_path(path, base))
+    if path in project.unsaved_weights:  # trained, but not written yet (its folder could not be written to)
+        load_state(module, project.unsaved_weights[path].tensors, "the run's weights")
+    else:
+        load_weights(module, resolve_path(path, base))
     module.eval()
     return module
 
