@@ -13,6 +13,8 @@ import threading
 
 import numpy as np
 
+from workbench.core.device import memory_available
+
 FIT_FRACTION = 0.5  # data may take up to this share of the free device (or system) memory to stay resident
 CPU_FALLBACK_LIMIT = 4 * 1024 ** 3  # bytes, when the free system memory cannot be read
 
@@ -28,9 +30,8 @@ def split_bytes(dataset, split: str) -> int:
 def fits_on_device(dataset, device, splits=("train", "val")) -> bool:
     """True when the splits, as tensors, take at most `FIT_FRACTION` of the free device memory (and, for a GPU,
     of the free system memory too, since they are converted on the CPU first)."""
-    import torch
+    import torch  # lazy
 
-    from workbench.core.device import memory_available
 
     needed = sum(split_bytes(dataset, s) for s in splits)
     places = [torch.device("cpu")] + ([device] if device.type != "cpu" else [])
@@ -66,7 +67,7 @@ class DeviceBatches:
         self.generator = generator
 
     def epoch(self):
-        import torch
+        import torch  # lazy
 
         order = torch.randperm(self.n, generator=self.generator).to(self.device, non_blocking=True)
         bs = self.batch_size
@@ -104,7 +105,7 @@ class StreamedBatches:
 
     def __init__(self, dataset, split: str, batch_size: int, device, generator, workers: int | None = None,
                  memory_format=None):
-        from torch.utils.data import BatchSampler, DataLoader, RandomSampler
+        from torch.utils.data import BatchSampler, DataLoader, RandomSampler  # lazy
 
         indices = dataset.split_indices(split)
         self.n = len(indices)

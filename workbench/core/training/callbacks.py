@@ -8,6 +8,7 @@ report, so a listener sees each batch without the loop paying for a call or a de
 from __future__ import annotations
 
 import threading
+import time
 from dataclasses import dataclass, field
 from enum import Enum
 
@@ -56,7 +57,6 @@ class RunControl:
 
     def wait_while_paused(self) -> float:
         """Blocks while paused (returns at once on stop); returns the seconds spent waiting."""
-        import time
 
         start = time.perf_counter()
         while not self._running.wait(0.05):

@@ -36,7 +36,7 @@ class ResumeState:
 
 def save_state(path: Path, optimizer, scheduler, scaler, progress: dict, batch_losses: np.ndarray) -> None:
     """Writes the optimizer's tensors plus JSON for everything else."""
-    import torch
+    import torch  # lazy
 
     sd = optimizer.state_dict()
     tensors = {"batch_losses": torch.from_numpy(np.ascontiguousarray(batch_losses, dtype=np.float32))}

@@ -26,7 +26,7 @@ def check_epoch_finite(metrics: dict, module, epoch: int, validated: bool) -> No
 
 
 def weights_finite(module) -> bool:
-    import torch
+    import torch  # lazy
 
     flags = [torch.isfinite(p).all() for p in module.parameters()]
     return bool(torch.stack(flags).all().item()) if flags else True

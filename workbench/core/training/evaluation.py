@@ -11,7 +11,10 @@ from __future__ import annotations
 
 import numpy as np
 
+from workbench.core.data import inverse_target
+from workbench.core.errors import DataError
 from workbench.core.training.metrics import classification_figures, regression_figures
+from workbench.core.training.objective import objective_for
 
 MAX_WRONG_LISTED = 500
 SCALAR_KEYS = ("loss", "accuracy", "f1_macro", "precision_macro", "recall_macro", "mae", "rmse", "r2")
@@ -20,9 +23,8 @@ SCALAR_KEYS = ("loss", "accuracy", "f1_macro", "precision_macro", "recall_macro"
 def predict_split(module, dataset, split: str, device=None, batch_size: int = 512, objective=None):
     """(outputs, targets, loss) for a split: raw outputs as float32 NumPy, targets as the dataset holds them and
     the mean loss. Runs in eval mode without gradients, on `device` (default: where the module is)."""
-    import torch
+    import torch  # lazy
 
-    from workbench.core.training.objective import objective_for
 
     objective = objective or objective_for(module, dataset)
     if device is None:
@@ -49,8 +51,6 @@ def predict_split(module, dataset, split: str, device=None, batch_size: int = 51
 
 def evaluate(module, dataset, split: str = "test", device=None, graph=None, batch_size: int = 512) -> dict:
     """Figures of `module` on `split` of `dataset`. See the module docstring for the keys."""
-    from workbench.core.errors import DataError
-    from workbench.core.training.objective import objective_for
 
     indices = dataset.split_indices(split)
     if not len(indices):
@@ -92,8 +92,6 @@ def _classification(logits: np.ndarray, targets: np.ndarray, indices: np.ndarray
 
 
 def _regression(outputs: np.ndarray, targets: np.ndarray, indices: np.ndarray, preprocessing: dict) -> dict:
-    from workbench.core.data import inverse_target
-
     n = len(targets)
     predicted = inverse_target(preprocessing, outputs.reshape(n, -1)).reshape(n, -1)
     true = inverse_target(preprocessing, np.asarray(targets, dtype=np.float64).reshape(n, -1)).reshape(n, -1)

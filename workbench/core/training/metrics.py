@@ -61,7 +61,7 @@ class ClassificationAccumulator:
     """Sums loss and a confusion matrix on the device, batch by batch; `result()` syncs once."""
 
     def __init__(self, num_classes: int, device):
-        import torch
+        import torch  # lazy
 
         self.k = num_classes
         self.loss_sum = torch.zeros((), dtype=torch.float32, device=device)
@@ -69,7 +69,7 @@ class ClassificationAccumulator:
         self.count = 0
 
     def update(self, outputs, targets, batch_loss_mean) -> None:
-        import torch
+        import torch  # lazy
 
         n = int(targets.shape[0])
         self.loss_sum += batch_loss_mean.detach().float() * n
@@ -91,7 +91,7 @@ class RegressionAccumulator:
     """
 
     def __init__(self, outputs: int, device, target_ss_tot: np.ndarray, scale: np.ndarray | None = None):
-        import torch
+        import torch  # lazy
 
         self.scale = np.ones(outputs) if scale is None else np.broadcast_to(np.asarray(scale, np.float64), outputs)
         self.loss_sum = torch.zeros((), dtype=torch.float32, device=device)

@@ -23,7 +23,7 @@ class Objective:
 
     def loss(self, outputs, targets):
         """Mean loss of a batch (targets: class indices, or numbers shaped like the outputs or flat)."""
-        from torch.nn import functional as F
+        from torch.nn import functional as F  # lazy
 
         if self.loss_name == "cross_entropy":
             return F.cross_entropy(outputs.float(), targets)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 
+from workbench.core.data import augment_batch
 from workbench.core.training.settings import TrainingSettings
 
 
@@ -29,7 +30,7 @@ class ScheduleStepper:
 def make_optimizer(s: TrainingSettings, params):
     """The optimizer, in PyTorch's fused form where the device has one (fewer kernel launches per step; on the CPU
     about 1.5 times faster for small models), else the standard one."""
-    import torch
+    import torch  # lazy
 
     kinds = {"sgd": (torch.optim.SGD, dict(lr=s.learning_rate, momentum=s.momentum, weight_decay=s.weight_decay)),
              "adamw": (torch.optim.AdamW, dict(lr=s.learning_rate, weight_decay=s.weight_decay)),
@@ -42,7 +43,7 @@ def make_optimizer(s: TrainingSettings, params):
 
 
 def make_scheduler(s: TrainingSettings, optimizer, batches_per_epoch: int) -> ScheduleStepper | None:
-    from torch.optim import lr_scheduler
+    from torch.optim import lr_scheduler  # lazy
 
     total = max(1, s.epochs * batches_per_epoch)
     if s.schedule == "step":
@@ -57,7 +58,7 @@ def make_scheduler(s: TrainingSettings, optimizer, batches_per_epoch: int) -> Sc
 
 def mixed_precision(s: TrainingSettings, device):
     """(autocast dtype or None, GradScaler or None): bf16 where the GPU has it, else fp16 with a scaler."""
-    import torch
+    import torch  # lazy
 
     if not s.mixed_precision or device.type != "cuda":
         return None, None
@@ -67,7 +68,7 @@ def mixed_precision(s: TrainingSettings, device):
 
 
 def autocast(device, dtype):
-    import torch
+    import torch  # lazy
 
     if dtype is None:
         return contextlib.nullcontext()
@@ -80,6 +81,5 @@ def augmenter(dataset, device, generator):
     settings = getattr(spec, "augmentation", None) if spec is not None else None
     if not settings:
         return None
-    from workbench.core.data import augment_batch
 
     return lambda xb: augment_batch(xb, settings, generator)

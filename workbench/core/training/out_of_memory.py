@@ -13,7 +13,7 @@ class OutOfMemoryGuard(LoopCallback):
         self.batch_size = batch_size
 
     def on_exception(self, state: FitState, exc: Exception) -> bool:
-        import torch
+        import torch  # lazy
 
         if not is_out_of_memory(exc):
             return False
@@ -32,7 +32,7 @@ class OutOfMemoryGuard(LoopCallback):
 
 
 def is_out_of_memory(exc: BaseException) -> bool:
-    import torch
+    import torch  # lazy
 
     if isinstance(exc, (torch.OutOfMemoryError, MemoryError)):
         return True

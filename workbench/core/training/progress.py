@@ -74,7 +74,7 @@ class RunProgress:
 
     def flush(self) -> None:
         """Brings pending losses to the CPU (one sync), checks them and reports them."""
-        import torch
+        import torch  # lazy
 
         now = time.perf_counter()
         self.next_report = now + self.report_interval_s

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from workbench.core.device import memory_in_use
 from workbench.core.training.callbacks import EpochInfo, ProgressInfo
 from workbench.core.training.hooks import FitState, LoopCallback
 
@@ -20,8 +21,6 @@ class ProgressFeed(LoopCallback):
             cb.on_fit_start(state.trainer, state.info)
 
     def on_report(self, state: FitState, losses: np.ndarray, first_step: int) -> None:
-        from workbench.core.device import memory_in_use
-
         p = state.progress
         elapsed = p.elapsed()
         info = ProgressInfo(epoch=p.current_epoch, epochs=state.settings.epochs, batch=p.epoch_step,

@@ -18,6 +18,8 @@ identical weights for every optimizer, with weight decay, clipping and a schedul
 
 from __future__ import annotations
 
+from workbench.core.training.optim import autocast
+
 
 class TrainStep:
     """Callable ``step(xb, yb) -> loss`` (a 0-d tensor, not synced)."""
@@ -51,9 +53,8 @@ class TrainStep:
         return loss
 
     def _standard(self, xb, yb):
-        import torch
+        import torch  # lazy
 
-        from workbench.core.training.optim import autocast
 
         with autocast(self.device, self.amp_dtype):
             outputs = self.module(xb)
@@ -74,7 +75,7 @@ class TrainStep:
         return loss
 
     def _direct(self, xb, yb):
-        import torch
+        import torch  # lazy
 
         loss = self.loss_fn(self.forward(xb), yb, xb)
         grads = list(torch.autograd.grad(loss, self.params))
@@ -97,7 +98,7 @@ class _FusedUpdate:
 
     @classmethod
     def of(cls, optimizer, params: list):
-        import torch
+        import torch  # lazy
 
         groups = optimizer.param_groups
         if len(groups) != 1 or not groups[0].get("fused") or len(groups[0]["params"]) != len(params):
@@ -129,7 +130,7 @@ class _FusedUpdate:
         return None
 
     def __call__(self, grads: list) -> None:
-        import torch
+        import torch  # lazy
 
         g = self.group
         if self.sgd:
@@ -148,7 +149,7 @@ class _FusedUpdate:
 def hook_free_forward(module):
     """`module`'s forward calling each layer's own ``forward`` (skipping `nn.Module.__call__`), or the module itself
     when anything has hooks registered (they must run) or it is not a GraphModule."""
-    from torch.nn.modules import module as torch_module
+    from torch.nn.modules import module as torch_module  # lazy
 
     layers = getattr(module, "layers", None)
     steps = getattr(module, "steps", None)

@@ -23,7 +23,9 @@ from pathlib import Path
 
 import numpy as np
 
+from workbench.core.device import choose_device, device_label
 from workbench.core.errors import WorkbenchError
+from workbench.core.training.batches import DeviceBatches, StreamedBatches, fits_on_device
 from workbench.core.training.best_weights import BestWeights
 from workbench.core.training.callbacks import Callback, FitInfo, RunControl, TrainerState
 from workbench.core.training.checkpointing import Checkpointing, restore_run
@@ -31,6 +33,7 @@ from workbench.core.training.divergence import DivergenceGuard
 from workbench.core.training.early_stopping import EarlyStopping
 from workbench.core.training.hooks import FitState, LoopCallback
 from workbench.core.training.loop import run_fit
+from workbench.core.training.objective import objective_for
 from workbench.core.training.optim import augmenter, make_optimizer, make_scheduler, mixed_precision
 from workbench.core.training.out_of_memory import OutOfMemoryGuard
 from workbench.core.training.progress import RunProgress
@@ -120,7 +123,7 @@ class Trainer:
     # --- the run --------------------------------------------------------------------------------------------
 
     def fit(self) -> TrainResult:
-        import torch
+        import torch  # lazy
 
         if self.state not in (TrainerState.IDLE,):
             raise WorkbenchError("This trainer has already run; create a new one for another run.")
@@ -153,11 +156,8 @@ class Trainer:
         return result
 
     def _fit(self) -> TrainResult:
-        import torch
+        import torch  # lazy
 
-        from workbench.core.device import choose_device, device_label
-        from workbench.core.training.batches import DeviceBatches, StreamedBatches, fits_on_device
-        from workbench.core.training.objective import objective_for
 
         s = self.settings
         module, dataset = self.module, self.dataset
@@ -236,7 +236,7 @@ class Trainer:
     # --- pieces ---------------------------------------------------------------------------------------------
 
     def _resolve_device(self, choose_device):
-        import torch
+        import torch  # lazy
 
         pref = self.device_preference
         if pref is None:
@@ -305,7 +305,7 @@ def _notes(s: TrainingSettings, device, amp_dtype, val_samples: int, batches) ->
 
 def _prefers_channels_last(module, device) -> bool:
     """True for a network with 2-D convolutions on image batches, trained on the CPU."""
-    import torch
+    import torch  # lazy
 
     infos = getattr(module, "input_infos", None)
     if device.type != "cpu" or not infos or len(infos[0].sample_shape) != 3:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from workbench.core.training.metrics import ClassificationAccumulator, RegressionAccumulator, target_spread
 from workbench.core.training.optim import autocast
 
 
@@ -12,8 +13,6 @@ class EpochValidation:
     """Evaluates the validation split at the end of each epoch, accumulating on the device."""
 
     def __init__(self, module, dataset, objective, device, batch_size: int, in_memory: bool, amp_dtype=None):
-        from workbench.core.training.metrics import target_spread
-
         self.module, self.dataset, self.objective, self.device = module, dataset, objective, device
         self.amp_dtype = amp_dtype
         self.batch_size = batch_size
@@ -38,9 +37,8 @@ class EpochValidation:
                 yield x.to(self.device), y.to(self.device)
 
     def run(self) -> dict:
-        import torch
+        import torch  # lazy
 
-        from workbench.core.training.metrics import ClassificationAccumulator, RegressionAccumulator
 
         if not self.n:
             return {}
