@@ -62,6 +62,7 @@ class ColumnData:
     n_missing: int = 0
     n_text_as_missing: int = 0
     text_examples: list[str] = field(default_factory=list)
+    text_rows: list[int] = field(default_factory=list)      # file rows of the first text cells read as missing
     overflow: bool = False
     looks_like_text: bool = False       # three or more words per value on average
     strings: list[list[str]] | None = None
