@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from workbench.core.data.columns import is_missing_text, parse_number
+from workbench.core.data.files import refuse_special_file
 from workbench.core.errors import DataError
 
 SAMPLE_BYTES = 256 * 1024
@@ -44,6 +45,7 @@ def file_title(path: Path) -> str:
 
 
 def _read_sample(path: Path) -> bytes:
+    refuse_special_file(path, "a table file")
     try:
         with open(path, "rb") as f:
             return f.read(SAMPLE_BYTES)
@@ -143,8 +145,23 @@ def _unique_names(raw: list[str], notes: list[str]) -> list[str]:
     return names
 
 
+def csv_problem(error: csv.Error) -> str:
+    """The csv module's complaint in the user's words."""
+    if "field larger than field limit" in str(error):
+        return (f"a cell is longer than {csv.field_size_limit():,} characters (often a quote that is never "
+                "closed)")
+    return str(error)
+
+
 def detect_format(path: Path, delimiter: str | None = None, header: bool | None = None) -> CsvFormat:
     """Encoding, delimiter, header and column names of a delimited text file; `DataError` when it is no table."""
+    try:
+        return _detect_format(path, delimiter, header)
+    except csv.Error as e:
+        raise DataError(f"{file_title(path)} is not a readable table: {csv_problem(e)}.") from None
+
+
+def _detect_format(path: Path, delimiter: str | None, header: bool | None) -> CsvFormat:
     raw = _read_sample(path)
     title = file_title(path)
     if not raw.strip():

@@ -22,8 +22,8 @@ from pathlib import Path
 
 import numpy as np
 
-from workbench.core.data.columns import MISSING_TOKENS, ColumnData
-from workbench.core.data.csv_format import CsvFormat, delimiter_name, suggest_delimiter
+from workbench.core.data.columns import FLOAT32_MAX, MISSING_TOKENS, ColumnData
+from workbench.core.data.csv_format import CsvFormat, csv_problem, delimiter_name, suggest_delimiter
 from workbench.core.data.progress import ProgressReporter
 from workbench.core.errors import DataError
 
@@ -71,6 +71,8 @@ class _ColumnParser:
         self.n_text = 0
         self.text_examples: list[str] = []
         self.text_rows: list[int] = []
+        self.n_huge = 0
+        self.huge_rows: list[int] = []
         self.overflow = False
         self.words = 0
         self.sampled = 0
@@ -87,6 +89,7 @@ class _ColumnParser:
             except ValueError:
                 values = None
             if values is not None:
+                self._drop_huge(values, first_row)
                 bad = ~np.isfinite(values)
                 n_bad = int(bad.sum())
                 if n_bad:
@@ -116,6 +119,7 @@ class _ColumnParser:
                 text_at.append(i)
                 continue
             values[i] = v if np.isfinite(v) else np.nan
+        self._drop_huge(values, first_row)
         n_nan = int(np.isnan(values).sum())
         if not text_at:
             self.n_missing += n_nan
@@ -157,8 +161,21 @@ class _ColumnParser:
                 texts.append(t)
                 rows.append(first_row + i)
         self._note_text(texts, rows)
+        dropped = self._drop_huge(values, first_row)
+        self.n_numeric -= dropped
+        self.n_missing += dropped
         self.floats.append(values)
         self.codes.append(self._codes(cells, count_missing=False))
+
+    def _drop_huge(self, values: np.ndarray, first_row: int) -> int:
+        """Numbers beyond the 32-bit range (1e308, say) become missing, noted with their rows: the model's inputs
+        are 32-bit, and a single one would make the column's spread infinite and every other value 0."""
+        huge = np.flatnonzero(np.abs(values) > FLOAT32_MAX)
+        if len(huge):
+            values[huge] = np.nan
+            self.n_huge += len(huge)
+            self.huge_rows.extend((first_row + huge[:TEXT_ROWS_KEPT - len(self.huge_rows)]).tolist())
+        return len(huge)
 
     def _note_text(self, texts: list[str], rows: list[int]) -> None:
         self.n_text += len(texts)
@@ -230,7 +247,8 @@ class _ColumnParser:
         if self.state == "numeric" or (self.state == "mixed" and self._mostly_numbers()):
             return ColumnData(self.name, "numeric", list(self.floats), n_missing=self.n_missing + self.n_text,
                               n_text_as_missing=self.n_text, text_examples=self.text_examples,
-                              text_rows=self.text_rows, strings=self.strings)
+                              text_rows=self.text_rows, n_huge=self.n_huge, huge_rows=self.huge_rows,
+                              strings=self.strings)
         if self.state == "mixed":
             # categories: numbers count as category text; missing cells only
             missing = sum(int((c < 0).sum()) for c in self.codes if c is not None)
@@ -276,8 +294,8 @@ def read_columns(path: Path, fmt: CsvFormat, use: list[int], reporter: ProgressR
             try:
                 rows = list(itertools.islice(reader, rows_per_chunk))
             except csv.Error as e:
-                raise DataError(f"The file {path.name!r} is not a readable table near row {row_number + 1}: {e}.") \
-                    from None
+                raise DataError(f"The file {path.name!r} is not a readable table near row {row_number + 1}: "
+                                f"{csv_problem(e)}.") from None
             if not rows:
                 break
             if any(len(r) != ncols for r in rows):

@@ -60,7 +60,12 @@ def read_weights(path: str | os.PathLike) -> tuple[dict, dict[str, str]]:
     from safetensors import SafetensorError, safe_open
 
     path = Path(path)
+    if path.is_dir():
+        raise WeightsError(f"'{path}' is a folder, not a weights file.")
     if not path.is_file():
+        if path.exists():   # a pipe would block the reading forever, a device be read without end
+            raise WeightsError(f"'{path}' is not a regular file (it is a pipe, a socket or a device), so it cannot "
+                               "be a weights file.")
         raise WeightsError(f"The weights file '{path}' does not exist (was it moved or deleted?).")
     try:
         with safe_open(str(path), framework="pt") as f:
