@@ -58,6 +58,14 @@ def png_bytes(width: int, height: int, bit_depth: int = 1) -> bytes:
     return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", b"".join(parts)) + chunk(b"IEND", b"")
 
 
+def png_header(width: int, height: int) -> bytes:
+    """The start of a PNG that declares width x height pixels: its header and a few bytes of pixel data."""
+    whole = png_bytes(8, 8)
+    ihdr = struct.pack(">IIBBBBB", width, height, 1, 0, 0, 0, 0)
+    chunk = struct.pack(">I", 13) + b"IHDR" + ihdr + struct.pack(">I", zlib.crc32(b"IHDR" + ihdr) & 0xFFFFFFFF)
+    return whole[:8] + chunk + whole[33:-12]
+
+
 def small_png(path: Path, value: int, size=(6, 4)) -> None:
     from PIL import Image
 
@@ -157,20 +165,41 @@ def image_export(folder: Path) -> Path:
     return export_folder(folder, pre, "classification", ["cats", "dogs"], (1, 4, 6), 2)
 
 
+def array_export(folder: Path) -> Path:
+    """A classifier of 3 standardised numbers per sample, as an .npz import makes it."""
+    pre = {"kind": "array", "version": 1, "shape": [3], "mean": [0.5, 0.5, 0.5], "std": [0.25, 0.25, 0.25],
+           "target": {"task": "classification", "columns": [], "classes": ["a", "b"]}}
+    return export_folder(folder, pre, "classification", ["a", "b"], (3,), 2)
+
+
+def tokens_export(folder: Path) -> Path:
+    """A classifier of 4 token ids below 10 per sample."""
+    pre = {"kind": "tokens", "version": 1, "max_len": 4, "vocab_size": 10, "pad_id": 0,
+           "target": {"task": "classification", "columns": [], "classes": ["a", "b"]}}
+    return export_folder(folder, pre, "classification", ["a", "b"], (4,), 2)
+
+
 def run_predict(folder: Path, *args: str, timeout: float = 60) -> subprocess.CompletedProcess:
     """predict.py run as a user runs it: its own process, from the export folder."""
     return subprocess.run([sys.executable, str(folder / "predict.py"), *map(str, args)], capture_output=True,
                           text=True, timeout=timeout, cwd=folder)
 
 
-PEAK_RSS_SCRIPT = """
-import resource, runpy, sys
+PEAK_RSS = """
+def peak_rss_kib():
+    # VmHWM: this process's own high-water mark. (getrusage's ru_maxrss is no good here: it starts from the
+    # parent's resident size at fork, so a child smaller than the test process reads as big as it.)
+    with open("/proc/self/status") as f:
+        return int(next(line for line in f if line.startswith("VmHWM:")).split()[1])
+"""
+
+PEAK_RSS_SCRIPT = PEAK_RSS + """
+import runpy, sys
 sys.argv = sys.argv[1:]
 try:
     runpy.run_path(sys.argv[0], run_name="__main__")
 finally:
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    sys.stderr.write(f"\\npeak-rss-kib {peak}\\n")
+    sys.stderr.write(f"\\npeak-rss-kib {peak_rss_kib()}\\n")
 """
 
 
