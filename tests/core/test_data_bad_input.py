@@ -194,7 +194,7 @@ def test_file_changing_between_passes(tmp_path, monkeypatch):
     from workbench.core.data import csv_reader
 
     monkeypatch.setattr(csv_reader, "CHUNK_CELLS", 4)
-    rows = [f"{i % 7},{'SML'[i % 3] if i >= 600 else i * 0.5},{'xy'[i % 2]}" for i in range(900)]
+    rows = [f"{i % 7},{'SML'[i % 3] if i >= 600 else 36 + i % 3 * 2},{'xy'[i % 2]}" for i in range(900)]  # sizes
     path = tmp_path / "x.csv"
     path.write_text("a,mixed,label\n" + "\n".join(rows) + "\n")
     real = csv_loader.read_columns

@@ -88,6 +88,11 @@ def test_opening_a_digit_image_predicts_like_the_model(qtbot, digits_file, monke
     broken.write_bytes(b"not an image")
     assert page.open_image(broken) is None
     assert page.message.text().startswith("'broken.png' could not be opened as an image")
+    huge = tmp_path / "huge.png"
+    Image.new("1", (10_000, 10_000)).save(huge)          # 100 million pixels, a few kilobytes on disk
+    assert page.open_image(huge) is None
+    assert page.message.text().startswith("The image 'huge.png' is too large to read (100 million pixels; the limit "
+                                          "is 89.5 million")
 
 
 def test_a_table_model_takes_an_edited_row(qtbot, monkeypatch, tmp_path):

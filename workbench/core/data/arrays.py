@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from workbench.core.data.dataset import Dataset
+from workbench.core.data.files import refuse_special_file
 from workbench.core.data.images import image_preprocessing
 from workbench.core.data.progress import ProgressReporter
 from workbench.core.data.splits import check_classes_in_train, make_splits
@@ -23,6 +24,7 @@ from workbench.core.data.table import AUTO_CLASSES, MAX_CLASSES, scale_regressio
 from workbench.core.errors import DataError
 
 IDX_TYPES = {0x08: ">u1", 0x09: ">i1", 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f4", 0x0E: ">f8"}
+FLOAT32_MAX = float(np.finfo(np.float32).max)
 
 
 # ------------------------------------------------------------------------------------------------ npz
@@ -30,33 +32,76 @@ IDX_TYPES = {0x08: ">u1", 0x09: ">i1", 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f4", 0x
 
 def load_npz(path: Path, options: dict, split: dict, reporter: ProgressReporter) -> Dataset:
     reporter.update(0.0, f"Reading {path.name}", force=True)
+    refuse_special_file(path, "an .npz file")
     try:
-        archive = np.load(path, allow_pickle=False)
+        f = open(path, "rb")          # opened here, so that it is closed whatever np.load makes of it
     except FileNotFoundError:
         raise DataError(f"The file {str(path)!r} does not exist.") from None
     except IsADirectoryError:
         raise DataError(f"{str(path)!r} is a folder, not an .npz file.") from None
-    except (ValueError, OSError, zipfile.BadZipFile, EOFError):
-        raise DataError(f"The file {path.name!r} is not a NumPy .npz archive.") from None
-    if not isinstance(archive, np.lib.npyio.NpzFile):
-        raise DataError(f"The file {path.name!r} holds a single array; save x and y together with "
-                        "numpy.savez(path, x=..., y=...).")
-    with archive:
-        keys = list(archive.files)
-        xk = next((k for k in ("x", "X") if k in keys), None)
-        yk = next((k for k in ("y", "Y") if k in keys), None)
-        if xk is None or yk is None:
-            raise DataError(f"The file {path.name!r} needs arrays named x and y; it holds "
-                            f"{', '.join(keys) if keys else 'no arrays'}.")
+    except OSError as e:
+        raise DataError(f"The file {path.name!r} cannot be read: {e.strerror or e}.") from None
+    with f:
         try:
-            x = archive[xk]
-            y = archive[yk]
-        except ValueError:
-            raise DataError(f"The file {path.name!r} holds Python objects (pickled data), which Workbench never "
-                            "loads, for safety. Save plain number arrays.") from None
-        except (OSError, zipfile.BadZipFile, EOFError):
-            raise DataError(f"The file {path.name!r} is damaged and cannot be read.") from None
+            archive = np.load(f, allow_pickle=False)
+        except (ValueError, OSError, zipfile.BadZipFile, EOFError):
+            raise DataError(f"The file {path.name!r} is not a NumPy .npz archive.") from None
+        if not isinstance(archive, np.lib.npyio.NpzFile):
+            raise DataError(f"The file {path.name!r} holds a single array; save x and y together with "
+                            "numpy.savez(path, x=..., y=...).")
+        with archive:
+            keys = list(archive.files)
+            xk = next((k for k in ("x", "X") if k in keys), None)
+            yk = next((k for k in ("y", "Y") if k in keys), None)
+            if xk is None or yk is None:
+                raise DataError(f"The file {path.name!r} needs arrays named x and y; it holds "
+                                f"{', '.join(keys) if keys else 'no arrays'}.")
+            try:
+                x = _member(archive, xk, path.name)
+                y = _member(archive, yk, path.name)
+            except ValueError:
+                raise DataError(f"The file {path.name!r} holds Python objects (pickled data), which Workbench "
+                                "never loads, for safety. Save plain number arrays.") from None
+            except (OSError, zipfile.BadZipFile, EOFError):
+                raise DataError(f"The file {path.name!r} is damaged and cannot be read.") from None
     return dataset_from_arrays(x, y, options, split, path.name, reporter)
+
+
+def _member(archive, key: str, name: str) -> np.ndarray:
+    """One array of an archive; its header is checked against the bytes the archive holds for it before any
+    memory is allocated, so a damaged (or hostile) header that declares terabytes is refused in words."""
+    declared = _declared_bytes(archive, key)
+    if declared is not None and declared[0] > declared[1]:
+        raise DataError(f"The file {name!r} is damaged: its array {key} declares {_gib(declared[0])} of data but "
+                        f"holds {_gib(declared[1])}.")
+    try:
+        return archive[key]
+    except MemoryError:
+        size = f" ({_gib(declared[0])})" if declared is not None else ""
+        raise DataError(f"The array {key} of {name!r} is too large for this computer's memory{size}.") from None
+
+
+def _declared_bytes(archive, key: str) -> tuple[int, int] | None:
+    """(bytes the .npy header of ``key`` declares, bytes stored for it), or None when that cannot be told."""
+    try:
+        info = archive.zip.getinfo(f"{key}.npy")
+        with archive.zip.open(info) as f:
+            version = np.lib.format.read_magic(f)
+            if version == (1, 0):
+                shape, _, dtype = np.lib.format.read_array_header_1_0(f)
+            elif version == (2, 0):
+                shape, _, dtype = np.lib.format.read_array_header_2_0(f)
+            else:
+                return None
+    except (KeyError, ValueError, OSError, zipfile.BadZipFile, EOFError):
+        return None                      # np.load says what is wrong when it reads the array
+    if dtype.hasobject:
+        return None
+    return int(np.prod(shape, dtype=object)) * dtype.itemsize, info.file_size
+
+
+def _gib(n: int) -> str:
+    return f"{n / 2**30:,.1f} GiB" if n >= 2**30 else f"{n / 2**20:,.1f} MiB" if n >= 2**20 else f"{n:,} bytes"
 
 
 # ------------------------------------------------------------------------------------------------ idx
@@ -64,6 +109,7 @@ def load_npz(path: Path, options: dict, split: dict, reporter: ProgressReporter)
 
 def read_idx(path: Path) -> np.ndarray:
     """One IDX file as a native-endian array."""
+    refuse_special_file(path, "an IDX file")
     try:
         with open(path, "rb") as f:
             head = f.read(2)
@@ -93,6 +139,8 @@ def read_idx(path: Path) -> np.ndarray:
 
 
 def is_idx_file(path: Path) -> bool:
+    if not path.is_file():
+        return False
     try:
         with open(path, "rb") as f:
             head = f.read(4)
@@ -169,6 +217,12 @@ def dataset_from_arrays(x: np.ndarray, y: np.ndarray, options: dict, split: dict
     if x.dtype.kind == "f" and not np.isfinite(x).all():
         raise DataError(f"The array x of {name!r} holds {int((~np.isfinite(x)).sum()):,} missing or infinite "
                         "values; fill or remove them first.")
+    for label, values in (("x", x), ("y", y)):
+        if values.dtype.kind == "f" and values.dtype.itemsize > 4 and values.size and \
+                np.abs(values[np.isfinite(values)]).max(initial=0.0) > FLOAT32_MAX:
+            raise DataError(f"The array {label} of {name!r} holds values too large for the model's 32-bit numbers "
+                            f"(up to {np.abs(values[np.isfinite(values)]).max():.3g}; the largest is "
+                            f"{FLOAT32_MAX:.3g}). Scale the data down first.")
     task, y_out, class_names = _target(y, options, name, report)
     splits = make_splits(len(y_out), split, y_out if task == "classification" else None)
     target = {"task": task, "columns": [], "classes": class_names}

@@ -16,6 +16,9 @@ import numpy as np
 
 from workbench.core.errors import DataError
 
+FLOAT32_MAX = float(np.finfo(np.float32).max)
+"""Numbers beyond this are read as missing: the model's inputs are 32-bit (see csv_reader)."""
+
 MISSING_TOKENS = frozenset({"", "na", "n/a", "nan", "-nan", "null", "none", "#n/a", "#na", "<na>", "?"})
 """Cell texts read as a missing value (compared stripped and lower-cased), as pandas and most spreadsheets do."""
 
@@ -25,12 +28,13 @@ def is_missing_text(text: str) -> bool:
 
 
 def parse_number(text: object) -> float | None:
-    """A cell as a number: float, NaN for missing, None for text that is not a number."""
+    """A cell as a number: float, NaN for missing (or infinite, or beyond the 32-bit range), None for text that is
+    not a number."""
     if text is None:
         return float("nan")
     if isinstance(text, (int, float, np.integer, np.floating)) and not isinstance(text, bool):
         value = float(text)
-        return value if np.isfinite(value) else float("nan")
+        return value if abs(value) <= FLOAT32_MAX else float("nan")
     s = str(text).strip()
     if s.lower() in MISSING_TOKENS:
         return float("nan")
@@ -38,7 +42,7 @@ def parse_number(text: object) -> float | None:
         value = float(s)
     except ValueError:
         return None
-    return value if np.isfinite(value) else float("nan")
+    return value if abs(value) <= FLOAT32_MAX else float("nan")         # NaN and infinities fail the test too
 
 
 def canonical_text(text: object) -> str | None:
@@ -62,6 +66,9 @@ class ColumnData:
     n_missing: int = 0
     n_text_as_missing: int = 0
     text_examples: list[str] = field(default_factory=list)
+    text_rows: list[int] = field(default_factory=list)      # file rows of the first text cells read as missing
+    n_huge: int = 0                                          # numbers beyond the 32-bit range, read as missing
+    huge_rows: list[int] = field(default_factory=list)
     overflow: bool = False
     looks_like_text: bool = False       # three or more words per value on average
     strings: list[list[str]] | None = None

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from workbench.core.data.columns import is_missing_text, parse_number
+from workbench.core.data.files import refuse_special_file
 from workbench.core.errors import DataError
 
 SAMPLE_BYTES = 256 * 1024
@@ -44,6 +45,7 @@ def file_title(path: Path) -> str:
 
 
 def _read_sample(path: Path) -> bytes:
+    refuse_special_file(path, "a table file")
     try:
         with open(path, "rb") as f:
             return f.read(SAMPLE_BYTES)
@@ -107,7 +109,7 @@ def _detect_header(rows: list[list[str]]) -> bool:
     first, rest = rows[0], rows[1:51]
     if not rest:
         return all(parse_number(c) is None for c in first)
-    if any(is_missing_text(c) for c in first) or len(set(first)) < len(first):
+    if any(is_missing_text(c) for c in first):
         return False
     for j, cell in enumerate(first):
         if parse_number(cell) is not None:
@@ -121,20 +123,45 @@ def _detect_header(rows: list[list[str]]) -> bool:
     return all(all(j >= len(r) or r[j].strip() != cell.strip() for r in rest) for j, cell in enumerate(first))
 
 
-def _unique_names(raw: list[str]) -> list[str]:
-    names, seen = [], set()
+def _unique_names(raw: list[str], notes: list[str]) -> list[str]:
+    """The header's names, a repeated one numbered ("x", "x (2)", ...) with a note that names the repeats."""
+    names, seen, renamed = [], set(), []
     for j, name in enumerate(raw):
         base = name.strip() or f"column {j + 1}"
         candidate, k = base, 2
         while candidate in seen:
             candidate, k = f"{base} ({k})", k + 1
+        if candidate != base:
+            renamed.append(candidate)
         seen.add(candidate)
         names.append(candidate)
+    if renamed:
+        counts = Counter(name.strip() for name in raw)
+        repeated = ", ".join(f"{name!r} {'twice' if n == 2 else f'{n} times'}" for name, n in counts.items() if n > 1)
+        shown = [repr(name) for name in renamed]
+        listed = shown[0] if len(shown) == 1 else f"{', '.join(shown[:-1])} and {shown[-1]}"
+        notes.append(f"The header repeats column names ({repeated}); the repeats are called {listed} here (the file "
+                     "is not changed).")
     return names
+
+
+def csv_problem(error: csv.Error) -> str:
+    """The csv module's complaint in the user's words."""
+    if "field larger than field limit" in str(error):
+        return (f"a cell is longer than {csv.field_size_limit():,} characters (often a quote that is never "
+                "closed)")
+    return str(error)
 
 
 def detect_format(path: Path, delimiter: str | None = None, header: bool | None = None) -> CsvFormat:
     """Encoding, delimiter, header and column names of a delimited text file; `DataError` when it is no table."""
+    try:
+        return _detect_format(path, delimiter, header)
+    except csv.Error as e:
+        raise DataError(f"{file_title(path)} is not a readable table: {csv_problem(e)}.") from None
+
+
+def _detect_format(path: Path, delimiter: str | None, header: bool | None) -> CsvFormat:
     raw = _read_sample(path)
     title = file_title(path)
     if not raw.strip():
@@ -176,7 +203,7 @@ def detect_format(path: Path, delimiter: str | None = None, header: bool | None 
         header = _detect_header(rows)
         notes.append("The first row holds the column names." if header else
                      "The file has no header row; the columns are numbered.")
-    names = _unique_names(rows[0]) if header else [f"column {j + 1}" for j in range(len(rows[0]))]
+    names = _unique_names(rows[0], notes) if header else [f"column {j + 1}" for j in range(len(rows[0]))]
     if len(rows[0]) != width and header:
         best, best_share, best_width = _best_delimiter(lines, prefer)
         hint = f"Check the delimiter (now {delimiter_name(delimiter)})."

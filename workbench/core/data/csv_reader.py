@@ -4,6 +4,13 @@ The file is read once with the `csv` module; each block of about 200,000 cells i
 parsed into float64 numbers (fast path ``np.fromiter(map(float, ...))``) or int32 category codes. Nothing but the
 parsed blocks is kept, so a 200 MB file needs about the memory of its numbers, not of its text. A column that turns
 out to hold text after many rows of numbers is read again in a second pass (rare). Progress is by characters read.
+
+A column that holds both numbers and text (missing-value tokens such as NA or ? aside) is read as numbers when
+  * at most 5 % of its filled cells are text (typos, stray notes), or
+  * numbers fill at least half of its filled cells and take more than 20 different values: they measure something,
+    and the text ("unknown", "-", "see notes", "12,5") is a few cells that cannot be read as a measurement;
+the text cells then become missing values, and the report says how many, which texts and in which rows. Otherwise
+(sizes "S", "M", "L", "38", "40"; codes "A1", "7") every filled cell is a category, numbers included.
 """
 
 from __future__ import annotations
@@ -15,14 +22,16 @@ from pathlib import Path
 
 import numpy as np
 
-from workbench.core.data.columns import MISSING_TOKENS, ColumnData
-from workbench.core.data.csv_format import CsvFormat, delimiter_name, suggest_delimiter
+from workbench.core.data.columns import FLOAT32_MAX, MISSING_TOKENS, ColumnData
+from workbench.core.data.csv_format import CsvFormat, csv_problem, delimiter_name, suggest_delimiter
 from workbench.core.data.progress import ProgressReporter
 from workbench.core.errors import DataError
 
 CHUNK_CELLS = 200_000
 MAX_CATEGORIES = 100_000
-TEXT_SHARE_FOR_CATEGORIES = 0.05
+TEXT_SHARE_FOR_CATEGORIES = 0.05    # up to this share of text cells, a column of numbers stays numeric
+MEASURE_DISTINCT_NUMBERS = 20       # more different numbers than this: the numbers are measurements, not codes
+TEXT_ROWS_KEPT = 10                 # rows named in the report for the text cells of a numeric column
 MISS = -2
 
 
@@ -61,13 +70,17 @@ class _ColumnParser:
         self.n_missing = 0
         self.n_text = 0
         self.text_examples: list[str] = []
+        self.text_rows: list[int] = []
+        self.n_huge = 0
+        self.huge_rows: list[int] = []
         self.overflow = False
         self.words = 0
         self.sampled = 0
         self.strings: list[list[str]] | None = [] if keep_strings else None
 
     # ------------------------------------------------------------------ per block
-    def add(self, cells: tuple[str, ...]) -> None:
+    def add(self, cells: tuple[str, ...], first_row: int) -> None:
+        """One block of cells; ``first_row`` is the row number of its first cell in the file (the header is 1)."""
         if self.strings is not None:
             self.strings.append(list(cells))
         if self.state == "numeric":
@@ -76,6 +89,7 @@ class _ColumnParser:
             except ValueError:
                 values = None
             if values is not None:
+                self._drop_huge(values, first_row)
                 bad = ~np.isfinite(values)
                 n_bad = int(bad.sum())
                 if n_bad:
@@ -84,13 +98,13 @@ class _ColumnParser:
                 self.n_numeric += len(cells) - n_bad
                 self.floats.append(values)
                 return
-            self._add_slow(cells)
+            self._add_slow(cells, first_row)
         elif self.state == "text":
             self.codes.append(self._codes(cells))
         else:
-            self._add_mixed(cells)
+            self._add_mixed(cells, first_row)
 
-    def _add_slow(self, cells: tuple[str, ...]) -> None:
+    def _add_slow(self, cells: tuple[str, ...], first_row: int) -> None:
         values = np.empty(len(cells), dtype=np.float64)
         text_at = []
         for i, cell in enumerate(cells):
@@ -105,6 +119,7 @@ class _ColumnParser:
                 text_at.append(i)
                 continue
             values[i] = v if np.isfinite(v) else np.nan
+        self._drop_huge(values, first_row)
         n_nan = int(np.isnan(values).sum())
         if not text_at:
             self.n_missing += n_nan
@@ -122,15 +137,15 @@ class _ColumnParser:
         self.state = "mixed"
         self.first_code_chunk = len(self.floats)
         self.floats.append(values)
-        self._note_text([cells[i] for i in text_at])
+        self._note_text([cells[i] for i in text_at], [first_row + i for i in text_at])
         self.n_numeric += numbers_here
         self.n_missing += n_nan - len(text_at)
         self.codes = [None] * self.first_code_chunk
         self.codes.append(self._codes(cells, count_missing=False))
 
-    def _add_mixed(self, cells: tuple[str, ...]) -> None:
+    def _add_mixed(self, cells: tuple[str, ...], first_row: int) -> None:
         values = np.empty(len(cells), dtype=np.float64)
-        texts = []
+        texts, rows = [], []
         for i, cell in enumerate(cells):
             t = cell.strip()
             if t.lower() in MISSING_TOKENS:
@@ -144,12 +159,27 @@ class _ColumnParser:
             except ValueError:
                 values[i] = np.nan
                 texts.append(t)
-        self._note_text(texts)
+                rows.append(first_row + i)
+        self._note_text(texts, rows)
+        dropped = self._drop_huge(values, first_row)
+        self.n_numeric -= dropped
+        self.n_missing += dropped
         self.floats.append(values)
         self.codes.append(self._codes(cells, count_missing=False))
 
-    def _note_text(self, texts: list[str]) -> None:
+    def _drop_huge(self, values: np.ndarray, first_row: int) -> int:
+        """Numbers beyond the 32-bit range (1e308, say) become missing, noted with their rows: the model's inputs
+        are 32-bit, and a single one would make the column's spread infinite and every other value 0."""
+        huge = np.flatnonzero(np.abs(values) > FLOAT32_MAX)
+        if len(huge):
+            values[huge] = np.nan
+            self.n_huge += len(huge)
+            self.huge_rows.extend((first_row + huge[:TEXT_ROWS_KEPT - len(self.huge_rows)]).tolist())
+        return len(huge)
+
+    def _note_text(self, texts: list[str], rows: list[int]) -> None:
         self.n_text += len(texts)
+        self.text_rows.extend(rows[:TEXT_ROWS_KEPT - len(self.text_rows)])
         for t in texts:
             if len(self.text_examples) >= 3:
                 break
@@ -193,18 +223,31 @@ class _ColumnParser:
 
     # ------------------------------------------------------------------ result
     def needs_reread(self) -> bool:
-        """A mixed column that is mostly text, whose first blocks were read as numbers only."""
-        return (self.state == "mixed" and not self._text_is_noise() and self.first_code_chunk > 0
+        """A mixed column of categories, whose first blocks were read as numbers only."""
+        return (self.state == "mixed" and not self._mostly_numbers() and self.first_code_chunk > 0
                 and not self.overflow)
 
-    def _text_is_noise(self) -> bool:
-        return self.n_text <= TEXT_SHARE_FOR_CATEGORIES * (self.n_text + self.n_numeric)
+    def _mostly_numbers(self) -> bool:
+        """The rule of the module docstring: a mixed column whose text cells are missing numbers."""
+        filled = self.n_text + self.n_numeric
+        if self.n_text <= TEXT_SHARE_FOR_CATEGORIES * filled:
+            return True
+        return self.n_numeric >= 0.5 * filled and self._many_distinct_numbers()
+
+    def _many_distinct_numbers(self) -> bool:
+        seen: set[float] = set()
+        for block in self.floats:
+            seen.update(np.unique(block[~np.isnan(block)])[:MEASURE_DISTINCT_NUMBERS + 1].tolist())
+            if len(seen) > MEASURE_DISTINCT_NUMBERS:
+                return True
+        return False
 
     def result(self) -> ColumnData:
         looks_like_text = self.sampled > 0 and self.words / self.sampled >= 3.0
-        if self.state == "numeric" or (self.state == "mixed" and self._text_is_noise()):
+        if self.state == "numeric" or (self.state == "mixed" and self._mostly_numbers()):
             return ColumnData(self.name, "numeric", list(self.floats), n_missing=self.n_missing + self.n_text,
                               n_text_as_missing=self.n_text, text_examples=self.text_examples,
+                              text_rows=self.text_rows, n_huge=self.n_huge, huge_rows=self.huge_rows,
                               strings=self.strings)
         if self.state == "mixed":
             # categories: numbers count as category text; missing cells only
@@ -251,8 +294,8 @@ def read_columns(path: Path, fmt: CsvFormat, use: list[int], reporter: ProgressR
             try:
                 rows = list(itertools.islice(reader, rows_per_chunk))
             except csv.Error as e:
-                raise DataError(f"The file {path.name!r} is not a readable table near row {row_number + 1}: {e}.") \
-                    from None
+                raise DataError(f"The file {path.name!r} is not a readable table near row {row_number + 1}: "
+                                f"{csv_problem(e)}.") from None
             if not rows:
                 break
             if any(len(r) != ncols for r in rows):
@@ -269,9 +312,10 @@ def read_columns(path: Path, fmt: CsvFormat, use: list[int], reporter: ProgressR
                     raise DataError(f"The file {path.name!r} changed during the import; import it again.")
             chunk_rows.append(len(rows))
             columns = list(zip(*rows))
+            first_row = row_number - len(rows) + 1
             del rows
             for j, parser in parsers.items():
-                parser.add(columns[j])
+                parser.add(columns[j], first_row)
             del columns
             reporter.update(counter.chars / size, f"Reading {path.name}: {row_number:,} rows")
     if expect_chunks is not None and len(chunk_rows) != len(expect_chunks):

@@ -5,22 +5,31 @@ its slot, so memory stays at one byte per stored pixel however many images there
 palette and RGBA images (transparency is laid on a white background), 16-bit and 32-bit grayscale (scaled to 8 bits),
 CMYK and the like. Unreadable or corrupt files are skipped and listed in the report; a file that vanishes while the
 import runs stops it with a clear message. `image_to_array` is shared with `apply_preprocessing`.
+
+`open_image` refuses an image of more than `MAX_IMAGE_PIXELS` pixels from its header, before a pixel is decoded:
+a decompression bomb (a small file that decodes to gigabytes) or a huge scan would otherwise take memory
+proportional to its pixels. Pillow's own guard (`PIL.Image.MAX_IMAGE_PIXELS`) only warns on stderr up to twice its
+limit; here its limit is a hard one with a message for the user. The import skips such a file and lists it.
 """
 
 from __future__ import annotations
 
 import os
+import re
+import warnings
 from collections import Counter
 from pathlib import Path
 
 import numpy as np
 
 from workbench.core.data.dataset import Dataset
+from workbench.core.data.image_folder import list_image_folder, printable, quoted
 from workbench.core.data.progress import ProgressReporter
 from workbench.core.data.splits import check_classes_in_train, make_splits
 from workbench.core.errors import DataError
 
-IMAGE_EXTENSIONS = frozenset({".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp"})
+MAX_IMAGE_PIXELS = 89_478_485
+"""Pixels per image at most (Pillow's default limit, about a quarter of a gigabyte as 8-bit RGB)."""
 AUTO_MAX_SIDE = 64
 BACKGROUND = 255
 _GRAY_MODES = ("1", "L", "LA", "La", "I", "F") + tuple(m for m in ("I;16", "I;16B", "I;16L", "I;16N"))
@@ -75,6 +84,36 @@ def _to_8bit(img, notes: Counter):
     return img.convert("RGB")
 
 
+class ImageTooLargeError(DataError):
+    """An image with more pixels than `MAX_IMAGE_PIXELS`, refused before it is decoded."""
+
+    def __init__(self, name: str, pixels: int | None):
+        self.size_text = f"{pixels / 1e6:,.0f} million pixels" if pixels else "more pixels than Pillow allows"
+        super().__init__(f"The image {name} is too large to read ({self.size_text}; the limit is "
+                         f"{MAX_IMAGE_PIXELS / 1e6:.1f} million, to keep memory bounded). Scale it down, or check "
+                         "that it is the image you meant.")
+
+
+def open_image(path: str | os.PathLike):
+    """Opens an image file lazily (only its header is read), refusing one of more than `MAX_IMAGE_PIXELS` pixels
+    with `ImageTooLargeError`. Other failures are Pillow's (`OSError`, `UnidentifiedImageError`, ...)."""
+    from PIL import Image
+
+    name = quoted(Path(path).name)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", Image.DecompressionBombWarning)
+        try:
+            img = Image.open(path)
+        except (Image.DecompressionBombWarning, Image.DecompressionBombError) as exc:
+            found = re.search(r"\((\d+) pixels\)", str(exc))     # "Image size (N pixels) exceeds limit ..."
+            raise ImageTooLargeError(name, int(found.group(1)) if found else None) from None
+    width, height = img.size
+    if width * height > MAX_IMAGE_PIXELS:
+        img.close()
+        raise ImageTooLargeError(name, width * height)
+    return img
+
+
 def image_to_array(img, size: tuple[int, int], channels: int, out: np.ndarray | None = None,
                    notes: Counter | None = None) -> np.ndarray:
     """A Pillow image -> uint8 (C, H, W) at ``size`` (height, width), written into ``out`` when given."""
@@ -102,71 +141,6 @@ def image_to_array(img, size: tuple[int, int], channels: int, out: np.ndarray | 
     return out
 
 
-def _is_hidden(name: str) -> bool:
-    return name.startswith(".") or name.startswith("__")
-
-
-def list_image_folder(root: Path, reporter: ProgressReporter, report: list[str]) -> tuple[list[str], list[tuple]]:
-    """(class names, [(relative path, class index)]) for a folder with one sub-folder per class."""
-    if not root.exists():
-        raise DataError(f"The folder {str(root)!r} does not exist.")
-    if not root.is_dir():
-        raise DataError(f"{str(root)!r} is a file, not a folder of images.")
-    try:
-        entries = sorted(os.scandir(root), key=lambda e: e.name)
-    except OSError as e:
-        raise DataError(f"The folder {root.name!r} cannot be read: {e.strerror or e}.") from None
-    class_dirs = [e for e in entries if e.is_dir() and not _is_hidden(e.name)]
-    loose = [e.name for e in entries if e.is_file() and Path(e.name).suffix.lower() in IMAGE_EXTENSIONS]
-    files: list[tuple[str, int]] = []
-    class_names: list[str] = []
-    other: list[str] = []
-    for k, entry in enumerate(class_dirs):
-        found = []
-        try:
-            for dirpath, dirnames, filenames in os.walk(entry.path, onerror=_raise):
-                dirnames[:] = sorted(d for d in dirnames if not _is_hidden(d))
-                prefix = os.path.join(entry.name, dirpath[len(entry.path) + 1:]) if dirpath != entry.path \
-                    else entry.name
-                for name in sorted(filenames):
-                    if _is_hidden(name):
-                        continue
-                    rel = prefix + os.sep + name
-                    if Path(name).suffix.lower() in IMAGE_EXTENSIONS:
-                        found.append(rel)
-                    else:
-                        other.append(rel)
-        except OSError as e:
-            raise DataError(f"The folder {entry.name!r} disappeared or cannot be read during the import "
-                            f"({e.strerror or e}).") from None
-        if found:
-            files.extend((rel, len(class_names)) for rel in found)
-            class_names.append(entry.name)
-        else:
-            report.append(f"Folder {entry.name!r} holds no images and was left out.")
-        reporter.update((k + 1) / max(len(class_dirs), 1), f"Listing {entry.name}")
-    if not files:
-        if loose:
-            raise DataError(f"The folder {root.name!r} holds images but no sub-folders. Put the images of each "
-                            f"class in a sub-folder named after the class, e.g. '{root.name}/cats/{loose[0]}'.")
-        raise DataError(f"The folder {root.name!r} holds no images (png, jpg, bmp, gif or webp) in its "
-                        "sub-folders.")
-    if len(class_names) < 2:
-        raise DataError(f"The folder {root.name!r} holds a single class ({class_names[0]!r}); a classifier needs at "
-                        "least two sub-folders of images, one per class.")
-    if loose:
-        report.append(f"Left out {len(loose)} image{'s' if len(loose) != 1 else ''} lying directly in "
-                      f"{root.name!r}, outside the class folders.")
-    if other:
-        report.append(f"Ignored {len(other)} file{'s' if len(other) != 1 else ''} that are not images by their "
-                      f"name (e.g. {other[0]!r}).")
-    return class_names, files
-
-
-def _raise(error: OSError) -> None:
-    raise error
-
-
 def _choose_format(root: Path, files: list[tuple], options: dict, report: list[str]) -> tuple[tuple[int, int], int]:
     from PIL import Image
 
@@ -176,7 +150,7 @@ def _choose_format(root: Path, files: list[tuple], options: dict, report: list[s
     colour = False
     for i, (rel, _) in enumerate(sample):
         try:
-            with Image.open(root / rel) as img:
+            with open_image(root / rel) as img:
                 sizes[(img.size[1], img.size[0])] += 1
                 if options.get("color_mode", "auto") == "auto" and i < 20 and not colour:
                     colour = _looks_colour(img)
@@ -219,11 +193,9 @@ def _looks_colour(img) -> bool:
 
 
 def load_image_folder(root: Path, options: dict, split: dict, reporter: ProgressReporter) -> Dataset:
-    from PIL import Image
-
     report: list[str] = []
     reporter.stage(0.0, 0.05)
-    reporter.update(0.0, f"Listing {root.name}", force=True)
+    reporter.update(0.0, f"Listing {printable(root.name)}", force=True)
     class_names, files = list_image_folder(root, reporter, report)
     size, channels = _choose_format(root, files, options, report)
     n = len(files)
@@ -237,11 +209,11 @@ def load_image_folder(root: Path, options: dict, split: dict, reporter: Progress
     base = str(root) + os.sep
     for i, (rel, label) in enumerate(files):
         try:
-            with Image.open(base + rel) as img:
+            with open_image(base + rel) as img:
                 image_to_array(img, size, channels, out=x[count], notes=notes)
         except FileNotFoundError:
-            raise DataError(f"The file {rel!r} disappeared during the import; put it back and import again.") \
-                from None
+            raise DataError(f"The file {quoted(rel)} disappeared during the import; put it back and import "
+                            "again.") from None
         except Exception as e:   # noqa: BLE001 - any decoder failure means "not a readable image"
             skipped.append(rel)
             reasons.append(_reason(e))
@@ -250,7 +222,7 @@ def load_image_folder(root: Path, options: dict, split: dict, reporter: Progress
             count += 1
         reporter.update((i + 1) / n, f"Reading images: {i + 1:,} of {n:,}")
     if skipped:
-        shown = "; ".join(f"{rel} ({why})" for rel, why in zip(skipped[:10], reasons[:10]))
+        shown = "; ".join(f"{printable(rel)} ({why})" for rel, why in zip(skipped[:10], reasons[:10]))
         more = f"; and {len(skipped) - 10} more" if len(skipped) > 10 else ""
         report.append(f"Skipped {len(skipped)} unreadable file{'s' if len(skipped) != 1 else ''}: {shown}{more}.")
     if count < n:
@@ -267,7 +239,7 @@ def load_image_folder(root: Path, options: dict, split: dict, reporter: Progress
         y = remap[y]
         class_names = [class_names[k] for k in keep_classes]
     if count == 0:
-        raise DataError(f"None of the {n} images in {root.name!r} could be read.")
+        raise DataError(f"None of the {n} images in {quoted(root.name)} could be read.")
     if len(class_names) < 2:
         raise DataError(f"Only the class {class_names[0]!r} has readable images; a classifier needs at least two.")
     splits = make_splits(count, split, y)
@@ -275,13 +247,15 @@ def load_image_folder(root: Path, options: dict, split: dict, reporter: Progress
     pre = image_preprocessing(size, channels)
     pre["target"] = {"task": "classification", "columns": [], "classes": class_names}
     counts = ", ".join(f"{name} {c}" for name, c in zip(class_names, np.bincount(y, minlength=len(class_names))))
-    return Dataset(name=root.name, task="classification", x=x, y=y, class_names=class_names,
+    return Dataset(name=printable(root.name), task="classification", x=x, y=y, class_names=class_names,
                    input_shape=(channels, size[0], size[1]), input_dtype="float", preprocessing=pre, splits=splits,
                    report=report, skipped=skipped,
                    description=f"{count:,} images in {len(class_names)} classes ({counts}).")
 
 
 def _reason(error: Exception) -> str:
+    if isinstance(error, ImageTooLargeError):
+        return f"too large: {error.size_text}"
     name = type(error).__name__
     if name == "UnidentifiedImageError":
         return "not an image"

@@ -9,7 +9,8 @@ from workbench.core.data.arrays import is_idx_file, load_idx, load_npz
 from workbench.core.data.builtin import load_builtin
 from workbench.core.data.csv_loader import load_csv
 from workbench.core.data.dataset import Dataset
-from workbench.core.data.images import IMAGE_EXTENSIONS, load_image_folder
+from workbench.core.data.image_folder import IMAGE_EXTENSIONS
+from workbench.core.data.images import load_image_folder
 from workbench.core.data.progress import ProgressReporter
 from workbench.core.data.spec import BUILTIN_NAMES, DatasetSpec
 from workbench.core.errors import DataError, ProjectFileError

@@ -384,6 +384,8 @@ def _fit_column(plan: ColumnPlan, train_rows: np.ndarray, keep: np.ndarray, opti
         spec["_how"] = "the mean" if policy == "mean" else "the most frequent value"
         spec["_text"] = col.n_text_as_missing
         spec["_examples"] = list(col.text_examples)
+        spec["_text_rows"] = list(col.text_rows)
+        spec["_huge"] = (col.n_huge, list(col.huge_rows))
         return spec
     present = train[train >= 0]
     if len(present) == 0:
@@ -418,6 +420,24 @@ def _fit_column(plan: ColumnPlan, train_rows: np.ndarray, keep: np.ndarray, opti
     return spec
 
 
+def _rows_named(rows: list[int], count: int) -> str:
+    """'row 6', 'rows 4, 9 and 12', or 'rows 4, 9, ... and 35 more' for the first rows of ``count``."""
+    if count == 1:
+        return f"row {rows[0]}"
+    named = [str(r) for r in rows]
+    if count > len(named):
+        return f"rows {', '.join(named)} and {count - len(named)} more"
+    return f"rows {', '.join(named[:-1])} and {named[-1]}"
+
+
+def _text_cells_note(count: int, examples: list[str], rows: list[int]) -> str:
+    """'3 values that are not numbers ('n/a', '-'; rows 4, 9 and 12) read as missing'."""
+    shown = ", ".join(repr(e) for e in examples[:3])
+    if count == 1:
+        return f"1 value that is not a number ({shown}, {_rows_named(rows, count)}) read as missing"
+    return f"{count} values that are not numbers ({shown}; {_rows_named(rows, count)}) read as missing"
+
+
 def _column_line(plan: ColumnPlan, specs: list[dict], target_info: dict, class_names: list[str]) -> str:
     name = plan.data.name
     if plan.role == "ignored":
@@ -440,11 +460,14 @@ def _column_line(plan: ColumnPlan, specs: list[dict], target_info: dict, class_n
     if spec["type"] == "numeric":
         text_count = spec.pop("_text")
         examples = spec.pop("_examples")
+        rows = spec.pop("_text_rows")
         line = f"Column {name!r}: numbers, standardised (mean {fmt(spec['mean'])}, spread {fmt(spec['std'])})"
         if text_count:
-            shown = ", ".join(repr(e) for e in examples[:3])
-            what = "values that are not numbers" if text_count != 1 else "value that is not a number"
-            line += f"; {text_count} {what} ({shown}) read as missing"
+            line += "; " + _text_cells_note(text_count, examples, rows)
+        huge, huge_rows = spec.pop("_huge")
+        if huge:
+            line += (f"; {huge} number{'s' if huge != 1 else ''} beyond the 32-bit range "
+                     f"({_rows_named(huge_rows, huge)}) read as missing")
     else:
         unseen = spec.pop("_unseen")
         auto_index = spec.pop("_auto_index")

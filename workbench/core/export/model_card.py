@@ -5,6 +5,17 @@ from __future__ import annotations
 from workbench.core.layers import format_shape
 
 
+PREDICT_NOTES = [
+    "`predict.py` prints one line per input. It never predicts from a value the model cannot take without saying "
+    "so: a table cell that is text in a number column, an infinite or absurdly large number, or a category not seen "
+    "in training is reported on stderr with its row, column and value; by default (`--bad-values stop`) it then "
+    "stops with exit status 3, and with `--bad-values skip` it skips that row, printing an empty line in its place. "
+    "Missing cells are filled as in training. An image it cannot read (missing, damaged, over 89.5 million pixels) "
+    "is reported and skipped (an empty line in its place) and the exit status is 2. CSV files are read in blocks, "
+    "so any length fits in memory.",
+]
+
+
 def describe_preprocessing(pre: dict) -> list[str]:
     """Bullet lines saying how raw input becomes the model's input."""
     kind = pre.get("kind")
@@ -95,5 +106,7 @@ def model_card(*, name: str, description: str, task: str, labels: list[str], dat
               "- `labels.txt`: the class names, one per line, in output order." if task == "classification" else
               "- `labels.txt`: the names of the predicted values.",
               "", "## Use", "", "```", "pip install onnxruntime numpy pillow",
-              "python predict.py new_data.csv        # or image files for an image model", "```", ""]
+              "python predict.py new_data.csv        # or image files for an image model",
+              "python predict.py new_data.csv --bad-values skip   # skip the rows with bad values", "```", "",
+              *PREDICT_NOTES, ""]
     return "\n".join(lines)

@@ -2,7 +2,10 @@
 with the node names in the file's metadata so that another project can take over layers by name.
 
 `save_weights` writes atomically; `load_weights` needs every key to match; `load_matching_weights` takes over, node by
-node, every tensor whose node name and shape match and reports what was and was not loaded.
+node, every tensor whose node name and shape match and reports what was and was not loaded. Both refuse a tensor
+whose values cannot be weights, naming it and its layer: a parameter must hold floating-point numbers (a bool or
+int8 tensor of the right shape would be converted silently) with no NaN or infinite value (which would make every
+output NaN), and an integer buffer (BatchNorm's step count) whole numbers.
 """
 
 from __future__ import annotations
@@ -86,7 +89,12 @@ def read_weights(path: str | os.PathLike) -> tuple[dict, dict[str, str]]:
     from safetensors import SafetensorError, safe_open
 
     path = Path(path)
+    if path.is_dir():
+        raise WeightsError(f"'{path}' is a folder, not a weights file.")
     if not path.is_file():
+        if path.exists():   # a pipe would block the reading forever, a device be read without end
+            raise WeightsError(f"'{path}' is not a regular file (it is a pipe, a socket or a device), so it cannot "
+                               "be a weights file.")
         raise WeightsError(f"The weights file '{path}' does not exist (was it moved or deleted?).")
     try:
         with safe_open(str(path), framework="pt") as f:
@@ -107,12 +115,48 @@ def node_names_of(metadata: dict[str, str]) -> dict[str, str] | None:
 
 def load_weights(module, path: str | os.PathLike) -> None:
     """Loads a weights file saved from the same network; raises `WeightsError` naming what does not fit."""
-    tensors, _meta = read_weights(path)
-    load_state(module, tensors, Path(path).name)
+    tensors, meta = read_weights(path)
+    load_state(module, tensors, Path(path).name, node_names_of(meta))
 
 
-def load_state(module, tensors: dict, source: str = "the weights") -> None:
-    """Copies `tensors` (``"<node id>.<param>"``) into `module`; every key and shape must match."""
+def value_problem(tensor, like) -> str | None:
+    """Why `tensor` cannot take the place of `like` (a tensor of the network), or None: the kind of number and,
+    for floating-point tensors, NaN and infinite values."""
+    import torch
+
+    if like.is_floating_point():
+        if not tensor.is_floating_point():
+            return f"holds {_dtype_name(tensor)} values, not floating-point numbers"
+        finite = torch.isfinite(tensor)
+        if bool(finite.all()):
+            return None
+        nan = int(torch.isnan(tensor).sum())
+        inf = tensor.numel() - int(finite.sum()) - nan
+        parts = ([f"{nan:,} NaN"] if nan else []) + ([f"{inf:,} infinite"] if inf else [])
+        return f"holds {' and '.join(parts)} value{'s' if nan + inf != 1 else ''}"
+    if tensor.is_floating_point() or tensor.is_complex() or tensor.dtype == torch.bool:
+        return f"holds {_dtype_name(tensor)} values, not whole numbers"
+    return None
+
+
+def _dtype_name(tensor) -> str:
+    return str(tensor.dtype).removeprefix("torch.")
+
+
+def _refuse(source: str, key: str, problem: str, node_names: dict[str, str] | None) -> WeightsError:
+    node_id = key.partition(".")[0]
+    layer = f" (layer '{node_names[node_id]}')" if node_names and node_id in node_names else ""
+    advice = ("NaN or infinite weights make every output NaN; retrain, or start from an earlier checkpoint."
+              if "NaN" in problem or "infinite" in problem else
+              "The file is damaged or was not written by Workbench for this network.")
+    return WeightsError(f"{source} cannot be used: the tensor '{key}'{layer} {problem}. {advice}")
+
+
+def load_state(module, tensors: dict, source: str = "the weights",
+               node_names: dict[str, str] | None = None) -> None:
+    """Copies `tensors` (``"<node id>.<param>"``) into `module`; every key and shape must match and every value be
+    usable (`value_problem`). `node_names` (node id -> layer name, as the file records them) name the layer at
+    fault."""
     own = module.layers.state_dict()
     missing = sorted(set(own) - set(tensors))
     unexpected = sorted(set(tensors) - set(own))
@@ -128,6 +172,10 @@ def load_state(module, tensors: dict, source: str = "the weights") -> None:
             parts.append(f"{k} has shape {tuple(tensors[k].shape)} instead of {tuple(own[k].shape)}")
         raise WeightsError(f"{source} do not fit this network: {'; '.join(parts)}. The network was probably "
                            "changed after these weights were trained.")
+    for key in sorted(own):
+        problem = value_problem(tensors[key], own[key])
+        if problem:
+            raise _refuse(source, key, problem, node_names)
     module.layers.load_state_dict(tensors, strict=True)
 
 
@@ -165,9 +213,12 @@ def load_matching_weights(module, node_names: dict[str, str], tensors: dict,
     nothing at all matches."""
     source_names = source_names or {}
     by_source_node: dict[str, dict[str, object]] = {}
+    source_ids: dict[str, str] = {}                 # layer name -> the source's node id, for messages
     for key, tensor in tensors.items():
         node_id, _, param = key.partition(".")
-        by_source_node.setdefault(source_names.get(node_id, node_id), {})[param] = tensor
+        name = source_names.get(node_id, node_id)
+        by_source_node.setdefault(name, {})[param] = tensor
+        source_ids[name] = node_id
     own = module.layers.state_dict()
     own_by_node: dict[str, dict[str, object]] = {}
     for key, tensor in own.items():
@@ -190,6 +241,9 @@ def load_matching_weights(module, node_names: dict[str, str], tensors: dict,
                 refused.append(f"{param} is missing in the source")
             elif tuple(theirs.shape) != tuple(tensor.shape):
                 refused.append(f"{param} has shape {_shape(theirs)} there but {_shape(tensor)} here")
+            elif problem := value_problem(theirs, tensor):
+                raise _refuse("The weights to start from", f"{source_ids[name]}.{param}", problem,
+                              {source_ids[name]: name})
             else:
                 updates[f"{node_id}.{param}"] = theirs
                 taken.append(param)

@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (QComboBox, QFileDialog, QHBoxLayout, QHeaderView,
                                QVBoxLayout, QWidget)
 
 from workbench.core.compression.methods import method_title
+from workbench.core.data.images import open_image
 from workbench.core.data.loader import resolve_path
 from workbench.core.errors import WorkbenchError
 from workbench.core.export.predictor import Predictor
@@ -248,12 +249,15 @@ class TryItPage(QWidget):
         return self.predict_raw([image])
 
     def open_image(self, path: str | Path) -> np.ndarray | None:
-        from PIL import Image, UnidentifiedImageError
+        from PIL import UnidentifiedImageError
 
         try:
-            with Image.open(path) as img:
+            with open_image(path) as img:       # refuses an image too large to decode, before decoding it
                 img.load()
                 image = img.copy()
+        except WorkbenchError as exc:
+            self.message.setText(str(exc))
+            return None
         except (OSError, UnidentifiedImageError) as exc:
             self.message.setText(f"'{Path(path).name}' could not be opened as an image ({exc}).")
             return None
