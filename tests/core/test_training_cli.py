@@ -61,7 +61,7 @@ def test_a_template_is_never_overwritten(tmp_path, capsys, monkeypatch):
     monkeypatch.chdir(tmp_path)
     code, summary, err = run_json(capsys, ["train", "mlp", "--epochs", "1", "--json"])
     assert code == 0, err
-    assert summary["project"] == str(tmp_path / "mlp.json")
+    assert summary["project"] == str(tmp_path / "mlp.wbproj")
     assert template_path("mlp").read_bytes() == before
 
 
@@ -99,3 +99,12 @@ def test_doctor_advises_when_a_gpu_is_unused():
     assert "Update the NVIDIA driver" in advice(cuda_torch, {"installed": True, "providers": ["CUDAExecutionProvider"]},
                                                 ["NVIDIA H100"], "Linux")[0]
     assert advice(cpu_torch, {"installed": True, "providers": ["CPUExecutionProvider"]}, [], "Linux") == []
+
+
+def test_a_trained_template_is_saved_as_a_wbproj_file(tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    code, summary, err = run_json(capsys, ["train", "mlp", "--epochs", "1", "--json"])
+    assert code == 0, err
+    assert summary["project"] == str(tmp_path / "mlp.wbproj")
+    assert load_project(tmp_path / "mlp.wbproj").runs
+    assert run_command(["evaluate", str(tmp_path / "mlp.wbproj")]) == 0

@@ -9,6 +9,7 @@ import sys
 import time
 from pathlib import Path
 
+from workbench import PROJECT_SUFFIX
 from workbench.cli.common import add_data_arguments, add_json_flag, load_project_arg, print_json
 from workbench.core.errors import WorkbenchError
 from workbench.core.training.callbacks import Callback, format_duration
@@ -28,9 +29,9 @@ def add_parser(subparsers):
                         help="CPU threads for PyTorch (default: 1 on a machine with 2 cores or fewer, where more "
                              "threads were measured to collapse under other load; else PyTorch's default)")
     parser.add_argument("--resume", metavar="RUN_ID", help="continue a stopped run from its last epoch")
-    parser.add_argument("--out", metavar="PROJECT_OUT.json",
+    parser.add_argument("--out", metavar="PROJECT_OUT.wbproj",
                         help="write the trained project here (default: over PROJECT; for a template, "
-                             "TEMPLATE.json in the current folder)")
+                             f"TEMPLATE{PROJECT_SUFFIX} in the current folder)")
     add_json_flag(parser)
     return parser
 
@@ -90,7 +91,7 @@ def output_path(project, out: str | None) -> Path:
         return Path(out).resolve()
     if project.path is None or Path(project.path).resolve().parent == TEMPLATES_DIR.resolve():
         stem = Path(project.path).stem if project.path else "project"
-        return (Path.cwd() / f"{stem}.json").resolve()
+        return (Path.cwd() / f"{stem}{PROJECT_SUFFIX}").resolve()
     return Path(project.path).resolve()
 
 
