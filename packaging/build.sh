@@ -10,8 +10,8 @@
 # and remade only when that file changes; .venv is never touched. PyInstaller runs packaging/workbench.spec.
 # Needs python3 (3.11 or newer, with venv), dpkg-deb, and pigz or gzip. About ten minutes on two cores.
 set -euo pipefail
+trap 'echo "packaging/build.sh: failed (line $LINENO: $BASH_COMMAND)" >&2' ERR
 cd "$(dirname "$0")/.."
-root=$PWD
 
 variant=cpu
 for arg in "$@"; do
@@ -95,7 +95,7 @@ for size in 16 24 32 48 64 128 256 512; do
   install -m 644 "resources/icons/workbench-$size.png" "$dir/mimetypes/application-x-workbench-project.png"
 done
 installed_kb=$(du -sk --exclude=DEBIAN "$debroot" | cut -f1)
-glibc=$(ldd --version | head -n1 | grep -o '[0-9][0-9.]*$')  # the bundle needs at least the builder's C library
+glibc=$(getconf GNU_LIBC_VERSION | awk '{print $2}')  # the bundle needs at least the builder's C library
 sed -e "s/@PACKAGE@/$pkg/" -e "s/@CONFLICTS@/$other/" -e "s/@GLIBC@/$glibc/" -e "s/@VERSION@/$version/" -e "s/@INSTALLED_SIZE@/$installed_kb/" \
   packaging/linux/deb/control > "$debroot/DEBIAN/control"
 install -m 755 packaging/linux/deb/postinst packaging/linux/deb/postrm "$debroot/DEBIAN/"

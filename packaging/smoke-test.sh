@@ -14,6 +14,7 @@
 # Needs: unshare, Xvfb, xdotool, ImageMagick (import), xdg-utils, libfile-mimeinfo-perl, desktop-file-utils,
 # shared-mime-info.
 set -euo pipefail
+trap 'echo "FAILED: line $LINENO: $BASH_COMMAND" >&2' ERR
 
 if [ "${1:-}" = --inside ]; then  # second stage: inside the namespace, Python hidden, environment cleared
   shift
@@ -62,7 +63,7 @@ if [ "${1:-}" = --inside ]; then  # second stage: inside the namespace, Python h
   done
   "$workbench" compress "$out/digits.wbproj" --method int8-static --out "$out/digits-int8.wbproj"
   [ -s "$out/digits-int8.wbproj" ] || fail "compress wrote no project"
-  find "$out" -name '*.onnx' -newer "$out/digits-onnx/model.onnx" | grep -q . || fail "compress wrote no ONNX model"
+  [ -n "$(find "$out" -name '*.onnx' -newer "$out/digits-onnx/model.onnx")" ] || fail "compress wrote no ONNX model"
   "$workbench" train mlp --data iris --epochs 1 --out "$out/iris.wbproj" >/dev/null  # another bundled data set
 
   step "The app on a display"
@@ -74,7 +75,7 @@ if [ "${1:-}" = --inside ]; then  # second stage: inside the namespace, Python h
   for _ in $(seq 100); do [ -s "$out/xvfb.display" ] && break; sleep 0.1; done
   export DISPLAY=:$(head -n1 "$out/xvfb.display")
   wait_window() {  # wait_window TITLE_REGEX: the id of the first visible window whose title matches
-    timeout 90 xdotool search --sync --onlyvisible --name "$1" | head -n1
+    timeout 90 xdotool search --sync --onlyvisible --name "$1" | awk 'NR == 1' 
   }
   started=$(date +%s%N)
   "$workbench" >"$out/app.log" 2>&1 &
