@@ -23,7 +23,7 @@ for arg in "$@"; do
 done
 suffix=$([ "$variant" = gpu ] && echo "-gpu" || true)
 python=${PYTHON:-python3}
-version=$("$python" -c 'import re,sys; print(re.search(r"^__version__ = \"(.+)\"", open("workbench/__init__.py").read(), re.M)[1])')
+version=$(sed -n 's/^__version__ = "\(.*\)"$/\1/p' workbench/__init__.py)
 step() { printf '\n== %s (%ss)\n' "$1" "$SECONDS" >&2; }
 
 # --- the build environment ------------------------------------------------------------------------------------------
@@ -62,7 +62,7 @@ step "Checking the bundle runs"
 "$bundle/Workbench" templates >/dev/null
 "$bundle/Workbench" doctor >/dev/null
 
-# --- the portable folder and its .tar.gz --------------------------------------------------------------------------------
+# --- the portable folder and its .tar.gz -------------------------------------------------------------------------
 step "Portable .tar.gz"
 name=workbench-$version-linux-x86_64$suffix
 stage=build/stage-$variant
@@ -96,7 +96,8 @@ for size in 16 24 32 48 64 128 256 512; do
 done
 installed_kb=$(du -sk --exclude=DEBIAN "$debroot" | cut -f1)
 glibc=$(getconf GNU_LIBC_VERSION | awk '{print $2}')  # the bundle needs at least the builder's C library
-sed -e "s/@PACKAGE@/$pkg/" -e "s/@CONFLICTS@/$other/" -e "s/@GLIBC@/$glibc/" -e "s/@VERSION@/$version/" -e "s/@INSTALLED_SIZE@/$installed_kb/" \
+sed -e "s/@PACKAGE@/$pkg/" -e "s/@CONFLICTS@/$other/" -e "s/@GLIBC@/$glibc/" -e "s/@VERSION@/$version/" \
+  -e "s/@INSTALLED_SIZE@/$installed_kb/" \
   packaging/linux/deb/control > "$debroot/DEBIAN/control"
 install -m 755 packaging/linux/deb/postinst packaging/linux/deb/postrm "$debroot/DEBIAN/"
 # Files root may write but no one else, whatever umask the checkout was made with.
@@ -107,4 +108,4 @@ dpkg-deb --root-owner-group -Zzstd -z6 --build "$debroot" "dist/${pkg}_${version
 
 step "Done"
 ls -l "dist/$name.tar.gz" "dist/${pkg}_${version}_amd64.deb" >&2
-echo "installed size: $((installed_kb / 1024)) MB" >&2
+echo "installed size: $((installed_kb / 1024)) MiB" >&2

@@ -68,12 +68,25 @@ if [ "${1:-}" = --inside ]; then  # second stage: inside the namespace, Python h
 
   step "The app on a display"
   mkdir -p "$XDG_RUNTIME_DIR" && chmod 700 "$XDG_RUNTIME_DIR"
-  exec 3<> "$out/xvfb.display"
-  Xvfb -displayfd 3 -screen 0 1440x900x24 -nolisten tcp >"$out/xvfb.log" 2>&1 &
-  xvfb=$!
+  # A display of our own, numbered 100 or more where other programs' displays are unlikely; -noreset, else the
+  # server resets when the first app quits and the one xdg-open starts may find no display.
+  xvfb=
+  for _ in $(seq 20); do
+    number=$((100 + RANDOM % 800))
+    [ -e "/tmp/.X$number-lock" ] || [ -e "/tmp/.X11-unix/X$number" ] && continue
+    Xvfb ":$number" -screen 0 1440x900x24 -nolisten tcp -noreset >"$out/xvfb.log" 2>&1 &
+    xvfb=$!
+    for _ in $(seq 100); do
+      [ -e "/tmp/.X11-unix/X$number" ] && break 2
+      kill -0 $xvfb 2>/dev/null || break
+      sleep 0.05
+    done
+    kill $xvfb 2>/dev/null || true
+    xvfb=
+  done
+  [ -n "$xvfb" ] || { cat "$out/xvfb.log"; fail "Xvfb did not start"; }
   trap 'kill $xvfb 2>/dev/null || true' EXIT
-  for _ in $(seq 100); do [ -s "$out/xvfb.display" ] && break; sleep 0.1; done
-  export DISPLAY=:$(head -n1 "$out/xvfb.display")
+  export DISPLAY=:$number
   wait_window() {  # wait_window TITLE_REGEX: the id of the first visible window whose title matches
     timeout 90 xdotool search --sync --onlyvisible --name "$1" | awk 'NR == 1' 
   }
@@ -143,9 +156,10 @@ mkdir -p "$out/home"
 installed() { dpkg-query -W -f='${db:Status-Status}' "$1" 2>/dev/null || true; }
 if [ "$kind" = deb ]; then
   [ "$(id -u)" = 0 ] || { echo "the .deb test installs a package: run it as root" >&2; exit 2; }
-  if [ "$(installed workbench)" = installed ]; then echo "workbench is already installed; remove it first" >&2; exit 2; fi
+  [ "$(installed workbench)" != installed ] || { echo "workbench is already installed; remove it first" >&2; exit 2; }
 fi
-if [ "$(id -u)" = 0 ]; then unshare=(unshare --mount --propagation private); else unshare=(unshare --map-root-user --mount); fi
+unshare=(unshare --mount --propagation private)
+[ "$(id -u)" = 0 ] || unshare=(unshare --map-root-user --mount)  # a user namespace lets a user mount there
 
 # Inside the namespace: folders of interpreters (pyenv, /usr/local/bin, ...) are covered by empty tmpfs; in the
 # system's bin folders an overlay whites out python* and pip*, so they are not there at all, not even by full path.

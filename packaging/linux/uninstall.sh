@@ -9,14 +9,17 @@ icons=$data/icons/hicolor
 
 rm -f "$data/applications/workbench.desktop" "$data/mime/packages/workbench.xml" "$icons/scalable/apps/workbench.svg"
 for size in 16 24 32 48 64 128 256 512; do
-  rm -f "$icons/${size}x${size}/apps/workbench.png" "$icons/${size}x${size}/mimetypes/application-x-workbench-project.png"
+  rm -f "$icons/${size}x${size}/apps/workbench.png" \
+        "$icons/${size}x${size}/mimetypes/application-x-workbench-project.png"
 done
 link=$HOME/.local/bin/workbench
 if [ -L "$link" ] && [ "$(readlink "$link")" = "$here/Workbench" ]; then rm -f "$link"; fi
 if [ -f "$config/mimeapps.list" ]; then
   sed -i '/^application\/x-workbench-project=/d' "$config/mimeapps.list"
 fi
-if command -v update-mime-database >/dev/null && [ -d "$data/mime/packages" ]; then update-mime-database "$data/mime"; fi
+if command -v update-mime-database >/dev/null && [ -d "$data/mime/packages" ]; then
+  update-mime-database "$data/mime"
+fi
 if command -v update-desktop-database >/dev/null && [ -d "$data/applications" ]; then
   update-desktop-database -q "$data/applications" || true
 fi
