@@ -65,7 +65,7 @@ def test_a_template_is_never_overwritten(tmp_path, capsys, monkeypatch):
     monkeypatch.chdir(tmp_path)
     code, summary, err = run_json(capsys, ["train", "mlp", "--epochs", "1", "--json"])
     assert code == 0, err
-    assert summary["project"] == str(tmp_path / "mlp.json")
+    assert summary["project"] == str(tmp_path / "mlp.wbproj")
     assert template_path("mlp").read_bytes() == before
 
 
@@ -171,3 +171,11 @@ def test_an_out_file_changed_meanwhile_is_not_overwritten(tmp_path, capsys, monk
     assert load_project(out).name == "Digits CNN"  # theirs, untouched
     beside = load_project(summary["project"])
     assert beside.path.name == f"trained.{summary['run']}.json" and beside.runs[-1].id == summary["run"]
+
+def test_a_trained_template_is_saved_as_a_wbproj_file(tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    code, summary, err = run_json(capsys, ["train", "mlp", "--epochs", "1", "--json"])
+    assert code == 0, err
+    assert summary["project"] == str(tmp_path / "mlp.wbproj")
+    assert load_project(tmp_path / "mlp.wbproj").runs
+    assert run_command(["evaluate", str(tmp_path / "mlp.wbproj")]) == 0

@@ -1,4 +1,4 @@
-"""`workbench compress PROJECT --method M --out PROJECT_OUT.json`: adds a compressed variant beside the original."""
+"""`workbench compress PROJECT --method M --out PROJECT_OUT.wbproj`: adds a compressed variant beside the original."""
 
 from __future__ import annotations
 
@@ -26,7 +26,7 @@ def add_parser(subparsers):
                              "student training (distill) epochs")
     parser.add_argument("--student", metavar="PROJECT",
                         help="distill: a project file whose network is the student (default: the network shrunk)")
-    parser.add_argument("--out", metavar="PROJECT_OUT.json", required=True,
+    parser.add_argument("--out", metavar="PROJECT_OUT.wbproj", required=True,
                         help="where to write the project with the new variant (files go beside it)")
     add_threads_argument(parser, 1, "threads for torch and ONNX Runtime (default 1)")
     add_json_flag(parser)

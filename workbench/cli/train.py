@@ -12,6 +12,7 @@ import sys
 import time
 from pathlib import Path
 
+from workbench import PROJECT_SUFFIX
 from workbench.cli.common import (add_data_arguments, add_json_flag, add_threads_argument, load_project_arg,
                                   output_state, print_json, save_result)
 from workbench.core.project import actions, is_template
@@ -32,9 +33,9 @@ def add_parser(subparsers):
                                        "more threads were measured to collapse under other load; else PyTorch's "
                                        "default)")
     parser.add_argument("--resume", metavar="RUN_ID", help="continue a stopped run from its last epoch")
-    parser.add_argument("--out", metavar="PROJECT_OUT.json",
+    parser.add_argument("--out", metavar="PROJECT_OUT.wbproj",
                         help="write the trained project here (default: over PROJECT; for a template, "
-                             "TEMPLATE.json in the current folder)")
+                             f"TEMPLATE{PROJECT_SUFFIX} in the current folder)")
     add_json_flag(parser)
     return parser
 
@@ -92,7 +93,7 @@ def output_path(project, out: str | None) -> Path:
         return Path(out).resolve()
     if project.path is None or is_template(project.path):
         stem = Path(project.path).stem if project.path else "project"
-        return (Path.cwd() / f"{stem}.json").resolve()
+        return (Path.cwd() / f"{stem}{PROJECT_SUFFIX}").resolve()
     return Path(project.path).resolve()
 
 

@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QApplication
 from workbench.core.errors import WorkbenchError
 from workbench.core.project import (DEMO_TEMPLATE, open_template, resolve_project_argument,
                                     template_path)
+from workbench.gui.app_icon import app_icon
 from workbench.gui.main_window import MainWindow
 from workbench.gui.warm_up import warm_up_job
 from workbench.gui.workers import start_worker
@@ -41,6 +42,7 @@ def run_app(project_arg: str | None = None) -> int:
     app.setApplicationName("Workbench")
     app.setApplicationDisplayName("Workbench")
     app.setDesktopFileName("workbench")
+    app.setWindowIcon(app_icon())
     window = MainWindow()
     window.show()
 

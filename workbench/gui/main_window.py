@@ -16,6 +16,7 @@ from PySide6.QtWidgets import QLabel, QMainWindow, QMessageBox, QTabWidget, QVBo
 
 from workbench import __version__
 from workbench.core.project import template_names
+from workbench.gui.app_icon import app_icon
 from workbench.gui.autosave import Autosaver, find_leftovers
 from workbench.gui.canvas.compression_overlay import CompressionOverlay
 from workbench.gui.canvas.view import dropped_project_path
@@ -85,6 +86,7 @@ class MainWindow(QMainWindow):
         self.tabs.currentChanged.connect(self._tab_changed)
         self.setCentralWidget(self.tabs)
         self.setAcceptDrops(True)
+        self.setWindowIcon(app_icon())
         self.resize(1440, 900)
 
         self.size_label = QLabel(self)
@@ -244,8 +246,10 @@ class MainWindow(QMainWindow):
             "Ctrl+Z / Ctrl+Shift+Z: undo, redo    F2: rename    Ctrl+L: arrange    Ctrl+0: fit to window"))
 
     def _show_about(self) -> None:
-        QMessageBox.about(self, "About Workbench", f"<b>Workbench {__version__}</b><br>Design, train, compress "
-                                                   f"and export neural networks visually.")
+        box = QMessageBox(QMessageBox.Icon.NoIcon, "About Workbench", f"<b>Workbench {__version__}</b><br>Design, "
+                          "train, compress and export neural networks visually.", QMessageBox.StandardButton.Ok, self)
+        box.setIconPixmap(app_icon().pixmap(96, 96))
+        box.exec()
 
     # --- status and title -----------------------------------------------------------------------------------------------
 

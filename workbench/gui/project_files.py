@@ -11,13 +11,14 @@ from pathlib import Path
 from PySide6.QtCore import QObject
 from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
 
+from workbench import PROJECT_SUFFIX, PROJECT_SUFFIXES
 from workbench.core.errors import WorkbenchError
 from workbench.core.project import Project, actions, open_template
 from workbench.core.project.storage import ChangedOnDiskError, paths_outside
 from workbench.gui.recent_files import RecentFiles
 from workbench.gui.trusted_data import TrustedData
 
-FILE_FILTER = "Workbench projects (*.json);;All files (*)"
+FILE_FILTER = f"Workbench projects ({' '.join('*' + s for s in PROJECT_SUFFIXES)});;All files (*)"
 
 
 class ProjectFiles(QObject):
@@ -38,11 +39,11 @@ class ProjectFiles(QObject):
 
     def ask_save_path(self) -> str | None:
         project = self.document.project
-        start = project.path or (Path.home() / f"{_file_stem(project.name)}.json")
+        start = project.path or (Path.home() / f"{_file_stem(project.name)}{PROJECT_SUFFIX}")
         path, _ = QFileDialog.getSaveFileName(self.window, "Save project as", str(start), FILE_FILTER)
         if not path:
             return None
-        return path if path.lower().endswith(".json") else path + ".json"
+        return path if path.lower().endswith(PROJECT_SUFFIXES) else path + PROJECT_SUFFIX
 
     def ask_save_changes(self) -> QMessageBox.StandardButton:
         name = self.document.project.name

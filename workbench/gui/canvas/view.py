@@ -12,6 +12,7 @@ from PySide6.QtCore import QPoint, QPointF, QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import QBrush, QColor, QFont, QPainter, QPixmap
 from PySide6.QtWidgets import QGraphicsView, QLabel
 
+from workbench import PROJECT_SUFFIXES
 from workbench.core.layers import CATALOG
 from workbench.gui.canvas.scene import GraphScene
 
@@ -24,11 +25,11 @@ BANNER_MS = 5000
 
 
 def dropped_project_path(mime) -> Path | None:
-    """The project file in a drop of files, if there is one (.json)."""
+    """The project file in a drop of files, if there is one (.wbproj or .json)."""
     if not mime.hasUrls():
         return None
     for url in mime.urls():
-        if url.isLocalFile() and url.toLocalFile().lower().endswith(".json"):
+        if url.isLocalFile() and url.toLocalFile().lower().endswith(PROJECT_SUFFIXES):
             return Path(url.toLocalFile())
     return None
 
