@@ -11,8 +11,7 @@ from workbench.core.project import open_template, save_project
 from workbench.gui.app_icon import ICON_SIZES, app_icon
 from workbench.gui.canvas.view import dropped_project_path
 
-from test_editor_support import data_dir, window  # noqa: F401
-from test_main_window import menu_action
+from tests.gui.editor_driving import menu_action
 
 
 def test_project_suffix_is_wbproj():

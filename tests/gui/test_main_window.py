@@ -20,16 +20,7 @@ from workbench.gui.autosave import Autosaver, find_leftovers
 from workbench.gui.document.document import ProjectDocument
 from workbench.gui.main_window import MainWindow
 
-from test_editor_support import LEFT, NO_MOD, click_node, data_dir, press_keys, window  # noqa: F401
-
-
-def menu_action(window, menu_title: str, text: str):
-    for menu_action_ in window.menuBar().actions():
-        if menu_action_.text().replace("&", "") == menu_title:
-            for action in menu_action_.menu().actions():
-                if action.text().replace("&", "").startswith(text):
-                    return action
-    raise AssertionError(f"no {menu_title} > {text}")
+from tests.gui.editor_driving import LEFT, NO_MOD, click_node, menu_action, press_keys
 
 
 def test_title_marks_unsaved_changes(window, tmp_path):

@@ -15,7 +15,7 @@ from workbench.gui.document.commands import (AddEdgeCommand, AddNodeCommand, Del
 from workbench.gui.document.document import ProjectDocument
 from workbench.gui.document.layout import COLUMN_SPACING, layered_layout
 
-from test_editor_support import data_dir, snapshot  # noqa: F401 - fixture
+from tests.gui.editor_driving import snapshot
 
 SIGNALS = ("node_added", "node_removed", "edge_added", "edge_removed", "params_changed", "node_renamed",
            "node_moved")

@@ -15,8 +15,7 @@ from workbench.core.project.actions import compress_project
 from workbench.gui.canvas.compression_overlay import (BADGE_GAP, BADGE_HEIGHT, CompressionBadge, CompressionOverlay,
                                                       badge_cost, is_affected)
 
-from test_editor_support import (LEFT, click_node, data_dir, drag, node_body_point, press_keys,  # noqa: F401
-                                 viewport_point, window)
+from tests.gui.editor_driving import LEFT, click_node, drag, node_body_point, press_keys, viewport_point
 
 
 @pytest.fixture(scope="module")

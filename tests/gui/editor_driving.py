@@ -1,58 +1,15 @@
-"""Shared fixtures and mouse helpers for the editor and main-window tests (imported by those modules)."""
+"""What a user does with the mouse and keys in the main window, for the GUI tests: drag, click a layer, press keys,
+find a menu action (the `window` and `data_dir` fixtures are in conftest.py)."""
 
 from __future__ import annotations
 
-import pytest
 from PySide6.QtCore import QPoint, QPointF, Qt
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QMessageBox
 
 from workbench.core.graph.serialize import graph_to_dict, positions_to_dict
-from workbench.core.project import open_template
-from workbench.gui.main_window import MainWindow
 
 LEFT = Qt.MouseButton.LeftButton
 NO_MOD = Qt.KeyboardModifier.NoModifier
-
-
-@pytest.fixture
-def data_dir(tmp_path, monkeypatch):
-    """The user's data folder (autosaves, recent files) redirected to a temporary folder."""
-    folder = tmp_path / "user-data"
-    monkeypatch.setenv("WORKBENCH_DATA_DIR", str(folder))
-    return folder
-
-
-@pytest.fixture
-def window(qtbot, data_dir, monkeypatch):
-    """The main window, shown and active, with the demo project (cnn template) open.
-
-    Message boxes are replaced: errors are collected in `window.files.errors`, the unsaved-changes prompt answers
-    `window.files.answer` (Discard unless a test sets it) and counts in `window.files.prompts`."""
-    monkeypatch.setattr("workbench.gui.project_files.ProjectFiles.show_error",
-                        lambda self, title, message: self.errors.append(message))
-    monkeypatch.setattr("workbench.gui.project_files.ProjectFiles.ask_save_changes", _answer_prompt)
-    win = MainWindow()
-    win.files.errors = []
-    win.files.prompts = 0
-    win.files.answer = QMessageBox.StandardButton.Discard
-    win.resize(1400, 900)
-    win.show()
-    qtbot.waitExposed(win)
-    win.activateWindow()
-    win.document.replace_project(open_template("cnn"))
-    win.document.revalidate()
-    qtbot.waitUntil(lambda: not win.design.fit_pending)  # the new project's deferred fit-to-window has run
-    win.design.view.resetTransform()
-    yield win
-    win.files.answer = QMessageBox.StandardButton.Discard
-    win.close()
-    win.deleteLater()
-
-
-def _answer_prompt(files):
-    files.prompts += 1
-    return files.answer
 
 
 def snapshot(graph) -> dict:
@@ -102,3 +59,12 @@ def press_keys(window, sequence: str) -> None:
     view.setFocus()
     combo = QKeySequence(sequence)[0]
     QTest.keyClick(view, combo.key(), combo.keyboardModifiers())
+
+
+def menu_action(window, menu_title: str, text: str):
+    for menu_action_ in window.menuBar().actions():
+        if menu_action_.text().replace("&", "") == menu_title:
+            for action in menu_action_.menu().actions():
+                if action.text().replace("&", "").startswith(text):
+                    return action
+    raise AssertionError(f"no {menu_title} > {text}")

@@ -8,7 +8,7 @@ from PySide6.QtWidgets import QCheckBox, QComboBox, QLineEdit, QSpinBox
 
 from workbench.core.graph.model import Edge
 
-from test_editor_support import LEFT, NO_MOD, click_node, data_dir, press_keys, window  # noqa: F401
+from tests.gui.editor_driving import LEFT, NO_MOD, click_node, press_keys
 
 
 def graph_of(window):

@@ -20,7 +20,7 @@ from workbench.core.project.trained import build_trained_module
 from workbench.core.training.settings import TrainingSettings
 from workbench.core.training.status import RunStatus
 
-DATA = Path(__file__).parent.parent / "data"
+DATA = Path(__file__).resolve().parents[2] / "data"
 
 
 def base() -> dict:

@@ -11,8 +11,8 @@ from workbench.core.graph.model import Edge
 from workbench.core.project import open_template, save_project
 from workbench.gui.document.commands import DeleteCommand
 
-from test_editor_support import (LEFT, NO_MOD, click_node, data_dir, drag, node_body_point, port_point,  # noqa: F401
-                                 press_keys, snapshot, viewport_point, window)
+from tests.gui.editor_driving import (LEFT, NO_MOD, click_node, drag, node_body_point, port_point, press_keys, snapshot,
+                                      viewport_point)
 
 
 def graph_of(window):

@@ -6,7 +6,6 @@ import dataclasses
 
 import pytest
 import torch
-from test_layers import CASES
 
 from workbench.core.build import build_module
 from workbench.core.compression.distill import shrunk_graph
@@ -17,6 +16,8 @@ from workbench.core.graph.model import Graph
 from workbench.core.layers import CATALOG, LayerSpec, TensorInfo
 from workbench.core.layers.catalog import BLOCKS_PRUNING, PASSES_VALUES, register
 from workbench.core.layers.spec import ChannelRole, CompressionTraits
+
+from tests.core.layers.layer_cases import CASES
 
 READS = (ChannelRole.REMOVABLE, ChannelRole.CONSUMES)
 

@@ -6,51 +6,7 @@ import torch
 from workbench.core.errors import ShapeError
 from workbench.core.layers import CATALOG, TensorInfo
 
-# layer type -> list of (settings, per-sample input shapes, input dtype)
-CASES = {
-    "Dense": [({"units": 7}, [(5,)], "float"), ({"units": 3, "bias": False}, [(4, 6)], "float")],
-    "Conv1d": [({"filters": 4, "kernel_size": 3, "padding": 0}, [(2, 10)], "float"),
-               ({"filters": 3, "kernel_size": 3, "stride": 2, "dilation": 2, "padding": 1}, [(2, 11)], "float")],
-    "Conv2d": [({"filters": 4, "kernel_size": 3}, [(3, 8, 8)], "float"),
-               ({"filters": 2, "kernel_size": 5, "stride": 2, "padding": 0, "bias": False}, [(1, 9, 7)], "float")],
-    "ConvTranspose2d": [({"filters": 3, "kernel_size": 2, "stride": 2}, [(4, 5, 5)], "float"),
-                        ({"filters": 2, "kernel_size": 3, "stride": 2, "padding": 1, "output_padding": 1},
-                         [(1, 4, 4)], "float")],
-    "MaxPool1d": [({"kernel_size": 2}, [(3, 9)], "float"), ({"kernel_size": 3, "stride": 1, "padding": 1},
-                                                            [(2, 5)], "float")],
-    "MaxPool2d": [({"kernel_size": 2}, [(3, 8, 7)], "float"), ({"kernel_size": 3, "stride": 2, "padding": 1},
-                                                               [(1, 9, 9)], "float")],
-    "AvgPool2d": [({"kernel_size": 2}, [(2, 6, 6)], "float")],
-    "GlobalAvgPool": [({}, [(5, 4, 4)], "float"), ({}, [(3, 7)], "float")],
-    "SequencePool": [({"mode": "mean"}, [(6, 4)], "float"), ({"mode": "max"}, [(6, 4)], "float"),
-                     ({"mode": "last"}, [(6, 4)], "float")],
-    "BatchNorm1d": [({}, [(5,)], "float"), ({"momentum": 0.2}, [(3, 7)], "float")],
-    "BatchNorm2d": [({}, [(3, 4, 4)], "float")],
-    "LayerNorm": [({}, [(6,)], "float"), ({}, [(4, 6)], "float")],
-    "Dropout": [({"rate": 0.5}, [(3, 4)], "float")],
-    "Flatten": [({}, [(2, 3, 4)], "float"), ({}, [(5,)], "float")],
-    "Reshape": [({"target": [4, -1]}, [(2, 3, 4)], "float"), ({"target": [6, 4]}, [(24,)], "float")],
-    "ReLU": [({}, [(3, 4)], "float")],
-    "LeakyReLU": [({"negative_slope": 0.2}, [(3, 4)], "float")],
-    "GELU": [({}, [(5,)], "float")],
-    "SiLU": [({}, [(5,)], "float")],
-    "Sigmoid": [({}, [(5,)], "float")],
-    "Tanh": [({}, [(5,)], "float")],
-    "Softmax": [({}, [(5,)], "float")],
-    "Add": [({}, [(3, 4), (3, 4)], "float"), ({}, [(2,), (2,), (2,)], "float")],
-    "Concat": [({"axis": 1}, [(3, 4), (2, 4)], "float"), ({"axis": -1}, [(2, 5, 3), (2, 5, 1)], "float")],
-    "Embedding": [({"vocab_size": 20, "dim": 6}, [(7,)], "int"), ({"vocab_size": 5, "dim": 3}, [()], "int")],
-    "LSTM": [({"hidden_size": 5}, [(6, 3)], "float"),
-             ({"hidden_size": 4, "num_layers": 2, "bidirectional": True, "return_sequences": True}, [(6, 3)],
-              "float"),
-             ({"hidden_size": 4, "bidirectional": True}, [(5, 2)], "float")],
-    "GRU": [({"hidden_size": 5, "num_layers": 2}, [(6, 3)], "float"),
-            ({"hidden_size": 3, "return_sequences": True}, [(4, 2)], "float")],
-    "TransformerBlock": [({"heads": 2, "ff_dim": 16}, [(5, 8)], "float")],
-    "ClassificationHead": [({"classes": 4}, [(6,)], "float")],
-    "RegressionHead": [({"outputs": 2, "loss": "mae"}, [(6,)], "float")],
-    "Input": [],
-}
+from tests.core.layers.layer_cases import CASES
 
 
 def test_every_layer_has_cases():

@@ -14,7 +14,6 @@ from workbench.gui.document.document import ProjectDocument
 from workbench.gui.document.dataset_keeper import DatasetKeeper
 from workbench.gui.workers import cancel_all_workers
 
-from test_editor_support import data_dir, window  # noqa: F401 - fixtures
 
 WAIT_MS = 30_000
 

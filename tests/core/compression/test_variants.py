@@ -6,7 +6,6 @@ import json
 import numpy as np
 import pytest
 import torch
-from test_export import train_template
 
 from workbench.core.build import build_module
 from workbench.core.compression.errors import CompressionError
@@ -19,6 +18,8 @@ from workbench.core.export.metadata import read_metadata
 from workbench.core.export.verify import PARITY_TOLERANCE
 from workbench.core.project import NotTrainedError, load_project, open_template, save_project
 from workbench.core.project.actions import compress_project, export_project
+
+from tests.core.trained_projects import train_template
 
 METHODS = [m.name for m in offered_methods()]
 
