@@ -59,7 +59,7 @@ class BadValuesStop(Exception):
 
 
 def load_model(path):
-    import onnxruntime as ort
+    import onnxruntime as ort  # lazy
 
     if not os.path.isfile(path):
         raise InputError(f"{path}: no such model file.")
@@ -344,7 +344,7 @@ def array_inputs(values, pre):
 
 def open_image(path):
     """The image, opened lazily; refused before decoding when it has more than MAX_IMAGE_PIXELS pixels."""
-    from PIL import Image
+    from PIL import Image  # lazy
 
     if os.path.exists(path) and not os.path.isfile(path):
         raise InputError("a folder, not an image file" if os.path.isdir(path) else
@@ -368,7 +368,7 @@ def _too_large(pixels):
 
 
 def image_input(path, pre):
-    from PIL import Image
+    from PIL import Image  # lazy
 
     height, width = pre["size"]
     channels = pre["channels"]

@@ -37,8 +37,8 @@ def save_weights(tensors: dict, path: str | os.PathLike, node_names: dict[str, s
     """Writes `tensors` (a `layer_state` or any name -> tensor dict) atomically to a safetensors file: into a
     temporary file beside it, then renamed over it. Any failure (the folder cannot be made, the disk is full or
     read-only) raises `WeightsWriteError` and leaves neither a partial file nor a changed old one."""
-    from safetensors import SafetensorError
-    from safetensors.torch import save_file
+    from safetensors import SafetensorError  # lazy
+    from safetensors.torch import save_file  # lazy
 
     path = Path(path)
     meta = {FORMAT_KEY: "pt", **(metadata or {})}
@@ -86,7 +86,7 @@ def _write_failure(exc: Exception, path: Path) -> str:
 
 def read_weights(path: str | os.PathLike) -> tuple[dict, dict[str, str]]:
     """(tensors, metadata) of a safetensors file; raises `WeightsError` with a plain message when it cannot."""
-    from safetensors import SafetensorError, safe_open
+    from safetensors import SafetensorError, safe_open  # lazy
 
     path = Path(path)
     if path.is_dir():
@@ -122,7 +122,7 @@ def load_weights(module, path: str | os.PathLike) -> None:
 def value_problem(tensor, like) -> str | None:
     """Why `tensor` cannot take the place of `like` (a tensor of the network), or None: the kind of number and,
     for floating-point tensors, NaN and infinite values."""
-    import torch
+    import torch  # lazy
 
     if like.is_floating_point():
         if not tensor.is_floating_point():

@@ -249,7 +249,7 @@ class TryItPage(QWidget):
         return self.predict_raw([image])
 
     def open_image(self, path: str | Path) -> np.ndarray | None:
-        from PIL import UnidentifiedImageError
+        from PIL import UnidentifiedImageError  # lazy
 
         try:
             with open_image(path) as img:       # refuses an image too large to decode, before decoding it
