@@ -174,15 +174,3 @@ def _ancestors(sources_of: dict[str, list[str]], targets: list[str]) -> set[str]
         seen.add(nid)
         stack.extend(sources_of.get(nid, ()))
     return seen
-
-
-def _ancestors(sources_of: dict[str, list[str]], targets: list[str]) -> set[str]:
-    seen: set[str] = set()
-    stack = list(targets)
-    while stack:
-        nid = stack.pop()
-        if nid in seen:
-            continue
-        seen.add(nid)
-        stack.extend(sources_of.get(nid, ()))
-    return seen

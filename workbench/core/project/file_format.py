@@ -73,30 +73,23 @@ def project_from_dict(data) -> Project:
     positions = ui.get("positions") or {}
     if not isinstance(positions, dict):
         fail("expected an object of node positions", "ui.positions")
+    graph = r.nested("graph", lambda value, _: graph_from_dict(value, positions))
+    dataset = r.nested("dataset", DatasetSpec.from_dict, None, optional=True)
+    training = r.nested("training", _of_type(dict, "an object of training settings"), None, optional=True)
+    runs = r.nested("runs", _of_type(list, "a list of run records"), None, optional=True) or []
+    variants = r.nested("variants", _of_type(list, "a list of variant records"), None, optional=True) or []
     return Project(
-        graph=r.nested("graph", lambda value, _: graph_from_dict(value, positions)),
-        name=name, description=description,
-        dataset=r.nested("dataset", DatasetSpec.from_dict, None, optional=True),
-        training=TrainingSettings.from_dict(r.nested("training", _object("an object of training settings"), None,
-                                                     optional=True), "training"),
-        runs=[RunRecord.from_dict(record, f"runs[{i}]", newer)
-              for i, record in enumerate(r.nested("runs", _list("a list of run records"), None, optional=True) or [])],
-        variants=[VariantRecord.from_dict(record, f"variants[{i}]", newer) for i, record in
-                  enumerate(r.nested("variants", _list("a list of variant records"), None, optional=True) or [])],
+        graph=graph, name=name, description=description, dataset=dataset,
+        training=TrainingSettings.from_dict(training, "training"),
+        runs=[RunRecord.from_dict(record, f"runs[{i}]", newer) for i, record in enumerate(runs)],
+        variants=[VariantRecord.from_dict(record, f"variants[{i}]", newer) for i, record in enumerate(variants)],
         extra={k: v for k, v in r.finish().items() if k not in KNOWN_SECTIONS}, format_minor=minor)
 
 
-def _object(what: str):
+def _of_type(kind: type, what: str):
+    """A check for `FieldReader.nested`: the section must be a `kind` ("expected {what}" otherwise)."""
     def check(value, where):
-        if not isinstance(value, dict):
-            fail(f"expected {what}", where)
-        return value
-    return check
-
-
-def _list(what: str):
-    def check(value, where):
-        if not isinstance(value, list):
+        if not isinstance(value, kind):
             fail(f"expected {what}", where)
         return value
     return check
