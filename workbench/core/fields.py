@@ -89,12 +89,6 @@ class FieldReader:
             fail(f"expected a number, got {describe_value(value)}", self.at(key))
         return float(value) if isinstance(value, (int, float)) else value
 
-    def boolean(self, key: str, default: Any = _REQUIRED) -> Any:
-        value = self._get(key, default)
-        if key in self.data and not isinstance(value, bool):
-            fail(f"expected true or false, got {describe_value(value)}", self.at(key))
-        return value
-
     def object(self, key: str, default: Any = _REQUIRED, *, optional: bool = False) -> Any:
         value = self._get(key, default)
         if value is None and optional:

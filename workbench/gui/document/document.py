@@ -74,10 +74,6 @@ class ProjectDocument(QObject):
         self.validated.emit(self.result)
         self._emit_dirty()
 
-    def open_file(self, path: str | Path) -> None:
-        """Loads a project file; on a `ProjectFileError` the current project stays as it is."""
-        self.replace_project(actions.open_project(path))
-
     def new_project(self, template: str | None = None) -> None:
         self.replace_project(open_template(template) if template else Project())
 
