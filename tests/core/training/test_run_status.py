@@ -38,3 +38,8 @@ def test_the_latest_kept_run_skips_failed_ones():
                             for run_id, status in (("a", RunStatus.STOPPED), ("b", RunStatus.DIVERGED),
                                                    ("c", RunStatus.OUT_OF_MEMORY))])
     assert project.find_run().id == "a"
+
+
+def test_each_status_has_words_for_a_list_of_runs():
+    assert [s.title for s in RunStatus] == ["completed", "stopped early", "stopped by you", "diverged",
+                                           "ran out of memory"]

@@ -23,6 +23,12 @@ class RunStatus(StrEnum):
         return self in (RunStatus.COMPLETED, RunStatus.EARLY_STOPPED, RunStatus.STOPPED)
 
     @property
+    def title(self) -> str:
+        """How a list of runs shows it: "completed", "stopped early", ..."""
+        return {RunStatus.EARLY_STOPPED: "stopped early", RunStatus.STOPPED: "stopped by you",
+                RunStatus.OUT_OF_MEMORY: "ran out of memory"}.get(self, self.value)
+
+    @property
     def time_phrase(self) -> str:
         """The words before the run's duration: "finished in", "stopped after" or "ended after"."""
         if self is RunStatus.STOPPED:

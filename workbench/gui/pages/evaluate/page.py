@@ -178,7 +178,7 @@ class EvaluatePage(QWidget):
         self.run_combo.blockSignals(True)
         self.run_combo.clear()
         for r in runs:
-            self.run_combo.addItem(f"{r.title} ({r.status}, {r.finished[:16]})", r.id)
+            self.run_combo.addItem(f"{r.title} ({r.status.title}, {r.finished[:16]})", r.id)
         if current in ids and current != ids[0] and self.result is not None:
             self.run_combo.setCurrentIndex(ids.index(current))
         self.run_combo.blockSignals(False)

@@ -242,7 +242,7 @@ class TrainPage(QWidget):
             test = record.figures("test")
             figure = f", test accuracy {test['accuracy']:.1%}" if "accuracy" in test else \
                 (f", test R² {test['r2']:.3f}" if "r2" in test else "")
-            item = QListWidgetItem(f"{record.title} — {record.status}{figure}", self.compare)
+            item = QListWidgetItem(f"{record.title} — {record.status.title}{figure}", self.compare)
             item.setData(Qt.ItemDataRole.UserRole, record.id)
             item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
             item.setCheckState(Qt.CheckState.Unchecked)
