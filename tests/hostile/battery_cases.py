@@ -11,13 +11,13 @@ this process on a small exported table or image model). Outcomes:
                           never a traceback
 
 Every case also checks that the files it made are unchanged afterwards (hashed before and after). To add a case,
-add a line to `CASES`; `count_cases.py` prints the table of cases and outcomes for docs/reliability.md.
+add a line to `CASES`; `count_cases.py` prints the table of cases and outcomes for docs/reliability.md. The project
+files, the command line's options and faults have their cases in project_cases.py and command_cases.py.
 """
 
 from __future__ import annotations
 
 import io
-import json
 import os
 import pickle
 import zipfile
@@ -36,6 +36,7 @@ class Outcome:
     kind: str               # refused | warned | accepted | exits
     pattern: str | None = ""
     status: int = 0
+    check: object = None    # check(result, out) -> bool: what else must hold (see test_battery.py)
 
 
 def refused(pattern: str) -> Outcome:
@@ -46,13 +47,14 @@ def warned(pattern: str) -> Outcome:
     return Outcome("warned", pattern)
 
 
-def accepted() -> Outcome:
-    return Outcome("accepted")
+def accepted(check=None) -> Outcome:
+    return Outcome("accepted", check=check)
 
 
-def exits(status: int, pattern: str | None = None) -> Outcome:
-    """predict.py's exit status and a pattern its stderr matches (None: stderr must be empty)."""
-    return Outcome("exits", pattern, status)
+def exits(status: int, pattern: str | None = None, check=None) -> Outcome:
+    """predict.py's exit status and a pattern its stderr matches (None: stderr must be empty); for a `workbench`
+    command, a pattern a line of its output matches (None: any output)."""
+    return Outcome("exits", pattern, status, check)
 
 
 @dataclass(frozen=True)
@@ -61,6 +63,7 @@ class Case:
     name: str
     make: object            # make(folder) -> the entry's argument, built inside folder
     expect: Outcome
+    known_defect: str | None = None     # a defect not fixed yet: the case is expected to fail (strict xfail)
 
 
 # ------------------------------------------------------------------------------------------------- inputs
