@@ -11,13 +11,13 @@ this process on a small exported table or image model). Outcomes:
                           never a traceback
 
 Every case also checks that the files it made are unchanged afterwards (hashed before and after). To add a case,
-add a line to `CASES`; `count_cases.py` prints the table of cases and outcomes for docs/reliability.md.
+add a line to `CASES`; `count_cases.py` prints the table of cases and outcomes for docs/reliability.md. The project
+files, the command line's options and faults have their cases in project_cases.py and command_cases.py.
 """
 
 from __future__ import annotations
 
 import io
-import json
 import os
 import pickle
 import zipfile
@@ -36,6 +36,7 @@ class Outcome:
     kind: str               # refused | warned | accepted | exits
     pattern: str | None = ""
     status: int = 0
+    check: object = None    # check(result, out) -> bool: what else must hold (see test_battery.py)
 
 
 def refused(pattern: str) -> Outcome:
@@ -46,13 +47,14 @@ def warned(pattern: str) -> Outcome:
     return Outcome("warned", pattern)
 
 
-def accepted() -> Outcome:
-    return Outcome("accepted")
+def accepted(check=None) -> Outcome:
+    return Outcome("accepted", check=check)
 
 
-def exits(status: int, pattern: str | None = None) -> Outcome:
-    """predict.py's exit status and a pattern its stderr matches (None: stderr must be empty)."""
-    return Outcome("exits", pattern, status)
+def exits(status: int, pattern: str | None = None, check=None) -> Outcome:
+    """predict.py's exit status and a pattern its stderr matches (None: stderr must be empty); for a `workbench`
+    command, a pattern a line of its output matches (None: any output)."""
+    return Outcome("exits", pattern, status, check)
 
 
 @dataclass(frozen=True)
@@ -61,6 +63,7 @@ class Case:
     name: str
     make: object            # make(folder) -> the entry's argument, built inside folder
     expect: Outcome
+    known_defect: str | None = None     # a defect not fixed yet: the case is expected to fail (strict xfail)
 
 
 # ------------------------------------------------------------------------------------------------- inputs
@@ -389,7 +392,17 @@ CASES = [
     Case("csv", "empty file", file("d.csv", ""), refused(r"^The file 'd.csv' is empty\.$")),
     Case("csv", "only blank lines", file("d.csv", "\n \n\n"), refused(r"is empty\.$")),
     Case("csv", "binary bytes", file("d.csv", bytes(range(256)) * 4), refused(r"holds binary data, not text")),
-    Case("csv", "UTF-16 text", file("d.csv", TABLE.encode("utf-16")), refused(r"holds binary data")),
+    Case("csv", "UTF-16 text", file("d.csv", TABLE.encode("utf-16")),
+         warned(r"^The file is UTF-16 text; it was read as UTF-16\.$")),
+    Case("csv", "Excel's Unicode Text (UTF-16, tabs)", file("d.txt", TABLE.replace(",", "\t").encode("utf-16")),
+         warned(r"^Column 'colour': 3 categories")),
+    Case("csv", "UTF-16 without a byte-order mark", file("d.csv", TABLE.encode("utf-16-be")),
+         warned(r"^The file is UTF-16 text")),
+    Case("csv", "a UTF-16 mark before binary bytes", file("d.csv", b"\xff\xfe" + bytes(range(256)) * 4),
+         refused(r"is not a table")),
+    Case("csv", "a header with one empty name (pandas' index)", file("d.csv", ",size,colour,label\n" + "".join(
+        f"{i},{row}" for i, row in enumerate(ROWS.splitlines(keepends=True)))),
+         warned(r"^Column 1 has no name in the header \(pandas writes its row index so\); it is called 'column 1'")),
     Case("csv", "prose, no delimiter", file("d.csv", "Dear reader,\nthis is a letter of a few lines.\nNo table.\n"),
          refused(r"no delimiter .* splits its lines")),
     Case("csv", "header without rows", file("d.csv", "size,colour,label\n"), refused(r"header row but no data rows")),

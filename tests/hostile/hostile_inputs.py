@@ -1,9 +1,12 @@
 """Generators of bad inputs for the hostile-input tests: decompression-bomb PNGs that are small on disk, image
-folders, weights files, a tiny exported model beside a copy of predict.py, and the checks every case shares (no
-traceback, files unchanged, peak memory of a child process)."""
+folders, weights files, a tiny exported model beside a copy of predict.py, a small trained project, small full or
+read-only disks (tmpfs), and the checks every case shares (no traceback, files unchanged, peak memory of a child
+process)."""
 
 from __future__ import annotations
 
+import atexit
+import errno
 import hashlib
 import json
 import os
@@ -11,6 +14,7 @@ import shutil
 import struct
 import subprocess
 import sys
+import tempfile
 import zlib
 from pathlib import Path
 
@@ -23,6 +27,9 @@ PREDICT_SOURCE = Path(predict_script.__file__)
 
 # ----------------------------------------------------------------------------------------------- files unchanged
 
+HASHED_BYTES = 32 * 1024 * 1024  # larger files (a 200 MB sparse file) are compared by size and modification time
+
+
 def tree_digest(root: Path) -> dict[str, str]:
     """Every file and link under ``root`` -> a hash of its bytes (or of where a link points)."""
     out = {}
@@ -33,6 +40,10 @@ def tree_digest(root: Path) -> dict[str, str]:
             if os.path.islink(path):
                 out[rel] = "link:" + os.readlink(path)
             elif os.path.isfile(path):
+                info = os.stat(path)
+                if info.st_size > HASHED_BYTES:
+                    out[rel] = f"large:{info.st_size}:{info.st_mtime_ns}"
+                    continue
                 with open(path, "rb") as f:
                     out[rel] = hashlib.sha256(f.read()).hexdigest()
             elif not os.path.isdir(path):
@@ -211,3 +222,91 @@ def run_predict_measured(folder: Path, *args: str, timeout: float = 120) -> tupl
     peak = int(done.stderr[cut:].split()[-1]) * 1024
     done.stderr = done.stderr[:cut]
     return done, peak
+
+
+# ------------------------------------------------------------------------------------------------------ projects
+
+_TRAINED_SOURCE: list[Path] = []
+
+
+def _trained_source() -> Path:
+    """A folder holding p.json (the MLP template trained for one epoch on the built-in iris data, with a dynamic
+    INT8 variant) and its runs/ and variants/ folders; made once per test process."""
+    if not _TRAINED_SOURCE:
+        from workbench.core.project import actions, open_template
+
+        folder = Path(tempfile.mkdtemp(prefix="hostile-trained-"))
+        atexit.register(shutil.rmtree, folder, True)
+        project = open_template("mlp")
+        outcome = actions.train_project(project, folder, settings=project.training.replaced(epochs=1, device="cpu"),
+                                        num_threads=1)
+        outcome.add_to(project)
+        project.add_variants(actions.compress_project(project, "int8-dynamic", base_dir=folder, workspace=folder))
+        actions.save_project(project, folder / "p.json")
+        _TRAINED_SOURCE.append(folder)
+    return _TRAINED_SOURCE[0]
+
+
+def trained_project(folder: Path, name: str = "p.json") -> Path:
+    """A copy in `folder` of a small trained project (its file `name` and the folders of its runs and variant)."""
+    source = _trained_source()
+    folder.mkdir(parents=True, exist_ok=True)
+    for sub in source.iterdir():
+        if sub.is_dir():
+            shutil.copytree(sub, folder / sub.name, dirs_exist_ok=True)
+    shutil.copyfile(source / "p.json", folder / name)
+    return folder / name
+
+
+def trained_project_dict() -> dict:
+    return json.loads((_trained_source() / "p.json").read_text("utf-8"))
+
+
+def trained_weights_file() -> Path:
+    """The trained project's weights file (its only run's best epoch)."""
+    source = _trained_source()
+    return source / trained_project_dict()["runs"][0]["files"]["weights"]
+
+
+# --------------------------------------------------------------------------------------------- disks (tmpfs)
+
+def mount_tmpfs(where: Path, size: str = "256k") -> str | None:
+    """Mounts a small tmpfs at `where` (made if needed); returns None, or why it could not (not root, no Linux, no
+    permission in a container)."""
+    where.mkdir(parents=True, exist_ok=True)
+    if not sys.platform.startswith("linux"):
+        return "tmpfs mounts need Linux"
+    if shutil.which("mount") is None:
+        return "there is no mount command"
+    done = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size},mode=0755", "tmpfs", str(where)],
+                          capture_output=True, text=True)
+    if done.returncode != 0:
+        return f"cannot mount a tmpfs here ({done.stderr.strip() or 'mount exited ' + str(done.returncode)}); " \
+               "run the suite as root on Linux to test full and read-only disks"
+    return None
+
+
+def remount_read_only(where: Path) -> None:
+    subprocess.run(["mount", "-o", "remount,ro", str(where)], check=True, capture_output=True)
+
+
+def unmount(where: Path) -> None:
+    if subprocess.run(["umount", str(where)], capture_output=True).returncode != 0:
+        subprocess.run(["umount", "-l", str(where)], capture_output=True)
+
+
+def fill_disk(where: Path) -> None:
+    """Writes a file of zeros into `where` until the disk is full."""
+    block = bytes(4096)
+    with open(where / "filler", "wb", buffering=0) as f:
+        try:
+            while True:
+                f.write(block)
+        except OSError as exc:
+            if exc.errno != errno.ENOSPC:
+                raise
+    with open(where / "filler", "ab", buffering=0) as f:    # the last partial block
+        try:
+            f.write(b"\0" * 512)
+        except OSError:
+            pass

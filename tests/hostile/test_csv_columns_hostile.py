@@ -9,6 +9,7 @@ import pytest
 from hostile_inputs import tree_digest
 from workbench.core.data import DatasetSpec, apply_preprocessing, load_dataset
 from workbench.core.data import csv_reader
+from workbench.core.errors import DataError
 
 SPLIT = {"train": 0.6, "val": 0.2, "test": 0.2, "seed": 0, "stratify": True}
 JUNK = ["unknown", "-", "err"]
@@ -113,3 +114,59 @@ def test_several_repeated_header_names_are_all_named(tmp_path):
     assert ds.preprocessing["source_columns"] == ["a", "b", "a (2)", "b (2)", "label"]
     assert ("The header repeats column names ('a' twice, 'b' twice); the repeats are called 'a (2)' and 'b (2)' "
             "here (the file is not changed).") in ds.report
+
+
+# ------------------------------------------------------------------------------------- UTF-16 and unnamed columns
+
+def table_text(rows: int = 60, delimiter: str = ",") -> str:
+    lines = ["size,colour,label"] + [f"{i % 7 + 0.5},{['red', 'grün', 'blue'][i % 3]},{'ab'[i % 2]}"
+                                     for i in range(rows)]
+    return "\n".join(line.replace(",", delimiter) for line in lines) + "\n"
+
+
+@pytest.mark.parametrize("codec, delimiter, rows", [
+    ("utf-16", "\t", 60),           # Excel's "Unicode Text": UTF-16 with a byte-order mark, tab-separated
+    ("utf-16", ",", 20_000),        # longer than the 256 KB sample, which then ends inside a character
+    ("utf-16-le", ",", 60),         # no byte-order mark
+])
+def test_a_utf16_table_is_read_as_the_same_table_in_utf8(tmp_path, codec, delimiter, rows):
+    (tmp_path / "utf8.csv").write_text(table_text(rows, delimiter), encoding="utf-8")
+    (tmp_path / "utf16.csv").write_bytes(table_text(rows, delimiter).encode(codec))
+    plain, wide = load(tmp_path / "utf8.csv"), load(tmp_path / "utf16.csv")
+    assert wide.report[0] == "The file is UTF-16 text; it was read as UTF-16."
+    assert wide.report[1:] == plain.report
+    assert np.array_equal(wide.x, plain.x) and np.array_equal(wide.y, plain.y)
+    assert wide.preprocessing["columns"][1]["categories"] == ["blue", "grün", "red"]
+    assert wide.preprocessing["read"]["encoding"] == codec  # predict.py reads new files the same way
+
+
+def test_a_utf16_mark_before_binary_bytes_is_no_table(tmp_path):
+    path = tmp_path / "fake.csv"
+    path.write_bytes(b"\xff\xfe" + bytes(range(1, 256)) * 4)
+    with pytest.raises(DataError, match="is not a table"):
+        load(path)
+
+
+def test_a_header_with_an_unnamed_index_column_is_a_header(tmp_path):
+    """pandas' ``to_csv`` writes the row index under an empty name: ``,size,colour,label``."""
+    body = "".join(f"{i},{i % 7 + 0.5},{['red', 'green', 'blue'][i % 3]},{'ab'[i % 2]}\n" for i in range(40))
+    path = tmp_path / "pandas.csv"
+    path.write_text(",size,colour,label\n" + body)
+    ds = load(path)
+    assert ds.preprocessing["source_columns"] == ["column 1", "size", "colour", "label"]
+    assert "Column 1 has no name in the header (pandas writes its row index so); it is called 'column 1' here." \
+        in ds.report
+    assert ds.preprocessing["feature_names"][0] == "size"           # the index is left out as an identifier
+    assert ds.class_names == ["a", "b"]
+
+
+@pytest.mark.parametrize("first_row", ["", "3.5", "red"], ids=["index column", "number", "category"])
+def test_a_first_data_row_with_one_empty_cell_stays_data(tmp_path, first_row):
+    """One empty cell in a first row of data is a missing value, not an unnamed column."""
+    cells = {"": ",3.5,red,a", "3.5": "0,,red,a", "red": "0,3.5,,a"}[first_row]
+    body = "".join(f"{i},{i % 7 + 0.5},{['red', 'green', 'blue'][i % 3]},{'ab'[i % 2]}\n" for i in range(1, 40))
+    path = tmp_path / "data.csv"
+    path.write_text(cells + "\n" + body)
+    ds = load(path, missing="mean")
+    assert "The file has no header row; the columns are numbered." in ds.report
+    assert ds.num_samples == 40

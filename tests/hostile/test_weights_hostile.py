@@ -109,3 +109,36 @@ def test_evaluate_refuses_nan_weights_in_one_line(tmp_path, capsys):
     err = capsys.readouterr().err
     assert err.startswith(f"error: {weights.name} cannot be used: the tensor '{key}' holds ")
     assert err.count("\n") == 1 and "Traceback" not in err
+
+
+@pytest.mark.parametrize("how, problem", CASES[::2])
+def test_resuming_refuses_best_weights_that_cannot_be_weights(tmp_path, how, problem):
+    """A stopped run's best.safetensors is checked as its last weights are: resumed from a spoiled one, the run
+    would carry NaN (or bool) weights as its best and end with them."""
+    from workbench.core.project import actions, open_template
+    from workbench.core.training import Callback, RunControl
+
+    control = RunControl()
+
+    class StopAfterTwo(Callback):
+        def on_epoch_end(self, trainer, info):
+            if info.epoch == 1:
+                control.stop()
+
+    project = open_template("mlp")
+    settings = project.training.replaced(epochs=5, device="cpu", early_stopping=False)
+    first = actions.train_project(project, tmp_path, settings=settings, callbacks=[StopAfterTwo()], control=control,
+                                  num_threads=1)
+    assert first.record.status == "stopped" and first.record.files.best
+    first.add_to(project)
+    best = tmp_path / first.record.files.best
+    tensors, meta = read_weights(best)
+    key = sorted(k for k in tensors if k.endswith(".weight"))[0]
+    names = {nid: n.name for nid, n in project.graph.nodes.items()}
+    write_weights(best, spoiled(tensors, key, how), names)
+    digest = tree_digest(tmp_path)
+    with pytest.raises(WeightsError) as caught:
+        actions.train_project(project, tmp_path, resume_run=first.record.id, num_threads=1)
+    assert str(caught.value) == (f"best.safetensors cannot be used: the tensor '{key}' (layer "
+                                 f"'{names[key.split('.')[0]]}') {problem}")
+    assert tree_digest(tmp_path) == digest

@@ -46,11 +46,12 @@ def add_threads_argument(parser: argparse.ArgumentParser, default: int | None, h
 def load_project_arg(arg: str, data: str | None = None, target: str | None = None,
                      ignore: str | None = None) -> Project:
     """Opens a project file or template; with `data`, points it at that dataset (read once: later actions get it
-    from the project's data cache) and fits Input and head to it."""
+    from the project's data cache), fits Input and head to it and prints the import report as notes on stderr."""
     project = actions.open_project(resolve_project_argument(arg))
     if data:
         ignored = [c.strip() for c in ignore.split(",") if c.strip()] if ignore else None
-        use_data(project, data, target, ignored)
+        for line in use_data(project, data, target, ignored).report:
+            print(f"note: {line}", file=sys.stderr)
     elif project.folder is not None:
         for path in paths_outside(project):
             print(f"warning: {project.path.name} reads {path}, which is outside its folder.", file=sys.stderr)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import sys
 from pathlib import Path
 
@@ -9,6 +10,21 @@ from workbench.cli.common import (add_json_flag, add_threads_argument, load_proj
                                   save_result)
 from workbench.core.compression.methods import offered_methods
 from workbench.core.project import actions
+
+
+MAX_EPOCHS = 100_000
+
+
+def epoch_count(text: str) -> int:
+    """An argparse type: a number of epochs from 1 to `MAX_EPOCHS`, checked before any work (the fine-tune would
+    take 0 or -1 as one epoch without a word)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number of epochs, got {text!r}") from None
+    if not 1 <= value <= MAX_EPOCHS:
+        raise argparse.ArgumentTypeError(f"must be a whole number from 1 to {MAX_EPOCHS} (got {value})")
+    return value
 
 
 def add_parser(subparsers):
@@ -21,7 +37,7 @@ def add_parser(subparsers):
     parser.add_argument("--amount", type=float, metavar="X",
                         help=f"{' / '.join(m.name for m in with_amount)}: the share to remove, 0 to 1 "
                              f"(default {' or '.join(defaults)})")
-    parser.add_argument("--epochs", type=int, metavar="N",
+    parser.add_argument("--epochs", type=epoch_count, metavar="N",
                         help=f"{' / '.join(m.name for m in methods if m.takes_epochs)}: fine-tune (pruning) or "
                              "student training (distill) epochs")
     parser.add_argument("--student", metavar="PROJECT",

@@ -1,13 +1,18 @@
 """Find how a delimited text file is written: encoding, delimiter, header row and column names.
 
-Reads only the first 256 KB. The delimiter comes from `csv.Sniffer`, checked against the lines (every line must split
-into the same number of fields); when the sniffer fails or disagrees, each of ``, ; tab |`` is tried and the one that
-splits the lines most consistently into the most columns wins; spaces count only when they split every line alike. The header is detected from the types: a first row of
-names above columns of numbers, or first-row texts that never recur in their column.
+Reads only the first 256 KB. The encoding is UTF-8 (with or without a byte-order mark); UTF-16 or UTF-32 when the
+file starts with that byte-order mark (Excel's "Unicode Text" and Windows Notepad's "Unicode" save UTF-16), or UTF-16
+without one when every other byte of the start is zero; else Latin-1, said in the report. The delimiter comes from
+`csv.Sniffer`, checked against the lines (every line must split into the same number of fields); when the sniffer
+fails or disagrees, each of ``, ; tab |`` is tried and the one that splits the lines most consistently into the most
+columns wins; spaces count only when they split every line alike. The header is detected from the types: a first
+row of names above columns of numbers, or first-row texts that never recur in their column; one empty name (the
+index column pandas writes) is named after its place.
 """
 
 from __future__ import annotations
 
+import codecs
 import csv
 from collections import Counter
 from dataclasses import dataclass, field
@@ -57,7 +62,35 @@ def _read_sample(path: Path) -> bytes:
         raise DataError(f"The file {path.name!r} cannot be read (permission denied).") from None
 
 
+UNICODE_MARKS = ((codecs.BOM_UTF32_LE, "utf-32", "UTF-32"), (codecs.BOM_UTF32_BE, "utf-32", "UTF-32"),
+                 (codecs.BOM_UTF16_LE, "utf-16", "UTF-16"), (codecs.BOM_UTF16_BE, "utf-16", "UTF-16"))
+CHAR_BYTES = {"utf-16": 2, "utf-16-le": 2, "utf-16-be": 2, "utf-32": 4}  # for the progress of a file read
+
+
+def wide_encoding(sample: bytes) -> tuple[str, str] | None:
+    """(codec, name) of UTF-16 or UTF-32 text: a byte-order mark, or (UTF-16 without one) a start whose every other
+    byte is zero and the others not, as ASCII-range text is written in UTF-16; None for anything else."""
+    for mark, codec, name in UNICODE_MARKS:
+        if sample.startswith(mark):
+            return codec, name
+    head = sample[:4096]
+    head = head[:len(head) // 2 * 2]
+    if len(head) >= 16:
+        even, odd = head[0::2], head[1::2]
+        if odd.count(0) == len(odd) and even.count(0) == 0:
+            return "utf-16-le", "UTF-16"
+        if even.count(0) == len(even) and odd.count(0) == 0:
+            return "utf-16-be", "UTF-16"
+    return None
+
+
 def _decode(sample: bytes, truncated: bool, notes: list[str]) -> tuple[str, str]:
+    wide = wide_encoding(sample)
+    if wide is not None:                  # a cut-short last character waits for bytes that never come: dropped
+        codec, name = wide
+        text = codecs.getincrementaldecoder(codec)(errors="replace").decode(sample, final=not truncated)
+        notes.append(f"The file is {name} text; it was read as {name}.")
+        return text, codec
     if truncated:                         # do not cut a character or a line in half
         cut = sample.rfind(b"\n")
         sample = sample[:cut + 1] if cut > 0 else sample
@@ -106,28 +139,45 @@ def _sniff(text: str, lines: list[str], prefer: tuple[str, ...]) -> str:
 
 
 def _detect_header(rows: list[list[str]]) -> bool:
+    """Whether the first row names the columns. One empty cell may be a header's unnamed column (pandas writes its
+    row index as ``,a,b``): it does not vote, and without a name above a column of numbers the row is a header only
+    when the unnamed column holds numbers and the other cells are names that never recur below them."""
     first, rest = rows[0], rows[1:51]
+    empty = [j for j, c in enumerate(first) if not c.strip()]
+    if len(empty) == 1 and len(first) > 1:
+        first = [c if c.strip() else None for c in first]
     if not rest:
-        return all(parse_number(c) is None for c in first)
-    if any(is_missing_text(c) for c in first):
+        return all(c is None or parse_number(c) is None for c in first)
+    if any(c is not None and is_missing_text(c) for c in first):
         return False
     for j, cell in enumerate(first):
-        if parse_number(cell) is not None:
+        if cell is None or parse_number(cell) is not None:
             continue
         below = [r[j] for r in rest if j < len(r) and not is_missing_text(r[j])]
         if below and sum(parse_number(c) is not None for c in below) >= 0.8 * len(below):
             return True
-    if all(parse_number(c) is not None for c in first):
+    if None in first:  # an unnamed column of numbers (an index) beside names only, none of them a number
+        j = first.index(None)
+        below = [r[j] for r in rest if j < len(r)]
+        if not below or any(parse_number(c) is None for c in below) or \
+                any(c is not None and parse_number(c) is not None for c in first):
+            return False
+    elif all(parse_number(c) is not None for c in first):
         return False
     # text everywhere: a header's names do not recur below them
-    return all(all(j >= len(r) or r[j].strip() != cell.strip() for r in rest) for j, cell in enumerate(first))
+    return all(all(j >= len(r) or r[j].strip() != cell.strip() for r in rest) for j, cell in enumerate(first)
+               if cell is not None)
 
 
 def _unique_names(raw: list[str], notes: list[str]) -> list[str]:
-    """The header's names, a repeated one numbered ("x", "x (2)", ...) with a note that names the repeats."""
+    """The header's names, an empty one named after its place ("column 1") and a repeated one numbered ("x",
+    "x (2)", ...), each with a note."""
     names, seen, renamed = [], set(), []
     for j, name in enumerate(raw):
         base = name.strip() or f"column {j + 1}"
+        if not name.strip():
+            notes.append(f"Column {j + 1} has no name in the header (pandas writes its row index so); it is called "
+                         f"{base!r} here.")
         candidate, k = base, 2
         while candidate in seen:
             candidate, k = f"{base} ({k})", k + 1
@@ -166,11 +216,15 @@ def _detect_format(path: Path, delimiter: str | None, header: bool | None) -> Cs
     title = file_title(path)
     if not raw.strip():
         raise DataError(f"{title} is empty.")
-    if b"\x00" in raw:
+    if b"\x00" in raw and wide_encoding(raw) is None:
         raise DataError(f"{title} is not a table: it holds binary data, not text. Choose a CSV or TSV file.")
     notes: list[str] = []
     truncated = len(raw) == SAMPLE_BYTES
     text, encoding = _decode(raw, truncated, notes)
+    if "\x00" in text:
+        raise DataError(f"{title} is not a table: it holds binary data, not text. Choose a CSV or TSV file.")
+    if not text.strip():
+        raise DataError(f"{title} is empty.")
     lines = text.splitlines(keepends=True)
     if truncated and len(lines) > 1:
         lines = lines[:-1]              # the last line may be cut short

@@ -23,7 +23,7 @@ from pathlib import Path
 import numpy as np
 
 from workbench.core.data.columns import FLOAT32_MAX, MISSING_TOKENS, ColumnData
-from workbench.core.data.csv_format import CsvFormat, csv_problem, delimiter_name, suggest_delimiter
+from workbench.core.data.csv_format import CHAR_BYTES, CsvFormat, csv_problem, delimiter_name, suggest_delimiter
 from workbench.core.data.progress import ProgressReporter
 from workbench.core.errors import DataError
 
@@ -277,7 +277,7 @@ def read_columns(path: Path, fmt: CsvFormat, use: list[int], reporter: ProgressR
     parsers = {j: _ColumnParser(fmt.names[j], j in force_text, j in keep_strings) for j in use}
     chunk_rows: list[int] = []
     try:
-        size = max(path.stat().st_size, 1)
+        size = max(path.stat().st_size // CHAR_BYTES.get(fmt.encoding, 1), 1)  # in characters, about
     except FileNotFoundError:
         raise DataError(f"The file {path.name!r} disappeared during the import; put it back and import again.") \
             from None

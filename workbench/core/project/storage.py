@@ -11,6 +11,8 @@ along, so the new folder is complete.
 
 from __future__ import annotations
 
+import codecs
+import contextlib
 import dataclasses
 import glob
 import hashlib
@@ -118,8 +120,11 @@ def _kind_of(mode: int) -> str:
 
 
 def decode_project_text(data: bytes, name: str) -> str:
-    """The text of a project file: UTF-8, with or without a byte-order mark (as some Windows editors save it)."""
+    """The text of a project file: UTF-8, with or without a byte-order mark (as some Windows editors save it), or
+    UTF-16 with its byte-order mark (Windows Notepad's "Unicode"); it is saved back as UTF-8."""
     try:
+        if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+            return data.decode("utf-16")
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         if any(b < 9 or 13 < b < 32 for b in data[:4096]) or b"\x00" in data:
@@ -177,11 +182,14 @@ def save_project(project: Project, path: str | os.PathLike | None = None, *,
     data["dataset"] = dataset.to_dict() if dataset is not None else None
     encoded = project_text(project, data).encode("utf-8")
     written = write_unsaved_weights(project, target.parent)
+    copied = []
     try:
         if old_folder is not None and Path(old_folder).resolve() != target.parent:
-            copy_record_files(project, Path(old_folder), target.parent)
+            copied = copy_record_files(project, Path(old_folder), target.parent)
         write_atomically(target, encoded)
     except OSError as exc:
+        for path in copied:  # undone: no saved project names them
+            path.unlink(missing_ok=True)
         raise WorkbenchError(f"Could not save '{target}': {exc.strerror or exc}. The file on disk is unchanged.") \
             from None
     remove_stale_temporaries(target)
@@ -245,7 +253,8 @@ def write_unsaved_weights(project: Project, folder: Path) -> list[str]:
 
 def copy_record_files(project: Project, old_folder: Path, new_folder: Path) -> list[Path]:
     """Copies the files that run and variant records name relative to `old_folder` into `new_folder` (same
-    relative place); paths that are absolute or climb out of the folder are left alone. Returns the copies."""
+    relative place); paths that are absolute or climb out of the folder are left alone. Returns the copies. When a
+    copy fails (a full disk), the copies made so far are removed, the one cut short too, and the `OSError` raised."""
     copied = []
     for relative in project.record_files():
         if relative in project.unsaved_weights:
@@ -255,8 +264,14 @@ def copy_record_files(project: Project, old_folder: Path, new_folder: Path) -> l
             continue
         source, target = old_folder / path, new_folder / path
         if source.is_file() and not target.exists():
-            target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(source, target)
+            try:
+                target.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copy2(source, target)
+            except OSError:
+                for made in [*copied, target]:  # a copy cut short would be taken for the file by the next save
+                    with contextlib.suppress(OSError):
+                        made.unlink()
+                raise
             copied.append(target)
     return copied
 

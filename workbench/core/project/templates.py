@@ -28,7 +28,7 @@ def is_template(path: Path | None) -> bool:
 def resolve_project_argument(arg: str) -> Path:
     """A path to an existing project file, or the name of a shipped template."""
     path = Path(arg)
-    if path.exists():
+    if path.exists() or path.is_symlink():  # a broken link or a loop is read, and named as such
         return path
     if template_path(arg).exists():
         return template_path(arg)

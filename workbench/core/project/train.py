@@ -92,7 +92,8 @@ def train_project(project: Project, base_dir, *, dataset=None, settings: Trainin
     names = {nid: n.name for nid, n in graph.nodes.items()}
     transfer = None
     if settings.init_from and previous is None:
-        tensors, source_names = transfer_source(settings.init_from, project, base_dir)
+        tensors, source_names = transfer_source(settings.init_from, project,  # named from the project's folder
+                                                project.folder if project.folder is not None else base_dir)
         transfer = load_matching_weights(module, names, tensors, source_names)
     trainer = Trainer(module, dataset, settings, callbacks, device, graph=graph, control=control,
                       checkpoint_dir=folder, resume=previous is not None, node_names=names, num_threads=num_threads,

@@ -16,7 +16,7 @@ from workbench.core.errors import WorkbenchError
 from workbench.core.training.best_weights import layer_weights
 from workbench.core.training.checkpoints import BEST_FILE, LAST_FILE, STATE_FILE, load_state, save_state
 from workbench.core.training.hooks import FitState, LoopCallback
-from workbench.core.training.weights import WeightsWriteError, load_weights, read_weights, save_weights
+from workbench.core.training.weights import WeightsWriteError, load_weights, save_weights
 
 
 class Checkpointing(LoopCallback):
@@ -86,6 +86,10 @@ def restore_run(folder: Path | None, module, optimizer, scheduler, scaler, progr
     if folder is None:
         raise WorkbenchError("There is no checkpoint folder to resume from.")
     folder = Path(folder)
+    best = None
+    if (folder / BEST_FILE).is_file():  # checked as the last weights are (keys, shapes, kinds of number, NaN)
+        load_weights(module, folder / BEST_FILE)
+        best = {k: v.detach().clone().to(device) for k, v in layer_weights(module).items()}
     load_weights(module, folder / LAST_FILE)
     state = load_state(folder / STATE_FILE)
     optimizer.load_state_dict(state.optimizer)
@@ -94,10 +98,6 @@ def restore_run(folder: Path | None, module, optimizer, scheduler, scaler, progr
     if scaler is not None and state.scaler is not None:
         scaler.load_state_dict(state.scaler)
     progress.restore(state)
-    best = None
-    if (folder / BEST_FILE).is_file():
-        tensors, _ = read_weights(folder / BEST_FILE)
-        best = {k: v.to(device) for k, v in tensors.items()}
     if state.epochs_done >= epochs:
         raise WorkbenchError(f"This run already finished all {epochs} epochs; raise the number of epochs to train "
                              "it further.")
