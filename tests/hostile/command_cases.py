@@ -246,9 +246,7 @@ CASES = [
          changed_meanwhile("compress", "PROJECT", "--method", "fp16", "--out", "OUT/p.json", when=r"Converting"),
          exits(1, CHANGED, check=saved_beside("variant"))),
     Case("workbench saved elsewhere", "its weights to start from are still found",
-         trained_elsewhere, exits(0, r"warning: p\.json reads FOLDER/start\.safetensors, which is outside its"),
-         known_defect="save_project rewrites a relative dataset path for the new folder but not training.init_from "
-                      "(core/project/storage.py): the saved copy looks for OUT/../start.safetensors"),
+         trained_elsewhere, exits(0, r"warning: p\.json reads FOLDER/start\.safetensors, which is outside its")),
     # ------------------------------------------------------------------ export folders with the user's files
     Case("workbench export folder", "the user's model_card.md", export_into({"model_card.md": "# Mine\n"}),
          exits(2, USERS_FILES.format(r"model_card\.md"))),

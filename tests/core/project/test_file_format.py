@@ -472,3 +472,19 @@ def test_files_outside_the_project_folder_are_named_and_the_cli_warns(tmp_path, 
     err = capsys.readouterr().err
     assert "warning: sneaky.json reads /etc/passwd, which is outside its folder." in err
     assert f"reads {tmp_path / 'elsewhere.safetensors'}" in err
+
+
+def test_save_as_keeps_the_weights_a_run_starts_from_reachable(tmp_path):
+    from workbench.core.project.storage import paths_outside
+
+    (tmp_path / "a").mkdir()
+    (tmp_path / "a" / "start.safetensors").write_bytes(b"weights")
+    project = open_template("mlp")
+    project.training = TrainingSettings(init_from={"weights": "start.safetensors"})
+    save_project(project, tmp_path / "a" / "p.json")
+    (tmp_path / "b").mkdir()
+    saved = save_project(project, tmp_path / "b" / "p.json")
+    assert json.loads(saved.read_text())["training"]["init_from"] == {"weights": str(tmp_path / "a" /
+                                                                                     "start.safetensors")}
+    assert project.training.init_from == {"weights": str(tmp_path / "a" / "start.safetensors")}
+    assert paths_outside(load_project(saved)) == [tmp_path / "a" / "start.safetensors"]

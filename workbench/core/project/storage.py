@@ -28,6 +28,7 @@ from workbench.core.data import DatasetSpec
 from workbench.core.errors import ProjectFileError, WorkbenchError
 from workbench.core.project.file_format import parse_project_text, project_text, project_to_dict
 from workbench.core.project.model import Project
+from workbench.core.training.settings import TrainingSettings
 from workbench.core.training.weights import WeightsError, save_weights
 
 MAX_FILE_BYTES = 64 * 1024 * 1024
@@ -180,6 +181,8 @@ def save_project(project: Project, path: str | os.PathLike | None = None, *,
     data = project_to_dict(project)
     dataset = portable_dataset(project.dataset, old_folder, target.parent)
     data["dataset"] = dataset.to_dict() if dataset is not None else None
+    training = portable_training(project.training, old_folder, target.parent)
+    data["training"] = training.to_dict()
     encoded = project_text(project, data).encode("utf-8")
     written = write_unsaved_weights(project, target.parent)
     copied = []
@@ -198,27 +201,44 @@ def save_project(project: Project, path: str | os.PathLike | None = None, *,
     if project.dataset is not None and dataset.path != project.dataset.path and \
             not Path(project.dataset.path).expanduser().is_absolute():
         project.dataset = dataset  # a relative path must now be read from the new folder
+    if any(not Path(v).expanduser().is_absolute() for k, v in (project.training.init_from or {}).items()
+           if k in ("weights", "project")):
+        project.training = training  # likewise the weights a run starts from
     project.path = target
     project.disk_state = FileState.from_bytes(encoded, target.stat().st_mtime_ns)
     return target
 
 
-def portable_dataset(dataset: DatasetSpec | None, old_folder: Path | None, new_folder: Path) -> DatasetSpec | None:
-    """The dataset as written into a project file in `new_folder`: data inside that folder is named relative to it
-    (forward slashes), so the folder can be moved or shared whole; data elsewhere keeps its absolute path. A relative
-    path is read from `old_folder`, where the project was; a project never saved keeps it as is."""
-    if dataset is None or not dataset.path:
-        return dataset
-    where = Path(dataset.path).expanduser()
+def portable_path(path: str, old_folder: Path | None, new_folder: Path) -> str:
+    """A path as written into a project file in `new_folder`: inside that folder it is named relative to it (forward
+    slashes), so the folder can be moved or shared whole; elsewhere it is absolute. A relative path is read from
+    `old_folder`, where the project was; for a project never saved it is kept as it is."""
+    where = Path(path).expanduser()
     if not where.is_absolute():
         if old_folder is None:  # a project never saved: its relative path is meant from where it is saved now
-            return dataset
+            return path
         where = Path(old_folder) / where
     where = Path(os.path.abspath(where))
-    for data, folder in ((where, Path(os.path.abspath(new_folder))), (where.resolve(), Path(new_folder).resolve())):
-        if data.is_relative_to(folder):  # as written, or once symbolic links are followed
-            return dataclasses.replace(dataset, path=data.relative_to(folder).as_posix())
-    return dataclasses.replace(dataset, path=str(where))
+    for named, folder in ((where, Path(os.path.abspath(new_folder))), (where.resolve(), Path(new_folder).resolve())):
+        if named.is_relative_to(folder):  # as written, or once symbolic links are followed
+            return named.relative_to(folder).as_posix()
+    return str(where)
+
+
+def portable_dataset(dataset: DatasetSpec | None, old_folder: Path | None, new_folder: Path) -> DatasetSpec | None:
+    """The dataset with its path made portable for a project file in `new_folder` (see `portable_path`)."""
+    if dataset is None or not dataset.path:
+        return dataset
+    return dataclasses.replace(dataset, path=portable_path(dataset.path, old_folder, new_folder))
+
+
+def portable_training(training: TrainingSettings, old_folder: Path | None, new_folder: Path) -> TrainingSettings:
+    """The training settings with the files a run starts from (`init_from`) made portable like the data."""
+    if not training.init_from:
+        return training
+    init_from = {k: portable_path(v, old_folder, new_folder) if k in ("weights", "project") else v
+                 for k, v in training.init_from.items()}
+    return dataclasses.replace(training, init_from=init_from)
 
 
 def paths_outside(project: Project) -> list[Path]:
