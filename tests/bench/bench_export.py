@@ -75,8 +75,9 @@ def run_model(name: str, template: str, data: dict, args, folder: Path) -> list[
     from workbench.core.project.trained import trained_model
 
     project, dataset = train(folder, template, data, args.epochs, args.threads)
-    for method in [m.name for m in offered_methods()]:
-        epochs = args.finetune if method != "distill" else args.epochs
+    for declared in offered_methods():
+        method = declared.name
+        epochs = None if not declared.takes_epochs else args.finetune if method != "distill" else args.epochs
         project.add_variants(compress_project(project, method, dataset=dataset, epochs=epochs,
                                               threads=args.threads))
     tm = trained_model(project, dataset)

@@ -25,6 +25,7 @@ def add_data_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 MAX_THREADS = 256
+MAX_NOTES = 12  # import report lines printed by --data (a wide table has one per column)
 
 
 def thread_count(text: str) -> int:
@@ -50,8 +51,12 @@ def load_project_arg(arg: str, data: str | None = None, target: str | None = Non
     project = actions.open_project(resolve_project_argument(arg))
     if data:
         ignored = [c.strip() for c in ignore.split(",") if c.strip()] if ignore else None
-        for line in use_data(project, data, target, ignored).report:
+        report = use_data(project, data, target, ignored).report
+        for line in report[:MAX_NOTES]:
             print(f"note: {line}", file=sys.stderr)
+        if len(report) > MAX_NOTES:
+            print(f"note: ... and {len(report) - MAX_NOTES} more lines of the import report (the app's Data page "
+                  "shows them all).", file=sys.stderr)
     elif project.folder is not None:
         for path in paths_outside(project):
             print(f"warning: {project.path.name} reads {path}, which is outside its folder.", file=sys.stderr)

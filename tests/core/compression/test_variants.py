@@ -9,7 +9,7 @@ import torch
 
 from workbench.core.build import build_module
 from workbench.core.compression.errors import CompressionError
-from workbench.core.compression.methods import offered_methods
+from workbench.core.compression.methods import get_method, offered_methods
 from workbench.core.compression.structured import plan_structured_pruning, prune_structured
 from workbench.core.compression.variants import check_variant_parity
 from workbench.core.data.loader import resolve_path
@@ -37,7 +37,8 @@ def variants(trained):
     project, dataset = trained
     made = {}
     for method in METHODS:
-        records = compress_project(project, method, dataset=dataset, epochs=1)
+        records = compress_project(project, method, dataset=dataset,
+                                   epochs=1 if get_method(method).takes_epochs else None)
         project.add_variants(records)
         made[method] = records
     return made
@@ -226,6 +227,8 @@ def test_bad_compression_requests_are_refused_and_leave_the_project_unchanged(tr
         compress_project(project, "zip", dataset=dataset)
     with pytest.raises(CompressionError, match="--amount must be between 0 and 1 for prune"):
         compress_project(project, "prune", 1.5, dataset=dataset)
+    with pytest.raises(CompressionError, match="Dynamic INT8 takes no epochs: it does not train"):
+        compress_project(project, "int8-dynamic", dataset=dataset, epochs=5)
     with pytest.raises(CompressionError, match="Static INT8 \\(QDQ\\) takes no amount"):
         compress_project(project, "int8-static", 0.5, dataset=dataset)
     assert [r.to_dict() for r in project.variants] == before

@@ -7,6 +7,8 @@ project as it was.
 
 from __future__ import annotations
 
+from workbench.core.compression.errors import CompressionError
+from workbench.core.compression.methods import offered_method
 from workbench.core.compression.variants import Progress, checked_amount, compress_trained
 from workbench.core.project.model import Project
 from workbench.core.project.trained import trained_model
@@ -21,6 +23,8 @@ def compress_project(project: Project, method: str, amount: float | None = None,
     `base_dir`: where the project's relative paths start (default: its folder); `workspace`: where the variant
     files go and what their recorded paths are relative to (default: `base_dir`)."""
     amount = checked_amount(method, amount)
+    if epochs is not None and not offered_method(method).takes_epochs:
+        raise CompressionError(f"{offered_method(method).title} takes no epochs: it does not train.")
     progress = progress or (lambda fraction, message: None)
     progress(0.0, "Loading the trained model")
     tm = trained_model(project, dataset, base_dir, run_id)
