@@ -17,7 +17,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
 
 def _rand(shape, generator, device, dtype):
-    import torch
+    import torch  # lazy
 
     gen_device = generator.device if generator is not None else device
     values = torch.rand(shape, generator=generator, device=gen_device, dtype=torch.float32)
@@ -25,7 +25,7 @@ def _rand(shape, generator, device, dtype):
 
 
 def _randn(shape, generator, device, dtype):
-    import torch
+    import torch  # lazy
 
     gen_device = generator.device if generator is not None else device
     values = torch.randn(shape, generator=generator, device=gen_device, dtype=torch.float32)
@@ -34,8 +34,8 @@ def _randn(shape, generator, device, dtype):
 
 def augment_batch(x: torch.Tensor, options: dict, generator: torch.Generator | None = None) -> torch.Tensor:
     """A randomly changed copy of the batch ``x``, same shape, dtype and device."""
-    import torch
-    import torch.nn.functional as F
+    import torch  # lazy
+    import torch.nn.functional as F  # lazy
 
     if not options or x.numel() == 0 or not x.is_floating_point():
         return x

@@ -107,7 +107,7 @@ def load_builtin(name: str, options: dict, split: dict, reporter: ProgressReport
     for key in ("n_samples", "noise", "classes", "seed"):
         if key in options:
             raise DataError(f"The option {key!r} applies only to the generated datasets (moons, spirals).")
-    from sklearn import datasets as skdata   # ~1 s, so only here
+    from sklearn import datasets as skdata  # lazy: ~1 s, so only here
 
     loader = {"digits": skdata.load_digits, "iris": skdata.load_iris, "wine": skdata.load_wine,
               "breast_cancer": skdata.load_breast_cancer, "diabetes": skdata.load_diabetes}[name]

@@ -87,7 +87,7 @@ class Dataset:
 
     def batch(self, indices: np.ndarray) -> tuple[torch.Tensor, torch.Tensor]:
         """Model-ready tensors (x, y) for the given sample indices (converted just for this batch)."""
-        import torch
+        import torch  # lazy
 
         x, y = self.arrays(indices)
         return torch.from_numpy(np.ascontiguousarray(x)), torch.from_numpy(np.ascontiguousarray(y))

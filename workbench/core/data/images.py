@@ -52,7 +52,7 @@ def image_preprocessing(size: tuple[int, int], channels: int, raw_max: int = 255
 
 def _to_8bit(img, notes: Counter):
     """Any Pillow mode -> "L" or "RGB" (8 bits per channel)."""
-    from PIL import Image
+    from PIL import Image  # lazy
 
     mode = img.mode
     if mode in ("L", "RGB"):
@@ -97,7 +97,7 @@ class ImageTooLargeError(DataError):
 def open_image(path: str | os.PathLike):
     """Opens an image file lazily (only its header is read), refusing one of more than `MAX_IMAGE_PIXELS` pixels
     with `ImageTooLargeError`. Other failures are Pillow's (`OSError`, `UnidentifiedImageError`, ...)."""
-    from PIL import Image
+    from PIL import Image  # lazy
 
     name = quoted(Path(path).name)
     with warnings.catch_warnings():
@@ -117,7 +117,7 @@ def open_image(path: str | os.PathLike):
 def image_to_array(img, size: tuple[int, int], channels: int, out: np.ndarray | None = None,
                    notes: Counter | None = None) -> np.ndarray:
     """A Pillow image -> uint8 (C, H, W) at ``size`` (height, width), written into ``out`` when given."""
-    from PIL import Image
+    from PIL import Image  # lazy
 
     notes = notes if notes is not None else Counter()
     height, width = size
@@ -142,7 +142,7 @@ def image_to_array(img, size: tuple[int, int], channels: int, out: np.ndarray | 
 
 
 def _choose_format(root: Path, files: list[tuple], options: dict, report: list[str]) -> tuple[tuple[int, int], int]:
-    from PIL import Image
+    from PIL import Image  # lazy
 
     step = max(1, len(files) // 50)
     sample = files[::step][:50]
