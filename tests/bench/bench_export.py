@@ -44,8 +44,8 @@ def timings(records: list, tm, threads: int, rounds: int = 5, batch: int = 1024)
     The rounds go round-robin over the variants, so a disturbance on the shared machine hits them all alike."""
     from workbench.core.data.loader import resolve_path
     from workbench.core.export.benchmark import benchmark_session, benchmark_torch
-    from workbench.core.project.export import variant_network
     from workbench.core.export.runtime import open_session
+    from workbench.core.project.export import variant_network
 
     samples, _ = tm.samples("test")
     engines = {}

@@ -6,12 +6,11 @@ from __future__ import annotations
 from PySide6.QtCore import QMimeData, QTimer, QUrl
 from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox
 
+from tests.gui.editor_driving import menu_action
 from workbench import PROJECT_SUFFIX, RESOURCES_DIR
 from workbench.core.project import open_template, save_project
 from workbench.gui.app_icon import ICON_SIZES, app_icon
 from workbench.gui.canvas.view import dropped_project_path
-
-from tests.gui.editor_driving import menu_action
 
 
 def test_project_suffix_is_wbproj():

@@ -12,6 +12,7 @@ from PySide6.QtCore import QMimeData, QPointF, Qt, QTimer, QUrl
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QApplication, QLabel, QMessageBox
 
+from tests.gui.editor_driving import LEFT, NO_MOD, click_node, menu_action, press_keys
 from workbench.core.data import DatasetSpec
 from workbench.core.graph.serialize import graph_to_dict
 from workbench.core.project import load_project, open_template, save_project
@@ -19,8 +20,6 @@ from workbench.gui import main_window as main_window_module
 from workbench.gui.autosave import Autosaver, find_leftovers
 from workbench.gui.document.document import ProjectDocument
 from workbench.gui.main_window import MainWindow
-
-from tests.gui.editor_driving import LEFT, NO_MOD, click_node, menu_action, press_keys
 
 
 def test_title_marks_unsaved_changes(window, tmp_path):

@@ -25,7 +25,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-
 from hostile_inputs import image_folder, png_bytes, png_header, small_png, tiny_module, write_weights
 
 # ------------------------------------------------------------------------------------------------- outcomes

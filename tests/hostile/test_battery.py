@@ -13,11 +13,10 @@ import sys
 import warnings
 from types import SimpleNamespace
 
-import pytest
-
 import command_cases
 import disk_cases
 import project_cases
+import pytest
 from battery_cases import CASES as READER_CASES
 from battery_cases import MEMORY_CASES
 from command_cases import Command
@@ -25,6 +24,7 @@ from disk_cases import OLD_PROJECT
 from hostile_inputs import (PEAK_RSS, array_export, fill_disk, image_export, mount_tmpfs, remount_read_only,
                             run_predict_measured, table_export, tiny_module, tokens_export, trained_project,
                             tree_digest, unmount)
+
 from workbench.cli import run_command
 from workbench.core.errors import WorkbenchError
 from workbench.core.export import predict_script

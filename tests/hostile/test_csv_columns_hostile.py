@@ -5,10 +5,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-
 from hostile_inputs import tree_digest
-from workbench.core.data import DatasetSpec, apply_preprocessing, load_dataset
-from workbench.core.data import csv_reader
+
+from workbench.core.data import DatasetSpec, apply_preprocessing, csv_reader, load_dataset
 from workbench.core.errors import DataError
 
 SPLIT = {"train": 0.6, "val": 0.2, "test": 0.2, "seed": 0, "stratify": True}

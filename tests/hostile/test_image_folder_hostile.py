@@ -10,8 +10,8 @@ import warnings
 
 import numpy as np
 import pytest
-
 from hostile_inputs import image_folder, png_bytes, small_png, tree_digest
+
 from workbench.core.data import DatasetSpec, load_dataset
 from workbench.core.data.images import MAX_IMAGE_PIXELS, ImageTooLargeError, open_image
 from workbench.core.errors import DataError

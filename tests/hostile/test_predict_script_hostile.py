@@ -9,7 +9,6 @@ import ast
 import sys
 
 import pytest
-
 from hostile_inputs import export_folder, image_export, png_bytes, run_predict, small_png, table_export, tree_digest
 
 
@@ -22,8 +21,9 @@ def table(tmp_path_factory):
 @pytest.fixture(scope="module")
 def size_column(table):
     """The 'size' column of the exported model's preprocessing (its training mean and spread)."""
-    from workbench.core.export.metadata import read_metadata
     import onnx
+
+    from workbench.core.export.metadata import read_metadata
 
     pre = read_metadata(onnx.load(str(table / "model.onnx")))["preprocessing"]
     return next(c for c in pre["columns"] if c["name"] == "size")

@@ -7,10 +7,9 @@ import math
 
 import pytest
 import torch
-
 from hostile_inputs import tiny_module, tree_digest, write_weights
-from workbench.core.training.weights import (WeightsError, layer_state, load_matching_weights, load_weights,
-                                             read_weights)
+
+from workbench.core.training.weights import WeightsError, layer_state, load_matching_weights, load_weights, read_weights
 
 
 def spoiled(state: dict, key: str, how: str) -> dict:

@@ -9,8 +9,8 @@ import sys
 from pathlib import Path
 
 from workbench.core.project import Project, actions, resolve_project_argument
-from workbench.core.project.storage import ChangedOnDiskError, FileState, paths_outside
 from workbench.core.project.data import use_data
+from workbench.core.project.storage import ChangedOnDiskError, FileState, paths_outside
 
 
 def add_json_flag(parser: argparse.ArgumentParser) -> None:

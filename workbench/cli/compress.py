@@ -11,7 +11,6 @@ from workbench.cli.common import (add_json_flag, add_threads_argument, load_proj
 from workbench.core.compression.methods import offered_methods
 from workbench.core.project import actions
 
-
 MAX_EPOCHS = 100_000
 
 

@@ -9,8 +9,7 @@ from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
 
 from workbench.core.errors import WorkbenchError
-from workbench.core.project import (DEMO_TEMPLATE, open_template, resolve_project_argument,
-                                    template_path)
+from workbench.core.project import DEMO_TEMPLATE, open_template, resolve_project_argument, template_path
 from workbench.gui.app_icon import app_icon
 from workbench.gui.main_window import MainWindow
 from workbench.gui.warm_up import warm_up_job

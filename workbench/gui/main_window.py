@@ -20,11 +20,11 @@ from workbench.gui.app_icon import app_icon
 from workbench.gui.autosave import Autosaver, find_leftovers
 from workbench.gui.canvas.compression_overlay import CompressionOverlay
 from workbench.gui.canvas.view import dropped_project_path
-from workbench.gui.pages.design.page import DesignPage
 from workbench.gui.diagnostics_dialog import show_diagnostics
+from workbench.gui.document.dataset_keeper import DatasetKeeper
 from workbench.gui.document.document import ProjectDocument
 from workbench.gui.formatting import compact_count, megabytes
-from workbench.gui.document.dataset_keeper import DatasetKeeper
+from workbench.gui.pages.design.page import DesignPage
 from workbench.gui.project_files import ProjectFiles
 from workbench.gui.style import current_theme
 

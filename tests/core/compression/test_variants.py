@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 import torch
 
+from tests.core.trained_projects import train_template
 from workbench.core.build import build_module
 from workbench.core.compression.errors import CompressionError
 from workbench.core.compression.methods import get_method, offered_methods
@@ -18,8 +19,6 @@ from workbench.core.export.metadata import read_metadata
 from workbench.core.export.verify import PARITY_TOLERANCE
 from workbench.core.project import NotTrainedError, load_project, open_template, save_project
 from workbench.core.project.actions import compress_project, export_project
-
-from tests.core.trained_projects import train_template
 
 METHODS = [m.name for m in offered_methods()]
 

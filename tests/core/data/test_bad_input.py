@@ -8,8 +8,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from workbench.core.data import DatasetSpec, load_dataset
-from workbench.core.data import csv_loader, progress
+from workbench.core.data import DatasetSpec, csv_loader, load_dataset, progress
 from workbench.core.errors import DataError
 
 SPLIT = {"train": 0.6, "val": 0.2, "test": 0.2, "seed": 0, "stratify": True}

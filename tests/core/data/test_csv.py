@@ -10,8 +10,7 @@ import numpy as np
 import pytest
 import torch
 
-from workbench.core.data import DatasetSpec, apply_preprocessing, inverse_target, load_dataset, preview
-from workbench.core.data import csv_reader
+from workbench.core.data import DatasetSpec, apply_preprocessing, csv_reader, inverse_target, load_dataset, preview
 from workbench.core.errors import DataError
 
 SPLIT = {"train": 0.6, "val": 0.2, "test": 0.2, "seed": 0, "stratify": True}

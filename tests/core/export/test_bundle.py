@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 import torch
 
+from tests.core.trained_projects import TEMPLATES, train_template
 from workbench.core.build import build_module, example_inputs
 from workbench.core.errors import WorkbenchError
 from workbench.core.export.bundle import CARD_FILE, LABELS_FILE, ONNX_FILE, PREDICT_FILE
@@ -20,7 +21,6 @@ from workbench.core.export.verify import PARITY_TOLERANCE, check_parity, run_che
 from workbench.core.project import NotTrainedError, load_project, open_template, save_project, template_names
 from workbench.core.project.actions import export_project
 
-from tests.core.trained_projects import TEMPLATES, train_template
 
 @pytest.fixture(scope="module")
 def digits_cnn(tmp_path_factory):

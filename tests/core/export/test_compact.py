@@ -10,6 +10,7 @@ import onnx
 import pytest
 import torch
 
+from tests.core.trained_projects import TEMPLATES, train_template
 from workbench.core.build import build_module, example_inputs
 from workbench.core.data.loader import resolve_path
 from workbench.core.export.compact import compact, layer_of
@@ -18,8 +19,6 @@ from workbench.core.export.onnx_export import export_module
 from workbench.core.export.runtime import open_session
 from workbench.core.project import open_template
 from workbench.core.project.actions import compress_project
-
-from tests.core.trained_projects import TEMPLATES, train_template
 
 DIGITS = {"source": "builtin", "name": "digits"}
 

@@ -3,10 +3,9 @@
 import pytest
 import torch
 
+from tests.core.layers.layer_cases import CASES
 from workbench.core.errors import ShapeError
 from workbench.core.layers import CATALOG, TensorInfo
-
-from tests.core.layers.layer_cases import CASES
 
 
 def test_every_layer_has_cases():

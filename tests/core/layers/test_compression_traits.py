@@ -7,6 +7,7 @@ import dataclasses
 import pytest
 import torch
 
+from tests.core.layers.layer_cases import CASES
 from workbench.core.build import build_module
 from workbench.core.compression.distill import shrunk_graph
 from workbench.core.compression.errors import CompressionError
@@ -16,8 +17,6 @@ from workbench.core.graph.model import Graph
 from workbench.core.layers import CATALOG, LayerSpec, TensorInfo
 from workbench.core.layers.catalog import BLOCKS_PRUNING, PASSES_VALUES, register
 from workbench.core.layers.spec import ChannelRole, CompressionTraits
-
-from tests.core.layers.layer_cases import CASES
 
 READS = (ChannelRole.REMOVABLE, ChannelRole.CONSUMES)
 

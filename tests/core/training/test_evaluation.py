@@ -7,9 +7,9 @@ import pytest
 import torch
 from torch import nn
 
+from workbench.core.build import build_module
 from workbench.core.data import Dataset, DatasetSpec, load_dataset
 from workbench.core.data_fit import fit_graph_to_dataset
-from workbench.core.build import build_module
 from workbench.core.errors import DataError
 from workbench.core.project import open_template
 from workbench.core.training import Trainer, TrainingSettings

@@ -4,7 +4,7 @@ epoch's end or in the middle of one; hooks a callback does not override are neve
 import numpy as np
 import pytest
 
-from workbench.core.training import (Callback, LoopCallback, RunStatus, Trainer, TrainerState, TrainingSettings)
+from workbench.core.training import Callback, LoopCallback, RunStatus, Trainer, TrainerState, TrainingSettings
 from workbench.core.training.checkpoints import load_state
 
 FAST = TrainingSettings(epochs=6, batch_size=32, early_stopping=False)

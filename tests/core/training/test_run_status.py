@@ -4,8 +4,8 @@ import json
 
 import pytest
 
-from workbench.core.training import RunStatus, Trainer, TrainingSettings
 from workbench.core.project import Project, RunFiles, RunRecord
+from workbench.core.training import RunStatus, Trainer, TrainingSettings
 
 
 def test_members_are_the_strings_records_store():

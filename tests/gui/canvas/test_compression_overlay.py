@@ -9,13 +9,12 @@ from PySide6.QtCore import QEvent, QPoint, QPointF
 from PySide6.QtGui import QHelpEvent
 from PySide6.QtWidgets import QApplication, QToolTip
 
+from tests.gui.editor_driving import LEFT, click_node, drag, node_body_point, press_keys, viewport_point
 from workbench.cli import run_command
 from workbench.core.project import load_project, open_template, save_project
 from workbench.core.project.actions import compress_project
 from workbench.gui.canvas.compression_overlay import (BADGE_GAP, BADGE_HEIGHT, CompressionBadge, CompressionOverlay,
                                                       badge_cost, is_affected)
-
-from tests.gui.editor_driving import LEFT, click_node, drag, node_body_point, press_keys, viewport_point
 
 
 @pytest.fixture(scope="module")

@@ -7,12 +7,11 @@ from PySide6.QtGui import QContextMenuEvent, QDragEnterEvent, QDropEvent, QHelpE
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QToolTip
 
+from tests.gui.editor_driving import (LEFT, NO_MOD, click_node, drag, node_body_point, port_point, press_keys, snapshot,
+                                      viewport_point)
 from workbench.core.graph.model import Edge
 from workbench.core.project import open_template, save_project
 from workbench.gui.document.commands import DeleteCommand
-
-from tests.gui.editor_driving import (LEFT, NO_MOD, click_node, drag, node_body_point, port_point, press_keys, snapshot,
-                                      viewport_point)
 
 
 def graph_of(window):

@@ -10,10 +10,9 @@ import pytest
 from workbench.core.data import DatasetSpec
 from workbench.core.project import Project, open_template
 from workbench.gui.document.commands import SetParamsCommand
-from workbench.gui.document.document import ProjectDocument
 from workbench.gui.document.dataset_keeper import DatasetKeeper
+from workbench.gui.document.document import ProjectDocument
 from workbench.gui.workers import cancel_all_workers
-
 
 WAIT_MS = 30_000
 

@@ -20,7 +20,7 @@ from workbench.core.data.files import refuse_special_file
 from workbench.core.data.images import image_preprocessing
 from workbench.core.data.progress import ProgressReporter
 from workbench.core.data.splits import check_classes_in_train, make_splits
-from workbench.core.data.table import AUTO_CLASSES, MAX_CLASSES, scale_regression_target, fmt_class
+from workbench.core.data.table import AUTO_CLASSES, MAX_CLASSES, fmt_class, scale_regression_target
 from workbench.core.errors import DataError
 
 IDX_TYPES = {0x08: ">u1", 0x09: ">i1", 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f4", 0x0E: ">f8"}

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from workbench.core.layers import format_shape
 
-
 PREDICT_NOTES = [
     "`predict.py` prints one line per input. It never predicts from a value the model cannot take without saying "
     "so: a table cell that is text in a number column, an infinite or absurdly large number, or a category not seen "

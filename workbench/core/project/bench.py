@@ -10,11 +10,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from workbench.core.compression.variants import ORIGINAL, fp32_model
 from workbench.core.data.loader import resolve_path
 from workbench.core.export.benchmark import Timing, benchmark_session, benchmark_torch
 from workbench.core.export.bundle import Progress
 from workbench.core.export.runtime import choose_providers, gpu_count, open_session
-from workbench.core.compression.variants import ORIGINAL, fp32_model
 from workbench.core.project.export import variant_network
 from workbench.core.project.model import Project
 from workbench.core.project.trained import trained_model

@@ -14,7 +14,7 @@ from workbench.core.compression.methods import card_note, method_title
 from workbench.core.compression.variants import check_variant_parity
 from workbench.core.data.loader import resolve_path
 from workbench.core.export.bundle import (ExportResult, Progress, Verification, WouldReplaceFilesError,
-                                         files_to_replace, io_descriptions, model_info, write_bundle)
+                                          files_to_replace, io_descriptions, model_info, write_bundle)
 from workbench.core.export.compact import compact
 from workbench.core.export.onnx_export import DEFAULT_OPSET, check_opset, export_module
 from workbench.core.export.verify import check_parity, runtime_outputs, torch_outputs

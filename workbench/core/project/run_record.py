@@ -11,9 +11,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from workbench.core.data import DatasetSpec
+from workbench.core.fields import FieldReader, expect_object, fail, is_number, number_map
 from workbench.core.graph.model import Graph
 from workbench.core.graph.serialize import graph_from_dict
-from workbench.core.fields import FieldReader, expect_object, fail, is_number, number_map
 from workbench.core.training.settings import TrainingSettings
 from workbench.core.training.status import RunStatus
 

@@ -22,11 +22,11 @@ from workbench.core.project.model import Project, UnsavedWeights
 from workbench.core.project.run_record import RunCurves, RunFiles, RunRecord
 from workbench.core.project.trained import project_slug, transfer_source
 from workbench.core.training.advice import beginner_warnings
+from workbench.core.training.checkpoints import BEST_FILE, LAST_FILE
 from workbench.core.training.evaluation import evaluate, scalar_metrics
 from workbench.core.training.settings import TrainingSettings
 from workbench.core.training.status import RunStatus
 from workbench.core.training.trainer import Trainer, TrainResult
-from workbench.core.training.checkpoints import BEST_FILE, LAST_FILE
 from workbench.core.training.weights import TransferReport, layer_state, load_matching_weights
 
 RUNS_FOLDER = "runs"

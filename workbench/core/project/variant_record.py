@@ -14,6 +14,7 @@ from workbench.core.fields import FieldReader, fail
 from workbench.core.graph.serialize import graph_from_dict
 from workbench.core.project.run_record import parse_metrics
 
+
 @dataclass(frozen=True)
 class VariantFiles:
     onnx: str

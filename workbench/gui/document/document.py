@@ -23,8 +23,8 @@ from workbench.core.graph import ValidationResult, validate
 from workbench.core.graph.model import Edge
 from workbench.core.layers import CATALOG
 from workbench.core.project import Project, actions, open_template
-from workbench.gui.document.commands import (AddEdgeCommand, AddNodeCommand, DeleteCommand, EditCommand,
-                                             MacroCommand, SetParamsCommand, SetValueCommand)
+from workbench.gui.document.commands import (AddEdgeCommand, AddNodeCommand, DeleteCommand, EditCommand, MacroCommand,
+                                             SetParamsCommand, SetValueCommand)
 from workbench.gui.document.layout import layered_layout
 from workbench.gui.user_paths import data_dir
 

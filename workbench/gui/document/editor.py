@@ -17,8 +17,8 @@ from workbench.core.graph.model import Edge, Graph
 from workbench.core.layers import CATALOG, CATEGORIES, LayerSpec
 from workbench.gui.canvas.node_item import NODE_HEIGHT, NODE_WIDTH
 from workbench.gui.document.clipboard import graph_from_text, selection_to_text
-from workbench.gui.document.commands import (AddEdgeCommand, AddNodeCommand, DeleteCommand, EditCommand,
-                                             MacroCommand, MoveNodesCommand, RenameCommand, SetParamsCommand)
+from workbench.gui.document.commands import (AddEdgeCommand, AddNodeCommand, DeleteCommand, EditCommand, MacroCommand,
+                                             MoveNodesCommand, RenameCommand, SetParamsCommand)
 from workbench.gui.document.layout import COLUMN_SPACING, ROW_SPACING, layered_layout
 
 PASTE_OFFSET = 40.0

@@ -6,9 +6,8 @@ from PySide6.QtCore import QPoint, Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QCheckBox, QComboBox, QLineEdit, QSpinBox
 
-from workbench.core.graph.model import Edge
-
 from tests.gui.editor_driving import LEFT, NO_MOD, click_node, press_keys
+from workbench.core.graph.model import Edge
 
 
 def graph_of(window):

@@ -11,9 +11,8 @@ from __future__ import annotations
 import numpy as np
 from PySide6.QtCore import QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QImage, QPainter, QPalette
-from PySide6.QtWidgets import (QAbstractItemView, QHeaderView, QLabel, QListWidget, QScrollArea,
-                               QSizePolicy, QSplitter, QStackedWidget, QTableWidget, QTableWidgetItem, QTabWidget,
-                               QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QAbstractItemView, QHeaderView, QLabel, QListWidget, QScrollArea, QSizePolicy, QSplitter,
+                               QStackedWidget, QTableWidget, QTableWidgetItem, QTabWidget, QVBoxLayout, QWidget)
 
 PART_COLOURS = {"train": QColor("#3b82c4"), "val": QColor("#e0a030"), "test": QColor("#5aa469")}
 PART_NAMES = {"train": "training", "val": "validation", "test": "test"}

@@ -15,7 +15,6 @@ from workbench.gui.pages.design.inspector import InspectorPanel
 from workbench.gui.pages.design.palette import PalettePanel
 from workbench.gui.pages.design.problems import ProblemsPanel
 
-
 PROBLEMS_HEIGHT = 130
 
 
