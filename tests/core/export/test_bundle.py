@@ -310,3 +310,43 @@ def test_an_export_never_replaces_a_file_workbench_did_not_write(digits_cnn, tmp
     (out / LABELS_FILE).write_text("zero\none\n")  # the user edits one of them
     with pytest.raises(WouldReplaceFilesError, match="already has labels.txt"):
         export_project(project, out)
+
+
+def test_a_folder_as_workbench_left_it_is_checked_without_reading_its_files(digits_cnn, tmp_path, monkeypatch):
+    import shutil
+
+    from workbench.core.export import bundle
+
+    project, _ = digits_cnn
+    out = tmp_path / "out"
+    export_project(project, out)
+    copied = tmp_path / "copied"
+    shutil.copytree(out, copied, copy_function=shutil.copyfile)  # new modification times, same contents
+    hashed = []
+    real_sha256 = bundle._sha256
+    monkeypatch.setattr(bundle, "_sha256", lambda path: hashed.append(path.name) or real_sha256(path))
+
+    assert bundle.files_to_replace(out) == [] and hashed == []
+    assert bundle.files_to_replace(copied) == [] and sorted(hashed) == sorted(bundle.BUNDLE_FILES)
+
+    labels = out / LABELS_FILE
+    stat = labels.stat()
+    edited = labels.read_text().replace("0", "9", 1)  # the same size, other contents
+    labels.write_text(edited)
+    assert len(edited.encode()) == stat.st_size
+    assert bundle.files_to_replace(out) == [LABELS_FILE]
+
+
+def test_a_manifest_of_digests_alone_is_still_honoured(digits_cnn, tmp_path):
+    import json
+
+    from workbench.core.export import bundle
+
+    project, _ = digits_cnn
+    out = tmp_path / "out"
+    export_project(project, out)
+    manifest = json.loads((out / bundle.MANIFEST_FILE).read_text())
+    (out / bundle.MANIFEST_FILE).write_text(json.dumps({name: entry["sha256"] for name, entry in manifest.items()}))
+    assert bundle.files_to_replace(out) == []
+    (out / CARD_FILE).write_text("# My own notes\n")
+    assert bundle.files_to_replace(out) == [CARD_FILE]

@@ -123,9 +123,26 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
+def _is_ours(path: Path, entry) -> bool:
+    """Whether `path` is the file Workbench wrote, as `entry` of the manifest records it: the same size and
+    modification time (no reading), or else the same contents (a folder copied elsewhere keeps its files' contents
+    but not their times). Manifests before sizes were recorded hold the SHA-256 alone."""
+    if not path.is_file() or path.is_symlink():
+        return False
+    if isinstance(entry, str):
+        return entry == _sha256(path)
+    if not isinstance(entry, dict) or not isinstance(entry.get("sha256"), str):
+        return False
+    stat = path.stat()
+    if stat.st_size != entry.get("size"):
+        return False
+    return stat.st_mtime_ns == entry.get("mtime_ns") or entry["sha256"] == _sha256(path)
+
+
 def files_to_replace(out_dir: str | os.PathLike) -> list[str]:
     """The bundle's files already in `out_dir` that an export would replace although Workbench did not write them
-    there, or they were changed since it did (a user's own model_card.md, say)."""
+    there, or they were changed since it did (a user's own model_card.md, say). Cheap enough for the GUI thread
+    when the files are as Workbench left them: only a changed or copied file is read."""
     out_dir = Path(out_dir)
     try:
         written = json.loads((out_dir / MANIFEST_FILE).read_text("utf-8"))
@@ -138,7 +155,7 @@ def files_to_replace(out_dir: str | os.PathLike) -> list[str]:
         path = out_dir / name
         if path.exists() or path.is_symlink():
             try:
-                ours = path.is_file() and not path.is_symlink() and written.get(name) == _sha256(path)
+                ours = _is_ours(path, written.get(name))
             except OSError:
                 ours = False
             if not ours:
@@ -197,10 +214,14 @@ def write_bundle(model, out_dir: str | os.PathLike, info: ModelInfo, io: tuple[l
         (stage / LABELS_FILE).write_text("".join(f"{label}\n" for label in info.labels), encoding="utf-8")
         shutil.copyfile(PREDICT_SOURCE, stage / PREDICT_FILE)
         files = list(BUNDLE_FILES)
-        manifest = {name: _sha256(stage / name) for name in files}
-        (stage / MANIFEST_FILE).write_text(json.dumps(manifest, indent=1), encoding="utf-8")
+        digests = {name: _sha256(stage / name) for name in files}
         for name in files:
             os.replace(stage / name, out_dir / name)
+        manifest = {}
+        for name in files:
+            stat = (out_dir / name).stat()
+            manifest[name] = {"sha256": digests[name], "size": stat.st_size, "mtime_ns": stat.st_mtime_ns}
+        (stage / MANIFEST_FILE).write_text(json.dumps(manifest, indent=1), encoding="utf-8")
         os.replace(stage / MANIFEST_FILE, out_dir / MANIFEST_FILE)
         progress(1.0, "Exported")
         return ExportResult(out_dir, out_dir / ONNX_FILE, size, check.max_abs_diff, check.samples, check.reference,
