@@ -6,15 +6,24 @@ and each node of a layer to ``/<layer>/<n>`` (keeping the layer, so errors and p
 helper nodes quantizers add stay unnamed), and drops the value_info that shape inference can recompute;
 `prune_opset_imports` drops operator domains no node uses (tools add many); `remove_noop_flatten` drops Flatten nodes
 whose input is already flat; `drop_default_attributes` drops attributes that only restate their operator's default
-(the exporter writes Gemm's alpha=1 and beta=1); `store_gemm_weights_untransposed` stores a dense layer's weight in
-the layout Gemm reads without ``transB``; `share_identical_initializers` keeps one copy of constants that
+(the exporter writes Gemm's alpha=1 and beta=1); `store_gemm_weights_untransposed` stores a small dense layer's weight
+in the layout Gemm reads without ``transB``; `share_identical_initializers` keeps one copy of constants that
 several nodes use (quantizers give every Quantize/Dequantize pair its own zero point). None of it changes what the
-model computes. The same compaction is applied to every variant, so sizes compare fairly.
+model computes. The same compaction is applied to every variant, so sizes compare fairly. None of it copies a large
+model's weights either: each saving is a few bytes per layer, and on a 17 M-parameter network copying the weights
+took longer than exporting them (docs/benchmarks.md, "Export time").
 """
 
 from __future__ import annotations
 
+import math
 import re
+
+# Shape inference gets constants of at most this many elements (shape operands, axes); larger ones only by type and
+# shape. A dense weight is transposed only up to this many elements: the attribute saved is the same 48 bytes at
+# every size, the copy grows with the weight.
+SMALL_CONSTANT = 4096
+SMALL_WEIGHT = 1 << 16
 
 _LAYER_IN_NAME = (re.compile(r"^/(?:layers\.)?([A-Za-z_][A-Za-z0-9_]*)[/.]"),
                   re.compile(r"^layers\.([A-Za-z_][A-Za-z0-9_]*)\."))
@@ -99,11 +108,35 @@ def prune_opset_imports(model) -> None:
     model.opset_import.extend(kept)
 
 
+def _without_large_constants(model):
+    """A copy of `model`'s graph in which each constant of more than `SMALL_CONSTANT` elements is a graph input of
+    the same type and shape: what shape inference needs, without copying or serialising the weights."""
+    import onnx  # lazy
+    from onnx import helper  # lazy
+
+    skeleton = onnx.ModelProto()
+    skeleton.ir_version = model.ir_version
+    skeleton.opset_import.extend(model.opset_import)
+    graph = skeleton.graph
+    graph.node.extend(model.graph.node)
+    graph.input.extend(model.graph.input)
+    graph.output.extend(model.graph.output)
+    declared = {value.name for value in model.graph.input}
+    for init in model.graph.initializer:
+        if math.prod(init.dims) <= SMALL_CONSTANT:
+            graph.initializer.append(init)
+        elif init.name not in declared:
+            graph.input.append(helper.make_tensor_value_info(init.name, init.data_type, list(init.dims)))
+    return skeleton
+
+
 def remove_noop_flatten(model) -> None:
     """Removes Flatten nodes (axis 1) whose input is already (batch, features): they change nothing."""
     import onnx  # lazy
 
-    inferred = onnx.shape_inference.infer_shapes(model)
+    if not any(node.op_type == "Flatten" for node in model.graph.node):
+        return
+    inferred = onnx.shape_inference.infer_shapes(_without_large_constants(model))
     ranks = {}
     for value in (*inferred.graph.input, *inferred.graph.value_info):
         if value.type.HasField("tensor_type") and value.type.tensor_type.HasField("shape"):
@@ -143,8 +176,9 @@ def drop_default_attributes(model) -> None:
 
 
 def store_gemm_weights_untransposed(model) -> None:
-    """Gemm nodes with ``transB=1`` on a constant weight that only such nodes read: the weight is stored transposed
-    and the attribute dropped (the same product, one attribute less per dense layer)."""
+    """Gemm nodes with ``transB=1`` on a constant weight of at most `SMALL_WEIGHT` elements that only such nodes
+    read: the weight is stored transposed and the attribute dropped (the same product, one attribute less per dense
+    layer). Larger weights keep their layout: transposing them costs more time than the attribute is worth."""
     from onnx import numpy_helper  # lazy
 
     graph = model.graph
@@ -159,7 +193,7 @@ def store_gemm_weights_untransposed(model) -> None:
 
     for name, init in inits.items():
         users = readers.get(name, [])
-        if len(init.dims) != 2 or not users or \
+        if len(init.dims) != 2 or math.prod(init.dims) > SMALL_WEIGHT or not users or \
                 any(u.op_type != "Gemm" or list(u.input).index(name) != 1 or name in u.input[2:] or trans_b(u) != 1
                     for u in users):
             continue
@@ -181,15 +215,22 @@ def share_identical_initializers(model) -> None:
     if any(a.type in (AttributeProto.GRAPH, AttributeProto.GRAPHS) for node in graph.node for a in node.attribute):
         return
     inputs = {i.name for i in graph.input}
-    first: dict[tuple, str] = {}
+    constants = [i for i in graph.initializer if i.name not in inputs]
+    by_kind: dict[tuple, list] = {}  # only constants of the same type and shape can be equal: the values of the
+    for init in constants:           # others are never read
+        by_kind.setdefault((init.data_type, tuple(init.dims)), []).append(init)
     alias: dict[str, str] = {}
-    for init in [i for i in graph.initializer if i.name not in inputs]:
-        key = (init.data_type, tuple(init.dims), numpy_helper.to_array(init).tobytes())
-        if key in first:
-            alias[init.name] = first[key]
-            graph.initializer.remove(init)
-        else:
-            first[key] = init.name
+    for group in by_kind.values():
+        if len(group) < 2:
+            continue
+        first: dict[bytes, str] = {}
+        for init in group:
+            key = numpy_helper.to_array(init).tobytes()
+            if key in first:
+                alias[init.name] = first[key]
+                graph.initializer.remove(init)
+            else:
+                first[key] = init.name
     if alias:
         for node in graph.node:
             node.input[:] = [alias.get(name, name) for name in node.input]
