@@ -30,6 +30,7 @@ from workbench.core.training.best_weights import BestWeights
 from workbench.core.training.callbacks import Callback, FitInfo, RunControl, TrainerState
 from workbench.core.training.checkpointing import Checkpointing, restore_run
 from workbench.core.training.divergence import DivergenceGuard
+from workbench.core.training.dynamo_free import set_deterministic
 from workbench.core.training.early_stopping import EarlyStopping
 from workbench.core.training.hooks import FitState, LoopCallback
 from workbench.core.training.loop import run_fit
@@ -129,7 +130,8 @@ class Trainer:
             raise WorkbenchError("This trainer has already run; create a new one for another run.")
         self.state = TrainerState.RUNNING
         threads = torch.get_num_threads()
-        deterministic = torch.are_deterministic_algorithms_enabled()
+        deterministic = (torch.are_deterministic_algorithms_enabled(),
+                         torch.is_deterministic_algorithms_warn_only_enabled())
         grad_flags = {id(p): p.requires_grad for p in self.module.parameters()}
         try:
             if self.num_threads:
@@ -137,7 +139,7 @@ class Trainer:
             if self.settings.deterministic:
                 # cuBLAS repeats its sums only with a fixed workspace; read when CUDA starts, so set it early
                 os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")
-                torch.use_deterministic_algorithms(True, warn_only=True)
+                set_deterministic(True, warn_only=True)
             result = self._fit()
         except BaseException:
             self.state = TrainerState.FAILED
@@ -146,7 +148,8 @@ class Trainer:
             if self.memory_format is not None:
                 self.module.to(memory_format=torch.contiguous_format)
             torch.set_num_threads(threads)
-            torch.use_deterministic_algorithms(deterministic)
+            if self.settings.deterministic:
+                set_deterministic(*deterministic)
             for p in self.module.parameters():
                 p.requires_grad_(grad_flags.get(id(p), True))
         self.state = _TRAINER_STATES.get(result.status, TrainerState.FINISHED)
