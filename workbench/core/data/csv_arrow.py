@@ -67,11 +67,10 @@ def arrow_blocks(path: Path, fmt: CsvFormat, use: list[int], rows_per_block: int
                                newlines_in_values=True, ignore_empty_lines=True)
     convert = pacsv.ConvertOptions(column_types={name: pa.string() for name in keep}, include_columns=keep,
                                    null_values=NULL_TOKENS, strings_can_be_null=True, quoted_strings_can_be_null=True)
-    limit = csv.field_size_limit()
+    limit = csv.field_size_limit() // 4            # in bytes, for at most 4 bytes per character
     size = max(path.stat().st_size, 1)
-    pending: list = []
-    pending_rows = 0
-    done = 0
+    pending: list = []                              # record batches not handed out yet; the first one in part
+    start = pending_rows = done = 0
     with open(path, "rb") as f:
         try:
             reader = pacsv.open_csv(f, read_options=read, parse_options=parse, convert_options=convert)
@@ -84,17 +83,38 @@ def arrow_blocks(path: Path, fmt: CsvFormat, use: list[int], rows_per_block: int
                 pending.append(batch)
                 pending_rows += batch.num_rows
                 while pending_rows >= rows_per_block:
-                    table = pa.Table.from_batches(pending)
-                    yield rows_per_block, _columns(table.slice(0, rows_per_block), use)
-                    rest = table.slice(rows_per_block)
-                    pending, pending_rows = rest.to_batches(), rest.num_rows
+                    columns, pending, start = _take(pending, start, rows_per_block, keep, use)
+                    pending_rows -= rows_per_block
                     done += rows_per_block
+                    yield rows_per_block, columns
                     progress(min(f.tell() / size, 1.0), done)
         except (pa.ArrowInvalid, pa.ArrowNotImplementedError, UnicodeDecodeError):
             raise ArrowCannotRead from None
     if pending_rows:
-        yield pending_rows, _columns(pa.Table.from_batches(pending), use)
+        columns, _, _ = _take(pending, start, pending_rows, keep, use)
+        yield pending_rows, columns
         progress(1.0, done + pending_rows)
+
+
+def _take(batches: list, start: int, rows: int, keep: list[str], use: list[int]):
+    """The next ``rows`` rows from ``batches`` (the first one from row ``start``) as one array per column (no copy
+    unless they span batches); returns (columns, batches left, start in the first of them)."""
+    import pyarrow as pa  # lazy
+
+    parts, taken = [], 0
+    while taken < rows:
+        batch = batches[0]
+        n = min(batch.num_rows - start, rows - taken)
+        parts.append(batch.slice(start, n))
+        taken += n
+        start += n
+        if start == batch.num_rows:
+            batches, start = batches[1:], 0
+    columns = {}
+    for j, key in zip(use, keep):
+        pieces = [part.column(key) for part in parts]
+        columns[j] = pieces[0] if len(pieces) == 1 else pa.concat_arrays(pieces)
+    return columns, batches, start
 
 
 def _check_cells(batch, limit: int) -> None:
@@ -102,13 +122,10 @@ def _check_cells(batch, limit: int) -> None:
     import pyarrow.compute as pc  # lazy
 
     for column in batch.columns:
-        longest = pc.max(pc.binary_length(column)).as_py()
-        if longest is not None and longest > limit // 4:      # bytes; the csv module counts characters
-            raise ArrowCannotRead
-
-
-def _columns(table, use: list[int]) -> dict[int, object]:
-    return {j: table.column(_column_key(j)).combine_chunks() for j in use}
+        if column.nbytes > limit:                   # else no cell can be that long
+            longest = pc.max(pc.binary_length(column)).as_py()
+            if longest is not None and longest > limit:
+                raise ArrowCannotRead
 
 
 def arrow_floats(cells) -> np.ndarray | None:
