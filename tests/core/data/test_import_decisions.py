@@ -47,7 +47,7 @@ def test_a_column_named_like_a_target_is_suggested_not_the_last_one(tmp_path):
             "the model should predict).") in ds.report
 
 
-@pytest.mark.parametrize("name", ["label", "Class", "y", "target", "wine_class", "Species"])
+@pytest.mark.parametrize("name", ["label", "Class", "y", "target", "wine_class", "Species", "sale_price"])
 def test_target_names(tmp_path, name):
     text = f"{name},a,b\n" + "".join(f"{'pq'[i % 2]},{i * 0.5},{i % 7}\n" for i in range(30))
     assert load(write(tmp_path, text)).preprocessing["target"]["columns"] == [name]

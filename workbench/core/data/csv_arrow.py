@@ -94,6 +94,8 @@ def arrow_blocks(path: Path, fmt: CsvFormat, use: list[int], rows_per_block: int
         columns, _, _ = _take(pending, start, pending_rows, keep, use)
         yield pending_rows, columns
         progress(1.0, done + pending_rows)
+    pending = columns = None
+    pa.default_memory_pool().release_unused()      # PyArrow's allocator keeps freed blocks; the table needs room
 
 
 def _take(batches: list, start: int, rows: int, keep: list[str], use: list[int]):

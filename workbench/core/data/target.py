@@ -16,8 +16,9 @@ import numpy as np
 from workbench.core.data.columns import ColumnData
 
 TARGET_NAMES = frozenset({"label", "labels", "target", "targets", "class", "classes", "y", "species", "outcome",
-                          "diagnosis", "survived", "churn", "category", "result"})
-TARGET_SUFFIXES = ("label", "target", "class")        # "class_label", "is_target", "wine class"
+                          "diagnosis", "survived", "churn", "category", "result", "price", "saleprice", "salary",
+                          "income", "quality"})
+TARGET_SUFFIXES = ("label", "target", "class", "price")      # "class_label", "is_target", "wine class", "sale price"
 FEW_CLASSES = 20
 
 
