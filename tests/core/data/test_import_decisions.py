@@ -198,7 +198,9 @@ def test_the_summary_has_a_line_per_decision(tmp_path):
     'a,b,label\n1.5,"x, y",p\n2,"say ""hi""",q\n,z,p\n4,"two\nlines",q\n5,x,p\n6,z,q\n',
     "a;b;label\n" + "".join(f"{i},{'uv'[i % 2]};{i % 5};{'pq'[i % 2]}\n" for i in range(40)),
     "v,label\n" + "".join(f"{i * 0.5 if i < 500 else ['x', i][i % 2]},{'pq'[i % 2]}\n" for i in range(700)),
-], ids=["gaps", "codes", "quotes", "semicolons", "late-text"])
+    "a,b,label\n" + "".join(f"{i},{'abc'[i % 3] * 20000},{'pq'[i % 2]}\n" for i in range(8)) +
+    "".join(f'{i}, "q{i % 3}",{"pq"[i % 2]}\n' for i in range(300)),
+], ids=["gaps", "codes", "quotes", "semicolons", "late-text", "spaced-quotes-after-the-start"])
 def test_pyarrow_reads_the_same_table_as_the_csv_module(tmp_path, monkeypatch, text):
     monkeypatch.setattr(csv_reader, "CHUNK_CELLS", 4)         # 256-row blocks: several of them
     path = write(tmp_path, text)

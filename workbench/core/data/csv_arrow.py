@@ -151,6 +151,14 @@ def arrow_dictionary(cells) -> tuple[list[str | None], np.ndarray]:
     return encoded.dictionary.to_pylist(), indices
 
 
+def check_distinct(dictionary: list[str]) -> None:
+    """A cell that starts with spaces and a quote is a quoted cell for the `csv` module (spaces skipped), plain text
+    for PyArrow: `arrow_can_read` looks for one at the start of the file, this in the later blocks."""
+    for cell in dictionary:
+        if cell[:1].isspace() and cell.lstrip().startswith('"'):
+            raise ArrowCannotRead
+
+
 def arrow_strings(cells) -> tuple[str, ...]:
     """A string array as Python strings, "" for nulls (which are missing-value tokens)."""
     return tuple("" if s is None else s for s in cells.to_pylist())

@@ -27,7 +27,7 @@ import numpy as np
 
 from workbench.core.data.columns import FLOAT32_MAX, MISSING_TOKENS, ColumnData
 from workbench.core.data.csv_arrow import (ArrowCannotRead, arrow_blocks, arrow_can_read, arrow_dictionary,
-                                          arrow_floats, arrow_strings)
+                                          arrow_floats, arrow_strings, check_distinct)
 from workbench.core.data.csv_format import CHAR_BYTES, CsvFormat, csv_problem, delimiter_name, suggest_delimiter
 from workbench.core.data.progress import ProgressReporter
 from workbench.core.errors import DataError
@@ -108,10 +108,12 @@ class _ColumnParser:
             if values is not None:
                 self._add_floats(values, first_row)
                 return
-            if self._add_distinct(*arrow_dictionary(cells), first_row):
-                return
+        dictionary, indices = arrow_dictionary(cells)
+        check_distinct(dictionary)
+        if self.state == "numeric" and self._add_distinct(dictionary, indices, first_row):
+            return
         if self.state == "text":
-            self.codes.append(self._dictionary_codes(*arrow_dictionary(cells)))
+            self.codes.append(self._dictionary_codes(dictionary, indices))
             return
         self._add_cells(arrow_strings(cells), first_row)
 
