@@ -8,6 +8,8 @@ import os
 import sys
 from pathlib import Path
 
+from workbench.core.data import data_summary
+from workbench.core.errors import DataError
 from workbench.core.project import Project, actions, resolve_project_argument
 from workbench.core.project.data import use_data
 from workbench.core.project.storage import ChangedOnDiskError, FileState, paths_outside
@@ -20,12 +22,20 @@ def add_json_flag(parser: argparse.ArgumentParser) -> None:
 def add_data_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--data", metavar="PATH",
                         help="run on other data: a CSV file, an image folder, an .npz file or a built-in dataset name")
-    parser.add_argument("--target", metavar="COLUMN", help="with a CSV file: the column to predict")
+    parser.add_argument("--target", metavar="COLUMN", help="with a CSV file: the column to predict (default: the "
+                        "one suggested, named like label, target, class, y, species, ... or of few categories)")
     parser.add_argument("--ignore", metavar="COLUMN,...", help="with a CSV file: columns to leave out")
+    parser.add_argument("--categorical", metavar="COLUMN", nargs="+", action="extend", default=[],
+                        help="with a CSV file: read these columns as categories, also when they hold numbers")
+    parser.add_argument("--numeric", metavar="COLUMN", nargs="+", action="extend", default=[],
+                        help="with a CSV file: read these columns as numbers (cells that are not become missing)")
+    parser.add_argument("--text", metavar="COLUMN", help="with a CSV file: the column of free text to learn from, "
+                        "split into words (for the LSTM and Transformer templates)")
+    parser.add_argument("--report", action="store_true",
+                        help="with --data: print the whole import report (a line per column), not just the summary")
 
 
 MAX_THREADS = 256
-MAX_NOTES = 12  # import report lines printed by --data (a wide table has one per column)
 
 
 def thread_count(text: str) -> int:
@@ -44,23 +54,43 @@ def add_threads_argument(parser: argparse.ArgumentParser, default: int | None, h
     parser.add_argument("--threads", type=thread_count, default=default, metavar="N", help=help_text)
 
 
-def load_project_arg(arg: str, data: str | None = None, target: str | None = None,
-                     ignore: str | None = None) -> Project:
-    """Opens a project file or template; with `data`, points it at that dataset (read once: later actions get it
-    from the project's data cache), fits Input and head to it and prints the import report as notes on stderr."""
+def _column_list(values: list[str]) -> list[str]:
+    """Column names given as ``a b`` or ``a,b``."""
+    return [name.strip() for value in values for name in value.split(",") if name.strip()]
+
+
+def declared_kinds(args) -> dict[str, str]:
+    """{column: kind} from --categorical and --numeric; a column in both is refused."""
+    kinds = {name: "categorical" for name in _column_list(getattr(args, "categorical", []))}
+    for name in _column_list(getattr(args, "numeric", [])):
+        if kinds.get(name) == "categorical":
+            raise DataError(f"Column {name!r} is given to both --categorical and --numeric; choose one.")
+        kinds[name] = "numeric"
+    return kinds
+
+
+def load_project_with_data(arg: str, args) -> tuple[Project, dict | None]:
+    """`load_project_arg` with the data arguments of `add_data_arguments`; also returns the import report as
+    ``{"summary": [...], "report": [...]}`` (None without --data) for --json."""
     project = actions.open_project(resolve_project_argument(arg))
-    if data:
-        ignored = [c.strip() for c in ignore.split(",") if c.strip()] if ignore else None
-        report = use_data(project, data, target, ignored).report
-        for line in report[:MAX_NOTES]:
-            print(f"note: {line}", file=sys.stderr)
-        if len(report) > MAX_NOTES:
-            print(f"note: ... and {len(report) - MAX_NOTES} more lines of the import report (the app's Data page "
-                  "shows them all).", file=sys.stderr)
-    elif project.folder is not None:
-        for path in paths_outside(project):
-            print(f"warning: {project.path.name} reads {path}, which is outside its folder.", file=sys.stderr)
-    return project
+    if not args.data:
+        if project.folder is not None:
+            for path in paths_outside(project):
+                print(f"warning: {project.path.name} reads {path}, which is outside its folder.", file=sys.stderr)
+        return project, None
+    ignored = [c.strip() for c in args.ignore.split(",") if c.strip()] if args.ignore else None
+    dataset = use_data(project, args.data, args.target, ignored, kinds=declared_kinds(args), text=args.text)
+    report = {"summary": data_summary(dataset), "report": list(dataset.report)}
+    for line in report["report" if args.report else "summary"]:
+        print(f"note: {line}", file=sys.stderr)
+    if not args.report and report["summary"] != report["report"]:
+        print("note: --report prints the whole import report (a line per column).", file=sys.stderr)
+    return project, report
+
+
+def load_project_arg(arg: str) -> Project:
+    """Opens a project file or template (warning about files it reads from outside its folder)."""
+    return load_project_with_data(arg, argparse.Namespace(data=None))[0]
 
 
 def output_state(project: Project, out: Path):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from workbench.cli.common import add_data_arguments, add_json_flag, load_project_arg, print_json
+from workbench.cli.common import add_data_arguments, add_json_flag, load_project_with_data, print_json
 from workbench.core.device import choose_device
 from workbench.core.project import actions
 from workbench.core.training.evaluation import json_metrics, scalar_metrics
@@ -22,7 +22,7 @@ def add_parser(subparsers):
 
 
 def run(args) -> int:
-    project = load_project_arg(args.project, args.data, args.target, args.ignore)
+    project, data_report = load_project_with_data(args.project, args)
     evaluation = actions.evaluate_project(project, args.run, args.split, device=choose_device(args.device))
     record, result = evaluation.run, evaluation.result
     if args.json:
@@ -30,7 +30,7 @@ def run(args) -> int:
         print_json({"project": str(project.path), "run": record.id, "split": args.split,
                     args.split: scalar_metrics(result),
                     **{k: v for k, v in details.items() if k not in scalar_metrics(result)},
-                    "warnings": evaluation.warnings})
+                    "warnings": evaluation.warnings, **({"data": data_report} if data_report else {})})
         return 0
     print(f"{record.title} ({record.id}) on the {args.split} split, {result['samples_count']:,} samples:")
     for key, value in scalar_metrics(result).items():

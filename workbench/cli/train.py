@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 
 from workbench import PROJECT_SUFFIX
-from workbench.cli.common import (add_data_arguments, add_json_flag, add_threads_argument, load_project_arg,
+from workbench.cli.common import (add_data_arguments, add_json_flag, add_threads_argument, load_project_with_data,
                                   output_state, print_json, save_result)
 from workbench.core.project import actions, is_template
 from workbench.core.training.callbacks import Callback, RunControl, format_duration
@@ -125,7 +125,7 @@ def stopping_on_signals(control: RunControl):
 
 
 def run(args) -> int:
-    project = load_project_arg(args.project, args.data, args.target, args.ignore)
+    project, data_report = load_project_with_data(args.project, args)
     out = output_path(project, args.out)
     out_state = output_state(project, out)
     overrides = {}
@@ -149,6 +149,8 @@ def run(args) -> int:
                "duration_s": record.duration_s, "samples_per_s": record.samples_per_s,
                "test": record.figures("test"), "val": record.figures("val"),
                "weights": record.files.weights, "warnings": record.warnings}
+    if data_report is not None:
+        summary["data"] = data_report
     if args.json:
         print_json(summary)
     else:

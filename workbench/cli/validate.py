@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 
-from workbench.cli.common import add_data_arguments, add_json_flag, load_project_arg, print_json
+from workbench.cli.common import add_data_arguments, add_json_flag, load_project_with_data, print_json
 from workbench.core.errors import WorkbenchError
 from workbench.core.graph import validate
 from workbench.core.layers import format_shape
@@ -20,7 +20,7 @@ def add_parser(subparsers):
 
 def summarise(arg: str, args) -> dict:
     try:
-        project = load_project_arg(arg, args.data, args.target, args.ignore)
+        project, data_report = load_project_with_data(arg, args)
     except WorkbenchError as err:
         return {"path": arg, "valid": False, "errors": [{"message": str(err), "node": None}], "warnings": [],
                 "nodes": [], "total_params": 0, "total_macs": 0}
@@ -37,10 +37,13 @@ def summarise(arg: str, args) -> dict:
     def problems(items):
         return [{"message": p.message, "node": graph.nodes[p.node_id].name if p.node_id else None} for p in items]
 
-    return {"path": arg, "name": project.name, "valid": result.ok, "nodes": nodes,
-            "total_params": result.total_params, "total_macs": result.total_macs,
-            "size_mb": round(result.size_mb, 3), "errors": problems(result.errors),
-            "warnings": problems(result.warnings)}
+    summary = {"path": arg, "name": project.name, "valid": result.ok, "nodes": nodes,
+               "total_params": result.total_params, "total_macs": result.total_macs,
+               "size_mb": round(result.size_mb, 3), "errors": problems(result.errors),
+               "warnings": problems(result.warnings)}
+    if data_report is not None:
+        summary["data"] = data_report
+    return summary
 
 
 def print_summary(s: dict) -> None:

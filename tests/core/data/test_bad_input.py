@@ -121,7 +121,7 @@ def test_empty_target_column(tmp_path):
 
 def test_too_many_classes(tmp_path):
     content = "a,b\n" + "".join(f"{i % 3},{i}.5\n" for i in range(1200))
-    expect(csv_spec(tmp_path, content, task="classification"),
+    expect(csv_spec(tmp_path, content, task="classification", target="b"),
            "Column 'b' has 1200 different values: too many classes (at most 1000). Choose regression to predict "
            "the numbers.")
 
@@ -157,7 +157,7 @@ def test_rare_class_outside_training_without_stratification(tmp_path):
 def test_every_row_dropped_for_missing_values(tmp_path):
     content = "a,b,label\n" + "".join(f"{'' if i % 2 else i % 3},{i % 4 if i % 2 else ''},{'xy'[i % 2]}\n"
                                        for i in range(8))
-    expect(csv_spec(tmp_path, content),
+    expect(csv_spec(tmp_path, content, missing="drop"),
            "No rows are left after dropping the rows with missing values; choose another missing-value policy or "
            "leave out the emptiest columns.")
 

@@ -53,7 +53,8 @@ def test_mixed_table_report_and_shapes(tmp_path):
     assert ds.report[:3] == [
         "Delimiter: ',' (comma) (detected).",
         "The first row holds the column names.",
-        "Target: 'label', the last column (choose another target if this is not what the model should predict).",
+        "Target: 'label', suggested because its name says so (choose another target if this is not what the model "
+        "should predict).",
     ]
     lines = {line.split("'")[1]: line for line in ds.report[3:]}
     assert lines["id"] == "Column 'id': left out because it looks like an identifier (a running number). " \
@@ -136,7 +137,7 @@ def test_header_of_text_columns_is_detected(tmp_path):
 
 def test_missing_value_policies(tmp_path):
     text = "x,c,y\n1,a,p\n,b,q\n3,,p\n4,a,q\nNA,a,p\n6,b,q\n7,a,p\n8,b,q\n9,a,p\n10,b,q\n"
-    dropped = load(write(tmp_path, text), split={**SPLIT, "train": 0.8, "val": 0.1, "test": 0.1})
+    dropped = load(write(tmp_path, text), missing="drop", split={**SPLIT, "train": 0.8, "val": 0.1, "test": 0.1})
     assert dropped.num_samples == 7
     assert "Dropped 3 rows with missing values (missing-value policy: drop rows)." in dropped.report
     mean = load(write(tmp_path, text), missing="mean", split={**SPLIT, "train": 0.8, "val": 0.1, "test": 0.1})
@@ -207,8 +208,8 @@ def test_default_target_skips_ignored_and_text_columns(tmp_path):
     text = "a,y,note\n" + "".join(f"{i % 4},{'pq'[i % 2]},word {i} and more words\n" for i in range(20))
     ds = load(write(tmp_path, text), ignore=["note"])
     assert ds.class_names == ["p", "q"]
-    assert ds.report[2] == ("Target: 'y', the last column not left out (choose another target if this is not what "
-                            "the model should predict).")
+    assert ds.report[2] == ("Target: 'y', suggested because its name says so (choose another target if this is not "
+                            "what the model should predict).")
     tokens = load(write(tmp_path, text), text={"column": "note"})
     assert tokens.kind == "text" and tokens.preprocessing["target"]["columns"] == ["y"]
 

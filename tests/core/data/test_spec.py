@@ -72,7 +72,7 @@ BAD = [
     ({"source": "csv", "path": "a.csv", "options": {"header": "yes"}}, "dataset.options.header",
      "must be true or false (got 'yes')."),
     ({"source": "csv", "path": "a.csv", "options": {"missing": "zero"}}, "dataset.options.missing",
-     "must be one of drop, mean, most_frequent (got 'zero')."),
+     "must be one of impute, drop, mean, most_frequent (got 'zero')."),
     ({"source": "csv", "path": "a.csv", "options": {"categorical": "hash"}}, "dataset.options.categorical",
      "must be one of one_hot, index (got 'hash')."),
     ({"source": "csv", "path": "a.csv", "options": {"encodings": {"city": "bits"}}},

@@ -21,11 +21,15 @@ Every record has ``kind``, ``version`` (1) and ``target``:
       one-hot: one 0/1 input per category (in list order); index: one input ``(index - mean) / std`` with extra
       keys ``mean``, ``std``. A missing cell takes the category ``fill`` when it is set; a missing cell without
       ``fill`` and a category not in the list give all zeros (one-hot) or 0 (index).
+      Either type may have ``"missing_indicator": true``: one more input after the column's own, 1.0 where the
+      cell was missing (before it was filled) and 0.0 elsewhere.
       Cells are compared stripped; missing cells are empty or one of NA, N/A, NaN, null, None, #N/A, <NA>, ?.
     ``feature_names``: the F input names (one-hot inputs are ``"column=category"``).
     ``source_columns``: every column of the original file, in order (rows may be given with all of them).
     ``read``: ``{"delimiter", "header", "encoding"}`` to read raw files the same way ({} for built-ins).
-    ``missing``: the missing-value policy used at import (drop, mean or most_frequent).
+    ``missing``: the missing-value policy used at import (impute, the default: numbers filled with the mean,
+    categories with the most frequent value, and a "was missing" input for each column with gaps in the training
+    rows; drop; mean; most_frequent).
 
 ``kind == "text"`` (a text column of a CSV): input int64 (N, max_len) token ids
     ``column``, ``mode`` ("words": ``\\w+`` runs and single punctuation marks; "chars"), ``lowercase``,
@@ -54,6 +58,7 @@ from workbench.core.data.loader import load_dataset, resolve_data_argument
 from workbench.core.data.preprocess import apply_preprocessing, class_names_of, inverse_target
 from workbench.core.data.preview import preview
 from workbench.core.data.spec import BUILTIN_NAMES, DEFAULT_SPLIT, SOURCES, DatasetSpec
+from workbench.core.data.summary import data_summary
 
 __all__ = [
     "BUILTIN_NAMES",
@@ -65,6 +70,7 @@ __all__ = [
     "augment_batch",
     "builtin_datasets",
     "class_names_of",
+    "data_summary",
     "inverse_target",
     "load_dataset",
     "preview",

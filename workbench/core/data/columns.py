@@ -123,10 +123,16 @@ def encode_categorical(codes: np.ndarray, col: dict) -> np.ndarray:
     return ((values - col["mean"]) / col["std"]).astype(np.float32)[:, None]
 
 
+def with_missing_indicator(block: np.ndarray, missing: np.ndarray, col: dict) -> np.ndarray:
+    """A column's encoded block, with its "was missing" input (1.0 where the cell was missing) when it has one."""
+    if not col.get("missing_indicator"):
+        return block
+    return np.concatenate([block, missing.astype(np.float32)[:, None]], axis=1)
+
+
 def column_width(col: dict) -> int:
-    if col["type"] == "categorical" and col["encoding"] == "one_hot":
-        return len(col["categories"])
-    return 1
+    width = len(col["categories"]) if col["type"] == "categorical" and col["encoding"] == "one_hot" else 1
+    return width + 1 if col.get("missing_indicator") else width
 
 
 def feature_names(columns: list[dict]) -> list[str]:
@@ -136,6 +142,8 @@ def feature_names(columns: list[dict]) -> list[str]:
             names.extend(f"{col['name']}={c}" for c in col["categories"])
         else:
             names.append(col["name"])
+        if col.get("missing_indicator"):
+            names.append(f"{col['name']} was missing")
     return names
 
 
@@ -152,9 +160,10 @@ def encode_raw_rows(columns: list[dict], rows: list[list]) -> np.ndarray:
                 if value is None:
                     value = float("nan")
                 values[i] = value
-            parts.append(encode_numeric(values, col)[:, None])
+            parts.append(with_missing_indicator(encode_numeric(values, col)[:, None], np.isnan(values), col))
         else:
-            parts.append(encode_categorical(category_codes(cells, col), col))
+            codes = category_codes(cells, col)
+            parts.append(with_missing_indicator(encode_categorical(codes, col), codes == -1, col))
     if not parts:
         raise DataError("The preprocessing has no input columns.")
     return np.concatenate(parts, axis=1) if n else np.zeros((0, sum(map(column_width, columns))), np.float32)

@@ -8,7 +8,7 @@ from workbench.core.data.csv_format import detect_format
 from workbench.core.data.csv_reader import read_columns
 from workbench.core.data.dataset import Dataset
 from workbench.core.data.progress import ProgressReporter
-from workbench.core.data.table import TableSource, build_table, quote_list, resolve_columns
+from workbench.core.data.table import TableSource, build_table, declared_kinds, quote_list, resolve_columns
 from workbench.core.data.text import TextBuilder
 from workbench.core.errors import DataError
 
@@ -21,16 +21,20 @@ def load_csv(path: Path, options: dict, split: dict, reporter: ProgressReporter)
     title = f"The file {path.name!r}"
     text_opt = options.get("text")
     target = options.get("target")
+    kinds = declared_kinds(options)
     asked = ([target] if isinstance(target, str) else list(target or [])) + list(options.get("ignore", [])) + \
-        list(options.get("include", [])) + ([text_opt["column"]] if text_opt else [])
+        list(options.get("include", [])) + ([text_opt["column"]] if text_opt else []) + list(kinds)
     for name in asked:
         if name not in names:
             raise DataError(f"{title} has no column {name!r}. Its columns are: {quote_list(names, 12)}.")
     ignore = set(options.get("ignore", []))
     use = [j for j, name in enumerate(names) if name not in ignore]
     keep_strings = frozenset({names.index(text_opt["column"])}) if text_opt else frozenset()
+    as_categories = frozenset(names.index(n) for n, kind in kinds.items() if kind == "categorical")
+    as_numbers = frozenset(names.index(n) for n, kind in kinds.items() if kind == "numeric")
     reporter.stage(0.0, 0.85)
-    cols, chunk_rows, reread = read_columns(path, fmt, use, reporter, keep_strings=keep_strings)
+    cols, chunk_rows, reread = read_columns(path, fmt, use, reporter, force_text=as_categories,
+                                            keep_strings=keep_strings, force_numeric=as_numbers)
     n_rows = sum(chunk_rows)
     if n_rows == 0:
         raise DataError(f"{title} has a header row but no data rows.")

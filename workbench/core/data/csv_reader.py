@@ -1,9 +1,12 @@
 """Stream a delimited text file into columns, one block of rows at a time.
 
-The file is read once with the `csv` module; each block of about 200,000 cells is transposed and every column is
-parsed into float64 numbers (fast path ``np.fromiter(map(float, ...))``) or int32 category codes. Nothing but the
-parsed blocks is kept, so a 200 MB file needs about the memory of its numbers, not of its text. A column that turns
-out to hold text after many rows of numbers is read again in a second pass (rare). Progress is by characters read.
+The file is read once, by PyArrow's CSV reader where it reads the file as the `csv` module does (`csv_arrow`: UTF-8,
+no spaces before quotes...), else by the `csv` module; each block of about 200,000 cells becomes, column by column,
+float64 numbers (PyArrow's cast, or ``np.fromiter(map(float, ...))``) or int32 category codes (PyArrow's dictionary
+of the block's distinct cells, or a dict per cell). The decisions below are ours in both cases, taken on the same
+blocks, so both readers give the same table. Nothing but the parsed blocks is kept, so a 200 MB file needs about the
+memory of its numbers, not of its text. A column that turns out to hold text after many rows of numbers is read again
+in a second pass (rare). Progress is by bytes or characters read.
 
 A column that holds both numbers and text (missing-value tokens such as NA or ? aside) is read as numbers when
   * at most 5 % of its filled cells are text (typos, stray notes), or
@@ -23,6 +26,8 @@ from pathlib import Path
 import numpy as np
 
 from workbench.core.data.columns import FLOAT32_MAX, MISSING_TOKENS, ColumnData
+from workbench.core.data.csv_arrow import (ArrowCannotRead, arrow_blocks, arrow_can_read, arrow_dictionary,
+                                          arrow_floats, arrow_strings, check_distinct)
 from workbench.core.data.csv_format import CHAR_BYTES, CsvFormat, csv_problem, delimiter_name, suggest_delimiter
 from workbench.core.data.progress import ProgressReporter
 from workbench.core.errors import DataError
@@ -57,9 +62,10 @@ class _Counter:
 class _ColumnParser:
     """State of one column while blocks stream in: numeric, text (categories), or mixed (numbers, then text)."""
 
-    def __init__(self, name: str, force_text: bool = False, keep_strings: bool = False):
+    def __init__(self, name: str, force_text: bool = False, keep_strings: bool = False, force_numeric: bool = False):
         self.name = name
         self.state = "text" if force_text else "numeric"
+        self.force_numeric = force_numeric      # declared numbers: text cells are missing values, however many
         self.floats: list[np.ndarray] = []
         self.codes: list[np.ndarray | None] = []
         self.first_code_chunk = 0
@@ -89,15 +95,69 @@ class _ColumnParser:
             except ValueError:
                 values = None
             if values is not None:
-                self._drop_huge(values, first_row)
-                bad = ~np.isfinite(values)
-                n_bad = int(bad.sum())
-                if n_bad:
-                    values[bad] = np.nan
-                self.n_missing += n_bad
-                self.n_numeric += len(cells) - n_bad
-                self.floats.append(values)
+                self._add_floats(values, first_row)
                 return
+        self._add_cells(cells, first_row)
+
+    def add_arrow(self, cells, first_row: int) -> None:
+        """One block as a PyArrow string array (`csv_arrow`): numbers and categories converted in C."""
+        if self.strings is not None:
+            self.strings.append(list(arrow_strings(cells)))
+        if self.state == "numeric":
+            values = arrow_floats(cells)
+            if values is not None:
+                self._add_floats(values, first_row)
+                return
+        dictionary, indices = arrow_dictionary(cells)
+        check_distinct(dictionary)
+        if self.state == "numeric" and self._add_distinct(dictionary, indices, first_row):
+            return
+        if self.state == "text":
+            self.codes.append(self._dictionary_codes(dictionary, indices))
+            return
+        self._add_cells(arrow_strings(cells), first_row)
+
+    def _add_distinct(self, dictionary: list[str], indices: np.ndarray, first_row: int) -> bool:
+        """A block of a numeric column judged by its distinct cells (as `_add_slow` judges every cell): numbers and
+        missing cells only, or (no number read yet) text and missing cells only; False for a mix of the two."""
+        values = np.empty(len(dictionary) + 1, dtype=np.float64)
+        values[-1] = np.nan                               # index -1: a missing cell
+        text = False
+        for i, raw in enumerate(dictionary):
+            t = raw.strip()
+            if t.lower() in MISSING_TOKENS:
+                values[i] = np.nan
+                continue
+            try:
+                values[i] = float(t)
+            except ValueError:
+                values[i] = np.nan
+                text = True
+        if not text:
+            self._add_floats(values[indices], first_row)
+            return True
+        if np.isfinite(values).any() or self.n_numeric or self.force_numeric:
+            return False
+        self.state = "text"
+        self.codes = [np.full(len(f), -1, dtype=np.int32) for f in self.floats]
+        self.floats = []
+        self.codes.append(self._dictionary_codes(dictionary, indices))
+        return True
+
+    def _add_floats(self, values: np.ndarray, first_row: int) -> None:
+        """A block that is numbers only (NaN where missing)."""
+        bad = ~(np.abs(values) <= FLOAT32_MAX)          # missing, infinite or huge: one pass for the usual case
+        n_bad = int(np.count_nonzero(bad))
+        if n_bad:
+            self._drop_huge(values, first_row)
+            values[bad] = np.nan
+        self.n_missing += n_bad
+        self.n_numeric += len(values) - n_bad
+        self.floats.append(values)
+
+    def _add_cells(self, cells: tuple[str, ...], first_row: int) -> None:
+        """A block of cells that are not numbers only, one cell at a time."""
+        if self.state == "numeric":
             self._add_slow(cells, first_row)
         elif self.state == "text":
             self.codes.append(self._codes(cells))
@@ -127,7 +187,7 @@ class _ColumnParser:
             self.floats.append(values)
             return
         numbers_here = len(cells) - n_nan
-        if self.n_numeric + numbers_here == 0:
+        if self.n_numeric + numbers_here == 0 and not self.force_numeric:
             # nothing but missing values so far: the column is text from the start
             self.state = "text"
             self.codes = [np.full(len(f), -1, dtype=np.int32) for f in self.floats]
@@ -194,24 +254,41 @@ class _ColumnParser:
         lookup = self.lookup
         codes = [lookup.get(c, MISS) for c in cells]
         for i, code in enumerate(codes):
-            if code != MISS:
-                continue
-            raw = cells[i]
-            t = raw.strip()
-            if t.lower() in MISSING_TOKENS:
-                code = -1
-            else:
-                code = self.canonical.get(t, MISS)
-                if code == MISS:
-                    code = len(self.categories)
-                    self.canonical[t] = code
-                    self.categories.append(t)
-                    if self.sampled < 2000:
-                        self.sampled += 1
-                        self.words += len(t.split())
-            lookup[raw] = code
-            codes[i] = code
-        out = np.array(codes, dtype=np.int32)
+            if code == MISS:
+                codes[i] = self._new_code(cells[i])
+        return self._checked(np.array(codes, dtype=np.int32), count_missing)
+
+    def _dictionary_codes(self, dictionary: list[str], indices: np.ndarray) -> np.ndarray | None:
+        """Codes of a block given as its distinct strings and each cell's index into them (-1: missing)."""
+        if self.overflow:
+            missing = np.array([s.strip().lower() in MISSING_TOKENS for s in dictionary] + [True])
+            self.n_missing += int(missing[indices].sum())
+            return None
+        lookup = self.lookup
+        mapped = [lookup.get(raw, MISS) for raw in dictionary]
+        for i, code in enumerate(mapped):
+            if code == MISS:
+                mapped[i] = self._new_code(dictionary[i])
+        return self._checked(np.array(mapped + [-1], dtype=np.int32)[indices], True)
+
+    def _new_code(self, raw: str) -> int:
+        """The code of a cell text not looked up before (-1 for a missing-value token), remembered."""
+        t = raw.strip()
+        if t.lower() in MISSING_TOKENS:
+            code = -1
+        else:
+            code = self.canonical.get(t, MISS)
+            if code == MISS:
+                code = len(self.categories)
+                self.canonical[t] = code
+                self.categories.append(t)
+                if self.sampled < 2000:
+                    self.sampled += 1
+                    self.words += len(t.split())
+        self.lookup[raw] = code
+        return code
+
+    def _checked(self, out: np.ndarray, count_missing: bool) -> np.ndarray | None:
         if count_missing:
             self.n_missing += int((out < 0).sum())
         if len(self.categories) > MAX_CATEGORIES:
@@ -225,7 +302,7 @@ class _ColumnParser:
     def needs_reread(self) -> bool:
         """A mixed column of categories, whose first blocks were read as numbers only."""
         return (self.state == "mixed" and not self._mostly_numbers() and self.first_code_chunk > 0
-                and not self.overflow)
+                and not self.overflow and not self.force_numeric)
 
     def _mostly_numbers(self) -> bool:
         """The rule of the module docstring: a mixed column whose text cells are missing numbers."""
@@ -244,7 +321,7 @@ class _ColumnParser:
 
     def result(self) -> ColumnData:
         looks_like_text = self.sampled > 0 and self.words / self.sampled >= 3.0
-        if self.state == "numeric" or (self.state == "mixed" and self._mostly_numbers()):
+        if self.state == "numeric" or (self.state == "mixed" and (self.force_numeric or self._mostly_numbers())):
             return ColumnData(self.name, "numeric", list(self.floats), n_missing=self.n_missing + self.n_text,
                               n_text_as_missing=self.n_text, text_examples=self.text_examples,
                               text_rows=self.text_rows, n_huge=self.n_huge, huge_rows=self.huge_rows,
@@ -271,17 +348,62 @@ def _open_text(path: Path, fmt: CsvFormat):
 
 def read_columns(path: Path, fmt: CsvFormat, use: list[int], reporter: ProgressReporter,
                  force_text: frozenset[int] = frozenset(), keep_strings: frozenset[int] = frozenset(),
-                 expect_chunks: list[int] | None = None) -> tuple[list[ColumnData], list[int], list[int]]:
-    """Parse the columns at indexes ``use``. Returns (columns, rows per block, indexes that need a second pass)."""
-    ncols = len(fmt.names)
-    parsers = {j: _ColumnParser(fmt.names[j], j in force_text, j in keep_strings) for j in use}
+                 expect_chunks: list[int] | None = None,
+                 force_numeric: frozenset[int] = frozenset()) -> tuple[list[ColumnData], list[int], list[int]]:
+    """Parse the columns at indexes ``use``. Returns (columns, rows per block, indexes that need a second pass).
+    Columns in ``force_text`` are read as categories, those in ``force_numeric`` as numbers (as the user declared).
+
+    PyArrow splits the file where it reads it as the `csv` module does (`csv_arrow`); else, or when it finds out
+    on the way that it does not, the `csv` module reads the file from the start."""
+    rows_per_chunk = max(256, CHUNK_CELLS // max(len(fmt.names), 1))
+    if arrow_can_read(path, fmt):
+        def progress(fraction: float, rows: int) -> None:
+            reporter.update(fraction, f"Reading {path.name}: {rows:,} rows")
+
+        try:
+            return _parse(path, fmt, use, force_text, force_numeric, keep_strings, expect_chunks, True,
+                          arrow_blocks(path, fmt, use, rows_per_chunk, progress))
+        except ArrowCannotRead:
+            pass
+    return _parse(path, fmt, use, force_text, force_numeric, keep_strings, expect_chunks, False,
+                  _csv_blocks(path, fmt, use, rows_per_chunk, reporter))
+
+
+def _parse(path: Path, fmt: CsvFormat, use: list[int], force_text: frozenset[int], force_numeric: frozenset[int],
+           keep_strings: frozenset[int], expect_chunks: list[int] | None, arrow: bool,
+           blocks) -> tuple[list[ColumnData], list[int], list[int]]:
+    parsers = {j: _ColumnParser(fmt.names[j], j in force_text, j in keep_strings, j in force_numeric) for j in use}
     chunk_rows: list[int] = []
+    row_number = 1 if fmt.header else 0
+    for n, columns in blocks:
+        if expect_chunks is not None:
+            k = len(chunk_rows)
+            if k >= len(expect_chunks) or expect_chunks[k] != n:
+                raise DataError(f"The file {path.name!r} changed during the import; import it again.")
+        chunk_rows.append(n)
+        first_row = row_number + 1
+        row_number += n
+        for j, parser in parsers.items():
+            if arrow:
+                parser.add_arrow(columns[j], first_row)
+            else:
+                parser.add(columns[j], first_row)
+        del columns
+    if expect_chunks is not None and len(chunk_rows) != len(expect_chunks):
+        raise DataError(f"The file {path.name!r} changed during the import; import it again.")
+    reread = [j for j, p in parsers.items() if p.needs_reread()]
+    return [parsers[j].result() for j in use], chunk_rows, reread
+
+
+def _csv_blocks(path: Path, fmt: CsvFormat, use: list[int], rows_per_chunk: int,
+                reporter: ProgressReporter) -> Iterator[tuple[int, list[tuple[str, ...]]]]:
+    """(rows, cells of every column) per block, read with the `csv` module; its errors in the user's words."""
+    ncols = len(fmt.names)
     try:
         size = max(path.stat().st_size // CHAR_BYTES.get(fmt.encoding, 1), 1)  # in characters, about
     except FileNotFoundError:
         raise DataError(f"The file {path.name!r} disappeared during the import; put it back and import again.") \
             from None
-    rows_per_chunk = max(256, CHUNK_CELLS // max(ncols, 1))
     row_number = 1 if fmt.header else 0
     with _open_text(path, fmt) as f:
         counter = _Counter(f)
@@ -306,22 +428,12 @@ def read_columns(path: Path, fmt: CsvFormat, use: list[int], reporter: ProgressR
                 if not rows:
                     continue
             row_number += len(rows)
-            if expect_chunks is not None:
-                k = len(chunk_rows)
-                if k >= len(expect_chunks) or expect_chunks[k] != len(rows):
-                    raise DataError(f"The file {path.name!r} changed during the import; import it again.")
-            chunk_rows.append(len(rows))
+            n = len(rows)
             columns = list(zip(*rows))
-            first_row = row_number - len(rows) + 1
             del rows
-            for j, parser in parsers.items():
-                parser.add(columns[j], first_row)
+            yield n, columns
             del columns
             reporter.update(counter.chars / size, f"Reading {path.name}: {row_number:,} rows")
-    if expect_chunks is not None and len(chunk_rows) != len(expect_chunks):
-        raise DataError(f"The file {path.name!r} changed during the import; import it again.")
-    reread = [j for j, p in parsers.items() if p.needs_reread()]
-    return [parsers[j].result() for j in use], chunk_rows, reread
 
 
 def _drop_blank(rows: list[list[str]]) -> list[list[str]]:

@@ -61,16 +61,22 @@ def load_dataset(spec: DatasetSpec, base_dir: Path | None = None,
     return dataset
 
 
-def resolve_data_argument(arg: str, target: str | None = None, ignore: list[str] | None = None) -> DatasetSpec:
+def resolve_data_argument(arg: str, target: str | None = None, ignore: list[str] | None = None,
+                          kinds: dict[str, str] | None = None, text: str | None = None) -> DatasetSpec:
     """The command line's ``--data``: a built-in name, a .csv/.tsv/.txt file, an image folder, an .npz file or an
     IDX file. Paths are made absolute (they are relative to where the command runs, not to the project).
-    ``target`` and ``ignore`` apply to tables only."""
+    ``target``, ``ignore``, ``kinds`` ({column: "categorical" | "numeric"}) and ``text`` (the text column) apply to
+    tables only."""
     ignore = [c.strip() for c in (ignore or []) if c.strip()]
-    table_opts = {}
+    table_opts: dict = {}
     if target:
         table_opts["target"] = target
     if ignore:
         table_opts["ignore"] = ignore
+    if kinds:
+        table_opts["kinds"] = dict(kinds)
+    if text:
+        table_opts["text"] = {"column": text}
     if arg in BUILTIN_NAMES:
         if table_opts:
             raise DataError(f"--target and --ignore apply to CSV tables, not to the built-in dataset {arg!r}.")

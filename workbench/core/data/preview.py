@@ -77,21 +77,24 @@ def _table_rows(dataset: Dataset, picked: np.ndarray) -> tuple[list[str], list[l
     rows = [[] for _ in range(len(picked))]
     pos = 0
     for col in columns:
+        cells: list = []
         if col["type"] == "numeric":
             values = x[:, pos] * col["std"] + col["mean"]
-            for r, v in zip(rows, values):
-                r.append(float(np.round(v, 6)))
+            cells = [float(np.round(v, 6)) for v in values]
             pos += 1
         elif col["encoding"] == "one_hot":
             block = x[:, pos:pos + len(col["categories"])]
-            for r, onehot in zip(rows, block):
-                r.append(col["categories"][int(onehot.argmax())] if onehot.max() > 0 else "")
+            cells = [col["categories"][int(onehot.argmax())] if onehot.max() > 0 else "" for onehot in block]
             pos += len(col["categories"])
         else:
             index = np.rint(x[:, pos] * col["std"] + col["mean"]).astype(int)
-            for r, k in zip(rows, index):
-                r.append(col["categories"][k] if 0 <= k < len(col["categories"]) else "")
+            cells = [col["categories"][k] if 0 <= k < len(col["categories"]) else "" for k in index]
             pos += 1
+        if col.get("missing_indicator"):          # a filled-in gap shows as the empty cell it was
+            cells = ["" if was_missing else cell for cell, was_missing in zip(cells, x[:, pos] > 0.5)]
+            pos += 1
+        for r, cell in zip(rows, cells):
+            r.append(cell)
     return [c["name"] for c in columns], rows
 
 
@@ -105,6 +108,9 @@ def _feature_units(columns: list[dict]) -> tuple[list[float], list[float]]:
         else:
             scale.append(col["std"])
             shift.append(col["mean"])
+        if col.get("missing_indicator"):
+            scale.append(1.0)
+            shift.append(0.0)
     return scale, shift
 
 

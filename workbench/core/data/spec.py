@@ -19,8 +19,9 @@ BUILTIN_NAMES = ("digits", "iris", "wine", "breast_cancer", "diabetes", "moons",
 SPLIT_NAMES = ("train", "val", "test")
 DEFAULT_SPLIT = {"train": 0.7, "val": 0.15, "test": 0.15, "seed": 0, "stratify": True}
 
-MISSING_POLICIES = ("drop", "mean", "most_frequent")
+MISSING_POLICIES = ("impute", "drop", "mean", "most_frequent")
 CATEGORICAL_ENCODINGS = ("one_hot", "index")
+COLUMN_KINDS = ("categorical", "numeric")
 TEXT_MODES = ("words", "chars")
 COLOR_MODES = ("auto", "grayscale", "rgb")
 TASKS = ("auto", "classification", "regression")
@@ -31,8 +32,8 @@ _AUGMENT_KEYS = ("hflip", "vflip", "rotate_deg", "shift_px", "noise")
 _COMMON_OPTIONS = ("task",)
 _SOURCE_OPTIONS = {
     "builtin": ("n_samples", "noise", "classes", "seed", "scale_target"),
-    "csv": ("target", "ignore", "include", "delimiter", "header", "missing", "categorical", "encodings", "text",
-            "scale_target"),
+    "csv": ("target", "ignore", "include", "delimiter", "header", "missing", "categorical", "encodings", "kinds",
+            "text", "scale_target"),
     "images": ("image_size", "color_mode"),
     "npz": ("standardize", "as_tokens", "scale_target"),
     "idx": ("labels_path", "standardize", "scale_target"),
@@ -123,6 +124,11 @@ def _check_options(source: str, options: Any, where: str) -> None:
                 _fail(f"must map column names to one_hot or index (got {value!r}).", at)
             for column, encoding in value.items():
                 _check_choice(encoding, f"{at}.{column}", CATEGORICAL_ENCODINGS)
+        elif key == "kinds":
+            if not isinstance(value, dict):
+                _fail(f"must map column names to categorical or numeric (got {value!r}).", at)
+            for column, kind in value.items():
+                _check_choice(kind, f"{at}.{column}", COLUMN_KINDS)
         elif key == "text":
             _check_text(value, at)
         elif key == "image_size":

@@ -11,15 +11,19 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from workbench.core.data.columns import ColumnData, column_width, encode_categorical, encode_numeric, feature_names
+from workbench.core.data.columns import (ColumnData, column_width, encode_categorical, encode_numeric, feature_names,
+                                        with_missing_indicator)
 from workbench.core.data.dataset import Dataset
 from workbench.core.data.progress import ProgressReporter
 from workbench.core.data.splits import check_classes_in_train, make_splits
+from workbench.core.data.target import FEW_CLASSES, suggest_target
 from workbench.core.errors import DataError
 
 MAX_ONE_HOT = 50
 MAX_CLASSES = 1000
 AUTO_CLASSES = 20
+DEFAULT_MISSING = "impute"      # mean / most frequent value, and a "was missing" input for each column with gaps
+FILLS_NUMBERS_WITH_MEAN = ("mean", "impute")
 
 
 def fmt(value: float) -> str:
@@ -81,11 +85,31 @@ def _running_number(values: np.ndarray) -> bool:
     return bool(np.all(values == np.round(values)) and np.all(np.diff(values) == 1.0))
 
 
-def analyse_column(col: ColumnData, n_rows: int) -> tuple[str, str]:
-    """(analysis, reason to leave it out or "") for one column."""
+def declared_kinds(options: dict) -> dict[str, str]:
+    """{column: "categorical" | "numeric"} as the user declared them; a column given an encoding is categorical."""
+    kinds = {name: "categorical" for name in options.get("encodings", {})}
+    kinds.update(options.get("kinds", {}))
+    return kinds
+
+
+def analyse_column(col: ColumnData, n_rows: int, declared: str | None = None) -> tuple[str, str]:
+    """(analysis, reason to leave it out or "") for one column; a column of a ``declared`` kind is never taken
+    for an identifier or free text."""
     present = n_rows - col.n_missing
     if present == 0:
         return "empty", "it is empty"
+    if declared is not None:
+        if col.kind == "numeric":
+            values = _concat(col.chunks)
+            finite = values[~np.isnan(values)]
+            if finite.min() == finite.max():
+                return "constant", f"it has the same value ({fmt(finite[0])}) in every row"
+            return "numeric", ""
+        if col.overflow:
+            return "overflow", f"it has too many different values ({len(col.categories):,} or more)"
+        if len(col.categories) == 1:
+            return "constant", f"it has the same value ({col.categories[0]!r}) in every row"
+        return "categorical", ""
     if col.kind == "numeric":
         values = _concat(col.chunks)
         finite = values[~np.isnan(values)]
@@ -94,7 +118,7 @@ def analyse_column(col: ColumnData, n_rows: int) -> tuple[str, str]:
         if _running_number(values):
             return "identifier", "it looks like an identifier (a running number)"
         return "numeric", ""
-    if col.looks_like_text and (col.overflow or len(col.categories) > 0.5 * present):
+    if col.looks_like_text and (col.overflow or len(col.categories) > FEW_CLASSES):
         return "text", "it looks like free text; choose it as the text column to use it"
     if col.overflow:
         return "overflow", f"it has too many different values ({len(col.categories):,} or more)"
@@ -119,17 +143,17 @@ def resolve_columns(cols: list[ColumnData], options: dict, source: TableSource, 
     targets = [target] if isinstance(target, str) else list(target or [])
     ignore = list(options.get("ignore", []))
     include = list(options.get("include", []))
-    for name in targets + ignore + include:
+    kinds = declared_kinds(options)
+    for name in targets + ignore + include + list(kinds):
         check(name)
     if not targets:
         text_column = (options.get("text") or {}).get("column")
         candidates = [n for n in known if n not in ignore and n != text_column]
         if not candidates:
             raise DataError(f"{source.title} has no column left to be the target.")
-        targets = [candidates[-1]]
-        which = "the last column" if candidates[-1] == known[-1] else "the last column not left out"
-        report.append(f"Target: {candidates[-1]!r}, {which} (choose another target if this is not what the model "
-                      "should predict).")
+        suggestion = suggest_target(cols, candidates, n_rows)
+        targets = [suggestion.name]
+        report.append(suggestion.sentence)
     for name in targets:
         if name in ignore:
             raise DataError(f"Column {name!r} is the target, so it cannot be left out.")
@@ -140,7 +164,7 @@ def resolve_columns(cols: list[ColumnData], options: dict, source: TableSource, 
             continue
         col = by_name[name]
         plan = ColumnPlan(col)
-        plan.analysis, reason = analyse_column(col, n_rows)
+        plan.analysis, reason = analyse_column(col, n_rows, kinds.get(name))
         if name in targets:
             plan.role = "target"
         elif name in ignore:
@@ -209,7 +233,7 @@ def build_table(cols: list[ColumnData], options: dict, split: dict, source: Tabl
     plans, target_plans = resolve_columns(cols, options, source, n_rows, report)
     task = decide_task(target_plans, options, n_rows, report)
     features = [p for p in plans if p.role == "feature"]
-    missing_policy = options.get("missing", "drop")
+    missing_policy = options.get("missing", DEFAULT_MISSING)
     n_chunks = len(source.chunk_rows)
     bounds = np.concatenate([[0], np.cumsum(source.chunk_rows)]).astype(np.int64)
 
@@ -228,15 +252,18 @@ def build_table(cols: list[ColumnData], options: dict, split: dict, source: Tabl
         text_plan = text_builder.plan(plans)
         if text_plan is not None:
             features = []
-    if missing_policy == "drop" and features:
-        before = int(keep.sum())
+    if features:
+        complete = keep.copy()
         for plan in features:
             for k in range(n_chunks):
-                keep[bounds[k]:bounds[k + 1]] &= ~_missing_mask(plan.data, k)
-        dropped = before - int(keep.sum())
-        if dropped:
-            report.append(f"Dropped {dropped} row{'s' if dropped != 1 else ''} with missing values (missing-value "
+                complete[bounds[k]:bounds[k + 1]] &= ~_missing_mask(plan.data, k)
+        gaps = int(keep.sum()) - int(complete.sum())
+        if gaps and missing_policy == "drop":
+            keep = complete
+            report.append(f"Dropped {gaps} row{'s' if gaps != 1 else ''} with missing values (missing-value "
                           "policy: drop rows).")
+        elif gaps:
+            report.append(_filled_line(gaps, missing_policy))
     kept_rows = np.flatnonzero(keep)
     n = len(kept_rows)
     if n == 0:
@@ -275,18 +302,22 @@ def build_table(cols: list[ColumnData], options: dict, split: dict, source: Tabl
             remaps.append(None)
     row = 0
     for k in range(n_chunks):
-        rows_here = np.flatnonzero(keep[bounds[k]:bounds[k + 1]])
+        kept_here = keep[bounds[k]:bounds[k + 1]]
+        rows_here = slice(None) if kept_here.all() else np.flatnonzero(kept_here)
+        m = int(kept_here.sum())
+        block = np.empty((m, width), dtype=np.float32)          # filled in cache, then copied as whole rows
         col0 = 0
         for plan, spec, remap in zip(features, specs, remaps):
             data = plan.data.chunks[k][rows_here]
             if spec["type"] == "numeric":
-                block = encode_numeric(data, spec)[:, None]
-            else:
-                block = encode_categorical(remap[data], spec)   # code -1 indexes the trailing -1
-            x[row:row + len(rows_here), col0:col0 + block.shape[1]] = block
-            col0 += block.shape[1]
+                part = with_missing_indicator(encode_numeric(data, spec)[:, None], np.isnan(data), spec)
+            else:                                               # code -1 indexes the trailing -1
+                part = with_missing_indicator(encode_categorical(remap[data], spec), data < 0, spec)
+            block[:, col0:col0 + part.shape[1]] = part
+            col0 += part.shape[1]
             plan.data.chunks[k] = None                          # free the raw block as soon as it is used
-        row += len(rows_here)
+        x[row:row + m] = block
+        row += m
         if k % 4 == 3:
             release_freed_memory()
         reporter.update(0.9 + 0.1 * (k + 1) / n_chunks, "Encoding the columns")
@@ -302,6 +333,16 @@ def build_table(cols: list[ColumnData], options: dict, split: dict, source: Tabl
     }
     return Dataset(name=source.name, task=task, x=x, y=y, class_names=class_names, input_shape=(width,),
                    input_dtype="float", preprocessing=preprocessing, splits=splits, report=report)
+
+
+def _filled_line(rows: int, policy: str) -> str:
+    """The report's line on rows kept with their missing values filled in."""
+    how = {"impute": "numbers with the column's mean and categories with the most frequent one, and an input "
+                     "for each such column says where a value was missing",
+           "mean": "numbers with the column's mean and categories with the most frequent one",
+           "most_frequent": "with the column's most frequent value"}[policy]
+    return (f"Kept {rows} row{'s' if rows != 1 else ''} with missing values: the gaps are filled in, {how} "
+            "(choose “drop rows” as the missing-value policy to leave such rows out).")
 
 
 def _build_target(target_plans, task, kept_rows, options, report):
@@ -375,13 +416,15 @@ def _fit_column(plan: ColumnPlan, train_rows: np.ndarray, keep: np.ndarray, opti
         mean = float(present.mean())
         std = float(present.std())
         spec = {"name": col.name, "type": "numeric", "mean": mean, "std": std if std > 0 else 1.0, "fill": None}
-        if policy == "mean":
+        if policy in FILLS_NUMBERS_WITH_MEAN:
             spec["fill"] = mean
         elif policy == "most_frequent":
             distinct, counts = np.unique(present, return_counts=True)
             spec["fill"] = float(distinct[np.argmax(counts)])
+        if policy == "impute" and len(present) < len(train):
+            spec["missing_indicator"] = True
         spec["_missing"] = int(np.isnan(values[keep]).sum())
-        spec["_how"] = "the mean" if policy == "mean" else "the most frequent value"
+        spec["_how"] = "the mean" if policy in FILLS_NUMBERS_WITH_MEAN else "the most frequent value"
         spec["_text"] = col.n_text_as_missing
         spec["_examples"] = list(col.text_examples)
         spec["_text_rows"] = list(col.text_rows)
@@ -400,9 +443,11 @@ def _fit_column(plan: ColumnPlan, train_rows: np.ndarray, keep: np.ndarray, opti
         if encoding == "one_hot" and len(categories) > MAX_ONE_HOT:
             encoding, auto_index = "index", True
     spec = {"name": col.name, "type": "categorical", "encoding": encoding, "categories": categories, "fill": None}
-    if policy in ("mean", "most_frequent"):
+    if policy != "drop":
         top = counts.max()
         spec["fill"] = min(col.categories[i] for i in seen if counts[i] == top)
+    if policy == "impute" and len(present) < len(train):
+        spec["missing_indicator"] = True
     if encoding == "index":
         index = {c: i for i, c in enumerate(categories)}
         remap = np.array([index.get(c, -1) for c in col.categories], dtype=np.int64)
@@ -491,4 +536,6 @@ def _column_line(plan: ColumnPlan, specs: list[dict], target_info: dict, class_n
         else:
             shown = fmt(fill) if spec["type"] == "numeric" else repr(fill)
             line += f"; {missing} missing value{'s' if missing != 1 else ''} filled with {how} ({shown})"
+            if spec.get("missing_indicator"):
+                line += ", and an input says where a value was missing"
     return line + "."

@@ -159,7 +159,19 @@ def column_problems(col, cells):
 
 
 def encode_column(col, cells):
-    """Raw cells of one column -> float32 (n, width) exactly as at training time."""
+    """Raw cells of one column -> float32 (n, width) exactly as at training time, with the column's "was
+    missing" input (1 where the cell was missing) last when it has one."""
+    block = encode_cells(col, cells)
+    if not col.get("missing_indicator"):
+        return block
+    if col["type"] == "numeric":
+        missing = np.isnan(numeric_values(cells))
+    else:
+        missing = np.array([clean(cell) is None for cell in cells], dtype=bool)
+    return np.concatenate([block, missing.astype(np.float32)[:, None]], axis=1)
+
+
+def encode_cells(col, cells):
     if col["type"] == "numeric":
         fill = col["mean"] if col.get("fill") is None else col["fill"]
         values = numeric_values(cells)

@@ -88,26 +88,28 @@ def test_a_csv_opened_through_the_dialog_shows_its_rows_balance_and_report(qtbot
     assert form.item("size").checkState(0) == Qt.CheckState.Checked
     report = [preview.report.item(i).text() for i in range(preview.report.count())]
     assert "Column 'colour': 2 categories (green, red), one-hot encoded into 2 inputs." in report
-    assert page.use_button.isEnabled() and document.project.dataset.name == "iris"
+    # the suggested target waits for the user's word
+    assert not page.use_button.isEnabled() and document.project.dataset.name == "iris"
+    assert form.confirm_target.isVisible() and form.confirm_target.text() == "Predict 'kind'"
+    assert "The import suggests 'kind' because it is the rightmost column of few categories" in page.banner.text()
 
-    # leave out "weight" (click it, press space) and predict the colour instead (type into the drop-down)
+    # leave out "weight" (click it, press space) and predict the colour instead (type into the drop-down): the
+    # preview follows without Import
     weight = form.item("weight")
     click_item(form.columns, form.columns.visualRect(form.columns.indexFromItem(weight, 0)))
-    qtbot.keyClick(form.columns, Qt.Key.Key_Space)
-    assert weight.checkState(0) == Qt.CheckState.Unchecked
-    form.target.setFocus()
-    qtbot.keyClicks(form.target, "colour")
-    assert form.target.currentData() == "colour"
-    assert page.settings_changed and not page.use_button.isEnabled()
-    assert "press Import" in page.banner.text()
     with qtbot.waitSignal(page.imported, timeout=WAIT_MS) as imported:
-        qtbot.mouseClick(page.import_button, LEFT)
+        qtbot.keyClick(form.columns, Qt.Key.Key_Space)
+        assert weight.checkState(0) == Qt.CheckState.Unchecked
+        form.target.setFocus()
+        qtbot.keyClicks(form.target, "colour")
+        assert form.target.currentData() == "colour"
+        assert page.settings_changed and not page.use_button.isEnabled()
     dataset = imported.args[0]
     assert dataset.spec.options["target"] == "colour" and dataset.spec.options["ignore"] == ["weight"]
     headers = [preview.table.horizontalHeaderItem(c).text() for c in range(preview.table.columnCount())]
     assert headers == ["size", "kind", "→ label"]
     assert preview.balance.names == ["green", "red"] and preview.balance.totals() == [45, 45]
-    assert not page.settings_changed and page.use_button.isEnabled()
+    assert not page.settings_changed and page.use_button.isEnabled() and not form.confirm_target.isVisible()
 
 
 def test_picking_digits_and_using_it_is_one_undoable_edit(qtbot, page, document):
@@ -209,7 +211,8 @@ def test_bad_files_get_their_message_and_leave_the_project_unchanged(qtbot, page
 
     page.open_csv_file(str(write_csv(tmp_path / "good.csv", fruit_rows())))   # a good file clears the message
     qtbot.waitUntil(lambda: page.dataset is not None, timeout=WAIT_MS)
-    assert "single class" not in page.banner.text() and page.banner.text().startswith("Not used yet")
+    assert "single class" not in page.banner.text() and \
+        page.banner.text().startswith("Which column should the network predict?")
 
 
 def test_when_the_network_no_longer_fits_the_data_the_page_fits_it_again(qtbot, page, document):

@@ -1,5 +1,8 @@
-"""The Data page's CSV/TSV options: delimiter and header (shown as detected), target, columns, missing values,
-categories, task and a text column.
+"""The Data page's CSV/TSV options: delimiter and header (shown as detected), target, columns and their declared
+kinds, missing values, categories, task and a text column.
+
+The import suggests a target when none is chosen; until the user confirms it ("Predict 'species'") or chooses
+another, `target_unconfirmed` names it and the page does not use the data.
 
 Opening a file reads only its start (`detect_format`) to list the columns. After an import the column list shows
 what the import did with each column (the report's line for it) and which columns it left out on its own, such as
@@ -12,7 +15,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QComboBox, QLabel, QSpinBox, QTreeWidget, QTreeWidgetItem, QWidget
+from PySide6.QtWidgets import QComboBox, QLabel, QPushButton, QSpinBox, QTreeWidget, QTreeWidgetItem, QWidget
 
 from workbench.core.data.csv_format import delimiter_name, detect_format
 from workbench.core.errors import WorkbenchError
@@ -22,8 +25,10 @@ DELIMITERS = (("Automatic", None), ("Comma  ,", ","), ("Semicolon  ;", ";"), ("T
               ("Space", " "))
 DELIMITER_WORDS = {",": "comma", ";": "semicolon", "\t": "tab", "|": "bar", " ": "space"}
 HEADER_CHOICES = (("Automatic", None), ("Names in the first row", True), ("No header row", False))
-MISSING_CHOICES = (("Drop rows with a missing value", "drop"), ("Fill with the mean (numbers)", "mean"),
+MISSING_CHOICES = (("Fill in and mark the gaps", "impute"),
+                   ("Drop rows with a missing value", "drop"), ("Fill with the mean (numbers)", "mean"),
                    ("Fill with the most frequent value", "most_frequent"))
+KIND_CHOICES = (("As detected", None), ("Categories", "categorical"), ("Numbers", "numeric"))
 ENCODING_CHOICES = (("One-hot (one input per category)", "one_hot"), ("Index (one number per column)", "index"))
 TEXT_MODES = (("Words", "words"), ("Characters", "chars"))
 
@@ -60,6 +65,15 @@ class CsvOptionsForm(QWidget):
         self.header = _combo(self, HEADER_CHOICES)
         self.target = QComboBox(self)
         self.target.setToolTip("The column the network learns to predict")
+        self.confirm_target = QPushButton(self)
+        self.confirm_target.setToolTip("The import suggests this column as the target: confirm it, or choose "
+                                       "another one in the list")
+        self.confirm_target.setVisible(False)
+        self.confirm_target.clicked.connect(self._confirm_target)
+        self.kind = _combo(self, KIND_CHOICES)
+        self.kind.setToolTip("How to read the column selected above: as detected, as categories (also when it "
+                             "holds numbers, such as codes) or as numbers (cells that are not numbers become "
+                             "missing values)")
         self.task = task_combo(self)
         self.columns = QTreeWidget(self)
         self.columns.setHeaderLabels(["Column", "What the import does"])
@@ -67,6 +81,9 @@ class CsvOptionsForm(QWidget):
         self.columns.setUniformRowHeights(True)
         self.columns.setToolTip("Tick the columns the network may learn from")
         self.missing = _combo(self, MISSING_CHOICES)
+        self.missing.setToolTip("Fill in and mark the gaps: a missing number becomes the column's mean, a missing "
+                                "category the most frequent one, and an extra input tells the network where a "
+                                "value was missing")
         self.categorical = _combo(self, ENCODING_CHOICES)
         self.text_column = QComboBox(self)
         self.text_column.setToolTip("A column of free text, split into tokens for the sequence templates "
@@ -80,9 +97,11 @@ class CsvOptionsForm(QWidget):
         form.addRow("Delimiter", self.delimiter)
         form.addRow("Header", self.header)
         form.addRow("Target", self.target)
+        form.addRow("", self.confirm_target)
         form.addRow("Task", self.task)
         form.addRow(QLabel("Columns to learn from", self))
         form.addRow(self.columns)
+        form.addRow("Column kind", self.kind)
         form.addRow("Missing values", self.missing)
         form.addRow("Categories", self.categorical)
         form.addRow("Text column", self.text_column)
@@ -97,6 +116,9 @@ class CsvOptionsForm(QWidget):
             combo.currentIndexChanged.connect(self._edited)
         self.max_len.valueChanged.connect(self._edited)
         self.columns.itemChanged.connect(self._edited)
+        self.columns.currentItemChanged.connect(self._show_kind)
+        self.kind.currentIndexChanged.connect(self._kind_chosen)
+        self.kinds: dict[str, str] = {}       # column -> "categorical" | "numeric", as the user declared
         self._update_text_rows()
 
     # --- the file -------------------------------------------------------------------------------------------------
@@ -106,6 +128,7 @@ class CsvOptionsForm(QWidget):
         options = options or {}
         self.path = Path(path)
         self.auto_excluded, self.auto_target = set(), ""
+        self.kinds = dict(options.get("kinds", {}))
         self._filling = True
         try:
             select_data(self.delimiter, options.get("delimiter"))
@@ -115,7 +138,7 @@ class CsvOptionsForm(QWidget):
             self._read_names()
             select_data(self.target, options.get("target") if isinstance(options.get("target"), str) else None)
             select_data(self.task, options.get("task", "auto"))
-            select_data(self.missing, options.get("missing", "drop"))
+            select_data(self.missing, options.get("missing", "impute"))
             select_data(self.categorical, options.get("categorical", "one_hot"))
             text = options.get("text") or {}
             select_data(self.text_column, text.get("column"))
@@ -125,6 +148,7 @@ class CsvOptionsForm(QWidget):
         finally:
             self._filling = False
         self._update_text_rows()
+        self._update_confirmation()
 
     def _read_names(self) -> None:
         fmt = detect_format(self.path, self.delimiter.currentData(), self.header.currentData())
@@ -154,12 +178,15 @@ class CsvOptionsForm(QWidget):
             return
         self.auto_excluded, self.auto_target = set(), ""
         self._fill_columns(ignored, included)
+        self._update_confirmation()
         self.changed.emit()
 
     # --- the column list ------------------------------------------------------------------------------------------
 
     def _fill_columns(self, ignored: set[str], included: set[str], notes: dict[str, str] | None = None) -> None:
         notes = notes or {}
+        current = self.columns.currentItem()
+        current_name = current.data(NAME_COLUMN, Qt.ItemDataRole.UserRole) if current is not None else None
         self.columns.blockSignals(True)
         self.columns.clear()
         for name in self.names:
@@ -169,7 +196,10 @@ class CsvOptionsForm(QWidget):
             used = name in included or (name not in ignored and name not in self.auto_excluded)
             item.setCheckState(NAME_COLUMN, Qt.CheckState.Checked if used else Qt.CheckState.Unchecked)
             self.columns.addTopLevelItem(item)
+            if name == current_name:
+                self.columns.setCurrentItem(item)
         self.columns.blockSignals(False)
+        self._show_kind(self.columns.currentItem())
         self._mark_roles()
         self.columns.resizeColumnToContents(NAME_COLUMN)
         rows = min(max(len(self.names), 3), 12)
@@ -224,6 +254,43 @@ class CsvOptionsForm(QWidget):
             return
         self._mark_roles()
         self._update_text_rows()
+        self._update_confirmation()
+        self.changed.emit()
+
+    # --- the target the import suggests ---------------------------------------------------------------------------
+
+    @property
+    def target_unconfirmed(self) -> str:
+        """The suggested target while the user has not confirmed it (or chosen another); "" otherwise."""
+        return self.auto_target if self.target.currentData() is None else ""
+
+    def _update_confirmation(self) -> None:
+        pending = self.target_unconfirmed
+        self.confirm_target.setText(f"Predict {pending!r}" if pending else "")
+        self.confirm_target.setVisible(bool(pending))
+
+    def _confirm_target(self) -> None:
+        if self.auto_target:
+            select_data(self.target, self.auto_target)      # emits: the target is now the user's choice
+
+    # --- declared column kinds ------------------------------------------------------------------------------------
+
+    def _show_kind(self, item, _previous=None) -> None:
+        name = item.data(NAME_COLUMN, Qt.ItemDataRole.UserRole) if item is not None else None
+        self.kind.blockSignals(True)
+        select_data(self.kind, self.kinds.get(name))
+        self.kind.blockSignals(False)
+        self.kind.setEnabled(name is not None)
+
+    def _kind_chosen(self, *_) -> None:
+        item = self.columns.currentItem()
+        if self._filling or item is None:
+            return
+        name = item.data(NAME_COLUMN, Qt.ItemDataRole.UserRole)
+        if self.kind.currentData() is None:
+            self.kinds.pop(name, None)
+        else:
+            self.kinds[name] = self.kind.currentData()
         self.changed.emit()
 
     def _edited(self, *_):
@@ -253,6 +320,9 @@ class CsvOptionsForm(QWidget):
             options["include"] = self.included()
         options["missing"] = self.missing.currentData()
         options["categorical"] = self.categorical.currentData()
+        kinds = {name: kind for name, kind in self.kinds.items() if name in self.names}
+        if kinds:
+            options["kinds"] = kinds
         if self.task.currentData() != "auto":
             options["task"] = self.task.currentData()
         if self.text_column.currentData():
@@ -290,3 +360,4 @@ class CsvOptionsForm(QWidget):
             self._fill_columns(ignored, set(options.get("include", [])) & used, notes)
         finally:
             self._filling = False
+        self._update_confirmation()

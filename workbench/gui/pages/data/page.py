@@ -1,10 +1,12 @@
 """The Data page: choose the data (built in, a CSV/TSV table, an image folder, a NumPy .npz or IDX file), set how it
 is read, split and augmented, import it in a worker (progress bar, Cancel), look at it, and use it in the project.
 
-Choosing a source imports it at once with automatic settings; after changing a setting, Import applies it. "Use this
-dataset" is one undoable edit (`ProjectDocument.set_dataset`: the dataset section, the Input shape, the head, an
-Embedding's vocabulary) and hands the imported data to the shared cache, so training starts without reading the
-files again. When the project already has data, the page shows it (loaded by the `DatasetKeeper`).
+Choosing a source imports it at once with automatic settings. A table is read again as soon as one of its settings
+changes (after a pause of `LIVE_DELAY_MS`, so typing does not start an import per key), so the preview and the report
+follow the settings; for other sources Import applies them. The target a table import suggests must be confirmed
+(or another chosen) before the data can be used. "Use this dataset" is one undoable edit
+(`ProjectDocument.set_dataset`: the dataset section, the Input shape, the head, an Embedding's vocabulary) and hands
+the imported data to the shared cache, so training starts without reading the files again. When the project already has data, the page shows it (loaded by the `DatasetKeeper`).
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ import dataclasses
 import json
 from pathlib import Path
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (QGroupBox, QHBoxLayout, QLabel, QProgressBar, QPushButton, QScrollArea, QSplitter,
                                QVBoxLayout, QWidget)
 
@@ -33,6 +35,7 @@ from workbench.gui.pages.data.sources import SourceChooser, ask_path
 from workbench.gui.workers import start_worker
 
 PREVIEW_SAMPLES = 40
+LIVE_DELAY_MS = 300
 USE_TEXTS = {(True, True): "In use", (True, False): "Fit the network to it", (False, True): "Use this dataset",
              (False, False): "Use this dataset"}
 BANNER_STYLES = {"error": "background:#fbe3e3; color:#8a1c1c; border:1px solid #e3a0a0;",
@@ -74,6 +77,10 @@ class DataPage(QWidget):
         self._imported_key: str | None = None
         self._filling = False
         self.error = ""                # the last failure, shown until the next import or source
+        self.live_import = QTimer(self)    # a table's settings changed: read it again after a pause
+        self.live_import.setSingleShot(True)
+        self.live_import.setInterval(LIVE_DELAY_MS)
+        self.live_import.timeout.connect(lambda: self.import_data())
 
         self.preview = DatasetPreview(self)
         self.banner = QLabel(self)
@@ -287,6 +294,7 @@ class DataPage(QWidget):
         spec = self.current_spec()
         if spec is None:
             return
+        self.live_import.stop()
         self._stop_worker()
         self.showing_project = False
         self.error = ""
@@ -485,11 +493,20 @@ class DataPage(QWidget):
     def _settings_edited(self) -> None:
         if self._filling:
             return
-        if self.error:        # the user acts on the message: the next Import tells whether it is solved
+        live = self.source is not None and self.source["source"] == "csv"
+        if self.error:        # the user acts on the message: the next import tells whether it is solved
             self.error = ""
-            if self.dataset is None:
+            if self.dataset is None and not live:
                 self.preview.clear("Press Import to read the data with these settings.")
+        if live and (self.settings_changed or self.dataset is None):
+            self.live_import.start()
         self._update_state()
+
+    def _unconfirmed_target(self) -> str:
+        """The target a table import suggested and the user has not confirmed yet ("" when there is none)."""
+        if self.dataset is None or self.showing_project or self.source is None or self.source["source"] != "csv":
+            return ""
+        return self.csv_form.target_unconfirmed
 
     def _keeper_progress(self, fraction: float, message: str) -> None:
         if self.showing_project and not self.is_importing:
@@ -506,7 +523,9 @@ class DataPage(QWidget):
         spec = self.spec_to_use()
         in_use = spec is not None and self.document.dataset is not None and spec == self.document.project.dataset
         fits = not in_use or self.network_fits()
-        self.use_button.setEnabled(spec is not None and not changed and not importing and not (in_use and fits))
+        unconfirmed = self._unconfirmed_target()
+        self.use_button.setEnabled(spec is not None and not changed and not importing and not (in_use and fits)
+                                   and not unconfirmed)
         self.use_button.setText(USE_TEXTS[(in_use and not changed, fits)])
         self.import_button.setDefault(changed)
         if keeper_loading:
@@ -517,8 +536,17 @@ class DataPage(QWidget):
             self._say(self.keeper.error, "error")
         elif importing or keeper_loading:
             self._say("", None)
+        elif changed and self.live_import.isActive():
+            self._say("Reading the data again with these settings…", "info")
         elif changed:
             self._say("The settings changed: press Import to see the data with them.", "info")
+        elif unconfirmed:
+            why = next((line.split(" (choose another")[0] for line in self.dataset.report
+                        if line.startswith(f"Target: {unconfirmed!r}, suggested")), "")
+            reason = why.split(", suggested ", 1)[1] if ", suggested " in why else ""
+            self._say(f"Which column should the network predict? The import suggests {unconfirmed!r}"
+                      + (f" {reason}" if reason else "") + f". Press “Predict {unconfirmed!r}” to confirm it, or "
+                      "choose another column as the Target.", "info")
         elif in_use and not fits:
             self._say("The network no longer fits this data (see the problems on the Design page): press “Fit "
                       "the network to it” to set its input and output for this data again.", "error")

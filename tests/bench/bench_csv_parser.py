@@ -1,0 +1,181 @@
+"""Benchmark: CSV import of a mixed table (20 columns: 14 numbers, 5 categories, a label; 2 % missing cells) at
+several sizes, our import against `pandas.read_csv` plus the same encoding, and against our former reader.
+
+Each case runs in its own subprocess, which reports its wall time (from before the call to the finished float32
+table) and its peak resident memory (VmHWM) above the memory it held after its imports (pyarrow and pandas are
+imported before the clock starts, so neither pays its import). The cases alternate within each repeat, so load on a
+shared machine hits them alike; the fastest wall time and the highest peak of the repeats are kept.
+
+  workbench   load_dataset: PyArrow's reader under our column detection, missing values imputed with indicator
+              inputs, a 70/15/15 split, encoders fitted on the training rows, float32 x built block by block
+  csv-module  the same, with PyArrow switched off (the `csv` module and float() per cell, as before)
+  pandas      pandas.read_csv, then the same encoding: numbers standardised with the mean filled in and a "was
+              missing" column, categories one-hot with the most frequent filled in and a "was missing" column,
+              float32 (fitted on all rows: a little less work than ours)
+
+Not part of the test suite (pandas is not a dependency: `pip install pandas` to run it). Run:
+    .venv/bin/python tests/bench/bench_csv_parser.py [--rows 100000 1000000] [--repeat 2] [--keep DIR]
+        [--no-csv-module] [--markdown]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+NUMERIC, CATEGORIES = 14, 5
+LEVELS = [["Oslo", "Lima", "Pune", "Kyiv", "Quito", "Accra", "Hanoi", "Porto"], ["S", "M", "L", "XL"],
+          ["red", "green", "blue"], ["cash", "card", "transfer", "voucher", "other"], ["yes", "no"]]
+MISSING_SHARE = 0.02
+
+
+def make_csv(path: Path, rows: int) -> None:
+    import numpy as np
+
+    rng = np.random.default_rng(0)
+    header = [f"x{j}" for j in range(NUMERIC)] + [f"c{j}" for j in range(CATEGORIES)] + ["label"]
+    with open(path, "w", encoding="utf-8", newline="") as f:
+        f.write(",".join(header) + "\n")
+        block = 100_000
+        for start in range(0, rows, block):
+            n = min(block, rows - start)
+            values = rng.normal(size=(n, NUMERIC)) * 50 + 10
+            cats = [rng.integers(0, len(levels), n) for levels in LEVELS]
+            holes = rng.random((n, NUMERIC + CATEGORIES)) < MISSING_SHARE
+            labels = (values[:, 0] + values[:, 1] > 20).astype(int)
+            lines = []
+            for i in range(n):
+                cells = ["" if holes[i, j] else f"{values[i, j]:.4f}" for j in range(NUMERIC)]
+                cells += ["" if holes[i, NUMERIC + k] else LEVELS[k][cats[k][i]] for k in range(CATEGORIES)]
+                cells.append("ab"[labels[i]])
+                lines.append(",".join(cells))
+            f.write("\n".join(lines) + "\n")
+
+
+# ------------------------------------------------------------------------------------------ child side
+
+def _status_kb(key: str) -> int:
+    with open(f"/proc/self/status") as f:
+        for line in f:
+            if line.startswith(key + ":"):
+                return int(line.split()[1])
+    return 0
+
+
+def _pandas_encoding(path: str) -> dict:
+    import numpy as np
+    import pandas as pd
+
+    frame = pd.read_csv(path)
+    y = (frame.pop("label") == "b").to_numpy()
+    parts = []
+    for name in frame.columns:
+        column = frame[name]
+        missing = column.isna().to_numpy()
+        if column.dtype.kind == "f":
+            mean, std = column.mean(), column.std(ddof=0)
+            parts.append(((column.fillna(mean).to_numpy() - mean) / std).astype(np.float32)[:, None])
+        else:
+            filled = column.fillna(column.mode().iloc[0])
+            parts.append(pd.get_dummies(filled).to_numpy(dtype=np.float32))
+        if missing.any():
+            parts.append(missing.astype(np.float32)[:, None])
+    del frame
+    x = np.concatenate(parts, axis=1)
+    return {"samples": len(x), "width": x.shape[1], "labels": int(y.sum())}
+
+
+def child(case: str, path: str) -> None:
+    import pandas  # noqa: F401 - imported before the clock in every case alike
+    import pyarrow.csv  # noqa: F401
+
+    from workbench.core.data import DatasetSpec, csv_reader, load_dataset
+
+    if case == "csv-module":
+        csv_reader.arrow_can_read = lambda path, fmt: False
+    base = _status_kb("VmRSS")
+    start = time.perf_counter()
+    if case in ("workbench", "csv-module"):
+        ds = load_dataset(DatasetSpec(source="csv", path=path, options={"target": "label"}))
+        result = {"samples": ds.num_samples, "width": ds.x.shape[1]}
+    elif case == "pandas":
+        result = _pandas_encoding(path)
+    else:
+        raise SystemExit(f"unknown case {case}")
+    wall = time.perf_counter() - start
+    peak = _status_kb("VmHWM")
+    print(json.dumps({"case": case, "wall_s": wall, "above_start_mb": (peak - base) / 1024, **result}))
+
+
+def run_case(case: str, path: Path) -> dict:
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    out = subprocess.run([sys.executable, __file__, "--child", case, str(path)], capture_output=True, text=True,
+                         env=env, check=True)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--child", nargs=2, help=argparse.SUPPRESS)
+    parser.add_argument("--rows", type=int, nargs="+", default=[100_000, 1_000_000])
+    parser.add_argument("--repeat", type=int, default=2)
+    parser.add_argument("--keep", type=Path, help="generate into (and reuse) this folder")
+    parser.add_argument("--no-csv-module", action="store_true", help="skip the former reader (slow)")
+    parser.add_argument("--markdown", action="store_true")
+    args = parser.parse_args()
+    if args.child:
+        child(*args.child)
+        return
+    work = args.keep or Path(tempfile.mkdtemp(prefix="wb-csv-bench-"))
+    work.mkdir(parents=True, exist_ok=True)
+    cases = ["workbench", "pandas"] + ([] if args.no_csv_module else ["csv-module"])
+    table_rows = []
+    for rows in args.rows:
+        table = work / f"mixed_{rows}.csv"
+        if not table.exists():
+            t = time.perf_counter()
+            make_csv(table, rows)
+            print(f"generated {table.stat().st_size / 1e6:.0f} MB CSV in {time.perf_counter() - t:.1f} s",
+                  file=sys.stderr)
+        runs: dict[str, list[dict]] = {case: [] for case in cases}
+        for _ in range(args.repeat):
+            for case in cases:          # alternately, so that load on the machine hits every case alike
+                runs[case].append(run_case(case, table))
+        best = {}
+        for case, results in runs.items():
+            r = min(results, key=lambda run: run["wall_s"])
+            r["above_start_mb"] = max(run["above_start_mb"] for run in results)
+            best[case] = r
+            print(f"{rows:>10,} rows  {case:10s} {r['wall_s']:7.2f} s  +{r['above_start_mb']:6.0f} MB  "
+                  f"{r['samples']:,} x {r['width']}", file=sys.stderr)
+        w, p = best["workbench"], best["pandas"]
+        line = {"rows": rows, "mb": table.stat().st_size / 1e6, **{f"{c}_s": best[c]["wall_s"] for c in cases},
+                **{f"{c}_mb": best[c]["above_start_mb"] for c in cases},
+                "time_pandas_over_workbench": p["wall_s"] / w["wall_s"],
+                "memory_workbench_over_pandas": w["above_start_mb"] / p["above_start_mb"]}
+        if "csv-module" in best:
+            line["time_csv_module_over_workbench"] = best["csv-module"]["wall_s"] / w["wall_s"]
+        print(f"{rows:>10,} rows  pandas/workbench time {line['time_pandas_over_workbench']:.2f}x, "
+              f"workbench/pandas memory {line['memory_workbench_over_pandas']:.2f}x", file=sys.stderr)
+        table_rows.append(line)
+    if args.markdown:
+        print("| rows | file | workbench | pandas + encoding | csv module (before) | pandas/workbench time | "
+              "workbench/pandas memory |")
+        print("|---:|---:|---:|---:|---:|---:|---:|")
+        for r in table_rows:
+            before = f"{r['csv-module_s']:.2f} s, +{r['csv-module_mb']:.0f} MB" if "csv-module_s" in r else "-"
+            print(f"| {r['rows']:,} | {r['mb']:.0f} MB | {r['workbench_s']:.2f} s, +{r['workbench_mb']:.0f} MB | "
+                  f"{r['pandas_s']:.2f} s, +{r['pandas_mb']:.0f} MB | {before} | "
+                  f"{r['time_pandas_over_workbench']:.2f}x | {r['memory_workbench_over_pandas']:.2f}x |")
+    print(json.dumps(table_rows))
+
+
+if __name__ == "__main__":
+    main()
