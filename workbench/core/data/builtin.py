@@ -46,7 +46,7 @@ _CATALOG = [
      "description": "Points on two (or more) interleaved spiral arms; a harder test for small networks. "
                     "Generated from a seed."},
     {"name": "reviews", "title": "Short reviews (generated)", "task": "classification", "kind": "text",
-     "size": "2,000 reviews of 4 to 16 words, 2 classes",
+     "size": "2,000 reviews of 4 to 15 words, 2 classes",
      "description": "Short generated reviews such as 'the plot was not good but the acting was great'; predict "
                     "positive or negative. The sentiment depends on word order (negation, 'but' clauses), so "
                     "a bag of words is not enough. Generated from a seed, so it is the same every time."},

@@ -12,13 +12,12 @@ from __future__ import annotations
 import numpy as np
 
 CLASS_NAMES = ["negative", "positive"]
-SUBJECTS = ["the movie", "the film", "the plot", "the acting", "the story", "the ending", "the music", "the cast",
-            "this book", "the food", "the service", "the game", "the show", "the script", "the camera work"]
-POSITIVE = ["good", "great", "wonderful", "excellent", "fun", "charming", "brilliant", "lovely", "clever", "moving"]
-NEGATIVE = ["bad", "boring", "awful", "dull", "terrible", "weak", "slow", "silly", "bland", "messy"]
-VERBS = ["was", "is", "felt", "seemed"]
-INTENSIFIERS = ["", "", "", "very", "really", "quite", "so"]
-OPENERS = ["", "", "", "", "i think", "honestly", "overall", "to be fair"]
+SUBJECTS = ["the movie", "the plot", "the acting", "the story", "the ending", "the music", "the food", "the service"]
+POSITIVE = ["good", "great", "fun", "lovely", "brilliant", "clever"]
+NEGATIVE = ["bad", "boring", "dull", "awful", "weak", "silly"]
+VERBS = ["was", "is"]
+INTENSIFIERS = ["", "", "very", "really"]
+OPENERS = ["", "", "", "i think", "honestly"]
 NEGATIONS = ["not", "not", "never"]
 
 

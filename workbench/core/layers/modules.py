@@ -56,7 +56,7 @@ def _lengths(mask):
 
 def _step_at(x, index):
     """x (batch, time, features), index (batch,) -> (batch, features): each sample's step at its index."""
-    return x.gather(1, index.reshape(-1, 1, 1).expand(-1, 1, x.shape[2])).squeeze(1)
+    return x.gather(1, index.reshape(-1, 1, 1).expand(-1, 1, x.shape[2]))[:, 0]  # not squeeze: ONNX-checkable
 
 
 def reverse_within_length(x, lengths):
