@@ -47,16 +47,18 @@ def padding_mask(ids):
     """(batch, time) token ids -> bool mask, True at real tokens (id 0 is padding); a text with no token at all
     counts every step as real, so it is summarised like any other instead of becoming a division by zero."""
     mask = ids != 0
-    return mask | ~mask.any(dim=1, keepdim=True)
+    return mask | (mask.to(torch.int64).sum(dim=1, keepdim=True) == 0)  # no `any`: it exports from opset 7 on
 
 
 def _lengths(mask):
     return mask.sum(dim=1)
 
 
-def _step_at(x, index):
-    """x (batch, time, features), index (batch,) -> (batch, features): each sample's step at its index."""
-    return x.gather(1, index.reshape(-1, 1, 1).expand(-1, 1, x.shape[2]))[:, 0]  # not squeeze: ONNX-checkable
+def _last_step(x, mask):
+    """x (batch, time, features) -> (batch, features): each sample's last real step (the padding follows it).
+    Picked by multiplying with a one-hot of the steps where the mask ends, which exports to every opset."""
+    ends = mask & ~torch.cat([mask[:, 1:], torch.zeros_like(mask[:, :1])], dim=1)
+    return (x * ends.unsqueeze(2).to(x.dtype)).sum(dim=1)
 
 
 def reverse_within_length(x, lengths):
@@ -92,7 +94,7 @@ class SequencePool(nn.Module):
             return (x * weights).sum(dim=1) / weights.sum(dim=1)
         if self.mode == "max":
             return x.masked_fill(~mask.unsqueeze(2), torch.finfo(x.dtype).min).amax(dim=1)
-        return _step_at(x, _lengths(mask) - 1)
+        return _last_step(x, mask)
 
 
 class Sum(nn.Module):
@@ -119,8 +121,8 @@ class Concat(nn.Module):
 class Recurrent(nn.Module):
     """An LSTM or GRU over (batch, time, features) returning every step or only the final state.
 
-    With a padding mask the final state is each text's state at its last real step (gathered by length, which
-    exports to ONNX). Bidirectional, each layer reads each text backwards from its last real step: its steps are
+    With a padding mask the final state is each text's state at its last real step (picked with a one-hot of where
+    the mask ends, which exports to every ONNX opset). Bidirectional, each layer reads each text backwards from its last real step: its steps are
     reversed within the text's length, read by that layer's backward weights, and put back in order. The weights
     stay those of the one `nn.LSTM`/`nn.GRU` in `rnn`, masked or not.
     """
@@ -139,7 +141,7 @@ class Recurrent(nn.Module):
 
     def forward(self, x, mask=None):
         if mask is not None:
-            return self._forward_masked(x, _lengths(mask))
+            return self._forward_masked(x, mask)
         out, state = self.rnn(x)
         if self.return_sequences:
             return out
@@ -147,11 +149,11 @@ class Recurrent(nn.Module):
         last = h_n[-self.directions:]  # the top layer, each direction
         return last.transpose(0, 1).reshape(x.shape[0], -1)
 
-    def _forward_masked(self, x, lengths):
-        last = lengths - 1
+    def _forward_masked(self, x, mask):
         if self.directions == 1:
             out = self.rnn(x)[0]
-            return out if self.return_sequences else _step_at(out, last)
+            return out if self.return_sequences else _last_step(out, mask)
+        lengths = _lengths(mask)
         for layer in range(self.rnn.num_layers):
             forwards = self._one_direction(x, layer, "")
             backwards = reverse_within_length(self._one_direction(reverse_within_length(x, lengths), layer,
@@ -159,7 +161,7 @@ class Recurrent(nn.Module):
             x = torch.cat([forwards, backwards], dim=2)
         if self.return_sequences:
             return x
-        return torch.cat([_step_at(forwards, last), backwards[:, 0]], dim=1)
+        return torch.cat([_last_step(forwards, mask), backwards[:, 0]], dim=1)
 
     def _one_direction(self, x, layer: int, suffix: str):
         """One layer and direction of `rnn` over x, with that direction's weights."""
