@@ -122,9 +122,9 @@ class Recurrent(nn.Module):
     """An LSTM or GRU over (batch, time, features) returning every step or only the final state.
 
     With a padding mask the final state is each text's state at its last real step (picked with a one-hot of where
-    the mask ends, which exports to every ONNX opset). Bidirectional, each layer reads each text backwards from its last real step: its steps are
-    reversed within the text's length, read by that layer's backward weights, and put back in order. The weights
-    stay those of the one `nn.LSTM`/`nn.GRU` in `rnn`, masked or not.
+    the mask ends, which exports to every ONNX opset). Bidirectional, each layer reads each text backwards from its
+    last real step: its steps are reversed within the text's length, read by that layer's backward weights, and put
+    back in order. The weights stay those of the one `nn.LSTM`/`nn.GRU` in `rnn`, masked or not.
     """
 
     takes_mask = True
