@@ -56,6 +56,8 @@ def test_regression_outputs_that_differ_are_an_error():
 
 def test_token_data_on_a_float_input_and_the_vocabulary():
     graph = open_template("lstm").graph
+    graph.set_params("input1", {"shape": (40,)})  # the template opens fitted to its reviews; a data file of 40
+    graph.set_params("embed1", {"vocab_size": 2000})  # tokens was chosen before, with 2,000 words
     info = {"name": "reviews.csv", "task": "classification", "input_shape": [40], "input_dtype": "int",
             "output_size": 2, "vocab_size": 5000}
     (problem,) = dataset_problems(graph, info)

@@ -9,7 +9,7 @@ from workbench.core.project import open_template, save_project
 from workbench.core.project.actions import train_project
 from workbench.core.training.settings import TrainingSettings
 
-TEMPLATES = ["cnn", "lstm", "mlp", "resnet", "transformer"]
+TEMPLATES = ["cnn", "encoder", "lstm", "mlp", "resnet", "transformer"]
 
 
 def train_template(folder, template: str, data: dict | None = None, epochs: int = 4):

@@ -38,7 +38,8 @@ PAGES: list[tuple[str, str]] = [
 
 TEMPLATE_TITLES = {"cnn": "Image classifier (CNN, the demo)", "resnet": "Residual network (ResNet)",
                    "mlp": "Table classifier (MLP)", "lstm": "Text classifier (LSTM)",
-                   "transformer": "Text classifier (Transformer)"}
+                   "transformer": "Text classifier (Transformer)",
+                   "encoder": "Text classifier (BERT-style encoder)"}
 
 
 class LazyPage(QWidget):

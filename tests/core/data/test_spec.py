@@ -51,7 +51,7 @@ BAD = [
     ("not a dict", "dataset", "must be an object with a source"),
     ({"source": "web"}, "dataset.source", "must be one of builtin, csv, images, npz, idx (got 'web')."),
     ({"source": "builtin", "name": "mnist"}, "dataset.name", "must be one of digits, iris, wine, breast_cancer, "
-                                                             "diabetes, moons, spirals (got 'mnist')."),
+                                                             "diabetes, moons, spirals, reviews (got 'mnist')."),
     ({"source": "builtin", "name": "iris", "path": "x"}, "dataset.path", "a built-in dataset takes no path."),
     ({"source": "csv"}, "dataset.path", "must be the file or folder to read for csv data (got None)."),
     ({"source": "csv", "path": "  "}, "dataset.path", "must be the file or folder to read"),

@@ -69,7 +69,11 @@ def test_the_problems_list_says_when_the_graph_no_longer_fits_the_data(qtbot, do
 
 def test_set_dataset_fits_the_embedding_vocabulary_and_undoes_it(qapp, tmp_path, monkeypatch):
     monkeypatch.setenv("WORKBENCH_DATA_DIR", str(tmp_path / "user-data"))
-    document = ProjectDocument(open_template("lstm"))
+    project = open_template("lstm")
+    project.dataset = None  # the template opens on its reviews; here no data was chosen yet
+    project.graph.set_params("input1", {"shape": (40,)})
+    project.graph.set_params("embed1", {"vocab_size": 2000})
+    document = ProjectDocument(project)
     graph = document.project.graph
     spec = DatasetSpec.from_dict({"source": "csv", "path": "/data/reviews.csv",
                                   "options": {"text": {"column": "review"}}})

@@ -1,4 +1,5 @@
-"""The built-in datasets: scikit-learn's bundled sets (no download) and generated two moons and spirals.
+"""The built-in datasets: scikit-learn's bundled sets (no download), generated two moons and spirals, and generated
+short reviews (text whose sentiment depends on word order, for the text templates; see `reviews`).
 
 `builtin_datasets` describes them without importing scikit-learn; `load_builtin` imports it only when a bundled
 set is loaded. Digits become 8x8 grayscale images (values 0..16 mapped to 0..255); the others are tables.
@@ -12,8 +13,10 @@ from workbench.core.data.columns import ColumnData
 from workbench.core.data.dataset import Dataset
 from workbench.core.data.images import image_preprocessing
 from workbench.core.data.progress import ProgressReporter
+from workbench.core.data.reviews import CLASS_NAMES, make_reviews
 from workbench.core.data.splits import check_classes_in_train, make_splits
 from workbench.core.data.table import TableSource, build_table
+from workbench.core.data.text import TextBuilder
 from workbench.core.errors import DataError
 
 _CATALOG = [
@@ -42,6 +45,11 @@ _CATALOG = [
      "size": "1,000 points, 2 features, 2 classes",
      "description": "Points on two (or more) interleaved spiral arms; a harder test for small networks. "
                     "Generated from a seed."},
+    {"name": "reviews", "title": "Short reviews (generated)", "task": "classification", "kind": "text",
+     "size": "2,000 reviews of 4 to 15 words, 2 classes",
+     "description": "Short generated reviews such as 'the plot was not good but the acting was great'; predict "
+                    "positive or negative. The sentiment depends on word order (negation, 'but' clauses), so "
+                    "a bag of words is not enough. Generated from a seed, so it is the same every time."},
 ]
 
 
@@ -90,6 +98,8 @@ def make_spirals(n: int, classes: int, noise: float, seed: int) -> tuple[np.ndar
 def load_builtin(name: str, options: dict, split: dict, reporter: ProgressReporter) -> Dataset:
     title = builtin_title(name)
     reporter.update(0.0, f"Loading {title}", force=True)
+    if name == "reviews":
+        return _reviews(title, options, split, reporter)
     if name in ("moons", "spirals"):
         n = options.get("n_samples", 1000)
         seed = options.get("seed", 0)
@@ -137,6 +147,29 @@ def _table(title, features, x, y, class_names, target_name, options, split, repo
     report: list[str] = []
     dataset = build_table(cols, table_options, split, source, n, report, reporter)
     dataset.description = description
+    return dataset
+
+
+def _reviews(title: str, options: dict, split: dict, reporter: ProgressReporter) -> Dataset:
+    for key in ("noise", "classes"):
+        if key in options:
+            raise DataError(f"The option {key!r} does not apply to the reviews; they always have two classes.")
+    n = options.get("n_samples", 2000)
+    seed = options.get("seed", 0)
+    texts, y = make_reviews(n, seed)
+    categories = sorted(set(texts))
+    index = {t: i for i, t in enumerate(categories)}
+    cols = [ColumnData("review", "categorical", [np.array([index[t] for t in texts], np.int32)], categories,
+                       strings=[texts]),
+            ColumnData("sentiment", "categorical", [y.astype(np.int32)], list(CLASS_NAMES), ordered=True)]
+    source = TableSource(title=f"The {title} data", name=title, source_columns=["review", "sentiment"], read={},
+                         chunk_rows=[n])
+    longest = max(len(t.split()) for t in texts)  # no review is cut: its last clause decides its label
+    table_options = {"target": "sentiment", "task": options.get("task", "auto"),
+                     "text": {"column": "review", "max_len": longest}}
+    report: list[str] = []
+    dataset = build_table(cols, table_options, split, source, n, report, reporter, TextBuilder(table_options["text"]))
+    dataset.description = f"{n:,} generated reviews (seed {seed})."
     return dataset
 
 

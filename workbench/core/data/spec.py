@@ -15,7 +15,7 @@ from typing import Any
 from workbench.core.errors import ProjectFileError
 
 SOURCES = ("builtin", "csv", "images", "npz", "idx")
-BUILTIN_NAMES = ("digits", "iris", "wine", "breast_cancer", "diabetes", "moons", "spirals")
+BUILTIN_NAMES = ("digits", "iris", "wine", "breast_cancer", "diabetes", "moons", "spirals", "reviews")
 SPLIT_NAMES = ("train", "val", "test")
 DEFAULT_SPLIT = {"train": 0.7, "val": 0.15, "test": 0.15, "seed": 0, "stratify": True}
 
@@ -26,7 +26,7 @@ TEXT_MODES = ("words", "chars")
 COLOR_MODES = ("auto", "grayscale", "rgb")
 TASKS = ("auto", "classification", "regression")
 
-_TEXT_KEYS = ("column", "mode", "max_len", "max_vocab", "lowercase")
+_TEXT_KEYS = ("column", "mode", "max_len", "max_vocab", "min_freq", "lowercase")
 _AUGMENT_KEYS = ("hflip", "vflip", "rotate_deg", "shift_px", "noise")
 
 _COMMON_OPTIONS = ("task",)
@@ -160,6 +160,8 @@ def _check_text(value: Any, where: str) -> None:
         _check_int(value["max_len"], f"{where}.max_len", 1, 10_000)
     if "max_vocab" in value:
         _check_int(value["max_vocab"], f"{where}.max_vocab", 3, 1_000_000)
+    if "min_freq" in value:
+        _check_int(value["min_freq"], f"{where}.min_freq", 1, 1_000_000)
     if "lowercase" in value:
         _check_bool(value["lowercase"], f"{where}.lowercase")
 

@@ -104,7 +104,8 @@ BIAS = Setting("bias", "bool", True, "Bias", "Learn an offset added to each outp
 # --- input and output heads ------------------------------------------------------------------------------------------
 
 def _input_shape(p, ins):
-    return TensorInfo((BATCH, *p["shape"]), "int" if p["dtype"] == "int" else "float")
+    ids = p["dtype"] == "int"
+    return TensorInfo((BATCH, *p["shape"]), "int" if ids else "float", masked=ids and len(p["shape"]) == 1)
 
 
 register(LayerSpec(
@@ -165,7 +166,7 @@ def _dense_shape(p, ins):
     if t.rank < 2:
         raise NeedsRank((2, 3), FEATURES)
     _one(ins)
-    return TensorInfo((*t.shape[:-1], p["units"]))
+    return TensorInfo((*t.shape[:-1], p["units"]), masked=t.masked)
 
 
 def _dense_cost(p, ins, out):
@@ -339,9 +340,10 @@ def _seqpool_build(p, ins):
 
 
 register(LayerSpec("SequencePool", "SequencePool", "Sequence",
-                   "Summarises a sequence into one vector: the mean, the maximum or the last step",
+                   "Summarises a sequence into one vector: its mean, maximum, last or first step; padding is "
+                   "left out",
                    (Setting("mode", "choice", "mean", "Mode", "How to summarise the time steps",
-                            choices=("mean", "max", "last")),),
+                            choices=("mean", "max", "last", "first")),),
                    _seqpool_shape, _seqpool_build, lambda p, ins, out: (0, _prod(ins[0].shape[1:])),
                    name_prefix="seqpool",
                    compression=CompressionTraits(magnitude_pruned=False, channels=ChannelRole.POOLS_TIME, width=None,
@@ -545,7 +547,7 @@ def _embedding_shape(p, ins):
                          "to 'int'")
     if t.rank not in (1, 2):
         raise NeedsRank((1, 2), "(batch, time)")
-    return TensorInfo((*t.shape, p["dim"]))
+    return TensorInfo((*t.shape, p["dim"]), masked=t.masked)
 
 
 def _embedding_build(p, ins):
@@ -564,7 +566,9 @@ register(LayerSpec("Embedding", "Embedding", "Sequence", "Turns each token id in
 def _rnn_shape(p, ins):
     t = _one(ins, (3,), SEQUENCE)
     width = p["hidden_size"] * (2 if p["bidirectional"] else 1)
-    return TensorInfo((BATCH, t.shape[1], width) if p["return_sequences"] else (BATCH, width))
+    if p["return_sequences"]:
+        return TensorInfo((BATCH, t.shape[1], width), masked=t.masked)
+    return TensorInfo((BATCH, width))
 
 
 def _rnn_cost(gates):
@@ -604,10 +608,12 @@ def _rnn_settings():
                     "Output every time step instead of only the final summary"))
 
 
-register(LayerSpec("LSTM", "LSTM", "Sequence", "A recurrent layer with long short-term memory",
+register(LayerSpec("LSTM", "LSTM", "Sequence", "A recurrent layer with long short-term memory; a text's "
+                   "summary is read at its last word, before the padding",
                    _rnn_settings(), _rnn_shape, _rnn_build("lstm"), _rnn_cost(4), name_prefix="lstm",
                    compression=RECURRENT_TRAITS))
-register(LayerSpec("GRU", "GRU", "Sequence", "A recurrent layer with gated units, lighter than an LSTM",
+register(LayerSpec("GRU", "GRU", "Sequence", "A recurrent layer with gated units, lighter than an LSTM; a "
+                   "text's summary is read at its last word, before the padding",
                    _rnn_settings(), _rnn_shape, _rnn_build("gru"), _rnn_cost(3), name_prefix="gru",
                    compression=RECURRENT_TRAITS))
 
@@ -642,3 +648,23 @@ register(LayerSpec("TransformerBlock", "Transformer block", "Sequence",
                    _transformer_shape, _transformer_build, _transformer_cost, name_prefix="transformer",
                    compression=CompressionTraits(magnitude_pruned=True, channels=ChannelRole.BLOCKS, width="ff_dim",
                                                  channel_axis=None, weight_input_axis=None)))
+
+
+def _positions_shape(p, ins):
+    return _one(ins, (3,), SEQUENCE)
+
+
+def _positions_build(p, ins):
+    from workbench.core.layers.modules import PositionalEncoding  # lazy
+    return PositionalEncoding(p["kind"], ins[0].shape[1], ins[0].shape[2])
+
+
+register(LayerSpec("PositionalEncoding", "Positional encoding", "Sequence",
+                   "Adds each step's position to its features, so attention can tell word order",
+                   (Setting("kind", "choice", "learned", "Kind",
+                            "A learned vector per position, or fixed sines and cosines (nothing to learn)",
+                            choices=("learned", "sinusoidal")),),
+                   _positions_shape, _positions_build,
+                   lambda p, ins, out: (_prod(ins[0].shape[1:]) if p["kind"] == "learned" else 0,
+                                        _prod(ins[0].shape[1:])),
+                   name_prefix="positions", compression=BLOCKS_PRUNING))

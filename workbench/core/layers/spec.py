@@ -19,10 +19,14 @@ BATCH = None  # the symbolic batch dimension in a shape
 
 @dataclass(frozen=True)
 class TensorInfo:
-    """What flows along a wire: a shape whose first entry is the symbolic batch, and an element kind."""
+    """What flows along a wire: a shape whose first entry is the symbolic batch, an element kind, and whether a
+    padding mask travels with it (a sequence of token ids, or what was made of them, whose steps after the text's
+    end are padding: attention, sequence pooling and recurrent layers skip them)."""
 
     shape: tuple[int | None, ...]
     dtype: str = "float"  # "float" or "int" (token ids)
+    masked: bool = field(default=False, compare=False)  # axis 1 is time and a padding mask travels with it; follows
+    # from the shape, kind and wiring, so it takes no part in comparing two tensors
 
     @property
     def rank(self) -> int:

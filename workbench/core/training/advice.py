@@ -1,8 +1,9 @@
 """Warnings a beginner needs after a run, each one sentence saying what happened and what to try.
 
-Checks: a classifier that predicts one class for everything, or no better than always guessing the most common
-class; a validation loss that rises while the training loss falls (overfitting); a loss that jumps about (a
-learning rate that is too high).
+Checks: a run that has not learned anything (its best epoch near the start and its accuracy near chance, or for
+numbers an R² near zero: usually a learning rate too low or a stop too early); a classifier that predicts one
+class for everything, or no better than always guessing the most common class; a validation loss that rises while
+the training loss falls (overfitting); a loss that jumps about (a learning rate that is too high).
 """
 
 from __future__ import annotations
@@ -16,11 +17,17 @@ JUMP_RISE = 1.10  # an epoch whose training loss is this many times the previous
 JUMP_SHARE = 0.3  # warn when at least this share of epochs jumped
 SPIKE_FACTOR = 3.0  # a late batch loss this many times the late median, ...
 SPIKE_EARLY_SHARE = 0.5  # ... and at least this share of the early median, is a spike
+NOT_LEARNED_MIN_EPOCHS = 3  # a run this long or longer ...
+NOT_LEARNED_EARLY_SHARE = 0.2  # ... whose best epoch is in this first share of it (or the first two), ...
+NOT_LEARNED_MARGIN = 0.1  # ... and an accuracy at most this much above chance (or an R² at most this) has not learned
 
 
 def beginner_warnings(history: list[dict], batch_losses=None, evaluation: dict | None = None,
                       learning_rate: float | None = None) -> list[str]:
     warnings = []
+    not_learned = not_learned_warning(history, evaluation, learning_rate)
+    if not_learned:
+        warnings.append(not_learned)
     if evaluation is not None and evaluation.get("task") == "classification":
         warnings += _classification_warnings(evaluation)
     overfit = overfitting_warning(history)
@@ -51,6 +58,46 @@ def _classification_warnings(evaluation: dict) -> list[str]:
                     f"common class ('{names[int(true_counts.argmax())]}', {majority:.0%} of the {split} samples). "
                     "Look at the per-class recall: the rare classes are probably missed."]
     return []
+
+
+def not_learned_warning(history: list[dict], evaluation: dict | None = None,
+                        learning_rate: float | None = None) -> str | None:
+    """A warning when the run's best epoch is near its start and the model is near chance: accuracy at most
+    `NOT_LEARNED_MARGIN` above always guessing the most common class (from `evaluation`'s confusion matrix, or one
+    over the number of classes), or for numbers an R² at most `NOT_LEARNED_MARGIN`."""
+    rows = [h for h in history if _finite(h.get("val_loss"))]
+    if len(rows) < NOT_LEARNED_MIN_EPOCHS:
+        return None
+    best = int(np.argmin([h["val_loss"] for h in rows]))
+    if best >= max(2, round(NOT_LEARNED_EARLY_SHARE * len(rows))):
+        return None
+    best_row = rows[best]
+    if _finite(best_row.get("val_accuracy")):
+        accuracy = evaluation["accuracy"] if evaluation and _finite(evaluation.get("accuracy")) \
+            else best_row["val_accuracy"]
+        chance = _chance(evaluation)
+        if chance is None or accuracy > chance + NOT_LEARNED_MARGIN:
+            return None
+        how = f"its accuracy ({accuracy:.0%}) is close to guessing ({chance:.0%})"
+    elif _finite(best_row.get("val_r2")):
+        if best_row["val_r2"] > NOT_LEARNED_MARGIN:
+            return None
+        how = f"its R² ({best_row['val_r2']:.2f}) is close to always predicting the mean (0)"
+    else:
+        return None
+    lr = f" than {learning_rate:g}" if learning_rate else ""
+    return (f"The model has not learned anything yet: its best epoch was epoch {best_row['epoch'] + 1} of "
+            f"{len(rows)} and {how}. Try a learning rate 3 to 10 times higher{lr}, more epochs, and early stopping "
+            "off or with more patience, so that the model gets past its first epochs.")
+
+
+def _chance(evaluation: dict | None) -> float | None:
+    if not evaluation or "confusion_matrix" not in evaluation:
+        return None
+    true_counts = np.asarray(evaluation["confusion_matrix"]).sum(axis=1)
+    if not true_counts.sum() or len(true_counts) < 2:
+        return None
+    return max(float(true_counts.max() / true_counts.sum()), 1.0 / len(true_counts))
 
 
 def overfitting_warning(history: list[dict]) -> str | None:

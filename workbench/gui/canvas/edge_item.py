@@ -21,12 +21,13 @@ LABEL_FONT_SIZE = 7.5
 LABEL_PAD = 5.0
 LABEL_HEIGHT = 16.0
 _WIDTHS: dict[str, float] = {}  # label text -> width in the label font (shapes repeat across a graph)
+MASK_MARK = " +mask"  # on the label of a wire that carries a padding mask
 
 
 def compact_shape(info) -> str:
     dims = [str(d) for d in info.shape[1:]]
     text = "\u00d7".join(dims) if dims else "scalar"
-    return text + (" ids" if info.dtype == "int" else "")
+    return text + (" ids" if info.dtype == "int" else "") + (MASK_MARK if info.masked else "")
 
 
 class EdgeItem(QGraphicsItem):
@@ -62,9 +63,12 @@ class EdgeItem(QGraphicsItem):
 
     def tooltip_text(self) -> str:
         info = self.info
+        if info is None:
+            return f"{self.source.name} \u2192 {self.target.name}<br>Shape unknown until the layers before it are fixed"
         return (f"{self.source.name} \u2192 {self.target.name}<br>"
-                + (f"Shape: {info} &nbsp;({'token ids' if info.dtype == 'int' else 'numbers'})"
-                   if info is not None else "Shape unknown until the layers before it are fixed"))
+                f"Shape: {info} &nbsp;({'token ids' if info.dtype == 'int' else 'numbers'})"
+                + ("<br>Carries a padding mask: attention, sequence pooling and recurrent layers leave out the "
+                   "padding after each text's end" if info.masked else ""))
 
     def set_emphasis(self, on: bool) -> None:
         self.emphasised = on
@@ -113,7 +117,7 @@ class EdgeItem(QGraphicsItem):
     def _label_for(self, room: float) -> str:
         if self.info is None:
             return "?"
-        full = str(self.info)
+        full = str(self.info) + (MASK_MARK if self.info.masked else "")
         if self._text_width(full) + 2 * LABEL_PAD <= room:
             return full
         return compact_shape(self.info)
