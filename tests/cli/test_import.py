@@ -82,3 +82,19 @@ def test_a_file_that_is_not_onnx_is_an_error_line(capsys, tmp_path):
     code, _, err = run_cli(capsys, "import", tmp_path / "x.onnx", "--out", tmp_path / "x.json")
     assert code == 2 and err.startswith("error: 'x.onnx' is not an ONNX model") and "Traceback" not in err
     assert not (tmp_path / "x.json").exists()
+
+
+def test_import_with_data_and_a_new_head_is_ready_to_fine_tune(capsys, tmp_path):
+    model = tmp_path / "mlp.onnx"
+    model.write_bytes(export_bytes("mlp", 17))
+    code, _, err = run_cli(capsys, "import", model, "--out", tmp_path / "a.json", "--new-head")
+    assert code == 2 and "--new-head needs --data" in err
+    code, out, err = run_cli(capsys, "import", model, "--out", tmp_path / "p.json", "--data", "moons", "--new-head")
+    assert code == 0, err
+    assert "replaced by 'new_head', a new one for the data's 2 classes" in out
+    project = actions.open_project(tmp_path / "p.json")
+    assert project.dataset.name == "moons" and project.training.init_from == {"run": "imported"}
+    assert project.graph.input_nodes()[0].params["shape"] == (2,)  # moons has 2 features, the model took 20
+    first = project.graph.node_by_name("net/net.0/Gemm")
+    assert len(project.training.frozen_nodes) == 4 and first.id not in project.training.frozen_nodes
+    assert "net/net.0/Gemm no longer fit the weights of 'imported from mlp.onnx'" in out

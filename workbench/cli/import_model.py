@@ -7,9 +7,10 @@ import argparse
 import sys
 from pathlib import Path
 
-from workbench.cli.common import add_json_flag, print_json
+from workbench.cli.common import MAX_NOTES, add_data_arguments, add_json_flag, print_json
 from workbench.core.errors import WorkbenchError
 from workbench.core.project import actions
+from workbench.core.project.data import use_data
 
 
 def sample_shape(text: str) -> tuple[str, tuple[int, ...]]:
@@ -32,6 +33,10 @@ def add_parser(subparsers):
     parser.add_argument("--input-shape", type=sample_shape, action="append", default=[], metavar="[NAME=]D1,D2,...",
                         help="the shape of one sample of an input whose size the model leaves open, without the "
                              "batch (repeat for several inputs)")
+    add_data_arguments(parser)
+    parser.add_argument("--new-head", action="store_true",
+                        help="with --data: replace the output layer by a new one for the data's classes and freeze "
+                             "the imported layers, ready to fine-tune with `workbench train`")
     parser.add_argument("--overwrite", action="store_true", help="replace PROJECT if it exists")
     add_json_flag(parser)
     return parser
@@ -41,7 +46,15 @@ def run(args) -> int:
     out = Path(args.out).resolve()
     if out.exists() and not args.overwrite:
         raise WorkbenchError(f"'{out}' already exists; choose another --out, or add --overwrite to replace it.")
+    if args.new_head and not args.data:
+        raise WorkbenchError("--new-head needs --data: the new output layer is fitted to the data's classes.")
     imported = actions.import_model_project(args.model, input_shapes=dict(args.input_shape) or None)
+    notes = []
+    if args.data:
+        ignored = [c.strip() for c in args.ignore.split(",") if c.strip()] if args.ignore else None
+        notes += use_data(imported.project, args.data, args.target, ignored).report[:MAX_NOTES]
+    if args.new_head:
+        notes += actions.new_head_for_dataset(imported.project).notes
     saved = actions.save_project(imported.project, out, overwrite=args.overwrite)
     report = imported.report
     if args.json:
@@ -49,11 +62,11 @@ def run(args) -> int:
         print_json({"project": str(saved), "complete": report.complete, "layers": report.layers,
                     "placeholders": [{"operator": p.operator, "onnx_node": p.onnx_node, "layer": p.node_id,
                                       "reason": p.reason} for p in report.placeholders],
-                    "notes": report.notes, "round_trip": None if trip is None else
+                    "notes": report.notes + notes, "round_trip": None if trip is None else
                     {"ok": trip.ok, "max_relative_diff": trip.max_relative_diff, "opset": trip.opset},
                     "not_checked": report.not_checked})
     else:
-        for line in report.lines():
+        for line in report.lines() + notes:
             print(line)
         print(f"Saved the project to {saved}.")
     if report.placeholders:
