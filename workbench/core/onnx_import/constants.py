@@ -18,8 +18,19 @@ class NotConstant(Exception):
 
 
 def attributes(node) -> dict:
+    """The node's attributes by name (read once per node: converters ask several times)."""
+    cached = _ATTRIBUTES.get(id(node))
+    if cached is not None and cached[0] is node:
+        return cached[1]
     from onnx import helper  # lazy
-    return {a.name: helper.get_attribute_value(a) for a in node.attribute}
+    values = {a.name: helper.get_attribute_value(a) for a in node.attribute}
+    if len(_ATTRIBUTES) > 100_000:
+        _ATTRIBUTES.clear()
+    _ATTRIBUTES[id(node)] = (node, values)
+    return values
+
+
+_ATTRIBUTES: dict[int, tuple] = {}
 
 
 def to_array(tensor) -> np.ndarray:

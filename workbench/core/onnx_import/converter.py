@@ -15,7 +15,7 @@ import numpy as np
 
 from workbench.core.errors import GraphEditError, ShapeError
 from workbench.core.graph.layout import layered_layout
-from workbench.core.graph.model import Graph
+from workbench.core.graph.model import Edge, Graph, check_wire_ends
 from workbench.core.layers import TensorInfo
 from workbench.core.onnx_import.constants import BATCH_MARK, NotConstant, evaluate, shape_of, to_array
 from workbench.core.onnx_import.reading import ReadModel
@@ -61,6 +61,7 @@ class Converter:
         self.notes: list[str] = list(read.notes)
         self.onnx_shapes: dict[str, tuple] = {}
         self.infos: dict[str, TensorInfo] = {}  # node id -> what its shape rule gives
+        self.names: set[str] = set()  # the layers' names so far
         self.current = None  # the ONNX node being converted
         self._created: list[str] = []
 
@@ -109,14 +110,17 @@ class Converter:
         base = _display_name(node) + suffix
         stem = _id_stem(base)
         node_id = stem if stem not in self.graph.nodes else self.graph.unique_id(stem + "_")
-        name = base if self.graph.node_by_name(base) is None else self.graph.unique_name(base[:60] + "_")
+        name = base[-64:]
+        if name in self.names:
+            name = self.graph.unique_name(base[:60] + "_")
         try:
-            added = self.graph.add_node(type_name, params, name=name[-64:], node_id=node_id)
+            added = self.graph.add_node(type_name, params, name=name, node_id=node_id)
         except GraphEditError as exc:
             raise Unmappable(str(exc).rstrip(".")) from None
+        self.names.add(name)
         self._created.append(node_id)
         for src in sources:
-            self.graph.connect(src, node_id)
+            self._connect(src, node_id)
         if all(src in self.infos for src in sources) and added.spec.role != "placeholder":
             try:
                 self.infos[node_id] = added.spec.shape_rule(added.params, [self.infos[src] for src in sources])
@@ -125,6 +129,14 @@ class Converter:
         for key, value in (weights or {}).items():
             self.weights[f"{node_id}.{key}"] = np.array(value, order="C")
         return node_id
+
+    def _connect(self, src: str, dst: str) -> None:
+        """Wires a new layer to an earlier one: checked as `Graph.graph_from_dict` checks a file's wires (a wire
+        into a new layer cannot close a loop, and each port gets one wire unless it takes several), without the
+        editor's per-wire scans of the whole graph."""
+        edge = Edge(src, dst)
+        check_wire_ends(self.graph, edge, False, None)
+        self.graph.edges.append(edge)
 
     def output(self, tensor: str, node_id: str) -> None:
         self.producer[tensor] = node_id
@@ -151,6 +163,7 @@ class Converter:
         for info in self.read.inputs:
             node = self.graph.add_node("Input", {"shape": list(info.sample_shape), "dtype": info.dtype},
                                        name=info.name[-64:], node_id=self._input_id(info.name))
+            self.names.add(node.name)
             self.producer[info.name] = node.id
             self.infos[node.id] = node.spec.shape_rule(node.params, [])
         for node in self.model.graph.node:
@@ -209,7 +222,7 @@ class Converter:
     def _undo_created(self) -> None:
         for node_id in reversed(self._created):
             if node_id in self.graph.nodes:
-                self.graph.remove_node(node_id)
+                self.names.discard(self.graph.remove_node(node_id)[0].name)
             self.infos.pop(node_id, None)
             for key in [k for k in self.weights if k.startswith(node_id + ".")]:
                 del self.weights[key]

@@ -87,18 +87,19 @@ def import_onnx(path: str | os.PathLike, input_shapes: dict[str, tuple[int, ...]
         report.not_checked = "the placeholders must be replaced first."
     elif not result.ok:
         report.not_checked = "the network has problems: " + "; ".join(p.message for p in result.errors[:3])
-    else:
+    elif verify:  # the network is built (which checks that the weights fit it) and exported again
         module = build_module(graph, result)
         load_state(module, tensors, "the imported weights")
-        if verify:
-            progress(0.75, "Exporting again and comparing on ONNX Runtime")
-            vocab = _input_vocab(graph, read.inputs)
-            try:
-                report.round_trip = check_round_trip(read.original, vocab, module.eval(), graph, links, opset)
-            except ExportError as exc:
-                report.not_checked = f"Workbench could not export the imported network: {exc}"
-            except Exception as exc:  # ONNX Runtime refusing the original file (too new an IR version, ...)
-                report.not_checked = f"ONNX Runtime could not run the original model ({_short(exc)})."
+        progress(0.75, "Exporting again and comparing on ONNX Runtime")
+        vocab = _input_vocab(graph, read.inputs)
+        try:
+            report.round_trip = check_round_trip(read.original, vocab, module.eval(), graph, links, opset)
+        except ExportError as exc:
+            report.not_checked = f"Workbench could not export the imported network: {exc}"
+        except Exception as exc:  # ONNX Runtime refusing the original file (too new an IR version, ...)
+            report.not_checked = f"ONNX Runtime could not run the original model ({_short(exc)})."
+    else:
+        report.not_checked = "it was not asked for."
     progress(1.0, "Imported")
     return OnnxImport(graph, tensors, report, links)
 

@@ -1,7 +1,7 @@
 """"New head for this dataset": fine-tuning a network trained elsewhere (an imported model) or in another run on the
 project's data. The output layer is replaced by a fresh one fitted to the data (its classes or numbers), the next
-run starts from the run's weights, and every other layer whose weights still fit is frozen, so only the new head learns until
-the user unfreezes layers in the training settings."""
+run starts from the run's weights, and every other layer whose weights still fit is frozen, so only the new head
+learns until the user unfreezes layers in the training settings."""
 
 from __future__ import annotations
 
