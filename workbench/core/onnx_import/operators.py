@@ -13,10 +13,6 @@ from workbench.core.onnx_import.converter import Converter, Unmappable
 TORCH_BN_EPS = 1e-5  # the epsilon of Workbench's BatchNorm layers (torch's default)
 
 
-def _inputs(node) -> list[str]:
-    return list(node.input)
-
-
 def _input(node, i: int) -> str:
     return node.input[i] if len(node.input) > i else ""
 
