@@ -4,9 +4,10 @@ are marked as errors on the canvas, an open input size is asked for, and a bad f
 import numpy as np
 import onnx
 from onnx import TensorProto, helper, numpy_helper
+from PySide6.QtWidgets import QTreeWidgetItemIterator
 
 from tests.core.onnx_import.torch_models import export_bytes
-from tests.gui.editor_driving import menu_action
+from tests.gui.editor_driving import click_node, menu_action
 
 
 def _patch_dialogs(window, monkeypatch, path, sizes=None):
@@ -65,3 +66,22 @@ def test_a_bad_file_is_reported_and_the_project_stays(window, qtbot, monkeypatch
     qtbot.waitUntil(lambda: bool(seen["errors"]), timeout=30_000)
     assert "'bad.onnx' is not an ONNX model" in seen["errors"][0]
     assert window.document.project is before and window.document.busy_reason is None
+
+
+def test_the_placeholder_is_not_offered_and_its_inspector_shows_what_it_stands_for(window, qtbot):
+    tree = window.design.palette.tree
+    offered = []
+    iterator = QTreeWidgetItemIterator(tree)
+    while iterator.value():
+        offered.append(iterator.value().text(0))
+        iterator += 1
+    assert "Dense" in offered and "Unsupported ONNX operator" not in offered
+    graph = window.document.project.graph
+    node = graph.add_node("UnsupportedOnnx", {"operator": "Einsum", "onnx_node": "/mix/Einsum"}, name="mix",
+                          position=(900.0, 600.0))
+    graph.connect("relu1", node.id)
+    window.document.revalidate()
+    click_node(window, node.id)
+    editor = window.design.inspector.editors["operator"].widget
+    assert editor.isReadOnly() and editor.text() == "Einsum"
+    assert window.design.inspector.editors["onnx_node"].widget.text() == "/mix/Einsum"
