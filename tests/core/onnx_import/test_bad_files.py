@@ -104,3 +104,20 @@ def test_a_graph_of_100000_nodes_is_refused_before_it_is_converted(tmp_path, mon
 
 def test_every_refusal_is_a_workbench_error():
     assert issubclass(OnnxImportError, WorkbenchError) and issubclass(InputShapeNeeded, OnnxImportError)
+
+
+def test_a_constant_too_large_to_work_out_is_not_allocated(tmp_path):
+    """ConstantOfShape asking for 50 million values (a hostile file can ask for terabytes): the node becomes a
+    placeholder instead of taking the memory."""
+    constants = [numpy_helper.from_array(np.array(v, np.int64), name) for v, name in (
+        ([5_000, 10_000], "shape"), ([0, 0], "starts"), ([1, 4], "ends"))]
+    nodes = [helper.make_node("ConstantOfShape", ["shape"], ["huge"], name="filler"),
+             helper.make_node("Slice", ["huge", "starts", "ends"], ["row"], name="row"),
+             helper.make_node("Add", ["x", "row"], ["y"], name="add")]
+    graph = helper.make_graph(nodes, "g", [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["n", 4])],
+                              [helper.make_tensor_value_info("y", TensorProto.FLOAT, ["n", 4])], constants)
+    onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)], ir_version=8),
+              tmp_path / "m.onnx")
+    imported = import_onnx(tmp_path / "m.onnx")
+    assert [p.operator for p in imported.report.placeholders] == ["ConstantOfShape", "Slice"]
+    assert "the placeholders must be replaced first" in imported.report.not_checked

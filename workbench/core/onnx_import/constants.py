@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 BATCH_MARK = 1_000_003  # a prime no real size is likely to be
+MAX_ELEMENTS = 10_000_000  # a constant worked out here is a shape or a small table; a file asking for more is refused
 
 
 class NotConstant(Exception):
@@ -66,9 +67,22 @@ def _constant(attrs, values):
     raise NotConstant("Constant")
 
 
+def _checked_size(count: float) -> None:
+    if count > MAX_ELEMENTS:
+        raise NotConstant(f"it would make a constant of {count:,.0f} values")
+
+
 def _constant_of_shape(attrs, values):
     fill = to_array(attrs["value"]).reshape(-1) if "value" in attrs else np.zeros(1, np.float32)
-    return np.full(tuple(int(v) for v in values[0]), fill[0], dtype=fill.dtype)
+    shape = tuple(int(v) for v in values[0])
+    _checked_size(float(np.prod([float(max(d, 0)) for d in shape])))
+    return np.full(shape, fill[0], dtype=fill.dtype)
+
+
+def _range(attrs, values):
+    start, limit, delta = (float(np.asarray(v).reshape(-1)[0]) for v in values[:3])
+    _checked_size(abs((limit - start) / delta) if delta else float("inf"))
+    return np.arange(values[0], values[1], values[2])
 
 
 def _axes(attrs, values, index=1):
@@ -132,6 +146,6 @@ _HANDLERS = {
     "Div": _binary(_integer_div),
     "Sqrt": lambda attrs, values: np.sqrt(values[0]),
     "Neg": lambda attrs, values: -values[0],
-    "Range": lambda attrs, values: np.arange(values[0], values[1], values[2]),
+    "Range": _range,
     "Shape": lambda attrs, values: np.array(values[0].shape, dtype=np.int64),
 }
