@@ -92,7 +92,8 @@ def test_a_graph_of_100000_nodes_is_refused_before_it_is_converted(tmp_path, mon
     nodes = [helper.make_node("Relu", [f"t{i}"], [f"t{i + 1}"]) for i in range(100_000)]
     graph = helper.make_graph(nodes, "huge", [helper.make_tensor_value_info("t0", TensorProto.FLOAT, [None, 4])],
                               [helper.make_tensor_value_info("t100000", TensorProto.FLOAT, [None, 4])])
-    onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)], ir_version=8), tmp_path / "huge.onnx")
+    onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)], ir_version=8),
+              tmp_path / "huge.onnx")
 
     def not_reached(*args):
         raise AssertionError("the model was processed further")
