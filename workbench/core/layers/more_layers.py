@@ -233,6 +233,9 @@ def _pad_shape(p, ins):
     axes = len(pads) // 2
     if axes > t.rank - 2:
         raise ShapeError(f"pads {axes} axes, but its input {t} has only {t.rank - 2} after the channels")
+    if p["mode"] != "constant" and axes != t.rank - 2:
+        raise ShapeError(f"{p['mode']} padding needs a pair for each axis after the channels: "
+                         f"{2 * (t.rank - 2)} numbers for its input {t}")
     if p["mode"] == "reflect" and any(pads[2 * i] >= t.shape[-1 - i] or pads[2 * i + 1] >= t.shape[-1 - i]
                                       for i in range(axes)):
         raise ShapeError("reflect padding must be smaller than the axis it pads")
