@@ -62,6 +62,7 @@ def project_file(tmp_path) -> Path:
     (["compress", "{p}", "--method", "fp16", "--out", "{out}"], "compress_project"),
     (["export", "{p}", "--out", "{out}"], "export_project"),
     (["bench", "{p}"], "bench_project"),
+    (["import", "{p}", "--out", "{out}"], "import_model_project"),
 ])
 def test_each_command_calls_its_action(argv, action, monkeypatch, project_file, tmp_path, capsys):
     calls = swap(monkeypatch, [action])

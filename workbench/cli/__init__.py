@@ -13,7 +13,8 @@ import sys
 
 from workbench.core.errors import WorkbenchError
 
-COMMANDS = ["templates", "validate", "train", "evaluate", "doctor", "export", "compress", "bench"]
+COMMANDS = ["templates", "validate", "train", "evaluate", "doctor", "export", "compress", "bench", "import"]
+MODULE_OF = {"import": "import_model"}  # commands whose module has another name (`import` is a Python keyword)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -23,7 +24,7 @@ def build_parser() -> argparse.ArgumentParser:
                     "(on PROJECT if given: a project file or a template name).")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMANDS:
-        module = importlib.import_module(f"workbench.cli.{name}")
+        module = importlib.import_module(f"workbench.cli.{MODULE_OF.get(name, name)}")
         command = module.add_parser(sub)
         command.set_defaults(handler=module.run)
     return parser

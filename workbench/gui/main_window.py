@@ -24,6 +24,7 @@ from workbench.gui.diagnostics_dialog import show_diagnostics
 from workbench.gui.document.dataset_keeper import DatasetKeeper
 from workbench.gui.document.document import ProjectDocument
 from workbench.gui.formatting import compact_count, megabytes
+from workbench.gui.model_import import ModelImporter
 from workbench.gui.pages.design.page import DesignPage
 from workbench.gui.project_files import ProjectFiles
 from workbench.gui.style import current_theme
@@ -71,6 +72,7 @@ class MainWindow(QMainWindow):
         super().__init__()
         self.document = document or ProjectDocument(parent=self)
         self.files = ProjectFiles(self.document, self)
+        self.model_importer = ModelImporter(self.document, self.files, self)
         self.autosaver = Autosaver(self.document, **({"interval_ms": autosave_interval_ms}
                                                      if autosave_interval_ms else {}), parent=self)
         self.dataset_keeper = DatasetKeeper.of(self.document)  # the project's data stays loaded for every page
@@ -132,6 +134,8 @@ class MainWindow(QMainWindow):
         self._action(file_menu, "&Open…", self.files.open, K.Open)
         self.recent_menu = file_menu.addMenu("Open &Recent")
         self.recent_menu.aboutToShow.connect(self._fill_recent_menu)
+        self._action(file_menu, "&Import ONNX Model…", self.model_importer.start,
+                     tip="Open a model from elsewhere (.onnx) as a new project, with its trained weights")
         file_menu.addSeparator()
         self._action(file_menu, "&Save", self.files.save, K.Save)
         self._action(file_menu, "Save &As…", self.files.save_as, K.SaveAs if not QKeySequence(K.SaveAs).isEmpty()

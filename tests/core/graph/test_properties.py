@@ -31,7 +31,9 @@ def setting_values(draw, spec):
         elif s.kind == "choice":
             params[s.name] = draw(st.sampled_from(s.choices))
         elif s.kind == "tuple":
-            params[s.name] = draw(st.lists(st.sampled_from([-1, 1, 2, 3, 4, 6]), min_size=1, max_size=3))
+            values = [v for v in (-1, 1, 2, 3, 4, 6) if v >= s.minimum]
+            params[s.name] = draw(st.lists(st.sampled_from(values), min_size=s.min_length,
+                                           max_size=max(s.min_length, min(s.max_length, 3))))
     return params
 
 

@@ -2,6 +2,7 @@
 
 import pytest
 import torch
+from torch.utils.flop_counter import FlopCounterMode
 
 from tests.core.layers.layer_cases import CASES
 from workbench.core.errors import ShapeError
@@ -33,6 +34,47 @@ def test_shape_rule_and_cost_match_torch(type_name, params, samples, dtype):
     n_params, macs = spec.cost(full, ins, out)
     assert n_params == sum(p.numel() for p in module.parameters())
     assert macs >= 0
+
+
+# PyTorch's FLOP counter counts the products of matrix multiplications and convolutions, two FLOPs per
+# multiply-accumulate, and nothing else. Where a layer's work is of another kind, our count follows the convention
+# of the other tools that report MACs (one operation per value read or written) and the counter must see no products.
+ELEMENT_WORK = {
+    "MaxPool1d": "one comparison per value of each window", "MaxPool2d": "one comparison per value of each window",
+    "AvgPool1d": "one addition per value of each window", "AvgPool2d": "one addition per value of each window",
+    "GlobalAvgPool": "one addition per input value", "GlobalMaxPool": "one comparison per input value",
+    "AdaptiveAvgPool2d": "one addition per input value", "SequencePool": "one operation per input value",
+    "Upsample": "four weighted neighbours per output value when blending (none when copying)",
+    "BatchNorm1d": "one scale-and-shift per value", "BatchNorm2d": "one scale-and-shift per value",
+    "LayerNorm": "one scale-and-shift per value", "GroupNorm": "one scale-and-shift per value",
+    "InstanceNorm2d": "one scale-and-shift per value", "LRN": "one multiply-add per value and neighbour",
+    "PReLU": "one multiplication per value", "Add": "one addition per value and extra input",
+    "Multiply": "one multiplication per value and extra input",
+    # the counter does not see inside torch's fused LSTM kernel (it does see GRU's products, which match ours)
+    "LSTM": "the products of its 4 gates: hidden x (inputs + hidden) each, per time step",
+}
+
+
+@pytest.mark.parametrize("type_name,params,samples,dtype",
+                         [(t, p, s, d) for t, cases in CASES.items() for p, s, d in cases])
+def test_multiply_accumulates_match_torch_flop_counter(type_name, params, samples, dtype):
+    spec = CATALOG[type_name]
+    full = spec.check_params(params)
+    ins = [TensorInfo((None, *s), dtype) for s in samples]
+    out = spec.shape_rule(full, ins)
+    module = spec.build(full, ins).eval()
+    torch.manual_seed(0)
+    tensors = [torch.randint(0, 5, (1, *s)) if dtype == "int" else torch.randn(1, *s) for s in samples]
+    counter = FlopCounterMode(display=False)
+    with torch.no_grad(), counter:
+        module(*tensors)
+    flops = counter.get_total_flops()  # of one sample
+    _params, macs = spec.cost(full, ins, out)
+    if type_name in ELEMENT_WORK:
+        assert flops == 0, f"{type_name} does matrix work the counter sees: count it as such"
+        assert macs >= 0
+    else:
+        assert (macs, flops % 2) == (flops // 2, 0)
 
 
 def test_input_rule_uses_its_shape_and_kind():

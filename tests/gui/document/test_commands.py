@@ -7,6 +7,7 @@ import pytest
 from tests.gui.editor_driving import snapshot
 from workbench.core.data import DatasetSpec
 from workbench.core.errors import WorkbenchError
+from workbench.core.graph.layout import COLUMN_SPACING, layered_layout
 from workbench.core.graph.model import Edge
 from workbench.core.project import Project, RunFiles, RunRecord, copy_record_files, open_template, project_from_dict
 from workbench.core.training.status import RunStatus
@@ -14,7 +15,6 @@ from workbench.gui.document.clipboard import graph_from_text, selection_to_text
 from workbench.gui.document.commands import (AddEdgeCommand, AddNodeCommand, DeleteCommand, MacroCommand,
                                              MoveNodesCommand, RenameCommand, SetParamsCommand)
 from workbench.gui.document.document import ProjectDocument
-from workbench.gui.document.layout import COLUMN_SPACING, layered_layout
 
 SIGNALS = ("node_added", "node_removed", "edge_added", "edge_removed", "params_changed", "node_renamed",
            "node_moved")

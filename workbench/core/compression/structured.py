@@ -53,6 +53,8 @@ def _why_blocked(graph: Graph, result, node_id: str) -> str | None:
         traits = node.spec.compression
         rank = result.outputs[src].rank
         if traits.channels in READS_CHANNELS:
+            if _grouped(node):
+                return f"{node.label} is a grouped convolution, which needs all of its input channels"
             if axis != _axis(traits.channel_axis, rank):
                 return f"{node.label} does not read those channels as its features" if traits.channel_axis == -1 \
                     else f"{node.label} does not read those features as its channels"
@@ -67,6 +69,11 @@ def _why_blocked(graph: Graph, result, node_id: str) -> str | None:
         else:
             return f"{node.label} needs all of its inputs"
     return None
+
+
+def _grouped(node) -> bool:
+    """A grouped (or depthwise) convolution: its channels are tied to its groups, so it keeps them all."""
+    return node.params.get("groups", 1) != 1
 
 
 def _axis(channel_axis: int, rank: int) -> int:
@@ -84,7 +91,7 @@ def plan_structured_pruning(graph: Graph, module, amount: float) -> PrunePlan:
         node = graph.nodes[nid]
         if node.spec.compression.channels is not ChannelRole.REMOVABLE:
             continue
-        why = _why_blocked(graph, result, nid)
+        why = "a grouped convolution keeps its filters whole" if _grouped(node) else _why_blocked(graph, result, nid)
         if why:
             skipped[nid] = why
             continue

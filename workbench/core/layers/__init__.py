@@ -1,5 +1,6 @@
 """The layer catalog: what layer types exist and how each behaves."""
 
+from workbench.core.layers import more_layers  # noqa: F401  (registers its layer types into CATALOG)
 from workbench.core.layers.catalog import CATALOG, CATEGORIES, get_spec
 from workbench.core.layers.spec import BATCH, LayerSpec, NeedsRank, Port, Setting, TensorInfo, format_shape
 

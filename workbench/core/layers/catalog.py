@@ -195,14 +195,23 @@ def _conv_shape(dims: int):
 
     def rule(p, ins):
         t = _one(ins, (dims + 2,), layout)
+        groups = conv_groups(p, ins)
+        if t.shape[1] % groups or p["filters"] % groups:
+            raise ShapeError(f"with {groups} groups, both its input channels ({t.shape[1]}) and its filters "
+                             f"({p['filters']}) must divide evenly by {groups}")
         spatial = [_sliding(s, p["kernel_size"], p["stride"], p["padding"], p["dilation"]) for s in t.shape[2:]]
         return TensorInfo((BATCH, p["filters"], *spatial))
     return rule
 
 
+def conv_groups(p: dict, ins: list[TensorInfo]) -> int:
+    """The number of channel groups of a convolution: its ``groups`` setting, 0 meaning one per input channel."""
+    return p["groups"] or ins[0].shape[1]
+
+
 def _conv_cost(dims: int):
     def cost(p, ins, out):
-        c_in = ins[0].shape[1]
+        c_in = ins[0].shape[1] // conv_groups(p, ins)
         per_position = c_in * p["kernel_size"] ** dims
         params = p["filters"] * per_position + (p["filters"] if p["bias"] else 0)
         return params, _prod(out.shape[1:]) * per_position
@@ -214,7 +223,7 @@ def _conv_build(dims: int):
         from torch import nn  # lazy
         kind = nn.Conv2d if dims == 2 else nn.Conv1d
         return kind(ins[0].shape[1], p["filters"], p["kernel_size"], stride=p["stride"], padding=p["padding"],
-                    dilation=p["dilation"], bias=p["bias"])
+                    dilation=p["dilation"], groups=conv_groups(p, ins), bias=p["bias"])
     return build
 
 
@@ -225,7 +234,9 @@ CONV_TRAITS = CompressionTraits(magnitude_pruned=True, channels=ChannelRole.REMO
 def _conv_settings():
     return (Setting("filters", "int", 16, "Filters", "Number of output channels", 1, 65_536), _kernel(),
             _stride(), _padding(1),
-            Setting("dilation", "int", 1, "Dilation", "Spacing between kernel elements", 1, 32), BIAS)
+            Setting("dilation", "int", 1, "Dilation", "Spacing between kernel elements", 1, 32), BIAS,
+            Setting("groups", "int", 1, "Groups", "Channel groups, each filtered on its own; 0 means one per input "
+                    "channel (a depthwise convolution)", 0, 65_536))
 
 
 register(LayerSpec(

@@ -301,3 +301,72 @@ def _ancestors(sources_of: dict[str, list[str]], targets: list[str]) -> set[str]
         seen.add(nid)
         stack.extend(sources_of.get(nid, ()))
     return seen
+
+
+# --- modules of the layer types in more_layers.py ---------------------------------------------------------------------
+
+class GlobalMaxPool(nn.Module):
+    """The largest value over every axis after the channels: (batch, C, ...) -> (batch, C)."""
+
+    def forward(self, x):
+        return x.flatten(2).amax(dim=2)
+
+
+class Product(nn.Module):
+    """Multiplies its inputs element-wise."""
+
+    def forward(self, *xs):
+        out = xs[0]
+        for x in xs[1:]:
+            out = out * x
+        return out
+
+
+class Permute(nn.Module):
+    """Reorders the sample axes (numbered from 1); the batch stays first."""
+
+    def __init__(self, order: tuple[int, ...]):
+        super().__init__()
+        self.order = (0, *order)
+
+    def forward(self, x):
+        return x.permute(*self.order)
+
+    def extra_repr(self) -> str:
+        return f"order={self.order[1:]}"
+
+
+class Pad(nn.Module):
+    """Pads the last axes: `padding` is (before, after) pairs, the last axis first, as `torch.nn.functional.pad`."""
+
+    def __init__(self, padding: tuple[int, ...], mode: str, value: float):
+        super().__init__()
+        self.padding = tuple(padding)
+        self.mode = mode
+        self.value = value
+
+    def forward(self, x):
+        if self.mode == "constant":
+            return nn.functional.pad(x, self.padding, mode="constant", value=self.value)
+        return nn.functional.pad(x, self.padding, mode=self.mode)
+
+    def extra_repr(self) -> str:
+        return f"padding={self.padding}, mode={self.mode}"
+
+
+class ChannelShuffle(nn.Module):
+    """Interleaves the channels of `groups` groups (ShuffleNet), written as reshape-transpose-reshape so it exports
+    to any ONNX opset."""
+
+    def __init__(self, groups: int):
+        super().__init__()
+        self.groups = groups
+
+    def forward(self, x):
+        batch, channels = x.shape[0], x.shape[1]
+        rest = x.shape[2:]
+        x = x.reshape(batch, self.groups, channels // self.groups, *rest).transpose(1, 2)
+        return x.reshape(batch, channels, *rest)
+
+    def extra_repr(self) -> str:
+        return f"groups={self.groups}"

@@ -60,7 +60,7 @@ class Setting:
     """One typed, bounded setting of a layer."""
 
     name: str
-    kind: str  # "int" | "float" | "choice" | "bool" | "tuple"
+    kind: str  # "int" | "float" | "choice" | "bool" | "tuple" | "text" (shown, not edited: an imported operator)
     default: Any
     label: str = ""
     help: str = ""
@@ -110,6 +110,10 @@ class Setting:
                     raise ValueError(f"expected whole numbers, got {item!r}")
                 self._check_range(item)
             return tuple(value)
+        if self.kind == "text":
+            if not isinstance(value, str) or len(value) > 200:
+                raise ValueError(f"expected a text of at most 200 characters, got {value!r}")
+            return value
         raise AssertionError(f"unknown setting kind {self.kind}")
 
     def _check_range(self, value: float) -> None:
@@ -173,10 +177,15 @@ class LayerSpec:
     cost: CostRule = lambda params, ins, out: (0, 0)
     inputs: tuple[Port, ...] = (Port("in"),)
     outputs: tuple[Port, ...] = (Port("out"),)
-    role: str = "layer"  # "input" | "layer" | "head"
+    role: str = "layer"  # "input" | "layer" | "head" | "placeholder" (an imported operator without a layer)
     name_prefix: str = ""  # default node names: prefix1, prefix2, ...
     extra: dict = field(default_factory=dict)
     compression: CompressionTraits = field(kw_only=True)  # required: no layer type is silently left out
+
+    @property
+    def addable(self) -> bool:
+        """Offered to the user (palette, menus); a placeholder only comes with an imported model."""
+        return self.role != "placeholder"
 
     def setting(self, name: str) -> Setting:
         for s in self.settings:

@@ -20,12 +20,12 @@ from workbench.core.data import DatasetSpec
 from workbench.core.data_fit import dataset_problems, plan_fit
 from workbench.core.errors import GraphEditError, WorkbenchError
 from workbench.core.graph import ValidationResult, validate
+from workbench.core.graph.layout import layered_layout
 from workbench.core.graph.model import Edge
 from workbench.core.layers import CATALOG
 from workbench.core.project import Project, actions, open_template
 from workbench.gui.document.commands import (AddEdgeCommand, AddNodeCommand, DeleteCommand, EditCommand, MacroCommand,
                                              SetParamsCommand, SetValueCommand)
-from workbench.gui.document.layout import layered_layout
 from workbench.gui.user_paths import data_dir
 
 

@@ -13,13 +13,13 @@ from PySide6.QtGui import QCursor, QGuiApplication
 from PySide6.QtWidgets import QMenu
 
 from workbench.core.errors import GraphEditError, WorkbenchError
+from workbench.core.graph.layout import COLUMN_SPACING, ROW_SPACING, layered_layout
 from workbench.core.graph.model import Edge, Graph
 from workbench.core.layers import CATALOG, CATEGORIES, LayerSpec
 from workbench.gui.canvas.node_item import NODE_HEIGHT, NODE_WIDTH
 from workbench.gui.document.clipboard import graph_from_text, selection_to_text
 from workbench.gui.document.commands import (AddEdgeCommand, AddNodeCommand, DeleteCommand, EditCommand, MacroCommand,
                                              MoveNodesCommand, RenameCommand, SetParamsCommand)
-from workbench.gui.document.layout import COLUMN_SPACING, ROW_SPACING, layered_layout
 
 PASTE_OFFSET = 40.0
 
@@ -132,8 +132,8 @@ class GraphEditor(QObject):
     def fitting_layers(self, node_id: str, from_output: bool = True) -> list[str]:
         """Layer types that can take the output of `node_id` (or, backwards, feed a layer's input)."""
         if not from_output:  # what a layer will accept is only known once it has an input: offer every source
-            return [s.type_name for s in CATALOG.values() if s.outputs]
-        specs = [s for s in CATALOG.values() if s.inputs]
+            return [s.type_name for s in CATALOG.values() if s.outputs and s.addable]
+        specs = [s for s in CATALOG.values() if s.inputs and s.addable]
         info = self.document.result.outputs.get(node_id)
         if info is None:
             return [s.type_name for s in specs]
@@ -339,7 +339,7 @@ class GraphEditor(QObject):
         else:
             add = menu.addMenu("Add layer here")
             for category in CATEGORIES:
-                specs = [spec for spec in CATALOG.values() if spec.category == category]
+                specs = [spec for spec in CATALOG.values() if spec.category == category and spec.addable]
                 if not specs:
                     continue
                 sub = add.addMenu(category)

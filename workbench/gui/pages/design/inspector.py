@@ -75,6 +75,9 @@ class SettingEditor:
         elif kind == "bool":
             widget = QCheckBox(parent)
             widget.toggled.connect(lambda v: self._send(bool(v)))
+        elif kind == "text":  # shown, not edited (what an imported placeholder stands for)
+            widget = QLineEdit(parent)
+            widget.setReadOnly(True)
         else:
             widget = QLineEdit(parent)
             widget.setPlaceholderText("e.g. 1, 8, 8")
@@ -94,6 +97,8 @@ class SettingEditor:
                 w.setCurrentText(str(value))
             elif isinstance(w, QCheckBox):
                 w.setChecked(bool(value))
+            elif self.setting.kind == "text":
+                w.setText(value)
             else:
                 text = ", ".join(str(v) for v in value)
                 if not w.hasFocus() or self.error.isHidden():

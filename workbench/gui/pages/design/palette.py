@@ -73,7 +73,7 @@ class PalettePanel(QWidget):
 
     def _fill(self) -> None:
         for category in CATEGORIES:
-            specs = [s for s in CATALOG.values() if s.category == category]
+            specs = [s for s in CATALOG.values() if s.category == category and s.addable]
             if not specs:
                 continue
             group = QTreeWidgetItem(self.tree, [category])

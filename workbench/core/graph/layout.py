@@ -1,4 +1,5 @@
-"""Automatic left-to-right layout: layers of the network in columns, branches side by side in rows.
+"""Automatic left-to-right layout (the canvas's Arrange, imported models): layers of the network in columns,
+branches side by side in rows.
 
 Each node goes into the column after its furthest input (longest-path layering); within a column, nodes are ordered
 by the mean row of their inputs (a barycentre sweep), which keeps wires short and mostly uncrossed. Plain Python on

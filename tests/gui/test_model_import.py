@@ -1,0 +1,87 @@
+"""File ▸ Import ONNX Model… as a user does it: the model opens on the canvas with its weights as a run, placeholders
+are marked as errors on the canvas, an open input size is asked for, and a bad file leaves the project open."""
+
+import numpy as np
+import onnx
+from onnx import TensorProto, helper, numpy_helper
+from PySide6.QtWidgets import QTreeWidgetItemIterator
+
+from tests.core.onnx_import.torch_models import export_bytes
+from tests.gui.editor_driving import click_node, menu_action
+
+
+def _patch_dialogs(window, monkeypatch, path, sizes=None):
+    importer = window.model_importer
+    seen = {"reports": [], "errors": [], "asked": []}
+    monkeypatch.setattr(importer, "ask_model_path", lambda: str(path))
+    monkeypatch.setattr(importer, "show_report", lambda complete, text: seen["reports"].append((complete, text)))
+    monkeypatch.setattr(importer, "show_error", lambda title, message: seen["errors"].append(message))
+    monkeypatch.setattr(importer, "ask_sample_shape",
+                        lambda name, shape: seen["asked"].append(name) or (sizes or {}).get(name))
+    return seen
+
+
+def test_import_opens_the_model_on_the_canvas_with_its_weights(window, qtbot, monkeypatch, tmp_path):
+    path = tmp_path / "resnet.onnx"
+    path.write_bytes(export_bytes("resnet", 13))
+    seen = _patch_dialogs(window, monkeypatch, path)
+    with qtbot.waitSignal(window.model_importer.imported, timeout=60_000):
+        menu_action(window, "File", "Import ONNX Model").trigger()
+        assert window.document.busy_reason == "A model is being imported"
+    assert window.document.busy_reason is None
+    project = window.document.project
+    assert project.name == "resnet" and project.runs[0].name == "imported from resnet.onnx"
+    assert window.document.is_dirty and window.document.result.ok
+    assert set(window.design.scene.node_items) == set(project.graph.nodes)
+    [(complete, text)] = seen["reports"]
+    assert complete and "gives the same outputs as the original on ONNX Runtime" in text
+    window.grab().save(str(tmp_path / "imported.png"))
+
+
+def test_a_placeholder_is_an_error_on_the_canvas(window, qtbot, monkeypatch, tmp_path):
+    weight = numpy_helper.from_array(np.ones((3, 4), np.float32), "w")
+    nodes = [helper.make_node("Cos", ["x"], ["c"], name="the_cosine"),
+             helper.make_node("Gemm", ["c", "w"], ["y"], name="head", transB=1)]
+    graph = helper.make_graph(nodes, "g", [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["n", "f"])],
+                              [helper.make_tensor_value_info("y", TensorProto.FLOAT, ["n", 3])], [weight])
+    path = tmp_path / "cos.onnx"
+    onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)], ir_version=8), path)
+    seen = _patch_dialogs(window, monkeypatch, path, sizes={"x": (4,)})
+    with qtbot.waitSignal(window.model_importer.imported, timeout=60_000):
+        menu_action(window, "File", "Import ONNX Model").trigger()
+    assert seen["asked"] == ["x"]
+    [(complete, text)] = seen["reports"]
+    assert not complete and "Cos (node 'the_cosine')" in text
+    node = window.document.project.graph.node_by_name("the_cosine")
+    item = window.design.scene.node_items[node.id]
+    assert item.has_error and "stands for the ONNX operator Cos" in item.problems[0].message
+
+
+def test_a_bad_file_is_reported_and_the_project_stays(window, qtbot, monkeypatch, tmp_path):
+    path = tmp_path / "bad.onnx"
+    path.write_bytes(b"not a model")
+    before = window.document.project
+    seen = _patch_dialogs(window, monkeypatch, path)
+    menu_action(window, "File", "Import ONNX Model").trigger()
+    qtbot.waitUntil(lambda: bool(seen["errors"]), timeout=30_000)
+    assert "'bad.onnx' is not an ONNX model" in seen["errors"][0]
+    assert window.document.project is before and window.document.busy_reason is None
+
+
+def test_the_placeholder_is_not_offered_and_its_inspector_shows_what_it_stands_for(window, qtbot):
+    tree = window.design.palette.tree
+    offered = []
+    iterator = QTreeWidgetItemIterator(tree)
+    while iterator.value():
+        offered.append(iterator.value().text(0))
+        iterator += 1
+    assert "Dense" in offered and "Unsupported ONNX operator" not in offered
+    graph = window.document.project.graph
+    node = graph.add_node("UnsupportedOnnx", {"operator": "Einsum", "onnx_node": "/mix/Einsum"}, name="mix",
+                          position=(900.0, 600.0))
+    graph.connect("relu1", node.id)
+    window.document.revalidate()
+    click_node(window, node.id)
+    editor = window.design.inspector.editors["operator"].widget
+    assert editor.isReadOnly() and editor.text() == "Einsum"
+    assert window.design.inspector.editors["onnx_node"].widget.text() == "/mix/Einsum"
