@@ -3,13 +3,17 @@
 Data that fits stays on the device as two tensors and each batch is a slice of a shuffled index (`DeviceBatches`):
 no per-batch Python data loading, no collation. Data that does not fit streams from the dataset through a
 `torch.utils.data.DataLoader` whose workers build whole batches and whose memory is pinned for the GPU
-(`StreamedBatches`). Both shuffle with the run's own generator, so a seeded run repeats exactly.
+(`StreamedBatches`); outside the main thread (in the app, where forking a process that runs a GUI's threads can
+deadlock the child) the batches are built by a few threads ahead of the loop instead (decoding and conversion
+release the GIL), so a GPU is not starved on a large image folder. Both shuffle with the run's own generator, so a seeded run repeats exactly.
 """
 
 from __future__ import annotations
 
 import os
 import threading
+from collections import deque
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
@@ -92,10 +96,19 @@ class _SplitBatches:
 
 def default_workers() -> int:
     """Loader processes for streamed data: up to 4, leaving a core free; none outside the main thread, because
-    forking a process that runs a GUI's threads can deadlock the child (the batches are then converted inline)."""
+    forking a process that runs a GUI's threads can deadlock the child (`default_threads` build them there)."""
     if threading.current_thread() is not threading.main_thread():
         return 0
     return min(4, max(0, (os.cpu_count() or 1) - 1))
+
+
+def default_threads() -> int:
+    """Threads that build streamed batches ahead of the loop when no loader process can be used: up to 4, at least
+    one."""
+    return min(4, max(1, (os.cpu_count() or 1) - 1))
+
+
+PREFETCH_PER_THREAD = 2  # batches being built ahead of the loop, per thread
 
 
 class StreamedBatches:
@@ -113,19 +126,45 @@ class StreamedBatches:
         self.batches_per_epoch = batch_count(self.n, self.batch_size)
         self.device = device
         self.memory_format = memory_format
+        self.threads = 0
         if workers is None:
             workers = default_workers()
-        sampler = BatchSampler(RandomSampler(range(self.n), generator=generator), self.batch_size, drop_last=False)
-        self.loader = DataLoader(_SplitBatches(dataset, indices), sampler=sampler, batch_size=None,
-                                 num_workers=workers, pin_memory=device.type == "cuda",
-                                 persistent_workers=workers > 0)
+            if threading.current_thread() is not threading.main_thread():
+                self.threads = default_threads()
+        self.sampler = BatchSampler(RandomSampler(range(self.n), generator=generator), self.batch_size,
+                                    drop_last=False)
+        self.source = _SplitBatches(dataset, indices)
+        self.loader = DataLoader(self.source, sampler=self.sampler, batch_size=None, num_workers=workers,
+                                 pin_memory=device.type == "cuda", persistent_workers=workers > 0)
 
     def epoch(self):
         non_blocking = self.device.type == "cuda"
-        for b, (x, y) in enumerate(self.loader):
+        batches = self._prefetched() if self.threads else self.loader
+        for b, (x, y) in enumerate(batches):
             if b >= self.batches_per_epoch:
                 break
             x = x.to(self.device, non_blocking=non_blocking)
             if self.memory_format is not None and x.dim() == 4:
                 x = x.contiguous(memory_format=self.memory_format)
             yield x, y.to(self.device, non_blocking=non_blocking)
+
+    def _prefetched(self):
+        """The epoch's batches, in the sampler's order, each built (and pinned for a GPU) by a thread ahead."""
+        pin = self.device.type == "cuda"
+
+        def build(positions):
+            x, y = self.source[positions]
+            return (x.pin_memory(), y.pin_memory()) if pin else (x, y)
+
+        pool = ThreadPoolExecutor(self.threads, thread_name_prefix="workbench-batches")
+        order = iter(self.sampler)
+        try:
+            pending = deque(pool.submit(build, p) for _, p in zip(range(self.threads * PREFETCH_PER_THREAD), order))
+            while pending:
+                batch = pending.popleft().result()
+                following = next(order, None)
+                if following is not None:
+                    pending.append(pool.submit(build, following))
+                yield batch
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)

@@ -14,6 +14,8 @@ from enum import Enum
 
 import numpy as np
 
+from workbench.core.device import describe_memory
+
 
 class TrainerState(Enum):
     """The trainer's live state, as a thread watching the run sees it (idle, running, paused, ...); how a finished
@@ -80,8 +82,15 @@ class ProgressInfo:
     samples_per_s: float
     elapsed_s: float  # training time so far (pauses not counted)
     eta_s: float | None  # time left if every epoch runs (early stopping may end sooner)
-    memory_bytes: int | None
+    memory_bytes: int | None  # allocated on a GPU, resident on the CPU
     device: str
+    memory_reserved_bytes: int | None = None  # GPU only: taken by the caching allocator
+    memory_peak_bytes: int | None = None  # GPU only: the most allocated since the run began
+
+    @property
+    def memory_text(self) -> str:
+        """"1.2 GB allocated, 1.5 GB reserved, peak 1.8 GB" on a GPU, "350.0 MB in use" on the CPU, "" unknown."""
+        return describe_memory(self.memory_bytes, self.memory_reserved_bytes, self.memory_peak_bytes)
 
     @property
     def fraction(self) -> float:

@@ -43,7 +43,7 @@ from workbench.core.training.status import RunStatus
 from workbench.core.training.step import TrainStep
 from workbench.core.training.validation import EpochValidation
 
-REPORT_INTERVAL_S = 0.05
+REPORT_INTERVAL_S = 0.1  # the pending batch losses come to the CPU at most this often (one sync each time)
 CHECKPOINT_INTERVAL_S = 5.0
 
 
@@ -130,6 +130,7 @@ class Trainer:
         self.state = TrainerState.RUNNING
         threads = torch.get_num_threads()
         deterministic = torch.are_deterministic_algorithms_enabled()
+        cuda_flags = _cuda_flags()
         grad_flags = {id(p): p.requires_grad for p in self.module.parameters()}
         try:
             if self.num_threads:
@@ -147,6 +148,7 @@ class Trainer:
                 self.module.to(memory_format=torch.contiguous_format)
             torch.set_num_threads(threads)
             torch.use_deterministic_algorithms(deterministic)
+            _set_cuda_flags(*cuda_flags)
             for p in self.module.parameters():
                 p.requires_grad_(grad_flags.get(id(p), True))
         self.state = _TRAINER_STATES.get(result.status, TrainerState.FINISHED)
@@ -168,9 +170,13 @@ class Trainer:
         torch.manual_seed(s.seed)
         generator = torch.Generator().manual_seed(s.seed)
         module.to(device)
-        if _prefers_channels_last(module, device):
+        if device.type == "cuda":
+            _tune_cuda(s)
+            torch.cuda.reset_peak_memory_stats(device)
+        if _prefers_channels_last(module, device, s.mixed_precision):
             # on the CPU, convolution and pooling kernels run 1.2-7x faster on channels-last images (the digits CNN
-            # trains about 1.2x faster, docs/benchmarks.md); the module goes back to the usual layout after the run
+            # trains about 1.2x faster, docs/benchmarks.md); on CUDA, the tensor cores of mixed precision want it;
+            # the module goes back to the usual layout after the run
             module.to(memory_format=torch.channels_last)
             self.memory_format = torch.channels_last
         frozen_modules = self._freeze()
@@ -205,7 +211,7 @@ class Trainer:
         state = FitState(trainer=self, settings=s, module=module, device=device, optimizer=optimizer,
                          scheduler=scheduler, scaler=scaler, progress=progress, control=self.control,
                          monitor=monitor, batches=batches, step=step, validation=validation,
-                         augment=augmenter(dataset, device, generator), after_step=self.after_step,
+                         augment=augmenter(dataset, device, generator, s.seed), after_step=self.after_step,
                          frozen_modules=frozen_modules, start_epoch=start_epoch)
         state.info = FitInfo(device=self.device_name, train_samples=batches.n, val_samples=validation.n,
                              batches_per_epoch=nb, epochs=s.epochs, start_epoch=start_epoch, task=self.objective.task,
@@ -294,6 +300,8 @@ def _notes(s: TrainingSettings, device, amp_dtype, val_samples: int, batches) ->
     notes = []
     if amp_dtype is not None:
         notes.append(f"Mixed precision on ({'bfloat16' if 'bfloat16' in str(amp_dtype) else 'float16'}).")
+    elif device.type == "cuda" and not s.deterministic:
+        notes.append("Float32 products use TF32 tensor cores where the GPU has them.")
     if not val_samples:
         notes.append("There is no validation split, so early stopping and the best epoch follow the training loss.")
     if batches.batch_size < s.batch_size:
@@ -303,11 +311,35 @@ def _notes(s: TrainingSettings, device, amp_dtype, val_samples: int, batches) ->
     return notes
 
 
-def _prefers_channels_last(module, device) -> bool:
-    """True for a network with 2-D convolutions on image batches, trained on the CPU."""
+def _prefers_channels_last(module, device, mixed_precision: bool = False) -> bool:
+    """True for a network with 2-D convolutions on image batches, trained on the CPU, or on CUDA with mixed
+    precision."""
     import torch  # lazy
 
     infos = getattr(module, "input_infos", None)
-    if device.type != "cpu" or not infos or len(infos[0].sample_shape) != 3:
+    wanted = device.type == "cpu" or (device.type == "cuda" and mixed_precision)
+    if not wanted or not infos or len(infos[0].sample_shape) != 3:
         return False
     return any(isinstance(m, torch.nn.Conv2d) for m in module.modules())
+
+
+def _tune_cuda(s: TrainingSettings) -> None:
+    """cuDNN picks its fastest convolution algorithms for the run's shapes (the batch shapes repeat), and float32
+    matrix products and convolutions use TF32 tensor cores (Ampere and later: about 10 bits of mantissa, several
+    times faster), unless the user asked for a deterministic run, where both stay off."""
+    fast = not s.deterministic
+    _set_cuda_flags(fast, fast, fast)
+
+
+def _cuda_flags() -> tuple[bool, bool, bool]:
+    import torch  # lazy
+
+    return (torch.backends.cudnn.benchmark, torch.backends.cuda.matmul.allow_tf32, torch.backends.cudnn.allow_tf32)
+
+
+def _set_cuda_flags(benchmark: bool, matmul_tf32: bool, cudnn_tf32: bool) -> None:
+    import torch  # lazy
+
+    torch.backends.cudnn.benchmark = benchmark
+    torch.backends.cuda.matmul.allow_tf32 = matmul_tf32
+    torch.backends.cudnn.allow_tf32 = cudnn_tf32
