@@ -59,12 +59,14 @@ class DeviceBatches:
 
     in_memory = True
 
-    def __init__(self, x, y, batch_size: int, device, generator, memory_format=None):
+    def __init__(self, x, y, batch_size: int, device, generator, memory_format=None, shard: tuple[int, int] = (0, 1)):
         self.x = x.to(device)
         if memory_format is not None and self.x.dim() == 4:
             self.x = self.x.contiguous(memory_format=memory_format)  # batches sliced from it keep the layout
         self.y = y.to(device)
-        self.n = int(self.y.shape[0])
+        self.rank, self.world_size = shard  # each of `world_size` processes trains on its own share of the split
+        self.total = int(self.y.shape[0])
+        self.n = self.total // self.world_size  # samples per epoch of this process (the same on every process)
         self.batch_size = min(batch_size, self.n)
         self.batches_per_epoch = batch_count(self.n, self.batch_size)
         self.device = device
@@ -73,7 +75,10 @@ class DeviceBatches:
     def epoch(self):
         import torch  # lazy
 
-        order = torch.randperm(self.n, generator=self.generator).to(self.device, non_blocking=True)
+        order = torch.randperm(self.total, generator=self.generator)  # the same on every process (same seed)
+        if self.world_size > 1:
+            order = order[self.rank::self.world_size][:self.n]
+        order = order.to(self.device, non_blocking=True)
         bs = self.batch_size
         for b in range(self.batches_per_epoch):
             idx = order[b * bs:(b + 1) * bs]
@@ -117,11 +122,18 @@ class StreamedBatches:
     in_memory = False
 
     def __init__(self, dataset, split: str, batch_size: int, device, generator, workers: int | None = None,
-                 memory_format=None):
-        from torch.utils.data import BatchSampler, DataLoader, RandomSampler  # lazy
+                 memory_format=None, shard: tuple[int, int] = (0, 1), seed: int = 0):
+        from torch.utils.data import BatchSampler, DataLoader, DistributedSampler, RandomSampler  # lazy
 
         indices = dataset.split_indices(split)
-        self.n = len(indices)
+        rank, world_size = shard
+        if world_size > 1:  # each process its own share of a shuffle that every process draws alike
+            self.order = DistributedSampler(range(len(indices)), world_size, rank, shuffle=True, seed=seed,
+                                            drop_last=True)
+        else:
+            self.order = RandomSampler(range(len(indices)), generator=generator)
+        self.epochs_started = 0
+        self.n = len(self.order)
         self.batch_size = min(batch_size, self.n)
         self.batches_per_epoch = batch_count(self.n, self.batch_size)
         self.device = device
@@ -131,14 +143,16 @@ class StreamedBatches:
             workers = default_workers()
             if threading.current_thread() is not threading.main_thread():
                 self.threads = default_threads()
-        self.sampler = BatchSampler(RandomSampler(range(self.n), generator=generator), self.batch_size,
-                                    drop_last=False)
+        self.sampler = BatchSampler(self.order, self.batch_size, drop_last=False)
         self.source = _SplitBatches(dataset, indices)
         self.loader = DataLoader(self.source, sampler=self.sampler, batch_size=None, num_workers=workers,
                                  pin_memory=device.type == "cuda", persistent_workers=workers > 0)
 
     def epoch(self):
         non_blocking = self.device.type == "cuda"
+        if hasattr(self.order, "set_epoch"):
+            self.order.set_epoch(self.epochs_started)
+        self.epochs_started += 1
         batches = self._prefetched() if self.threads else self.loader
         for b, (x, y) in enumerate(batches):
             if b >= self.batches_per_epoch:
