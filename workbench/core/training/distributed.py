@@ -53,18 +53,30 @@ def launched_ranks() -> Ranks | None:
 
 
 def start(ranks: Ranks, device):
-    """Joins the process group (NCCL for CUDA, gloo otherwise) unless already joined; returns the device this
-    process computes on (its own GPU, ``cuda:LOCAL_RANK``, on a CUDA machine)."""
+    """Joins the process group unless already joined; returns the device this process computes on (its own GPU,
+    ``cuda:LOCAL_RANK``, on a CUDA machine). NCCL when every process of this machine has a GPU of its own; gloo
+    otherwise (CPUs, or several processes sharing one GPU, which NCCL refuses)."""
     import torch  # lazy
     import torch.distributed as dist  # lazy
 
+    backend = GLOO
     if device.type == "cuda":
-        device = torch.device("cuda", ranks.local_rank % max(1, torch.cuda.device_count()))
+        gpus = max(1, torch.cuda.device_count())
+        device = torch.device("cuda", ranks.local_rank % gpus)
         torch.cuda.set_device(device)
+        if int(os.environ.get("LOCAL_WORLD_SIZE", ranks.world_size)) <= gpus:
+            backend = NCCL
     if not dist.is_initialized():
-        dist.init_process_group(NCCL if device.type == "cuda" else GLOO, rank=ranks.rank,
-                                world_size=ranks.world_size, device_id=device if device.type == "cuda" else None)
+        dist.init_process_group(backend, rank=ranks.rank, world_size=ranks.world_size,
+                                device_id=device if backend == NCCL else None)
     return device
+
+
+def backend_name() -> str:
+    """The process group's backend in words ("NCCL", "gloo")."""
+    import torch.distributed as dist  # lazy
+
+    return "NCCL" if dist.get_backend() == NCCL else "gloo"
 
 
 def finish() -> None:

@@ -35,8 +35,8 @@ from workbench.core.training.batches import DeviceBatches, StreamedBatches, fits
 from workbench.core.training.best_weights import BestWeights
 from workbench.core.training.callbacks import Callback, FitInfo, RunControl, TrainerState
 from workbench.core.training.checkpointing import Checkpointing, restore_run
-from workbench.core.training.distributed import (PeerFailure, Ranks, RankSync, gathered, start, weights_digest,
-                                                  wrap)
+from workbench.core.training.distributed import (PeerFailure, Ranks, RankSync, backend_name, gathered, start,
+                                                  weights_digest, wrap)
 from workbench.core.training.divergence import DivergenceGuard
 from workbench.core.training.early_stopping import EarlyStopping
 from workbench.core.training.hooks import FitState, LoopCallback
@@ -181,7 +181,7 @@ class Trainer:
         self.device = device
         self.device_name = device_label(device)
         if ranks is not None:
-            self.device_name += f" × {ranks.world_size} processes ({'NCCL' if device.type == 'cuda' else 'gloo'})"
+            self.device_name += f" × {ranks.world_size} processes ({backend_name()})"
         self.objective = objective_for(module, dataset, self.graph)
         loss_fn = self.loss_fn or self.objective
         torch.manual_seed(s.seed)
