@@ -1,7 +1,7 @@
 """How a training run talks to the world: `RunControl` (stop, pause, resume from any thread), `Callback`
 (listeners for progress, epoch results and the end of the run) and `TrainerState` (the trainer's live state).
 
-Progress reaches callbacks at most every `report_interval_s` (50 ms by default) with every batch loss since the last
+Progress reaches callbacks at most every `report_interval_s` (100 ms by default) with every batch loss since the last
 report, so a listener sees each batch without the loop paying for a call or a device sync per batch.
 """
 
