@@ -1,7 +1,12 @@
 """`workbench train PROJECT`: trains headless with a progress bar on stderr and writes the trained project (the
 same run record and weights files as the app). Ctrl-C, SIGTERM and SIGHUP stop the run gracefully, save it and exit
 with 130, 143 or 129; a second one aborts. A project file that another program changed meanwhile is not
-overwritten: the trained project goes beside it."""
+overwritten: the trained project goes beside it.
+
+With ``--nproc-per-node N`` (and ``--nnodes``, ``--node-rank``, ``--rdzv-endpoint`` for several machines) the run
+is handed to `torchrun` (`torch.distributed.run`), which starts N processes of this same command that train
+together (DistributedDataParallel; training/distributed.py); the command started by `torchrun` itself (`torchrun
+... -m workbench train PROJECT`) does the same. Only rank 0 shows progress and writes the trained project."""
 
 from __future__ import annotations
 
@@ -15,8 +20,10 @@ from pathlib import Path
 from workbench import PROJECT_SUFFIX
 from workbench.cli.common import (add_data_arguments, add_json_flag, add_threads_argument, load_project_with_data,
                                   output_state, print_json, save_result)
+from workbench.core.errors import WorkbenchError
 from workbench.core.project import actions, is_template
 from workbench.core.training.callbacks import Callback, RunControl, format_duration
+from workbench.core.training.distributed import LaunchPlan, finish, launch, launched_ranks, write_failure
 
 BAR_WIDTH = 24
 REDRAW_S = 0.1
@@ -36,6 +43,13 @@ def add_parser(subparsers):
     parser.add_argument("--out", metavar="PROJECT_OUT.wbproj",
                         help="write the trained project here (default: over PROJECT; for a template, "
                              f"TEMPLATE{PROJECT_SUFFIX} in the current folder)")
+    group = parser.add_argument_group("several processes or machines (through torchrun)")
+    group.add_argument("--nproc-per-node", type=int, metavar="N",
+                       help="train with N processes on this machine (one per GPU; gloo on CPUs)")
+    group.add_argument("--nnodes", type=int, default=1, metavar="M", help="machines taking part (default 1)")
+    group.add_argument("--node-rank", type=int, default=0, metavar="I", help="this machine's number, 0 to M-1")
+    group.add_argument("--rdzv-endpoint", metavar="HOST:PORT",
+                       help="where the machines meet: the first machine's address and a free port")
     add_json_flag(parser)
     return parser
 
@@ -101,10 +115,11 @@ STOP_SIGNALS = tuple(getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SI
 
 
 @contextlib.contextmanager
-def stopping_on_signals(control: RunControl):
+def stopping_on_signals(control: RunControl, repeatable: bool = False):
     """Ctrl-C, SIGTERM (a shutdown, `kill`) and SIGHUP (the terminal closed) stop the run after the current batch,
-    so that it is kept and saved; a second one of the same kind ends the program at once. Yields the list of the
-    signals received."""
+    so that it is kept and saved; a second one of the same kind ends the program at once, unless `repeatable` (a
+    process of a distributed run, which `torchrun` may signal more than once while rank 0 saves the run; it ends
+    it for good 30 s later). Yields the list of the signals received."""
     received: list[int] = []
     previous = {signum: signal.getsignal(signum) for signum in STOP_SIGNALS}
 
@@ -113,7 +128,8 @@ def stopping_on_signals(control: RunControl):
         what = "Ctrl-C again" if signum == signal.SIGINT else "send it again"
         print(f"\nStopping after this batch and saving the run ({what} to abort)...", file=sys.stderr)
         control.stop()
-        signal.signal(signum, previous[signum])
+        if not repeatable:
+            signal.signal(signum, previous[signum])
 
     for signum in STOP_SIGNALS:
         signal.signal(signum, stop)
@@ -124,9 +140,43 @@ def stopping_on_signals(control: RunControl):
             signal.signal(signum, handler)
 
 
+def child_arguments(args, out: Path) -> list[str]:
+    """The `workbench train` arguments each process started by `torchrun` gets (the same run, written to `out`)."""
+    argv = ["train", args.project, "--out", str(out)]
+    for flag, value in (("--data", args.data), ("--target", args.target), ("--ignore", args.ignore),
+                        ("--epochs", args.epochs), ("--device", args.device), ("--threads", args.threads),
+                        ("--resume", args.resume)):
+        if value is not None:
+            argv += [flag, str(value)]
+    return argv + (["--json"] if args.json else [])
+
+
 def run(args) -> int:
     project, data_report = load_project_with_data(args.project, args)
     out = output_path(project, args.out)
+    ranks = launched_ranks()
+    if args.nproc_per_node is not None and ranks is None:
+        launch(LaunchPlan(args.nproc_per_node, args.nnodes, args.node_rank, args.rdzv_endpoint),
+               child_arguments(args, out))
+        return 0
+    if ranks is None or ranks.world_size == 1:
+        return train_here(args, project, out, None)
+    try:
+        return train_here(args, project, out, ranks)
+    except WorkbenchError as exc:
+        write_failure(str(exc))
+        raise
+    except Exception as exc:  # noqa: BLE001 - told to the launcher, which names this process and stops the others
+        write_failure(f"{type(exc).__name__}: {exc}")
+        print(f"error: process {ranks.rank + 1} of {ranks.world_size} failed: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        finish()
+
+
+def train_here(args, project, out: Path, ranks) -> int:
+    """Trains in this process (one of several when `ranks` is given; only rank 0 reports and saves)."""
+    main = ranks is None or ranks.is_main
     out_state = output_state(project, out)
     overrides = {}
     if args.epochs is not None:
@@ -137,13 +187,18 @@ def run(args) -> int:
     threads = args.threads if args.threads is not None else default_threads()
 
     control = RunControl()
-    callbacks = [] if args.json and not sys.stderr.isatty() else [TerminalProgress()]
-    with stopping_on_signals(control) as received:
+    callbacks = [] if (args.json and not sys.stderr.isatty()) or not main else [TerminalProgress()]
+    with contextlib.ExitStack() as signals:
+        received = signals.enter_context(stopping_on_signals(control, repeatable=ranks is not None))
         outcome = actions.train_project(project, out.parent, settings=settings, callbacks=callbacks,
-                                        control=control, num_threads=threads, resume_run=args.resume)
-    record = outcome.record
-    outcome.add_to(project)
-    saved = save_result(project, out, out_state, record.id)
+                                        control=control, num_threads=threads, resume_run=args.resume, ranks=ranks)
+        if ranks is None:
+            signals.close()  # from here a signal ends the program; `torchrun`'s must not stop rank 0 saving
+        if not main:
+            return 0 if outcome.result.ok else 1
+        record = outcome.record
+        outcome.add_to(project)
+        saved = save_result(project, out, out_state, record.id)
     summary = {"project": str(saved), "run": record.id, "status": record.status.value, "message": record.message,
                "epochs_done": record.epochs_done, "device": record.device,
                "duration_s": record.duration_s, "samples_per_s": record.samples_per_s,
@@ -151,6 +206,8 @@ def run(args) -> int:
                "weights": record.files.weights, "warnings": record.warnings}
     if data_report is not None:
         summary["data"] = data_report
+    if ranks is not None:
+        summary.update(processes=outcome.result.processes, identical_on_ranks=outcome.result.identical_on_ranks)
     if args.json:
         print_json(summary)
     else:

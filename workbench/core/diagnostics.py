@@ -13,6 +13,8 @@ import shutil
 import subprocess
 import sys
 
+from workbench.core.export.runtime import GPU_PROVIDERS, PROVIDER_TITLES, usable_providers
+
 
 def _nvidia_gpus_on_system() -> list[str]:
     """NVIDIA GPUs the driver reports, whether or not PyTorch can use them (empty when there is no driver)."""
@@ -56,12 +58,18 @@ def _torch_section() -> dict:
 
 
 def _onnxruntime_section() -> dict:
+    """ONNX Runtime's version and its providers: "providers" are those that really open a session here (what
+    `bench` and export use), "offered" those the installed package ships, which may need a GPU or libraries this
+    machine lacks; "device" is "GPU" only when a GPU provider opens."""
     try:
         import onnxruntime as ort
     except ImportError as exc:
         return {"installed": False, "error": str(exc)}
-    return {"installed": True, "version": ort.__version__, "providers": list(ort.get_available_providers()),
-            "device": ort.get_device()}
+    offered = list(ort.get_available_providers())
+    usable = list(usable_providers())
+    return {"installed": True, "version": ort.__version__, "providers": usable, "offered": offered,
+            "not_usable": [p for p in offered if p not in usable],
+            "device": "GPU" if any(p in GPU_PROVIDERS for p in usable) else "CPU"}
 
 
 def collect_diagnostics() -> dict:
@@ -105,9 +113,15 @@ def advice(torch_info: dict, ort_info: dict, system_gpus: list[str], system: str
                         "to one that supports this CUDA version (nvidia-smi shows the driver's CUDA version).")
     gpu_usable = bool(system_gpus) or torch_info.get("cuda_available")
     providers = ort_info.get("providers") or []
+    offered = ort_info.get("offered", providers)
     if gpu_usable and ort_info.get("installed") and "CUDAExecutionProvider" not in providers:
-        tips.append("ONNX Runtime has no CUDA provider, so exported models run on the CPU. Install "
-                    "onnxruntime-gpu instead of onnxruntime to run them on the GPU.")
+        if "CUDAExecutionProvider" in offered:
+            tips.append("ONNX Runtime's CUDA provider is installed but does not open here, so exported models run "
+                        "on the CPU. It needs the CUDA and cuDNN libraries of its version (see the onnxruntime-gpu "
+                        "install notes) and a working NVIDIA driver.")
+        else:
+            tips.append("ONNX Runtime has no CUDA provider, so exported models run on the CPU. Install "
+                        "onnxruntime-gpu instead of onnxruntime to run them on the GPU.")
     if not ort_info.get("installed"):
         tips.append("ONNX Runtime is not installed, so exported models cannot be checked or benchmarked. Install "
                     "onnxruntime (or onnxruntime-gpu).")
@@ -136,7 +150,11 @@ def format_diagnostics(report: dict) -> str:
     if report["system_gpus"]:
         lines.append(f"GPUs reported by the NVIDIA driver: {', '.join(report['system_gpus'])}")
     if o.get("installed"):
-        lines.append(f"ONNX Runtime {o['version']}; providers: {', '.join(o['providers'])}")
+        lines.append(f"ONNX Runtime {o['version']}; runs exported models on: "
+                     f"{', '.join(PROVIDER_TITLES.get(p, p) for p in o['providers'])}")
+        if o.get("not_usable"):
+            lines.append("Installed but not usable on this computer: "
+                         f"{', '.join(PROVIDER_TITLES.get(p, p) for p in o['not_usable'])}")
     else:
         lines.append(f"ONNX Runtime: not installed ({o.get('error')})")
     lines.append(f"Training will run on: {report['training_device']}")

@@ -12,9 +12,8 @@ import re
 from collections import deque
 from dataclasses import dataclass, field
 
-from psygnal import Signal
-
 from workbench.core.errors import CycleError, GraphEditError, PortOccupiedError, UnknownNodeError
+from workbench.core.graph.signals import Signal
 from workbench.core.layers import CATALOG, LayerSpec
 
 ID_PATTERN = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")

@@ -65,10 +65,11 @@ def run_folder(base_dir: Path, project: Project, run_id: str) -> Path:
 def train_project(project: Project, base_dir, *, dataset=None, settings: TrainingSettings | None = None,
                   callbacks=(), control=None, device=None, num_threads: int | None = None,
                   resume_run: str | None = None, in_memory: bool | None = None, progress=None,
-                  should_cancel=None) -> TrainOutcome:
+                  should_cancel=None, ranks=None) -> TrainOutcome:
     """One run (or the continuation of `resume_run`) of the project's network, weights written under `base_dir`;
     see the module docstring. The project's data is loaded (`progress`, `should_cancel`) unless `dataset` is
-    given. Runs in the calling thread."""
+    given. Runs in the calling thread. With `ranks` (a `Ranks`: this is one of several processes started by
+    `torchrun`), the processes train together and only rank 0 writes weights and evaluates."""
     import torch  # lazy
 
     if dataset is None:
@@ -97,11 +98,11 @@ def train_project(project: Project, base_dir, *, dataset=None, settings: Trainin
         transfer = load_matching_weights(module, names, tensors, source_names)
     trainer = Trainer(module, dataset, settings, callbacks, device, graph=graph, control=control,
                       checkpoint_dir=folder, resume=previous is not None, node_names=names, num_threads=num_threads,
-                      in_memory=in_memory)
+                      in_memory=in_memory, ranks=ranks)
     result = trainer.fit()
     module.to("cpu")
     evaluation, metrics = None, {}
-    if result.ok and result.epochs_done:
+    if result.ok and result.epochs_done and (ranks is None or ranks.is_main):
         for split in ("val", "test"):
             if len(dataset.splits.get(split, ())):
                 figures = evaluate(module, dataset, split, graph=graph)

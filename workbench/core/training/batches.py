@@ -3,13 +3,17 @@
 Data that fits stays on the device as two tensors and each batch is a slice of a shuffled index (`DeviceBatches`):
 no per-batch Python data loading, no collation. Data that does not fit streams from the dataset through a
 `torch.utils.data.DataLoader` whose workers build whole batches and whose memory is pinned for the GPU
-(`StreamedBatches`). Both shuffle with the run's own generator, so a seeded run repeats exactly.
+(`StreamedBatches`); outside the main thread (in the app, where forking a process that runs a GUI's threads can
+deadlock the child) the batches are built by a few threads ahead of the loop instead (decoding and conversion
+release the GIL), so a GPU is not starved on a large image folder. Both shuffle with the run's own generator, so a seeded run repeats exactly.
 """
 
 from __future__ import annotations
 
 import os
 import threading
+from collections import deque
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
@@ -55,12 +59,14 @@ class DeviceBatches:
 
     in_memory = True
 
-    def __init__(self, x, y, batch_size: int, device, generator, memory_format=None):
+    def __init__(self, x, y, batch_size: int, device, generator, memory_format=None, shard: tuple[int, int] = (0, 1)):
         self.x = x.to(device)
         if memory_format is not None and self.x.dim() == 4:
             self.x = self.x.contiguous(memory_format=memory_format)  # batches sliced from it keep the layout
         self.y = y.to(device)
-        self.n = int(self.y.shape[0])
+        self.rank, self.world_size = shard  # each of `world_size` processes trains on its own share of the split
+        self.total = int(self.y.shape[0])
+        self.n = self.total // self.world_size  # samples per epoch of this process (the same on every process)
         self.batch_size = min(batch_size, self.n)
         self.batches_per_epoch = batch_count(self.n, self.batch_size)
         self.device = device
@@ -69,7 +75,10 @@ class DeviceBatches:
     def epoch(self):
         import torch  # lazy
 
-        order = torch.randperm(self.n, generator=self.generator).to(self.device, non_blocking=True)
+        order = torch.randperm(self.total, generator=self.generator)  # the same on every process (same seed)
+        if self.world_size > 1:
+            order = order[self.rank::self.world_size][:self.n]
+        order = order.to(self.device, non_blocking=True)
         bs = self.batch_size
         for b in range(self.batches_per_epoch):
             idx = order[b * bs:(b + 1) * bs]
@@ -92,10 +101,19 @@ class _SplitBatches:
 
 def default_workers() -> int:
     """Loader processes for streamed data: up to 4, leaving a core free; none outside the main thread, because
-    forking a process that runs a GUI's threads can deadlock the child (the batches are then converted inline)."""
+    forking a process that runs a GUI's threads can deadlock the child (`default_threads` build them there)."""
     if threading.current_thread() is not threading.main_thread():
         return 0
     return min(4, max(0, (os.cpu_count() or 1) - 1))
+
+
+def default_threads() -> int:
+    """Threads that build streamed batches ahead of the loop when no loader process can be used: up to 4, at least
+    one."""
+    return min(4, max(1, (os.cpu_count() or 1) - 1))
+
+
+PREFETCH_PER_THREAD = 2  # batches being built ahead of the loop, per thread
 
 
 class StreamedBatches:
@@ -104,28 +122,63 @@ class StreamedBatches:
     in_memory = False
 
     def __init__(self, dataset, split: str, batch_size: int, device, generator, workers: int | None = None,
-                 memory_format=None):
-        from torch.utils.data import BatchSampler, DataLoader, RandomSampler  # lazy
+                 memory_format=None, shard: tuple[int, int] = (0, 1), seed: int = 0):
+        from torch.utils.data import BatchSampler, DataLoader, DistributedSampler, RandomSampler  # lazy
 
         indices = dataset.split_indices(split)
-        self.n = len(indices)
+        rank, world_size = shard
+        if world_size > 1:  # each process its own share of a shuffle that every process draws alike
+            self.order = DistributedSampler(range(len(indices)), world_size, rank, shuffle=True, seed=seed,
+                                            drop_last=True)
+        else:
+            self.order = RandomSampler(range(len(indices)), generator=generator)
+        self.epochs_started = 0
+        self.n = len(self.order)
         self.batch_size = min(batch_size, self.n)
         self.batches_per_epoch = batch_count(self.n, self.batch_size)
         self.device = device
         self.memory_format = memory_format
+        self.threads = 0
         if workers is None:
             workers = default_workers()
-        sampler = BatchSampler(RandomSampler(range(self.n), generator=generator), self.batch_size, drop_last=False)
-        self.loader = DataLoader(_SplitBatches(dataset, indices), sampler=sampler, batch_size=None,
-                                 num_workers=workers, pin_memory=device.type == "cuda",
-                                 persistent_workers=workers > 0)
+            if threading.current_thread() is not threading.main_thread():
+                self.threads = default_threads()
+        self.sampler = BatchSampler(self.order, self.batch_size, drop_last=False)
+        self.source = _SplitBatches(dataset, indices)
+        self.loader = DataLoader(self.source, sampler=self.sampler, batch_size=None, num_workers=workers,
+                                 pin_memory=device.type == "cuda", persistent_workers=workers > 0)
 
     def epoch(self):
         non_blocking = self.device.type == "cuda"
-        for b, (x, y) in enumerate(self.loader):
+        if hasattr(self.order, "set_epoch"):
+            self.order.set_epoch(self.epochs_started)
+        self.epochs_started += 1
+        batches = self._prefetched() if self.threads else self.loader
+        for b, (x, y) in enumerate(batches):
             if b >= self.batches_per_epoch:
                 break
             x = x.to(self.device, non_blocking=non_blocking)
             if self.memory_format is not None and x.dim() == 4:
                 x = x.contiguous(memory_format=self.memory_format)
             yield x, y.to(self.device, non_blocking=non_blocking)
+
+    def _prefetched(self):
+        """The epoch's batches, in the sampler's order, each built (and pinned for a GPU) by a thread ahead."""
+        pin = self.device.type == "cuda"
+
+        def build(positions):
+            x, y = self.source[positions]
+            return (x.pin_memory(), y.pin_memory()) if pin else (x, y)
+
+        pool = ThreadPoolExecutor(self.threads, thread_name_prefix="workbench-batches")
+        order = iter(self.sampler)
+        try:
+            pending = deque(pool.submit(build, p) for _, p in zip(range(self.threads * PREFETCH_PER_THREAD), order))
+            while pending:
+                batch = pending.popleft().result()
+                following = next(order, None)
+                if following is not None:
+                    pending.append(pool.submit(build, following))
+                yield batch
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)

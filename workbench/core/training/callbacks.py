@@ -1,7 +1,7 @@
 """How a training run talks to the world: `RunControl` (stop, pause, resume from any thread), `Callback`
 (listeners for progress, epoch results and the end of the run) and `TrainerState` (the trainer's live state).
 
-Progress reaches callbacks at most every `report_interval_s` (50 ms by default) with every batch loss since the last
+Progress reaches callbacks at most every `report_interval_s` (100 ms by default) with every batch loss since the last
 report, so a listener sees each batch without the loop paying for a call or a device sync per batch.
 """
 
@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from enum import Enum
 
 import numpy as np
+
+from workbench.core.device import describe_memory
 
 
 class TrainerState(Enum):
@@ -80,8 +82,15 @@ class ProgressInfo:
     samples_per_s: float
     elapsed_s: float  # training time so far (pauses not counted)
     eta_s: float | None  # time left if every epoch runs (early stopping may end sooner)
-    memory_bytes: int | None
+    memory_bytes: int | None  # allocated on a GPU, resident on the CPU
     device: str
+    memory_reserved_bytes: int | None = None  # GPU only: taken by the caching allocator
+    memory_peak_bytes: int | None = None  # GPU only: the most allocated since the run began
+
+    @property
+    def memory_text(self) -> str:
+        """"1.2 GB allocated, 1.5 GB reserved, peak 1.8 GB" on a GPU, "350.0 MB in use" on the CPU, "" unknown."""
+        return describe_memory(self.memory_bytes, self.memory_reserved_bytes, self.memory_peak_bytes)
 
     @property
     def fraction(self) -> float:

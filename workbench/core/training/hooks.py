@@ -67,6 +67,7 @@ class FitState:
     checkpoints: dict = field(default_factory=dict)  # "best" / "last" / "state" -> Path, as written at the end
     checkpoint_error: str | None = None  # why the checkpoints could not be written, in plain words
     in_epoch: bool = False
+    sync: object = None  # a `RankSync` when several processes train together (training/distributed.py), else None
 
     @property
     def stopping(self) -> bool:

@@ -3,7 +3,8 @@ at their points. The loop itself keeps the counts, validates after each epoch, c
 the history and steps the schedule; everything else (early stopping, best weights, checkpoints, NaN and
 out-of-memory handling, the progress feed) is a `LoopCallback`.
 
-Per batch it calls only `RunProgress.batch_done` (counts, the loss kept on the device, a report when one is due)
+When several processes train together (``state.sync``), they exchange the training loss and any stop asked at
+the end of each epoch, so that all take the same decisions. Per batch it calls only `RunProgress.batch_done` (counts, the loss kept on the device, a report when one is due)
 and the ``on_batch_end`` hooks of the callbacks that override it; nothing syncs the device per batch.
 """
 
@@ -92,13 +93,13 @@ def _train_epoch(state: FitState, batch_end) -> None:
                 trainer.state = TrainerState.PAUSED
                 progress.add_pause(control.wait_while_paused())
                 trainer.state = TrainerState.RUNNING
-            if control.stop_requested:
+            if control.stop_requested and state.sync is None:  # several processes stop together, after an epoch
                 break
     except StopEpoch:
         pass
     state.in_epoch = False
     progress.flush()
-    if state.status is None and control.stop_requested:
+    if state.status is None and control.stop_requested and state.sync is None:
         state.request_stop(RunStatus.STOPPED, f"Stopped by you during epoch {state.epoch + 1}.")
         trainer.state = TrainerState.STOPPING
 
@@ -107,7 +108,12 @@ def _end_epoch(state: FitState, epoch_hooks: list) -> None:
     """Validates, checks and records the epoch, then calls the epoch hooks."""
     progress, s, epoch = state.progress, state.settings, state.epoch
     losses = progress.losses_since(progress.epoch_start_step)
-    metrics = {"epoch": epoch, "train_loss": weighted_mean(losses, state.batches)}
+    train_loss = weighted_mean(losses, state.batches)
+    if state.sync is not None:  # the mean over every process; a stop asked of any process stops them all
+        train_loss, stop_asked = state.sync.epoch_end(train_loss, state.control.stop_requested)
+        if stop_asked:
+            state.control.stop()
+    metrics = {"epoch": epoch, "train_loss": train_loss}
     metrics.update(state.validation.run())
     check_epoch_finite(metrics, state.module, epoch, bool(state.validation.n))
     metrics["lr"] = state.optimizer.param_groups[0]["lr"]

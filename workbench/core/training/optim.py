@@ -60,14 +60,27 @@ def make_scheduler(s: TrainingSettings, optimizer, batches_per_epoch: int) -> Sc
 
 
 def mixed_precision(s: TrainingSettings, device):
-    """(autocast dtype or None, GradScaler or None): bf16 where the GPU has it, else fp16 with a scaler."""
+    """(autocast dtype or None, GradScaler or None): bf16 where the GPU computes it natively, else fp16 with a
+    scaler."""
     import torch  # lazy
 
     if not s.mixed_precision or device.type != "cuda":
         return None, None
-    if torch.cuda.is_bf16_supported():
+    if native_bf16(device):
         return torch.bfloat16, None
     return torch.float16, torch.amp.GradScaler("cuda")
+
+
+def native_bf16(device) -> bool:
+    """True when the GPU computes bfloat16 in hardware (NVIDIA compute capability 8.0 and up: Ampere, Ada, Hopper
+    ...). ``torch.cuda.is_bf16_supported()`` also says True on older cards (T4, V100), where bf16 is emulated and
+    slow; fp16 with a gradient scaler is the fast choice there."""
+    import torch  # lazy
+
+    if torch.version.hip:
+        return bool(torch.cuda.is_bf16_supported(including_emulation=False))
+    index = device.index if device.index is not None else torch.cuda.current_device()
+    return torch.cuda.get_device_properties(index).major >= 8
 
 
 def autocast(device, dtype):
@@ -78,11 +91,16 @@ def autocast(device, dtype):
     return torch.autocast(device_type=device.type, dtype=dtype)
 
 
-def augmenter(dataset, device, generator):
-    """A function that augments a training batch as the dataset's augmentation settings say, or None."""
+def augmenter(dataset, device, generator, seed: int = 0):
+    """A function that augments a training batch as the dataset's augmentation settings say, or None. On a GPU the
+    random draws come from a generator on the GPU (seeded with `seed`), so no draw is copied from the host per
+    batch; on the CPU they come from the run's `generator`."""
+    import torch  # lazy
+
     spec = getattr(dataset, "spec", None)
     settings = getattr(spec, "augmentation", None) if spec is not None else None
     if not settings:
         return None
-
+    if device.type != "cpu":
+        generator = torch.Generator(device=device).manual_seed(seed)
     return lambda xb: augment_batch(xb, settings, generator)

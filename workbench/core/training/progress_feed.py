@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from workbench.core.device import memory_in_use
+from workbench.core.device import cuda_memory, memory_in_use
 from workbench.core.training.callbacks import EpochInfo, ProgressInfo
 from workbench.core.training.hooks import FitState, LoopCallback
 
@@ -23,11 +23,16 @@ class ProgressFeed(LoopCallback):
     def on_report(self, state: FitState, losses: np.ndarray, first_step: int) -> None:
         p = state.progress
         elapsed = p.elapsed()
+        if state.device.type == "cuda":
+            gpu = cuda_memory(state.device)
+            memory = dict(memory_bytes=gpu["allocated"], memory_reserved_bytes=gpu["reserved"],
+                          memory_peak_bytes=gpu["peak"])
+        else:
+            memory = dict(memory_bytes=memory_in_use(state.device))
         info = ProgressInfo(epoch=p.current_epoch, epochs=state.settings.epochs, batch=p.epoch_step,
                             batches_per_epoch=p.nb, step=p.step, total_steps=p.total_steps, first_step=first_step,
                             batch_losses=losses, learning_rate=p.learning_rate, samples_per_s=p.rate,
-                            elapsed_s=elapsed, eta_s=p.eta(elapsed), memory_bytes=memory_in_use(state.device),
-                            device=state.info.device)
+                            elapsed_s=elapsed, eta_s=p.eta(elapsed), device=state.info.device, **memory)
         for cb in self.callbacks:
             cb.on_progress(state.trainer, info)
 

@@ -10,6 +10,12 @@ end), `DivergenceGuard` (NaN or infinity), `OutOfMemoryGuard`, and `ProgressFeed
 caller's `Callback`s. Stopping and pausing are cooperative (`RunControl`, checked between batches). The trainer's own
 state is an explicit `TrainerState`; how the run ended is a `RunStatus`.
 
+With `ranks` (one of several processes started by `torchrun`, training/distributed.py) the module trains in
+DistributedDataParallel (NCCL on GPUs, gloo on CPUs): each process takes its share of every shuffled batch (the
+batch size of the settings is split between the processes, so a step learns as in one process), the processes
+agree on the training loss and on stopping at the end of each epoch, only rank 0 writes checkpoints and reports
+to the listeners, and at the end the processes compare fingerprints of their weights (`identical_on_ranks`).
+
 Hooks for other jobs: ``loss_fn(outputs, targets, inputs)`` replaces the head's loss (e.g. distillation from a
 teacher's outputs), ``after_step`` functions run after each optimizer step (e.g. re-applying pruning masks), and
 ``settings.frozen_nodes`` keeps chosen nodes' weights fixed.
@@ -29,6 +35,8 @@ from workbench.core.training.batches import DeviceBatches, StreamedBatches, fits
 from workbench.core.training.best_weights import BestWeights
 from workbench.core.training.callbacks import Callback, FitInfo, RunControl, TrainerState
 from workbench.core.training.checkpointing import Checkpointing, restore_run
+from workbench.core.training.distributed import (PeerFailure, Ranks, RankSync, backend_name, gathered, start,
+                                                  weights_digest, wrap)
 from workbench.core.training.divergence import DivergenceGuard
 from workbench.core.training.dynamo_free import set_deterministic
 from workbench.core.training.early_stopping import EarlyStopping
@@ -44,7 +52,7 @@ from workbench.core.training.status import RunStatus
 from workbench.core.training.step import TrainStep
 from workbench.core.training.validation import EpochValidation
 
-REPORT_INTERVAL_S = 0.05
+REPORT_INTERVAL_S = 0.1  # the pending batch losses come to the CPU at most this often (one sync each time)
 CHECKPOINT_INTERVAL_S = 5.0
 
 
@@ -65,6 +73,8 @@ class TrainResult:
     batches_per_epoch: int = 0
     checkpoints: dict = field(default_factory=dict)  # "best" / "last" / "state" -> Path, each written at the end
     checkpoint_error: str | None = None  # why checkpoints could not be written (then missing from `checkpoints`)
+    processes: int = 1  # how many processes trained together (training/distributed.py)
+    identical_on_ranks: bool | None = None  # with several: every process ended with bit-identical weights
 
     @property
     def ok(self) -> bool:
@@ -82,7 +92,7 @@ class Trainer:
                  resume: bool = False, node_names: dict[str, str] | None = None, num_threads: int | None = None,
                  after_step=(), in_memory: bool | None = None, loader_workers: int | None = None,
                  report_interval_s: float = REPORT_INTERVAL_S, checkpoint_interval_s: float = CHECKPOINT_INTERVAL_S,
-                 direct_step: bool = True):
+                 direct_step: bool = True, ranks: Ranks | None = None):
         self.module = module
         self.dataset = dataset
         self.settings = settings or TrainingSettings()
@@ -101,6 +111,7 @@ class Trainer:
         self.report_interval_s = report_interval_s
         self.checkpoint_interval_s = checkpoint_interval_s
         self.direct_step = direct_step  # False: every step through optimizer.step() (see training/step.py)
+        self.ranks = ranks if ranks is not None and ranks.world_size > 1 else None  # one of several processes
         self.state = TrainerState.IDLE
         self.device = None
         self.objective = None
@@ -132,6 +143,7 @@ class Trainer:
         threads = torch.get_num_threads()
         deterministic = (torch.are_deterministic_algorithms_enabled(),
                          torch.is_deterministic_algorithms_warn_only_enabled())
+        cuda_flags = _cuda_flags()
         grad_flags = {id(p): p.requires_grad for p in self.module.parameters()}
         try:
             if self.num_threads:
@@ -150,6 +162,7 @@ class Trainer:
             torch.set_num_threads(threads)
             if self.settings.deterministic:
                 set_deterministic(*deterministic)
+            _set_cuda_flags(*cuda_flags)
             for p in self.module.parameters():
                 p.requires_grad_(grad_flags.get(id(p), True))
         self.state = _TRAINER_STATES.get(result.status, TrainerState.FINISHED)
@@ -164,16 +177,26 @@ class Trainer:
 
         s = self.settings
         module, dataset = self.module, self.dataset
-        self.device = device = self._resolve_device(choose_device)
+        device = self._resolve_device(choose_device)
+        ranks = self.ranks
+        if ranks is not None:
+            device = start(ranks, device)
+        self.device = device
         self.device_name = device_label(device)
+        if ranks is not None:
+            self.device_name += f" × {ranks.world_size} processes ({backend_name()})"
         self.objective = objective_for(module, dataset, self.graph)
         loss_fn = self.loss_fn or self.objective
         torch.manual_seed(s.seed)
         generator = torch.Generator().manual_seed(s.seed)
         module.to(device)
-        if _prefers_channels_last(module, device):
+        if device.type == "cuda":
+            _tune_cuda(s)
+            torch.cuda.reset_peak_memory_stats(device)
+        if _prefers_channels_last(module, device, s.mixed_precision):
             # on the CPU, convolution and pooling kernels run 1.2-7x faster on channels-last images (the digits CNN
-            # trains about 1.2x faster, docs/benchmarks.md); the module goes back to the usual layout after the run
+            # trains about 1.2x faster, docs/benchmarks.md); on CUDA, the tensor cores of mixed precision want it;
+            # the module goes back to the usual layout after the run
             module.to(memory_format=torch.channels_last)
             self.memory_format = torch.channels_last
         frozen_modules = self._freeze()
@@ -183,12 +206,15 @@ class Trainer:
                                  "least one layer.")
 
         in_memory = self.in_memory if self.in_memory is not None else fits_on_device(dataset, device)
+        # several processes share each batch of the settings, so that a step learns as in one process
+        shard = (ranks.rank, ranks.world_size) if ranks is not None else (0, 1)
+        batch_size = max(1, s.batch_size // shard[1])
         if in_memory:
             x, y = dataset.tensors("train")
-            batches = DeviceBatches(x, y, s.batch_size, device, generator, self.memory_format)
+            batches = DeviceBatches(x, y, batch_size, device, generator, self.memory_format, shard)
         else:
-            batches = StreamedBatches(dataset, "train", s.batch_size, device, generator, self.loader_workers,
-                                      self.memory_format)
+            batches = StreamedBatches(dataset, "train", batch_size, device, generator, self.loader_workers,
+                                      self.memory_format, shard, s.seed)
         self.batches = batches
         amp_dtype, scaler = mixed_precision(s, device)
         validation = EpochValidation(module, dataset, self.objective, device, max(s.batch_size, 256), in_memory,
@@ -198,8 +224,9 @@ class Trainer:
         optimizer = make_optimizer(s, params)
         scheduler = make_scheduler(s, optimizer, nb)
         monitor = _monitor_name(s, self.objective.task, validation.n)
-        step = TrainStep(module, optimizer, params, loss_fn, s.grad_clip, scaler, amp_dtype, device,
-                         direct=self.direct_step)
+        # DistributedDataParallel averages the gradients in the backward pass, so steps take the standard way
+        step = TrainStep(wrap(module, device) if ranks is not None else module, optimizer, params, loss_fn,
+                         s.grad_clip, scaler, amp_dtype, device, direct=self.direct_step and ranks is None)
         progress = RunProgress(nb, s.epochs * nb, self.report_interval_s, optimizer)
         start_epoch, best = 0, None
         if self.resume:
@@ -208,15 +235,23 @@ class Trainer:
         state = FitState(trainer=self, settings=s, module=module, device=device, optimizer=optimizer,
                          scheduler=scheduler, scaler=scaler, progress=progress, control=self.control,
                          monitor=monitor, batches=batches, step=step, validation=validation,
-                         augment=augmenter(dataset, device, generator), after_step=self.after_step,
-                         frozen_modules=frozen_modules, start_epoch=start_epoch)
-        state.info = FitInfo(device=self.device_name, train_samples=batches.n, val_samples=validation.n,
+                         augment=augmenter(dataset, device, generator, s.seed), after_step=self.after_step,
+                         frozen_modules=frozen_modules, start_epoch=start_epoch,
+                         sync=RankSync(ranks, device) if ranks is not None else None)
+        state.info = FitInfo(device=self.device_name, train_samples=batches.n * shard[1], val_samples=validation.n,
                              batches_per_epoch=nb, epochs=s.epochs, start_epoch=start_epoch, task=self.objective.task,
                              in_memory=in_memory, outputs=self.objective.outputs,
                              frozen=[self._name(n) for n in s.frozen_nodes],
-                             notes=_notes(s, device, amp_dtype, validation.n, batches))
-        run_fit(state, self._concerns(monitor, best))
-        return self._result(state)
+                             notes=_notes(s, device, amp_dtype, validation.n, batches, batch_size))
+        concerns = self._concerns(monitor, best)
+        peer = PeerFailure(next(c for c in concerns if isinstance(c, BestWeights))) if ranks is not None else None
+        run_fit(state, concerns + ([peer] if peer is not None else []))
+        result = self._result(state)
+        if peer is not None and not peer.failed:
+            result.processes = ranks.world_size
+            result.samples_per_s *= ranks.world_size
+            result.identical_on_ranks = len(set(gathered(weights_digest(module)))) == 1
+        return result
 
     def _concerns(self, monitor: str, best: dict | None) -> list[LoopCallback]:
         """The loop's callbacks, in the order their hooks run: those that may ask to stop, then the checkpoints
@@ -228,7 +263,7 @@ class Trainer:
         if s.early_stopping:
             concerns.append(EarlyStopping(monitor, s.patience))
         concerns += [cb for cb in self.callbacks if isinstance(cb, LoopCallback)]
-        if self.checkpoint_dir is not None:
+        if self.checkpoint_dir is not None and (self.ranks is None or self.ranks.is_main):  # one process writes
             concerns.append(Checkpointing(self.checkpoint_dir, self.node_names, self.checkpoint_interval_s, weights))
         concerns += [weights, DivergenceGuard(weights, s.learning_rate), OutOfMemoryGuard(weights, s.batch_size)]
         listeners = [cb for cb in self.callbacks if not isinstance(cb, LoopCallback)]
@@ -293,24 +328,51 @@ def _monitor_name(s: TrainingSettings, task: str, val_samples: int) -> str:
     return s.monitor
 
 
-def _notes(s: TrainingSettings, device, amp_dtype, val_samples: int, batches) -> list[str]:
+def _notes(s: TrainingSettings, device, amp_dtype, val_samples: int, batches, batch_size: int) -> list[str]:
+    """What the user should know about the run's set-up; `batch_size` is the one asked of this process."""
     notes = []
     if amp_dtype is not None:
         notes.append(f"Mixed precision on ({'bfloat16' if 'bfloat16' in str(amp_dtype) else 'float16'}).")
+    elif device.type == "cuda" and not s.deterministic:
+        notes.append("Float32 products use TF32 tensor cores where the GPU has them.")
     if not val_samples:
         notes.append("There is no validation split, so early stopping and the best epoch follow the training loss.")
-    if batches.batch_size < s.batch_size:
+    if batches.batch_size < batch_size:
         notes.append(f"The batch size was lowered to {batches.batch_size}, the size of the training split.")
     if not batches.in_memory:
         notes.append("The data does not fit in memory, so it is streamed in batches.")
     return notes
 
 
-def _prefers_channels_last(module, device) -> bool:
-    """True for a network with 2-D convolutions on image batches, trained on the CPU."""
+def _prefers_channels_last(module, device, mixed_precision: bool = False) -> bool:
+    """True for a network with 2-D convolutions on image batches, trained on the CPU, or on CUDA with mixed
+    precision."""
     import torch  # lazy
 
     infos = getattr(module, "input_infos", None)
-    if device.type != "cpu" or not infos or len(infos[0].sample_shape) != 3:
+    wanted = device.type == "cpu" or (device.type == "cuda" and mixed_precision)
+    if not wanted or not infos or len(infos[0].sample_shape) != 3:
         return False
     return any(isinstance(m, torch.nn.Conv2d) for m in module.modules())
+
+
+def _tune_cuda(s: TrainingSettings) -> None:
+    """cuDNN picks its fastest convolution algorithms for the run's shapes (the batch shapes repeat), and float32
+    matrix products and convolutions use TF32 tensor cores (Ampere and later: about 10 bits of mantissa, several
+    times faster), unless the user asked for a deterministic run, where both stay off."""
+    fast = not s.deterministic
+    _set_cuda_flags(fast, fast, fast)
+
+
+def _cuda_flags() -> tuple[bool, bool, bool]:
+    import torch  # lazy
+
+    return (torch.backends.cudnn.benchmark, torch.backends.cuda.matmul.allow_tf32, torch.backends.cudnn.allow_tf32)
+
+
+def _set_cuda_flags(benchmark: bool, matmul_tf32: bool, cudnn_tf32: bool) -> None:
+    import torch  # lazy
+
+    torch.backends.cudnn.benchmark = benchmark
+    torch.backends.cuda.matmul.allow_tf32 = matmul_tf32
+    torch.backends.cudnn.allow_tf32 = cudnn_tf32

@@ -32,6 +32,10 @@ class EpochValidation:
         if self.in_memory:
             for i in range(0, self.n, self.batch_size):
                 yield self.x[i:i + self.batch_size], self.y[i:i + self.batch_size]
+        elif self.device.type == "cuda":  # pinned host memory, so that the copy runs while the GPU computes
+            for x, y in self.dataset.iter_batches("val", self.batch_size):
+                yield x.pin_memory().to(self.device, non_blocking=True), y.pin_memory().to(self.device,
+                                                                                           non_blocking=True)
         else:
             for x, y in self.dataset.iter_batches("val", self.batch_size):
                 yield x.to(self.device), y.to(self.device)

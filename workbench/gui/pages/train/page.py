@@ -17,7 +17,6 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (QFileDialog, QHBoxLayout, QLabel, QListWidget, QListWidgetItem, QProgressBar,
                                QPushButton, QScrollArea, QSplitter, QVBoxLayout, QWidget)
 
-from workbench.core.device import format_bytes
 from workbench.core.project import Project, RunRecord, actions
 from workbench.core.training.callbacks import Callback, RunControl, format_duration
 from workbench.core.training.settings import TrainingSettings
@@ -353,7 +352,7 @@ class TrainPage(QWidget):
             self.status_label.setText(
                 f"Epoch {latest.epoch + 1} of {latest.epochs}  ·  batch {latest.batch}/{latest.batches_per_epoch}"
                 f"{loss}  ·  {latest.samples_per_s:,.0f} samples/s  ·  ETA {format_duration(latest.eta_s)}")
-            memory = f"  ·  {format_bytes(latest.memory_bytes)} in use" if latest.memory_bytes else ""
+            memory = f"  ·  {latest.memory_text}" if latest.memory_bytes else ""
             self.device_label.setText(f"{latest.device}{memory}")
 
     def _on_returned(self, outcome) -> None:
