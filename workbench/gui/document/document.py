@@ -34,6 +34,7 @@ class ProjectDocument(QObject):
     graph_changed = Signal()
     validated = Signal(object)
     dirty_changed = Signal(bool)
+    changed = Signal()  # an edit, undo or redo, or a record that is not undone (what a crash would lose)
     dataset_changed = Signal()  # project.dataset was set or undone, or its loaded data arrived (see `dataset`)
     busy_changed = Signal(object)  # str | None
     path_changed = Signal()
@@ -43,6 +44,7 @@ class ProjectDocument(QObject):
         self.undo_stack = QUndoStack(self)
         self.undo_stack.cleanChanged.connect(self._emit_dirty)
         self.undo_stack.indexChanged.connect(self._refresh_if_stale)
+        self.undo_stack.indexChanged.connect(self.changed)
         self.project = Project()
         self.result = ValidationResult()
         self.workspace_key = uuid.uuid4().hex[:12]
@@ -94,6 +96,7 @@ class ProjectDocument(QObject):
     def mark_dirty(self) -> None:
         self._unsaved_records = True
         self._emit_dirty()
+        self.changed.emit()
 
     def workspace_dir(self) -> Path:
         """The project's folder once saved; before that a folder of its own in the user's data directory."""
