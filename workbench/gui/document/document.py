@@ -24,7 +24,7 @@ from workbench.core.graph.model import Edge
 from workbench.core.layers import CATALOG
 from workbench.core.project import Project, actions, open_template
 from workbench.gui.document.commands import (AddEdgeCommand, AddNodeCommand, DeleteCommand, EditCommand, MacroCommand,
-                                             SetParamsCommand, SetValueCommand)
+                                             SetParamsCommand, SetTrainingCommand, SetValueCommand)
 from workbench.gui.document.layout import layered_layout
 from workbench.gui.user_paths import data_dir
 
@@ -36,6 +36,7 @@ class ProjectDocument(QObject):
     dirty_changed = Signal(bool)
     changed = Signal()  # an edit, undo or redo, or a record that is not undone (what a crash would lose)
     dataset_changed = Signal()  # project.dataset was set or undone, or its loaded data arrived (see `dataset`)
+    training_changed = Signal(object)  # TrainingSettings: project.training was set, undone or redone
     busy_changed = Signal(object)  # str | None
     path_changed = Signal()
 
@@ -152,6 +153,15 @@ class ProjectDocument(QObject):
             children.append(AddNodeCommand(graph, head_type, node_id, node.name, params, graph.positions.get(node_id)))
             children.extend(AddEdgeCommand(graph, Edge(e.src, e.dst, e.src_port, e.dst_port)) for e in wires)
         self.push(MacroCommand(label, children))
+
+    def set_training(self, settings) -> None:
+        """The training settings, as one undoable step on the same stack as the graph's edits."""
+        if settings != self.project.training:
+            self.push(SetTrainingCommand(self._set_training_value, self.project.training, settings))
+
+    def _set_training_value(self, value) -> None:
+        self.project.training = value
+        self.training_changed.emit(value)
 
     @property
     def dataset(self):
