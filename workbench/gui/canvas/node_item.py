@@ -104,7 +104,7 @@ class NodeItem(QGraphicsItem):
         """The card's last line: what is wrong in a few words, else the parameter count."""
         problem = next(iter(self._by_severity()), None)
         if problem is not None:
-            return problem.short or problem.message
+            return problem.short or problem.message.removeprefix(f"{self.spec.display_name} '{self.name}' ")
         if self.shape_from_data:
             return "shape from the data"
         return self.params_text or "waiting for its input"
