@@ -1,6 +1,7 @@
 """Autosave and crash recovery.
 
-While the project has unsaved changes, a copy is written every minute to ``<data dir>/autosave/<session>.json``.
+While the project has unsaved changes, a copy is written to ``<data dir>/autosave/<session>.json`` two seconds after
+the last edit (edits in quick succession are written once) and whenever the window loses focus.
 Each running session holds a lock file beside its copy; a copy whose lock nobody holds any more was left by a
 session that crashed, and the next start offers to restore it. A clean exit or a save removes the copy.
 """
@@ -15,13 +16,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from PySide6.QtCore import QLockFile, QObject, QTimer
+from PySide6.QtGui import QGuiApplication
 
 from workbench.core.errors import ProjectFileError
 from workbench.core.project import Project, project_from_dict, project_to_dict, write_atomically
 from workbench.core.project.storage import FileState
 from workbench.gui.user_paths import data_dir
 
-AUTOSAVE_INTERVAL_MS = 60_000
+AUTOSAVE_DELAY_MS = 2_000  # after the last edit
 
 
 def autosave_dir() -> Path:
@@ -80,9 +82,9 @@ def find_leftovers() -> list[Leftover]:
 
 
 class Autosaver(QObject):
-    """Writes the document to this session's autosave file every minute while it has unsaved changes."""
+    """Writes the document to this session's autosave file soon after each edit and when the window loses focus."""
 
-    def __init__(self, document, interval_ms: int = AUTOSAVE_INTERVAL_MS, parent: QObject | None = None):
+    def __init__(self, document, interval_ms: int = AUTOSAVE_DELAY_MS, parent: QObject | None = None):
         super().__init__(parent)
         self.document = document
         self.session = uuid.uuid4().hex[:12]
@@ -91,23 +93,39 @@ class Autosaver(QObject):
         self.lock = QLockFile(str(folder / f"{self.session}.lock"))
         self.lock.setStaleLockTime(0)
         self.lock.tryLock(0)
-        self.timer = QTimer(self)
+        self.timer = QTimer(self)  # restarted by every edit: fires once the user pauses
+        self.timer.setSingleShot(True)
         self.timer.setInterval(interval_ms)
         self.timer.timeout.connect(self.save_now)
+        self._unwritten = False  # an edit since the copy was last written
+        document.changed.connect(self._edited)
         document.dirty_changed.connect(self._dirty_changed)
+        app = QGuiApplication.instance()
+        app.focusWindowChanged.connect(self._focus_moved)
+        app.applicationStateChanged.connect(self._focus_moved)
         if document.is_dirty:
-            self.timer.start()
+            self._edited()
+
+    def _edited(self) -> None:
+        self._unwritten = True
+        self.timer.start()
 
     def _dirty_changed(self, dirty: bool) -> None:
         if dirty:
-            if not self.timer.isActive():
-                self.timer.start()
+            self._edited()
         else:
             self.timer.stop()
+            self._unwritten = False
             self.path.unlink(missing_ok=True)
+
+    def _focus_moved(self, *_):
+        """Focus went to another window or application: what is not written yet is written now."""
+        if self._unwritten:
+            self.save_now()
 
     def save_now(self) -> bool:
         """Writes the copy now if there is anything unsaved; returns whether it wrote."""
+        self.timer.stop()
         if not self.document.is_dirty:
             return False
         project = self.document.project
@@ -118,10 +136,12 @@ class Autosaver(QObject):
             write_atomically(self.path, json.dumps(data, allow_nan=False).encode("utf-8"))
         except (OSError, ValueError):
             return False  # autosave is a safety net; a failure must not interrupt the user
+        self._unwritten = False
         return True
 
     def close(self) -> None:
         """A clean exit: the copy is no longer needed."""
         self.timer.stop()
+        self._unwritten = False
         self.path.unlink(missing_ok=True)
         self.lock.unlock()

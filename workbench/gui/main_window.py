@@ -141,7 +141,9 @@ class MainWindow(QMainWindow):
         self._action(file_menu, "Save &As…", self.files.save_as, K.SaveAs if not QKeySequence(K.SaveAs).isEmpty()
                      else "Ctrl+Shift+S")
         file_menu.addSeparator()
-        self._action(file_menu, "&Quit", self.close, K.Quit if not QKeySequence(K.Quit).isEmpty() else "Ctrl+Q")
+        quit_action = self._action(file_menu, "&Quit", self.close, K.Quit if not QKeySequence(K.Quit).isEmpty()
+                                   else "Ctrl+Q")
+        quit_action.setShortcutContext(Qt.ShortcutContext.ApplicationShortcut)  # also while a drop-down list is open
 
         edit = bar.addMenu("&Edit")
         stack = self.document.undo_stack

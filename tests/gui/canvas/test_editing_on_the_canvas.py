@@ -104,12 +104,13 @@ def test_wire_dropped_on_empty_canvas_offers_the_layers_that_fit(window):
 
 def test_rubber_band_selects_the_nodes_it_touches(window):
     view, scene = window.design.view, window.design.scene
-    items = [scene.node_items[n] for n in ("conv1", "relu1", "pool1")]
+    items = [scene.node_items[n] for n in ("input1", "conv1", "relu1")]  # the demo's first row
+    assert len({item.y() for item in items}) == 1
     top_left = items[0].sceneBoundingRect().topLeft() + QPointF(-20, -30)
     bottom_right = items[-1].sceneBoundingRect().bottomRight() + QPointF(-10, 20)
     view.centerOn(items[1])
     drag(view, viewport_point(view, top_left), viewport_point(view, bottom_right))
-    assert sorted(scene.selected_node_ids()) == ["conv1", "pool1", "relu1"]
+    assert sorted(scene.selected_node_ids()) == ["conv1", "input1", "relu1"]
     assert window.document.undo_stack.count() == 0
 
 
@@ -406,7 +407,7 @@ def test_wire_dragged_backwards_from_an_input_offers_layers_to_feed_it(window):
     window.document.push(DeleteCommand(graph, ["input1"]))
     view = window.design.view
     start = port_point(window, "conv1", output=False)
-    drag(view, start, start + QPoint(-150, 120))
+    drag(view, start, start + QPoint(-150, 40))  # where input1 was, clear of the demo's second row
     menu = window.editor.fitting_menu
     offered = {a.text() for a in menu.actions() if not a.isSeparator()}
     assert "Input" in offered and "Classification output" not in offered

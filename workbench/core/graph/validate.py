@@ -1,19 +1,31 @@
 """Shape inference and validation: every wire's tensor, every node's cost, every mistake with the node at fault.
 
 `validate(graph)` never raises on a bad graph: it returns a `ValidationResult` whose `problems` say, in the user's
-words, what is wrong and where. It is fast enough to run after every edit (a 500-node graph in a few ms).
+words, what is wrong and where, each with a few words for the layer's card and, where the repair is mechanical, a
+`Fix` that an editor can apply. It is fast enough to run after every edit (a 500-node graph in a few ms).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from math import isqrt
 
 from workbench.core.errors import ShapeError
 from workbench.core.graph.model import Edge, Graph, Node
-from workbench.core.layers import NeedsRank, TensorInfo
+from workbench.core.layers import NeedsRank, TensorInfo, format_shape
 
 MAX_PARAMETERS = 1_000_000_000  # what the app agrees to build: 4 GB of fp32 weights
 MAX_ELEMENTS_PER_SAMPLE = 500_000_000  # one activation tensor of one sample
+
+
+@dataclass(frozen=True)
+class Fix:
+    """A mechanical repair, as data: put a new layer of `layer_type` (with `params`) on `wire`."""
+
+    title: str  # what the button says, e.g. "Insert Flatten before 'dense1'"
+    layer_type: str
+    params: tuple[tuple[str, object], ...]
+    wire: Edge
 
 
 @dataclass(frozen=True)
@@ -21,6 +33,9 @@ class Problem:
     severity: str  # "error" | "warning"
     message: str
     node_id: str | None = None
+    short: str = ""  # a few words for the layer's card; `message` says it all
+    fix: Fix | None = None
+    about_wire: bool = False  # the problem is what comes in on the wire into the node: shown on that wire too
 
     def __str__(self) -> str:
         return self.message
@@ -79,6 +94,43 @@ def _describe_rank_error(node: Node, err: NeedsRank, sources: list[Node], ins: l
             + _rank_hint(err.ranks, ins[i].rank))
 
 
+def _reshape_target(layout: str, rank: int, features: int) -> tuple[int, ...] | None:
+    """The sample shape of `rank` dimensions (with the batch) that a row of `features` values most plainly becomes
+    for `layout`: one channel of a square image, one channel of a signal, a sequence of single values."""
+    if rank == 4:
+        side = isqrt(features)
+        return (1, side, side) if side * side == features else None
+    if rank == 3:
+        return (features, 1) if "time" in layout else (1, features)
+    return None
+
+
+def _rank_fix(node: Node, err: NeedsRank, wire: Edge, info: TensorInfo) -> Fix | None:
+    """Flatten for an input with too many dimensions where 2-D would do; a Reshape of a flat row where it is plain."""
+    if info.rank > max(err.ranks):
+        if 2 in err.ranks:
+            return Fix(f"Insert Flatten before '{node.name}'", "Flatten", (), wire)
+        return None
+    if info.rank == 2 and info.dtype == "float":
+        wanted = min(r for r in err.ranks if r > info.rank)
+        target = _reshape_target(err.layout, wanted, info.shape[1])
+        if target is not None:
+            return Fix(f"Reshape to {format_shape((None, *target))} before '{node.name}'", "Reshape",
+                       (("target", target),), wire)
+    return None
+
+
+def _last_axis_warning(node: Node, info: TensorInfo, out: TensorInfo, wire: Edge) -> Problem:
+    """Dense on an image works on its last axis alone: legal, and almost never what was meant."""
+    values = 1
+    for d in info.shape[1:]:
+        values *= d
+    return Problem("warning", f"{node.label} gets {info} and works on its last axis only ({info.shape[-1]} values "
+                              f"at a time), giving {out}. Insert a Flatten before it to connect all {values:,} "
+                              f"values of each sample.", node.id, "last axis only",
+                   Fix(f"Insert Flatten before '{node.name}'", "Flatten", (), wire), about_wire=True)
+
+
 def validate(graph: Graph) -> ValidationResult:
     result = ValidationResult()
     problems = result.problems
@@ -97,13 +149,15 @@ def validate(graph: Graph) -> ValidationResult:
         for nid, node in nodes.items():
             if nid not in placed:
                 problems.append(Problem("error", f"{node.label} is part of a loop (or fed by one); a network must "
-                                                 f"flow one way. Remove one of the wires that lead back.", nid))
+                                                 f"flow one way. Remove one of the wires that lead back.", nid,
+                                        "part of a loop"))
 
     for nid in order:
         node = nodes[nid]
         spec = node.spec
         ins: list[TensorInfo] = []
         sources: list[Node] = []
+        wires: list[Edge] = []
         missing_input = False
         upstream_broken = False
         for port in spec.inputs:
@@ -111,7 +165,8 @@ def validate(graph: Graph) -> ValidationResult:
             edges = [e for e in edges if e.dst_port == port.name]
             if not edges:
                 problems.append(Problem("error", f"{node.label} has nothing connected to its input. "
-                                                 f"Drag a wire into it from the layer before.", nid))
+                                                 f"Drag a wire into it from the layer before.", nid,
+                                        "nothing connected to its input"))
                 missing_input = True
                 continue
             for e in edges:
@@ -121,38 +176,46 @@ def validate(graph: Graph) -> ValidationResult:
                 else:
                     ins.append(info)
                     sources.append(nodes[e.src])
+                    wires.append(e)
         if missing_input or upstream_broken:
             continue
         try:
             out = spec.shape_rule(node.params, ins)
             params, macs = spec.cost(node.params, ins, out)
         except NeedsRank as err:
-            problems.append(Problem("error", _describe_rank_error(node, err, sources, ins), nid))
+            i = min(err.index, len(ins) - 1)
+            problems.append(Problem("error", _describe_rank_error(node, err, sources, ins), nid,
+                                    f"needs {' or '.join(f'{r}-D' for r in err.ranks)}, gets {ins[i].rank}-D",
+                                    _rank_fix(node, err, wires[i], ins[i]), about_wire=True))
             continue
         except ShapeError as err:
-            problems.append(Problem("error", f"{node.label}: {err}", nid))
+            problems.append(Problem("error", f"{node.label}: {err}", nid, str(err)))
             continue
         except Exception as err:  # a bug in a rule must not take the editor down
             problems.append(Problem("error", f"{node.label} could not be checked ({type(err).__name__}: {err}).",
-                                    nid))
+                                    nid, "could not be checked"))
             continue
         result.params[nid] = params
         result.macs[nid] = macs
         if params > MAX_PARAMETERS:
             problems.append(Problem("error", f"{node.label} would have {params:,} parameters, more than the "
-                                             f"{MAX_PARAMETERS:,} Workbench can build. Make it smaller.", nid))
+                                             f"{MAX_PARAMETERS:,} Workbench can build. Make it smaller.", nid,
+                                    "too many parameters"))
             continue
         elements = 1
         for d in out.shape[1:]:
             elements *= d
         if elements > MAX_ELEMENTS_PER_SAMPLE:
             problems.append(Problem("error", f"{node.label} would output {out}, {elements:,} values per sample; "
-                                             f"that is too large to compute. Make it smaller.", nid))
+                                             f"that is too large to compute. Make it smaller.", nid,
+                                    "output too large"))
             continue
         result.outputs[nid] = out
+        if spec.type_name == "Dense" and ins[0].rank >= 4:
+            problems.append(_last_axis_warning(node, ins[0], out, wires[0]))
         if spec.outputs and consumers[nid] == 0:
             problems.append(Problem("warning", f"The output of {node.label} goes nowhere. Connect it to a later "
-                                               f"layer or delete it.", nid))
+                                               f"layer or delete it.", nid, "its output goes nowhere"))
 
     if nodes and not graph.input_nodes():
         problems.append(Problem("error", "The network has no Input layer: add one where the data comes in."))

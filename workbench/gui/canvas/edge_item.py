@@ -1,11 +1,17 @@
 """A wire between two ports, labelled with the shape of the tensor it carries.
 
 The curve leaves the output port to the right and enters the input port from the left. A wire that would pass
-through other layers (a skip connection along a row) is routed in a lane above or below them. The label shows the
+through other layers (a skip connection along a row) is routed in a lane above or below them; a wire back to the
+left (from the end of one row of a wrapped layout to the start of the next) turns round and runs in the gap between
+the rows. The label shows the
 full shape, e.g. "(batch, 16, 8, 8)", or the compact "16×8×8" where the wire is short; the tooltip always has both.
+A wire whose tensor is a problem for the layer it feeds (Dense fed an image works on its last axis only) has a
+marked label and says why in its tooltip.
 """
 
 from __future__ import annotations
+
+import html
 
 from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QBrush, QFont, QFontMetricsF, QPainterPath, QPainterPathStroker, QPen
@@ -20,6 +26,7 @@ LANE_MIN_SPAN = 200.0  # ends closer than this have no room for a layer between 
 LABEL_FONT_SIZE = 7.5
 LABEL_PAD = 5.0
 LABEL_HEIGHT = 16.0
+WARNING_MARKER, ASSUMED_MARKER = "\u26a0 ", "\u2248 "
 _WIDTHS: dict[str, float] = {}  # label text -> width in the label font (shapes repeat across a graph)
 MASK_MARK = " +mask"  # on the label of a wire that carries a padding mask
 
@@ -37,6 +44,8 @@ class EdgeItem(QGraphicsItem):
         self.source = source
         self.target = target
         self.info = None  # the TensorInfo on the wire, or None while it is unknown
+        self.note = ""  # what is wrong with this tensor where it goes, or how it is known
+        self.warns = False  # the note is a problem (marked ⚠), not a remark (an assumed shape, marked ≈)
         self.emphasised = False
         self._path = QPainterPath()
         self._room = 0.0  # horizontal room for the label on the wire
@@ -57,18 +66,21 @@ class EdgeItem(QGraphicsItem):
             if self in node.edges:
                 node.edges.remove(self)
 
-    def set_info(self, info) -> None:
+    def set_info(self, info, note: str = "", warns: bool = False) -> None:
         self.info = info
+        self.note = note
+        self.warns = warns
         self._place_label()
 
     def tooltip_text(self) -> str:
         info = self.info
-        if info is None:
-            return f"{self.source.name} \u2192 {self.target.name}<br>Shape unknown until the layers before it are fixed"
-        return (f"{self.source.name} \u2192 {self.target.name}<br>"
-                f"Shape: {info} &nbsp;({'token ids' if info.dtype == 'int' else 'numbers'})"
-                + ("<br>Carries a padding mask: attention, sequence pooling and recurrent layers leave out the "
-                   "padding after each text's end" if info.masked else ""))
+        text = (f"{self.source.name} \u2192 {self.target.name}<br>"
+                + (f"Shape: {info} &nbsp;({'token ids' if info.dtype == 'int' else 'numbers'})"
+                   if info is not None else "Shape unknown until the layers before it are fixed"))
+        if info is not None and info.masked:
+            text += ("<br>Carries a padding mask: attention, sequence pooling and recurrent layers leave out the "
+                     "padding after each text's end")
+        return text + (f"<br>{html.escape(self.note)}" if self.note else "")
 
     def set_emphasis(self, on: bool) -> None:
         self.emphasised = on
@@ -87,7 +99,15 @@ class EdgeItem(QGraphicsItem):
         start, end = self.ports()
         path = QPainterPath(start)
         lane = self._lane(start, end)
-        if lane is not None:
+        if end.x() < start.x() and abs(end.y() - start.y()) > NODE_HEIGHT:
+            turn = 50.0
+            lane = self._return_lane(start, end)
+            path.cubicTo(start + QPointF(turn, 0), QPointF(start.x() + turn, lane), QPointF(start.x(), lane))
+            path.lineTo(end.x(), lane)
+            path.cubicTo(QPointF(end.x() - turn, lane), end - QPointF(turn, 0), end)
+            centre = QPointF((start.x() + end.x()) / 2, lane)
+            room = start.x() - end.x()
+        elif lane is not None:
             bend = 34.0
             path.cubicTo(start + QPointF(bend, 0), QPointF(start.x() + bend, lane), QPointF(start.x() + 2 * bend, lane))
             path.lineTo(end.x() - 2 * bend, lane)
@@ -117,10 +137,12 @@ class EdgeItem(QGraphicsItem):
     def _label_for(self, room: float) -> str:
         if self.info is None:
             return "?"
-        full = str(self.info) + (MASK_MARK if self.info.masked else "")
+        marker = (WARNING_MARKER if self.warns else ASSUMED_MARKER) if self.note else ""
+        mask = MASK_MARK if self.info.masked else ""
+        full = marker + str(self.info) + mask
         if self._text_width(full) + 2 * LABEL_PAD <= room:
             return full
-        return compact_shape(self.info)
+        return marker + compact_shape(self.info) + mask
 
     def _text_width(self, text: str) -> float:
         width = _WIDTHS.get(text)
@@ -162,6 +184,28 @@ class EdgeItem(QGraphicsItem):
         middle = (start.y() + end.y()) / 2
         return above if middle - above <= below - middle else below
 
+    def _return_lane(self, start: QPointF, end: QPointF) -> float:
+        """The y of a wire back to the left: the middle of the widest gap between the rows it joins (below every
+        layer between its ends if they leave none)."""
+        top, bottom = min(start.y(), end.y()), max(start.y(), end.y())
+        cards = []
+        scene = self.scene()
+        if scene is not None:
+            for x, y, item in scene.node_boxes(end.x(), start.x()):
+                if x < start.x() and x + NODE_WIDTH > end.x() and y < bottom and y + NODE_HEIGHT > top:
+                    cards.append((y, y + NODE_HEIGHT))
+        best, best_width, free_from = None, 0.0, top
+        for card_top, card_bottom in sorted(cards):
+            if card_top - free_from > best_width:
+                best, best_width = (free_from + card_top) / 2, card_top - free_from
+            free_from = max(free_from, card_bottom)
+        if bottom - free_from > best_width and cards:
+            best, best_width = (free_from + bottom) / 2, bottom - free_from
+        if best is None or best_width < LABEL_HEIGHT:
+            lowest = max((b for _, b in cards), default=bottom)
+            return lowest + LANE_GAP
+        return best
+
     def boundingRect(self) -> QRectF:
         return self._bounds
 
@@ -186,7 +230,7 @@ class EdgeItem(QGraphicsItem):
         if not self._label_text or option.levelOfDetailFromTransform(painter.worldTransform()) < 0.45:
             return
         rect = self._label_rect()
-        painter.setPen(QPen(colour, 1.0))
+        painter.setPen(QPen(theme.warning if self.warns and not highlighted else colour, 1.0))
         painter.setBrush(QBrush(theme.label_fill))
         painter.drawRoundedRect(rect, LABEL_HEIGHT / 2, LABEL_HEIGHT / 2)
         painter.setFont(self._font)

@@ -1,7 +1,9 @@
 """A layer on the canvas: a rounded card with its name, type and parameter count, red when it is at fault.
 
-The item shows what the scene tells it (`set_info`); it never changes the model. Its position is the node's
-top-left corner, the same number the project file stores.
+A layer at fault says in a few words what is wrong (hovering gives the whole message) and, where the repair is
+mechanical, offers it as a button under the card. An Input before any data is chosen says that its shape will come
+from the data. The item shows what the scene tells it (`set_info`); it never changes the model. Its position is the
+node's top-left corner, the same number the project file stores.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from PySide6.QtWidgets import QGraphicsItem
 
 from workbench.core.graph.model import Node
 from workbench.core.graph.validate import Problem
+from workbench.gui.canvas.fix_button import FixButtonItem
 from workbench.gui.canvas.port_item import PortItem
 from workbench.gui.formatting import compact_count
 from workbench.gui.style import category_colour
@@ -46,6 +49,8 @@ class NodeItem(QGraphicsItem):
         self._place_ports(self.inputs, 0.0)
         self._place_ports(self.outputs, NODE_WIDTH)
         self._details: tuple = (None, None, None)  # output, parameters, MACs: for the tooltip
+        self.shape_from_data = False  # an Input whose shape is assumed until data is chosen
+        self.fix_button: FixButtonItem | None = None
 
     @staticmethod
     def _place_ports(ports: dict, x: float) -> None:
@@ -72,15 +77,37 @@ class NodeItem(QGraphicsItem):
         self.name = name
         self.update()
 
-    def set_info(self, key, params: int | None, output, macs: int | None, problems: list[Problem]) -> None:
+    def set_info(self, key, params: int | None, output, macs: int | None, problems: list[Problem],
+                 shape_from_data: bool = False) -> None:
         """Shows a new validation result for this node (`key` sums it up, to skip redraws when unchanged)."""
         self.info_key = key
         self.params_text = "" if params is None else f"{compact_count(params)} params" if params else "no params"
         self.problems = problems
+        self.shape_from_data = shape_from_data
         self._details = (output, params, macs)
+        fix = next((p.fix for p in self._by_severity() if p.fix is not None), None)
+        if self.fix_button is not None and (fix is None or fix != self.fix_button.fix):
+            self.fix_button.setParentItem(None)
+            if self.scene() is not None:
+                self.scene().removeItem(self.fix_button)
+            self.fix_button = None
+        if fix is not None and self.fix_button is None:
+            self.fix_button = FixButtonItem(self, fix, NODE_HEIGHT)
         self.update()
         for port in (*self.inputs.values(), *self.outputs.values()):
             port.update()
+
+    def _by_severity(self) -> list[Problem]:
+        return sorted(self.problems, key=lambda p: p.severity != "error")
+
+    def info_text(self) -> str:
+        """The card's last line: what is wrong in a few words, else the parameter count."""
+        problem = next(iter(self._by_severity()), None)
+        if problem is not None:
+            return problem.short or problem.message.removeprefix(f"{self.spec.display_name} '{self.name}' ")
+        if self.shape_from_data:
+            return "shape from the data"
+        return self.params_text or "waiting for its input"
 
     def tooltip_text(self) -> str:
         """What hovering the layer shows (built on demand: a large graph changes often, a tooltip is rarely read)."""
@@ -89,6 +116,9 @@ class NodeItem(QGraphicsItem):
                  f"<i>{html.escape(self.spec.description)}</i>"]
         if output is not None:
             lines.append(f"Output: {html.escape(str(output))}")
+        if self.shape_from_data:
+            lines.append("The shape of its samples comes from the data: until a dataset is chosen on the Data page, "
+                         f"{html.escape(str(output.shape[1:]) if output is not None else 'a default')} is assumed.")
         if params is not None:
             lines.append(f"Parameters: {params:,}")
         if macs:
@@ -167,12 +197,9 @@ class NodeItem(QGraphicsItem):
         type_text = QFontMetricsF(small).elidedText(self.spec.display_name, Qt.TextElideMode.ElideRight,
                                                     body_rect.width())
         painter.drawText(body_rect, Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft, type_text)
-        painter.setPen(theme.error if self.has_error else theme.muted_text)
+        painter.setPen(theme.error if self.has_error else theme.warning if self.has_warning else theme.muted_text)
         info_rect = body_rect.translated(0, body_rect.height() - 3)
-        if self.params_text:
-            info = self.params_text
-        else:
-            info = "has an error" if self.has_error else "waiting for its input"
+        info = self.info_text()
         painter.drawText(info_rect, Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft,
                          QFontMetricsF(small).elidedText(info, Qt.TextElideMode.ElideRight, info_rect.width()))
 

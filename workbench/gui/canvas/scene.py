@@ -36,6 +36,7 @@ class GraphScene(QGraphicsScene):
     wire_dropped_on_empty = Signal(str, str, bool, QPointF)  # node id, port, dragged from an output, where
     nodes_moved = Signal()  # a drag of nodes ended; the editor records the new positions
     node_double_clicked = Signal(str)
+    fix_requested = Signal(object)  # the Fix under a layer at fault was clicked
 
     def __init__(self, document, parent=None):
         super().__init__(parent)
@@ -56,6 +57,7 @@ class GraphScene(QGraphicsScene):
         self.setItemIndexMethod(QGraphicsScene.ItemIndexMethod.NoIndex)  # items move and change size often
         document.project_replaced.connect(self.rebuild)
         document.validated.connect(self.apply_result)
+        document.dataset_changed.connect(lambda: self.apply_result(self.document.result))  # Inputs: data chosen?
         document.undo_stack.indexChanged.connect(self.finish_moves)  # after each push, undo or redo
         self.rebuild()
 
@@ -206,17 +208,23 @@ class GraphScene(QGraphicsScene):
         for problem in result.problems:
             if problem.node_id is not None:
                 by_node.setdefault(problem.node_id, []).append(problem)
+        no_data = self.document.project.dataset is None
         for node_id, item in self.node_items.items():
             problems = by_node.get(node_id, [])
             output = result.outputs.get(node_id)
             params = result.params.get(node_id)
-            key = (item.name, params, output, tuple(problems))
+            from_data = no_data and item.spec.role == "input"
+            key = (item.name, params, output, tuple(problems), from_data)
             if key != item.info_key:
-                item.set_info(key, params, output, result.macs.get(node_id), problems)
+                item.set_info(key, params, output, result.macs.get(node_id), problems, from_data)
         for edge, item in self.edge_items.items():
             info = result.outputs.get(edge.src)
-            if info != item.info:
-                item.set_info(info)
+            note = next((p.message for p in by_node.get(edge.dst, ()) if p.about_wire), "")
+            warns = bool(note)
+            if not note and no_data and self.node_items[edge.src].spec.role == "input":
+                note = "Assumed until a dataset is chosen: the Input's shape comes from the data."
+            if info != item.info or note != item.note:
+                item.set_info(info, note, warns)
 
     # --- selection --------------------------------------------------------------------------------------------------
 

@@ -18,7 +18,8 @@ from workbench.gui.canvas.scene import GraphScene
 
 LAYER_MIME_TYPE = "application/x-workbench-layer-type"
 MIN_ZOOM, MAX_ZOOM = 0.1, 2.5
-FIT_MIN_ZOOM, FIT_MAX_ZOOM = 0.8, 1.0
+FIT_MIN_ZOOM, FIT_MAX_ZOOM = 0.8, 1.0  # at 0.8 a layer's smallest text is still 9 pixels high
+FIT_MARGIN_X, FIT_MARGIN_Y = 80.0, 100.0  # room around the graph when it is fitted
 GRID = 24.0
 SCENE_MARGIN = 2000.0  # how far past the graph the canvas scrolls
 BANNER_MS = 5000
@@ -58,7 +59,7 @@ class GraphView(QGraphicsView):
         self.setDragMode(QGraphicsView.DragMode.RubberBandDrag)
         self.setRubberBandSelectionMode(Qt.ItemSelectionMode.IntersectsItemShape)
         self.setTransformationAnchor(QGraphicsView.ViewportAnchor.AnchorUnderMouse)
-        self.setResizeAnchor(QGraphicsView.ViewportAnchor.AnchorViewCenter)
+        self.setResizeAnchor(QGraphicsView.ViewportAnchor.NoAnchor)  # the problems list opening below moves nothing
         self.setViewportUpdateMode(QGraphicsView.ViewportUpdateMode.SmartViewportUpdate)
         self.setAcceptDrops(True)
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
@@ -128,8 +129,9 @@ class GraphView(QGraphicsView):
     def reset_zoom(self) -> None:
         self.zoom_by(1.0 / self.zoom())
 
-    def fit_to_graph(self, readable: bool = False) -> None:
-        """Shows the whole graph; with `readable`, never so small that labels cannot be read (start at the left)."""
+    def fit_to_graph(self) -> None:
+        """Shows the whole graph, but never so small that labels cannot be read: a graph too large for that is shown
+        from its top-left corner at the smallest readable zoom, to scroll from there."""
         rect = self.scene().graph_rect()
         if rect.isNull():
             self.resetTransform()
@@ -137,20 +139,18 @@ class GraphView(QGraphicsView):
             self.setSceneRect(QRectF(-size.width() / 2, -size.height() / 2, size.width(), size.height()))
             self.centerOn(0, 0)
             return
-        rect = rect.adjusted(-40, -50, 40, 50)
+        rect = rect.adjusted(-FIT_MARGIN_X / 2, -FIT_MARGIN_Y / 2, FIT_MARGIN_X / 2, FIT_MARGIN_Y / 2)
         self.setSceneRect(rect.adjusted(-SCENE_MARGIN, -SCENE_MARGIN, SCENE_MARGIN, SCENE_MARGIN))
         self.fitInView(rect, Qt.AspectRatioMode.KeepAspectRatio)
-        low = FIT_MIN_ZOOM if readable else MIN_ZOOM
         zoom = self.zoom()
-        if not low <= zoom <= FIT_MAX_ZOOM:
-            clamped = FIT_MAX_ZOOM if zoom > FIT_MAX_ZOOM else low
+        if not FIT_MIN_ZOOM <= zoom <= FIT_MAX_ZOOM:
+            clamped = FIT_MAX_ZOOM if zoom > FIT_MAX_ZOOM else FIT_MIN_ZOOM
             self.resetTransform()
             self.scale(clamped, clamped)
             visible = self.mapToScene(self.viewport().rect()).boundingRect()
-            if visible.width() < rect.width():
-                self.centerOn(rect.left() + visible.width() / 2, rect.center().y())
-            else:
-                self.centerOn(rect.center())
+            x = rect.left() + visible.width() / 2 if visible.width() < rect.width() else rect.center().x()
+            y = rect.top() + visible.height() / 2 if visible.height() < rect.height() else rect.center().y()
+            self.centerOn(x, y)
 
     def _grow_scene_rect(self, rect: QRectF) -> None:
         """Lets the user scroll to `rect` and a margin around it."""

@@ -226,3 +226,27 @@ class SetValueCommand(EditCommand):
 
     def revert(self) -> None:
         self.setter(self.old)
+
+
+class SetTrainingCommand(SetValueCommand):
+    """Changes the training settings; consecutive changes of the same settings merge into one undo step (the arrows
+    of a spin box pressed five times are undone at once)."""
+
+    MERGE_ID = 4002
+    changes_architecture = False
+
+    def __init__(self, setter: Callable[[object], None], old, new):
+        self.fields = frozenset(name for name in old.to_dict() if getattr(old, name) != getattr(new, name))
+        labels = ", ".join(sorted(name.replace("_", " ") for name in self.fields)) or "training settings"
+        super().__init__(f"Change {labels}", setter, old, new)
+
+    def id(self) -> int:
+        return self.MERGE_ID
+
+    def mergeWith(self, other: QUndoCommand) -> bool:
+        if not isinstance(other, SetTrainingCommand) or other.fields != self.fields:
+            return False
+        self.new = other.new
+        if self.new == self.old:
+            self.setObsolete(True)
+        return True

@@ -25,7 +25,7 @@ from workbench.core.graph.model import Edge
 from workbench.core.layers import CATALOG
 from workbench.core.project import Project, actions, open_template
 from workbench.gui.document.commands import (AddEdgeCommand, AddNodeCommand, DeleteCommand, EditCommand, MacroCommand,
-                                             SetParamsCommand, SetValueCommand)
+                                             SetParamsCommand, SetTrainingCommand, SetValueCommand)
 from workbench.gui.user_paths import data_dir
 
 
@@ -34,7 +34,9 @@ class ProjectDocument(QObject):
     graph_changed = Signal()
     validated = Signal(object)
     dirty_changed = Signal(bool)
+    changed = Signal()  # an edit, undo or redo, or a record that is not undone (what a crash would lose)
     dataset_changed = Signal()  # project.dataset was set or undone, or its loaded data arrived (see `dataset`)
+    training_changed = Signal(object)  # TrainingSettings: project.training was set, undone or redone
     busy_changed = Signal(object)  # str | None
     path_changed = Signal()
 
@@ -43,6 +45,7 @@ class ProjectDocument(QObject):
         self.undo_stack = QUndoStack(self)
         self.undo_stack.cleanChanged.connect(self._emit_dirty)
         self.undo_stack.indexChanged.connect(self._refresh_if_stale)
+        self.undo_stack.indexChanged.connect(self.changed)
         self.project = Project()
         self.result = ValidationResult()
         self.workspace_key = uuid.uuid4().hex[:12]
@@ -94,6 +97,7 @@ class ProjectDocument(QObject):
     def mark_dirty(self) -> None:
         self._unsaved_records = True
         self._emit_dirty()
+        self.changed.emit()
 
     def workspace_dir(self) -> Path:
         """The project's folder once saved; before that a folder of its own in the user's data directory."""
@@ -149,6 +153,15 @@ class ProjectDocument(QObject):
             children.append(AddNodeCommand(graph, head_type, node_id, node.name, params, graph.positions.get(node_id)))
             children.extend(AddEdgeCommand(graph, Edge(e.src, e.dst, e.src_port, e.dst_port)) for e in wires)
         self.push(MacroCommand(label, children))
+
+    def set_training(self, settings) -> None:
+        """The training settings, as one undoable step on the same stack as the graph's edits."""
+        if settings != self.project.training:
+            self.push(SetTrainingCommand(self._set_training_value, self.project.training, settings))
+
+    def _set_training_value(self, value) -> None:
+        self.project.training = value
+        self.training_changed.emit(value)
 
     @property
     def dataset(self):

@@ -13,10 +13,12 @@ from PySide6.QtGui import QCursor, QGuiApplication
 from PySide6.QtWidgets import QMenu
 
 from workbench.core.errors import GraphEditError, WorkbenchError
-from workbench.core.graph.layout import COLUMN_SPACING, ROW_SPACING, layered_layout
+from workbench.core.graph.layout import COLUMN_SPACING, ROW_SPACING, layered_layout, rows_to_fit
 from workbench.core.graph.model import Edge, Graph
+from workbench.core.graph.validate import Fix
 from workbench.core.layers import CATALOG, CATEGORIES, LayerSpec
 from workbench.gui.canvas.node_item import NODE_HEIGHT, NODE_WIDTH
+from workbench.gui.canvas.view import FIT_MARGIN_X, FIT_MARGIN_Y, FIT_MAX_ZOOM, FIT_MIN_ZOOM
 from workbench.gui.document.clipboard import graph_from_text, selection_to_text
 from workbench.gui.document.commands import (AddEdgeCommand, AddNodeCommand, DeleteCommand, EditCommand, MacroCommand,
                                              MoveNodesCommand, RenameCommand, SetParamsCommand)
@@ -45,6 +47,7 @@ class GraphEditor(QObject):
         scene.connection_requested.connect(self.connect_ports)
         scene.wire_dropped_on_empty.connect(self.offer_layers_at)
         scene.nodes_moved.connect(self.commit_moves)
+        scene.fix_requested.connect(self.apply_fix)
         scene.selectionChanged.connect(self._emit_selection)
 
     @property
@@ -193,6 +196,27 @@ class GraphEditor(QObject):
             return False
         return self.push(AddEdgeCommand(self.graph, edge))
 
+    def apply_fix(self, fix: Fix) -> str | None:
+        """Applies a problem's mechanical repair as one undoable edit: the new layer goes on the wire, placed below
+        the middle of it; returns the new layer's id."""
+        wire = fix.wire
+        if wire not in self.graph.edges:
+            self.refuse("That repair no longer fits the network; the problems list shows what is wrong now.")
+            return None
+        (sx, sy), (dx, dy) = self.graph.positions.get(wire.src, (0.0, 0.0)), self.graph.positions.get(wire.dst,
+                                                                                                     (0.0, 0.0))
+        spec = CATALOG[fix.layer_type]
+        position = self.free_position((sx + dx) / 2, max(sy, dy) + ROW_SPACING)
+        command = self.new_node_command(fix.layer_type, position, params=dict(fix.params))
+        children: list[EditCommand] = [
+            DeleteCommand(self.graph, [], [wire]), command,
+            AddEdgeCommand(self.graph, Edge(wire.src, command.node_id, wire.src_port, spec.inputs[0].name)),
+            AddEdgeCommand(self.graph, Edge(command.node_id, wire.dst, spec.outputs[0].name, wire.dst_port))]
+        if not self.push(MacroCommand(fix.title, children)):
+            return None
+        self.scene.select_nodes([command.node_id])
+        return command.node_id
+
     # --- selection edits --------------------------------------------------------------------------------------------
 
     def delete_selection(self) -> bool:
@@ -308,6 +332,21 @@ class GraphEditor(QObject):
         if ok and self.view is not None:
             self.view.fit_to_graph()
         return ok
+
+    def arrange_for_view(self) -> bool:
+        """On opening: a long network in the app's own layout is wrapped into rows that fit the view at a readable
+        size. Like placing layers that have no position, this is part of opening, not an edit: it is not undone and
+        leaves the project unmodified (only canvas positions change, which the project keeps apart)."""
+        if self.view is None:
+            return False
+        viewport = self.view.viewport()
+        positions = rows_to_fit(self.graph, viewport.width(), viewport.height(), (NODE_WIDTH, NODE_HEIGHT),
+                                (FIT_MARGIN_X, FIT_MARGIN_Y), (FIT_MIN_ZOOM, FIT_MAX_ZOOM))
+        if positions is None:
+            return False
+        for node_id, (x, y) in positions.items():
+            self.graph.move(node_id, x, y)
+        return True
 
     def select_and_centre(self, node_id: str) -> None:
         if node_id not in self.graph.nodes:

@@ -84,7 +84,8 @@ class DesignPage(QWidget):
 
     def _fit(self) -> None:
         self.fit_pending = False
-        self.view.fit_to_graph(readable=True)
+        self.editor.arrange_for_view()
+        self.view.fit_to_graph()
 
     def _edit_node(self, node_id: str) -> None:
         self.scene.select_nodes([node_id])

@@ -196,6 +196,7 @@ class TrainPage(QWidget):
         layout.addWidget(splitter)
 
         document.project_replaced.connect(self._project_replaced)
+        document.training_changed.connect(self.form.set_settings)  # undo and redo show in the form
         document.graph_changed.connect(self._refresh_context)
         self._project_replaced()
         self.warm_up = start_worker(warm_up_job)
@@ -229,8 +230,7 @@ class TrainPage(QWidget):
                               self._task())
 
     def _settings_edited(self, settings: TrainingSettings) -> None:
-        self.document.project.training = settings
-        self.document.mark_dirty()
+        self.document.set_training(settings)
 
     def _fill_compare(self) -> None:
         self.compare.blockSignals(True)

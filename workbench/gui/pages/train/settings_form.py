@@ -2,14 +2,17 @@
 (under Transfer learning) the weights to start from and the layers to freeze.
 
 The form edits a `TrainingSettings`; every change is checked by `TrainingSettings` itself and announced with
-`changed` so the panel can store it in the project. Widgets carry object names for tests and tooltips for people.
+`changed` so the panel can store it in the project (as an undoable step). Undo and Redo keys pressed in a number field
+go to the window's Undo and Redo, as on the canvas, not to the field's text. Widgets carry object names for tests
+and tooltips for people.
 """
 
 from __future__ import annotations
 
 import math
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QEvent, Qt, Signal
+from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFileDialog, QFormLayout, QGroupBox, QHBoxLayout,
                                QLabel, QListWidget, QListWidgetItem, QPushButton, QSpinBox, QVBoxLayout, QWidget)
 
@@ -22,6 +25,7 @@ MONITOR_TITLES = {"val_loss": "Validation loss", "val_accuracy": "Validation acc
                   "val_r2": "Validation R²"}
 CLASSIFICATION_MONITORS = ("val_loss", "val_accuracy", "val_f1_macro")
 REGRESSION_MONITORS = ("val_loss", "val_mae", "val_rmse", "val_r2")
+REDO_ALSO = QKeySequence("Ctrl+Y")[0]  # the window's second Redo key
 
 
 class LogSpinBox(QDoubleSpinBox):
@@ -165,7 +169,19 @@ class TrainSettingsForm(QWidget):
         for check in (self.early_stopping, self.restore_best, self.deterministic, self.mixed_precision):
             check.toggled.connect(self._edited)
         self.frozen.itemChanged.connect(self._edited)
+        for spin in (self.learning_rate, self.weight_decay, self.momentum, self.grad_clip, self.batch_size,
+                     self.epochs, self.patience, self.seed):
+            spin.installEventFilter(self)
+            spin.lineEdit().installEventFilter(self)
         self.set_settings(self._settings)
+
+    def eventFilter(self, watched, event) -> bool:
+        """Undo and Redo keys in a number field reach the window's Undo and Redo (settings are undone like edits)."""
+        if event.type() == QEvent.Type.ShortcutOverride and (
+                event.matches(QKeySequence.StandardKey.Undo) or event.matches(QKeySequence.StandardKey.Redo)
+                or event.keyCombination() == REDO_ALSO):
+            return True  # not accepted by the field, so the window's shortcut takes the key
+        return super().eventFilter(watched, event)
 
     def _combo(self, name: str, titles: dict, tip: str) -> QComboBox:
         combo = QComboBox(self)
