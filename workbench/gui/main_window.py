@@ -89,6 +89,7 @@ class MainWindow(QMainWindow):
         self.tabs.currentChanged.connect(self._tab_changed)
         self.stack = QStackedWidget(self)  # the pages, or the welcome page above them
         self.stack.addWidget(self.tabs)
+        self.stack.currentChanged.connect(lambda _: self._tab_changed(self.tabs.currentIndex()))
         self.setCentralWidget(self.stack)
         self.welcome = WelcomeFlow(self)
         self.setAcceptDrops(True)
@@ -236,7 +237,7 @@ class MainWindow(QMainWindow):
             widget.build()
             if hasattr(widget.page, "canvas_requested"):
                 widget.page.canvas_requested.connect(self.show_variant_on_canvas)
-        on_canvas = widget is self.design
+        on_canvas = widget is self.design and self.stack.currentWidget() is self.tabs
         for action in self.canvas_actions:
             action.setEnabled(on_canvas)
 

@@ -7,14 +7,16 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QImage
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QFileDialog, QMessageBox
+from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox
 
 from tests.gui.editor_driving import LEFT, menu_action
 from workbench.core.project import open_template, save_project
 from workbench.gui.help.tour import TourOverlay, mark_tour_seen
+from workbench.gui.recent_files import RecentFiles
+from workbench.gui.workers import cancel_all_workers
 
 WAIT_MS = 30_000
 
@@ -184,6 +186,16 @@ def test_escape_and_back_return_to_the_current_project_unchanged(qtbot, window, 
     assert not window.welcome.is_showing and window.document.project.name == "Digits CNN"
 
 
+def test_canvas_keys_do_nothing_to_the_hidden_canvas_while_it_shows(qtbot, window, seen_tour):
+    window.design.scene.select_nodes(["conv1"])
+    page = welcome(window)
+    QTest.keyClick(page.cards["template:mlp"], Qt.Key.Key_Delete)
+    QTest.keyClick(page.cards["template:mlp"], Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
+    assert "conv1" in window.document.project.graph.nodes and window.document.undo_stack.count() == 0
+    QTest.keyClick(page, Qt.Key.Key_Escape)
+    assert menu_action(window, "Edit", "Delete").isEnabled()
+
+
 def test_closing_while_a_dataset_loads_drops_it(qtbot, window, seen_tour):
     page = welcome(window)
     press(qtbot, page, "dataset:wine")
@@ -236,3 +248,34 @@ def test_the_first_choice_starts_the_tour_once(qtbot, window, data_dir):
     press(qtbot, welcome(window), "template:cnn")
     qtbot.wait(10)
     assert not [t for t in window.findChildren(TourOverlay) if t.isVisible()]
+
+
+def launch(qapp, project_arg=None) -> dict:
+    """Runs the app as a user starts it, and reports what its window showed once the project was loaded."""
+    from workbench.gui.app import run_app
+    from workbench.gui.main_window import MainWindow
+    seen = {}
+
+    def look_and_close():
+        windows = [w for w in QApplication.topLevelWidgets() if isinstance(w, MainWindow) and w.isVisible()]
+        seen["welcome"] = [w.welcome.is_showing for w in windows]
+        seen["names"] = [w.document.project.name for w in windows]
+        for w in windows:
+            w.close()
+        qapp.exit(0)
+
+    qapp.setQuitOnLastWindowClosed(False)
+    QTimer.singleShot(300, look_and_close)
+    try:
+        assert run_app(project_arg) == 0
+    finally:
+        qapp.setQuitOnLastWindowClosed(True)
+        cancel_all_workers()  # the data of the project loading in the background
+    return seen
+
+
+def test_a_first_launch_opens_on_the_welcome_page_and_later_launches_do_not(qapp, data_dir, tmp_path):
+    assert launch(qapp) == {"welcome": [True], "names": ["Digits CNN"]}  # the demo waits behind it
+    assert launch(qapp, "resnet") == {"welcome": [False], "names": ["Small ResNet"]}
+    RecentFiles().add(save_project(open_template("mlp"), tmp_path / "mine.wbproj"))
+    assert launch(qapp) == {"welcome": [False], "names": ["Digits CNN"]}

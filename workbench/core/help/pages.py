@@ -96,7 +96,7 @@ def shape_examples(spec: LayerSpec) -> tuple[ShapeExample, ...]:
             out = spec.shape_rule(params, ins)
         except (ShapeError, ValueError, KeyError):
             continue
-        caption = f"For {'two of ' if len(ins) > 1 else ''}{words}:"
+        caption = f"For {'two inputs, each ' if len(ins) > 1 else ''}{words}:"
         examples.append(ShapeExample(caption, tuple(_describe(t) for t in ins), _describe(out)))
         if len(examples) == MAX_EXAMPLES:
             break
