@@ -5,6 +5,8 @@ and on File ▸ New."""
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 from PySide6.QtCore import Qt, QTimer
@@ -13,7 +15,7 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox
 
 from tests.gui.editor_driving import LEFT, menu_action
-from workbench.core.project import open_template, save_project
+from workbench.core.project import actions, open_template, save_project
 from workbench.gui.help.tour import TourOverlay, mark_tour_seen
 from workbench.gui.recent_files import RecentFiles
 from workbench.gui.workers import cancel_all_workers
@@ -38,13 +40,19 @@ def press(qtbot, page, key: str) -> None:
     qtbot.mouseClick(card, LEFT)
 
 
-def wait_trainable(qtbot, window) -> None:
-    """The project has its data loaded and no problem left: pressing Train would train it."""
+def wait_trainable(qtbot, window, train_in=None) -> None:
+    """The project has its data loaded and no problem left: pressing Train would train it. With `train_in` (a
+    folder), it is also trained for one epoch there, through the action the Train page calls."""
     document = window.document
     qtbot.waitUntil(lambda: document.project.dataset is not None and document.dataset is not None, timeout=WAIT_MS)
     document.revalidate()
     assert not document.result.errors, [p.message for p in document.result.errors]
     assert not window.welcome.is_showing and window.stack.currentWidget() is window.tabs
+    if train_in is not None:
+        project = document.project  # an action never changes the project it is given
+        settings = dataclasses.replace(project.training, epochs=1)
+        outcome = actions.train_project(project, train_in, dataset=document.dataset, settings=settings, num_threads=1)
+        assert outcome.record.status.ok and outcome.record.has_weights
 
 
 @pytest.mark.parametrize("template, dataset", [("mlp", "iris"), ("cnn", "digits"), ("resnet", "digits")])
@@ -82,7 +90,7 @@ def test_a_text_template_card_asks_for_a_csv_file_on_the_data_page(qtbot, window
     qtbot.waitUntil(lambda: data_page.dataset is not None and not data_page.is_importing, timeout=WAIT_MS)
     qtbot.mouseClick(data_page.use_button, LEFT)
     assert window.document.project.dataset.path.endswith("reviews.csv")
-    wait_trainable(qtbot, window)
+    wait_trainable(qtbot, window, train_in=tmp_path / "runs")
 
 
 @pytest.mark.parametrize("dataset, template_input, head", [
@@ -92,7 +100,8 @@ def test_a_text_template_card_asks_for_a_csv_file_on_the_data_page(qtbot, window
     ("moons", (2,), ("ClassificationHead", "classes", 2)),
     ("digits", (1, 8, 8), ("ClassificationHead", "classes", 10)),
 ])
-def test_a_dataset_card_fits_a_network_to_the_data(qtbot, window, seen_tour, dataset, template_input, head):
+def test_a_dataset_card_fits_a_network_to_the_data(qtbot, window, seen_tour, dataset, template_input, head,
+                                                   tmp_path):
     page = welcome(window)
     press(qtbot, page, f"dataset:{dataset}")
     assert page.is_busy and not page.cards["csv"].isEnabled()  # loading in a worker; no second choice meanwhile
@@ -103,7 +112,7 @@ def test_a_dataset_card_fits_a_network_to_the_data(qtbot, window, seen_tour, dat
     head_node = project.graph.head_nodes()[0]
     assert (head_node.type, head[1], head_node.params[head[1]]) == head
     assert window.document.undo_stack.count() == 0 and not window.document.is_dirty
-    wait_trainable(qtbot, window)
+    wait_trainable(qtbot, window, train_in=tmp_path / "runs" if dataset in ("wine", "diabetes") else None)
 
 
 def test_open_my_csv_file_leads_to_the_data_page_with_the_table(qtbot, window, seen_tour, tmp_path, monkeypatch):
@@ -120,7 +129,7 @@ def test_open_my_csv_file_leads_to_the_data_page_with_the_table(qtbot, window, s
     qtbot.mouseClick(data_page.use_button, LEFT)
     assert window.document.project.dataset.path.endswith("fruit.csv")
     assert window.document.project.graph.input_nodes()[0].params["shape"] == (2,)
-    wait_trainable(qtbot, window)
+    wait_trainable(qtbot, window, train_in=tmp_path / "runs")
 
 
 def test_open_my_image_folder_leads_to_the_data_page_with_the_pictures(qtbot, window, seen_tour, tmp_path,

@@ -25,6 +25,7 @@ EXAMPLE_INPUTS = {  # the kinds of sample a guide's `inputs` name, in the order 
 }
 MAX_EXAMPLES = 2
 BOX_COLOURS = {"in": "#dbe8fb", "layer": "#fbe7cf", "out": "#d9f0e3"}
+BOX_TEXT = "#1b1f24"  # dark on the light boxes, in a dark theme too
 
 
 class NoHelpError(WorkbenchError):
@@ -141,7 +142,8 @@ def _allowed(s: Setting) -> str:
 # --- HTML ---------------------------------------------------------------------------------------------------------
 
 def _box(text: str, colour: str) -> str:
-    return f"<td bgcolor='{colour}' valign='middle' style='padding:6px 10px'>{html.escape(text)}</td>"
+    return (f"<td bgcolor='{colour}' valign='middle' style='padding:6px 10px; color:{BOX_TEXT}'>"
+            f"{html.escape(text)}</td>")
 
 
 def _diagram(title: str, example: ShapeExample) -> str:

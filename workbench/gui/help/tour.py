@@ -93,6 +93,7 @@ class TourOverlay(QWidget):
         self.index = 0
         self.return_to = window.tabs.currentWidget()  # the page shown again when the tour ends
         self.target: QWidget | None = None
+        self._area = steps[0].area
         self.hole = QRect()
         self.callout = QFrame(self)
         self.callout.setObjectName("tour_callout")
