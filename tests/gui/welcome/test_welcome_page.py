@@ -247,6 +247,14 @@ def test_opening_a_file_from_the_menu_while_it_shows_closes_it(qtbot, window, se
     welcome(window)
     assert window.files.open_path(path)
     assert not window.welcome.is_showing and window.stack.currentWidget() is window.tabs
+    page = welcome(window)
+    press(qtbot, page, "dataset:wine")
+    worker = window.welcome.worker
+    assert window.files.open_path(path)  # while the dataset loads: the file opened wins
+    assert not window.welcome.is_showing
+    assert worker.wait(WAIT_MS)
+    qtbot.wait(50)
+    assert window.document.project.path == path.resolve()
 
 
 def test_the_first_choice_starts_the_tour_once(qtbot, window, data_dir):

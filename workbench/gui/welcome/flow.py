@@ -126,8 +126,8 @@ class WelcomeFlow(QObject):
         self.window.files.show_error("Cannot load the dataset", message)
 
     def _project_replaced(self) -> None:
-        if self.page is not None and not self.page.is_busy:
-            self.close()  # File ▸ Open or a dropped file while the page shows: the new project is the answer
+        if self.page is not None:  # File ▸ Open or a dropped file while it shows: that project is the answer,
+            self.close()           # and a dataset still loading for a choice is dropped
 
     def _data_page(self):
         window = self.window
