@@ -62,7 +62,7 @@ TOUR_STEPS: tuple[TourStep, ...] = (
              "the selected layer; right-click one (or press F1) to read what it does.",
              "Design", lambda w, page: w.design.palette),
     TourStep("The canvas", "This is your network: data enters at the Input on the left and flows along the wires to "
-             "the output on the right. Drag from a layer's dot to another's to connect them.",
+             "the output on the right; drag from one layer's dot to another's to connect them.",
              "Design", lambda w, page: w.design.view),
     TourStep("Wires and shapes", "Each wire shows the shape of what flows along it, and each layer counts its "
              "weights; a layer drawn in red has a problem, explained in the list below the canvas.",

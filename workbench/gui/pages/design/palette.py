@@ -137,7 +137,9 @@ class PalettePanel(QWidget):
         item = self.tree.itemAt(point)
         type_name = item.data(0, TYPE_ROLE) if item is not None else None
         if type_name:
-            self.context_menu_for(type_name).exec(self.tree.viewport().mapToGlobal(point))
+            menu = self.context_menu_for(type_name)
+            menu.exec(self.tree.viewport().mapToGlobal(point))
+            menu.deleteLater()
 
     def _activated(self, item: QTreeWidgetItem, column: int) -> None:
         type_name = item.data(0, TYPE_ROLE)
