@@ -88,6 +88,17 @@ def test_a_link_in_a_page_opens_its_entry(qtbot, window):
     browser.show_topic(glossary_topic("precision"))
     browser.page.anchorClicked.emit(QUrl(glossary_topic("recall")))
     assert browser.topic == glossary_topic("recall") and browser.index.currentItem() is browser.items[browser.topic]
+    browser.page.anchorClicked.emit(QUrl(glossary_topic("f1")))
+    qtbot.mouseClick(browser.back_button, LEFT)
+    assert browser.topic == glossary_topic("recall") and browser.index.currentItem() is browser.items[browser.topic]
+    QTest.keyClick(browser.page, Qt.Key.Key_Left, Qt.KeyboardModifier.AltModifier)
+    assert browser.topic == glossary_topic("precision") and "Of all the samples the network put" in \
+        browser.page.toPlainText()
+    browser.show_topic(layer_topic("Dense"))
+    browser.activateWindow()
+    qtbot.waitUntil(browser.isActiveWindow)
+    QTest.keyClick(browser.search, Qt.Key.Key_Left, Qt.KeyboardModifier.AltModifier)  # from the search box too
+    assert browser.topic == glossary_topic("precision") and browser.history == [glossary_topic("loss")]
 
 
 def test_glossary_links_on_the_train_and_evaluate_pages_open_the_right_entry(qtbot, window):

@@ -1,19 +1,29 @@
 """The help browser: a window beside the main one with the index of layers and glossary words on the left, a search
 box above it, and the chosen page on the right. `open_help(widget, topic)` shows a topic ("layer:Conv2d",
-"glossary:loss") in the browser of the widget's window, making it the first time.
+"glossary:loss") in the browser of the widget's window, making it the first time. Back (Alt+Left) returns to the
+pages read before.
 """
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, QUrl
+from PySide6.QtCore import Qt, QUrl, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
-from PySide6.QtWidgets import (QLineEdit, QSplitter, QTextBrowser, QTreeWidget, QTreeWidgetItem, QVBoxLayout,
-                               QWidget)
+from PySide6.QtWidgets import (QHBoxLayout, QLineEdit, QPushButton, QSplitter, QTextBrowser, QTreeWidget,
+                               QTreeWidgetItem, QVBoxLayout, QWidget)
 
 from workbench.core.help import NoHelpError, help_index, search_topics, topic_html, topic_title
 
 TOPIC_ROLE = Qt.ItemDataRole.UserRole
 FIRST_TOPIC = "glossary:loss"
+
+
+class HelpPageView(QTextBrowser):
+    """The page: its own Back key (Alt+Left, handled by QTextBrowser itself) goes to the browser's history."""
+
+    back_requested = Signal()
+
+    def backward(self) -> None:  # a Qt override, called by QTextBrowser's key handling
+        self.back_requested.emit()
 
 
 class HelpBrowser(QWidget):
@@ -24,13 +34,14 @@ class HelpBrowser(QWidget):
         self.setObjectName("help_browser")
         self.setWindowTitle("Workbench Help")
         self.topic: str | None = None
+        self.history: list[str] = []  # the topics shown before this one, oldest first
         self.search = QLineEdit(self)
         self.search.setPlaceholderText("Search the help")
         self.search.setClearButtonEnabled(True)
         self.index = QTreeWidget(self)
         self.index.setHeaderHidden(True)
         self.index.setIndentation(12)
-        self.page = QTextBrowser(self)
+        self.page = HelpPageView(self)
         self.page.setOpenLinks(False)
         self.page.document().setDocumentMargin(16)
         self.items: dict[str, QTreeWidgetItem] = {}
@@ -48,10 +59,16 @@ class HelpBrowser(QWidget):
                 self.items[topic] = item
         self.index.expandAll()
 
+        self.back_button = QPushButton("← Back", self)
+        self.back_button.setToolTip("The page you read before (Alt+Left)")
+        self.back_button.setEnabled(False)
         left = QWidget(self)
         left_layout = QVBoxLayout(left)
         left_layout.setContentsMargins(6, 6, 0, 6)
-        left_layout.addWidget(self.search)
+        top = QHBoxLayout()
+        top.addWidget(self.back_button)
+        top.addWidget(self.search, 1)
+        left_layout.addLayout(top)
         left_layout.addWidget(self.index)
         splitter = QSplitter(Qt.Orientation.Horizontal, self)
         splitter.addWidget(left)
@@ -67,13 +84,29 @@ class HelpBrowser(QWidget):
         self.search.returnPressed.connect(self._open_first_match)
         self.index.currentItemChanged.connect(self._item_chosen)
         self.page.anchorClicked.connect(self._link_clicked)
+        self.back_button.clicked.connect(self.back)
+        self.page.back_requested.connect(self.back)
+        QShortcut(QKeySequence(Qt.Modifier.ALT | Qt.Key.Key_Left), self, self.back)
         QShortcut(QKeySequence(Qt.Key.Key_Escape), self, self.close)
         QShortcut(QKeySequence.StandardKey.Find, self, self.search.setFocus)
 
     def show_topic(self, topic: str) -> None:
         """Shows the page of `topic` and selects it in the index."""
-        self.page.setHtml(topic_html(topic))
+        text = topic_html(topic)
+        if self.topic is not None and topic != self.topic:
+            self.history.append(self.topic)
+        self._show(topic, text)
+
+    def back(self) -> None:
+        """Shows the page read before this one, if any."""
+        if self.history:
+            topic = self.history.pop()
+            self._show(topic, topic_html(topic))
+
+    def _show(self, topic: str, text: str) -> None:
+        self.page.setHtml(text)
         self.topic = topic
+        self.back_button.setEnabled(bool(self.history))
         item = self.items.get(topic)
         if item is not None and self.index.currentItem() is not item:
             self.index.setCurrentItem(item)
