@@ -44,7 +44,7 @@ def test_save_as_writes_a_wbproj_file_that_opens_again(window, monkeypatch, tmp_
     assert target.is_file() and not (tmp_path / "mine.json").exists()
     assert window.document.project.path == target.resolve()
     assert "mine.wbproj" in window.windowTitle()
-    menu_action(window, "File", "New").trigger()
+    menu_action(window, "File", "New Empty Project").trigger()
     assert window.files.open_path(target)
     assert window.document.project.graph.node("conv1").name == "stem"
 

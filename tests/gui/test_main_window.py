@@ -43,7 +43,7 @@ def test_save_as_then_open_round_trips_and_fills_recent_files(window, tmp_path):
     saved = load_project(target)
     assert saved.graph.node("conv1").name == "stem"
     assert graph_to_dict(saved.graph) == graph_to_dict(window.document.project.graph)
-    menu_action(window, "File", "New").trigger()
+    menu_action(window, "File", "New Empty Project").trigger()
     assert not window.document.project.graph.nodes
     window._fill_recent_menu()
     recent = [a for a in window.recent_menu.actions() if a.text() == "mine.json"]
@@ -69,15 +69,16 @@ def test_open_a_bad_file_shows_the_error_and_keeps_the_project(window, tmp_path)
 def test_prompt_before_losing_unsaved_work(window, tmp_path):
     window.editor.set_params("conv1", {"filters": 8})
     window.files.answer = QMessageBox.StandardButton.Cancel
-    press_keys(window, "Ctrl+N")
+    new_empty = menu_action(window, "File", "New Empty Project")
+    new_empty.trigger()
     assert window.files.prompts == 1
     assert window.document.project.name == "Digits CNN"
     window.files.answer = QMessageBox.StandardButton.Save
     window.files.ask_save_path = lambda: str(tmp_path / "kept.json")
-    press_keys(window, "Ctrl+N")
+    new_empty.trigger()
     assert load_project(tmp_path / "kept.json").graph.node("conv1").params["filters"] == 8
     assert not window.document.project.graph.nodes
-    press_keys(window, "Ctrl+N")  # nothing unsaved: no question
+    new_empty.trigger()  # nothing unsaved: no question
     assert window.files.prompts == 2
 
 

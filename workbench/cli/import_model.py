@@ -7,7 +7,8 @@ import argparse
 import sys
 from pathlib import Path
 
-from workbench.cli.common import MAX_NOTES, add_data_arguments, add_json_flag, print_json
+from workbench.cli.common import add_data_arguments, add_json_flag, declared_kinds, print_json
+from workbench.core.data import data_summary
 from workbench.core.errors import WorkbenchError
 from workbench.core.project import actions
 from workbench.core.project.data import use_data
@@ -52,7 +53,9 @@ def run(args) -> int:
     notes = []
     if args.data:
         ignored = [c.strip() for c in args.ignore.split(",") if c.strip()] if args.ignore else None
-        notes += use_data(imported.project, args.data, args.target, ignored).report[:MAX_NOTES]
+        dataset = use_data(imported.project, args.data, args.target, ignored, kinds=declared_kinds(args),
+                           text=args.text)
+        notes += list(dataset.report) if args.report else data_summary(dataset)
     if args.new_head:
         notes += actions.new_head_for_dataset(imported.project).notes
     saved = actions.save_project(imported.project, out, overwrite=args.overwrite)

@@ -47,7 +47,8 @@ def run_app(project_arg: str | None = None) -> int:
 
     def start():
         load_initial_project(window, project_arg)
-        window.offer_restore()
+        if not window.offer_restore() and not project_arg:
+            window.show_welcome_on_first_launch()
         QTimer.singleShot(WARM_UP_AFTER_MS, window, lambda: start_worker(warm_up_job))  # not once it is closed
 
     QTimer.singleShot(0, start)

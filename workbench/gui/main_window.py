@@ -12,7 +12,7 @@ import traceback
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
-from PySide6.QtWidgets import QLabel, QMainWindow, QMessageBox, QTabWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QLabel, QMainWindow, QMessageBox, QStackedWidget, QTabWidget, QVBoxLayout, QWidget
 
 from workbench import __version__
 from workbench.core.project import template_names
@@ -24,10 +24,13 @@ from workbench.gui.diagnostics_dialog import show_diagnostics
 from workbench.gui.document.dataset_keeper import DatasetKeeper
 from workbench.gui.document.document import ProjectDocument
 from workbench.gui.formatting import compact_count, megabytes
+from workbench.gui.help.browser import open_help
+from workbench.gui.help.tour import start_tour
 from workbench.gui.model_import import ModelImporter
 from workbench.gui.pages.design.page import DesignPage
 from workbench.gui.project_files import ProjectFiles
 from workbench.gui.style import current_theme
+from workbench.gui.welcome.flow import WelcomeFlow
 
 PAGES: list[tuple[str, str]] = [
     ("Data", "workbench.gui.pages.data.page:DataPage"),
@@ -87,7 +90,11 @@ class MainWindow(QMainWindow):
             self.pages[title] = page
             self.tabs.addTab(page, title)
         self.tabs.currentChanged.connect(self._tab_changed)
-        self.setCentralWidget(self.tabs)
+        self.stack = QStackedWidget(self)  # the pages, or the welcome page above them
+        self.stack.addWidget(self.tabs)
+        self.stack.currentChanged.connect(lambda _: self._tab_changed(self.tabs.currentIndex()))
+        self.setCentralWidget(self.stack)
+        self.welcome = WelcomeFlow(self)
         self.setAcceptDrops(True)
         self.setWindowIcon(app_icon())
         self.resize(1440, 900)
@@ -126,7 +133,9 @@ class MainWindow(QMainWindow):
         bar = self.menuBar()
         K = QKeySequence.StandardKey
         file_menu = bar.addMenu("&File")
-        self._action(file_menu, "&New", self.files.new_blank, K.New, "Start an empty project")
+        self._action(file_menu, "&New…", self.welcome.show, K.New, "Choose how to start: a template, a dataset, "
+                     "your own data or an empty project")
+        self._action(file_menu, "New &Empty Project", self.files.new_blank, tip="Start an empty project")
         templates = file_menu.addMenu("New from &Template")
         for name in template_names():
             self._action(templates, TEMPLATE_TITLES.get(name, name), lambda n=name: self.files.new_from_template(n),
@@ -182,6 +191,10 @@ class MainWindow(QMainWindow):
         ]
 
         help_menu = bar.addMenu("&Help")
+        self._action(help_menu, "Workbench &Help", self.show_help, "F1",
+                     "What each layer does, and the words on the Train and Evaluate pages")
+        self._action(help_menu, "&Tour", lambda: start_tour(self), tip="A short tour of the window, a step a page")
+        help_menu.addSeparator()
         self._action(help_menu, "&Keyboard and Mouse", self._show_controls)
         self._action(help_menu, "&Diagnostics…", lambda: show_diagnostics(self),
                      tip="Python, PyTorch, GPU and ONNX Runtime of this installation")
@@ -231,7 +244,7 @@ class MainWindow(QMainWindow):
             widget.build()
             if hasattr(widget.page, "canvas_requested"):
                 widget.page.canvas_requested.connect(self.show_variant_on_canvas)
-        on_canvas = widget is self.design
+        on_canvas = widget is self.design and self.stack.currentWidget() is self.tabs
         for action in self.canvas_actions:
             action.setEnabled(on_canvas)
 
@@ -242,6 +255,19 @@ class MainWindow(QMainWindow):
         shown = CompressionOverlay.of(self.design.scene, self.design.view).show_variant(record)
         page = self.pages["Export"].page
         page.canvas_shown(record, shown)
+
+    def show_help(self) -> None:
+        """Opens the help: on the layer picked in the palette (when it has the focus) or the inspector, if any."""
+        topic = None
+        if self.stack.currentWidget() is self.tabs and self.tabs.currentWidget() is self.design:
+            palette = self.design.palette
+            topic = (palette.help_topic() if palette.tree.hasFocus() else None) or self.design.inspector.help_topic()
+        open_help(self, topic)
+
+    def show_welcome_on_first_launch(self) -> None:
+        """The welcome page, when no project was ever opened or saved here."""
+        if not self.files.recent.paths():
+            self.welcome.show()
 
     def _show_controls(self) -> None:
         QMessageBox.information(self, "Keyboard and mouse", (

@@ -227,7 +227,8 @@ def test_palette_search_and_tooltips(window):
     palette = window.design.palette
     QTest.keyClicks(palette.search, "pool")
     visible = palette.visible_types()
-    assert set(visible) == {"MaxPool1d", "MaxPool2d", "AvgPool2d", "GlobalAvgPool", "SequencePool"}
+    assert set(visible) == {"MaxPool1d", "MaxPool2d", "AvgPool1d", "AvgPool2d", "AdaptiveAvgPool2d", "GlobalAvgPool",
+                            "GlobalMaxPool", "Upsample", "SequencePool"}
     assert palette.items["Dense"].isHidden()
     assert palette.items["MaxPool2d"].toolTip(0) == "Keeps the largest value in each window of an image"
     palette.search.clear()

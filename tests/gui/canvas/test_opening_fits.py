@@ -8,7 +8,7 @@ from PySide6.QtGui import QFont, QFontMetricsF
 from tests.gui.editor_driving import press_keys
 from workbench.core.graph.model import Graph
 from workbench.core.project import Project, open_template, save_project
-from workbench.gui.document.layout import layered_layout, wrapped_layout
+from workbench.core.graph.layout import layered_layout, wrapped_layout
 
 READABLE_PX = 10.0  # line height of the smallest text on a layer's card (its type, its parameters), on screen
 

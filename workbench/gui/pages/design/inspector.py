@@ -12,11 +12,13 @@ import re
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout, QFrame, QLabel, QLineEdit,
-                               QScrollArea, QSpinBox, QVBoxLayout, QWidget)
+                               QPushButton, QScrollArea, QSpinBox, QVBoxLayout, QWidget)
 
 from workbench.core.graph.validate import ValidationResult
+from workbench.core.help import layer_topic
 from workbench.core.layers.spec import Setting
 from workbench.gui.formatting import compact_count, megabytes
+from workbench.gui.help.browser import open_help
 from workbench.gui.style import category_colour
 
 INT_LIMIT = 2_147_483_647
@@ -135,6 +137,7 @@ class InspectorPanel(QScrollArea):
         self.selection: list[str] = []
         self.editors: dict[str, SettingEditor] = {}
         self.name_edit: QLineEdit | None = None
+        self.help_button: QPushButton | None = None
         self.setWidgetResizable(True)
         self.setFrameShape(QFrame.Shape.NoFrame)
         self.setMinimumWidth(250)
@@ -152,6 +155,7 @@ class InspectorPanel(QScrollArea):
         self.node_id = node_id
         self.editors = {}
         self.name_edit = None
+        self.help_button = None
         page = QWidget()
         layout = QVBoxLayout(page)
         layout.setContentsMargins(12, 10, 12, 10)
@@ -184,6 +188,10 @@ class InspectorPanel(QScrollArea):
     def _build_node_form(self, page: QWidget, layout: QVBoxLayout, node_id: str) -> None:
         node = self.document.project.graph.node(node_id)
         spec = node.spec
+        self.help_button = QPushButton(f"?  What does {spec.display_name} do?", page)
+        self.help_button.setToolTip("Its help page: what it does, when to use it, what each setting means (F1)")
+        self.help_button.clicked.connect(lambda: open_help(self, layer_topic(spec.type_name)))
+        layout.addWidget(self.help_button)
         form = QFormLayout()
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
         form.setLabelAlignment(Qt.AlignmentFlag.AlignLeft)
@@ -276,6 +284,12 @@ class InspectorPanel(QScrollArea):
         else:
             self.name_error.setText(f"Not renamed: {self.editor.last_message}")
             self.name_error.show()
+
+    def help_topic(self) -> str | None:
+        """The help topic of the layer shown, if one is."""
+        if self.node_id is None or self.node_id not in self.document.project.graph.nodes:
+            return None
+        return layer_topic(self.document.project.graph.node(self.node_id).type)
 
     def focus_name(self) -> None:
         if self.name_edit is not None:

@@ -1,16 +1,19 @@
 """The layer palette: the catalog by category, with a search box and each layer's description as its tooltip.
 
 Drag a layer onto the canvas to add it there; double-click it (or press Enter) to add it after the selected layer.
+Right-click it for its help page (F1 in the window opens the help of the current layer).
 """
 
 from __future__ import annotations
 
 from PySide6.QtCore import QMimeData, Qt, Signal
 from PySide6.QtGui import QColor, QIcon, QPainter, QPixmap
-from PySide6.QtWidgets import QAbstractItemView, QLineEdit, QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QAbstractItemView, QLineEdit, QMenu, QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget
 
+from workbench.core.help import layer_topic
 from workbench.core.layers import CATALOG, CATEGORIES
 from workbench.gui.canvas.view import LAYER_MIME_TYPE
+from workbench.gui.help.browser import open_help
 from workbench.gui.style import category_colour
 
 TYPE_ROLE = Qt.ItemDataRole.UserRole
@@ -70,6 +73,8 @@ class PalettePanel(QWidget):
         self._fill()
         self.search.textChanged.connect(self.filter)
         self.tree.itemActivated.connect(self._activated)
+        self.tree.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.tree.customContextMenuRequested.connect(self._context_menu)
 
     def _fill(self) -> None:
         for category in CATEGORIES:
@@ -113,6 +118,28 @@ class PalettePanel(QWidget):
     def mime_data_for(self, type_name: str) -> QMimeData:
         """What dragging `type_name` out of the palette carries."""
         return self.tree.mimeData([self.items[type_name]])
+
+    def help_topic(self) -> str | None:
+        """The help topic of the layer under the keyboard focus, if any."""
+        item = self.tree.currentItem()
+        type_name = item.data(0, TYPE_ROLE) if item is not None else None
+        return layer_topic(type_name) if type_name else None
+
+    def context_menu_for(self, type_name: str) -> QMenu:
+        """The right-click menu of a layer: add it, or read its help."""
+        menu = QMenu(self)
+        name = CATALOG[type_name].display_name
+        menu.addAction(f"Add {name} after the selection", lambda: self.layer_activated.emit(type_name))
+        menu.addAction(f"Help on {name}", lambda: open_help(self, layer_topic(type_name))).setShortcut("F1")
+        return menu
+
+    def _context_menu(self, point) -> None:
+        item = self.tree.itemAt(point)
+        type_name = item.data(0, TYPE_ROLE) if item is not None else None
+        if type_name:
+            menu = self.context_menu_for(type_name)
+            menu.exec(self.tree.viewport().mapToGlobal(point))
+            menu.deleteLater()
 
     def _activated(self, item: QTreeWidgetItem, column: int) -> None:
         type_name = item.data(0, TYPE_ROLE)

@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QHBoxLayout, QHeade
                                QWidget)
 
 from workbench.core.project import actions
+from workbench.gui.help.glossary_links import CLASSIFICATION_TERMS, REGRESSION_TERMS, GlossaryLinks
 from workbench.gui.plots.confusion_matrix import ConfusionMatrixView
 from workbench.gui.plots.regression_plots import RegressionPlots
 from workbench.gui.workers import start_worker
@@ -90,6 +91,7 @@ class EvaluatePage(QWidget):
         self.figures_label = QLabel("", self)
         self.figures_label.setObjectName("figures_label")
         self.figures_label.setTextFormat(Qt.TextFormat.RichText)
+        self.glossary = GlossaryLinks(CLASSIFICATION_TERMS, self)
         self.warnings_label = QLabel("", self)
         self.warnings_label.setObjectName("warnings_label")
         self.warnings_label.setWordWrap(True)
@@ -155,6 +157,7 @@ class EvaluatePage(QWidget):
         layout = QVBoxLayout(self)
         layout.addLayout(top)
         layout.addWidget(self.figures_label)
+        layout.addWidget(self.glossary)
         layout.addWidget(self.warnings_label)
         layout.addWidget(self.pages, 1)
         self.warnings_label.hide()
@@ -234,6 +237,7 @@ class EvaluatePage(QWidget):
         self.evaluated.emit(result)
 
     def _show_classification(self, result: dict, split: str) -> None:
+        self.glossary.set_terms(CLASSIFICATION_TERMS)
         self.figures_label.setText(
             f"<span style='font-size:15pt'><b>Accuracy {result['accuracy']:.1%}</b></span> &nbsp;·&nbsp; "
             f"F1 (mean over classes) {result['f1_macro']:.3f} &nbsp;·&nbsp; loss {result['loss']:.4f} "
@@ -255,6 +259,7 @@ class EvaluatePage(QWidget):
         self.show_wrong()
 
     def _show_regression(self, result: dict, split: str) -> None:
+        self.glossary.set_terms(REGRESSION_TERMS)
         self.figures_label.setText(
             f"<span style='font-size:15pt'><b>R² {result['r2']:.3f}</b></span> &nbsp;·&nbsp; "
             f"MAE {result['mae']:.4g} &nbsp;·&nbsp; RMSE {result['rmse']:.4g} &nbsp;·&nbsp; "

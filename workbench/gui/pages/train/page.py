@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (QFileDialog, QHBoxLayout, QLabel, QListWidget, QL
 from workbench.core.project import Project, RunRecord, actions
 from workbench.core.training.callbacks import Callback, RunControl, format_duration
 from workbench.core.training.settings import TrainingSettings
+from workbench.gui.help.glossary_links import TRAIN_TERMS, GlossaryLinks
 from workbench.gui.pages.train.settings_form import TrainSettingsForm
 from workbench.gui.plots.training_curves import TrainingCurves
 from workbench.gui.warm_up import warm_up_job
@@ -153,6 +154,7 @@ class TrainPage(QWidget):
         self.message_label.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
 
         self.curves = TrainingCurves(self)
+        self.glossary = GlossaryLinks(TRAIN_TERMS, self)
         self.compare = QListWidget(self)
         self.compare.setObjectName("compare_runs")
         self.compare.setToolTip("Tick earlier runs to draw their curves for comparison")
@@ -187,6 +189,7 @@ class TrainPage(QWidget):
         column.addLayout(status)
         column.addWidget(self.message_label)
         column.addWidget(self.curves, 1)
+        column.addWidget(self.glossary)
         column.addLayout(bottom)
         splitter = QSplitter(self)
         splitter.addWidget(scroll)
