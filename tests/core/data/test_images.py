@@ -3,6 +3,8 @@ listed, progress and cancel, and the round trip from Pillow images."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 import torch
@@ -78,7 +80,7 @@ def test_round_trip_from_pillow_images(tmp_path):
     assert single.shape == (1, 3, 5, 4) and np.array_equal(single[0], expected[0].numpy())
     arr = apply_preprocessing(ds.preprocessing, ds.x[:2].transpose(0, 2, 3, 1))     # NHWC uint8 at size
     assert np.array_equal(arr, expected[:2].numpy())
-    with pytest.raises(DataError, match=r"^Images must be 4x5 pixels with 3 channel\(s\) \(got an array of shape "
+    with pytest.raises(DataError, match=r"^Images must be 4x5 pixels with 3 channels \(got an array of shape "
                                         r"\[2, 3, 3\]\); pass Pillow images to have them resized\.$"):
         apply_preprocessing(ds.preprocessing, np.zeros((2, 3, 3), np.uint8))
 
@@ -140,7 +142,7 @@ def test_corrupt_files_are_skipped_and_listed(tmp_path):
     assert "Skipped 2 unreadable files: cats/deeper/broken.png (not an image); dogs/cut.png (cut short)." \
         in ds.report
     assert "Left out 1 image lying directly in 'p', outside the class folders." in ds.report
-    assert "Ignored 1 file that are not images by their name (e.g. 'dogs/notes.txt')." in ds.report
+    assert "Ignored 1 file that is not an image by their name (e.g. 'dogs/notes.txt')." in ds.report
     assert np.array_equal(ds.y, [0, 0, 0, 1, 1, 1])
 
 

@@ -21,6 +21,7 @@ from workbench.core.compression.methods import get_method, method_title, offered
 from workbench.core.export.bundle import files_to_replace
 from workbench.core.export.onnx_export import DEFAULT_OPSET, MAX_OPSET, MIN_OPSET
 from workbench.core.project import Project, actions
+from workbench.core.wording import plural
 from workbench.gui.pages.export.variant_plot import VariantPlot, quality
 from workbench.gui.workers import start_worker
 
@@ -435,7 +436,7 @@ class ExportPage(QWidget):
                 self.bench_table.setItem(row, col, QTableWidgetItem(text))
         batch = rows[0].onnxruntime.batch if rows else 0
         self.bench_caption.setText(f"Benchmark: latency at batch 1, throughput at batch {batch}; ONNX Runtime on "
-                                   f"{report.provider}, {report.threads} thread(s)"
+                                   f"{report.provider}, {plural(report.threads, 'thread')}"
                                    + ("." if report.gpu else "; no GPU on this computer."))
 
     def _on_error(self, message: str, details: str) -> None:
