@@ -80,11 +80,13 @@ class WorkerBridge(Callback):
 
 
 def consecutive_chunks(chunks: list) -> list:
-    """Joins (first_step, losses, learning_rate) chunks that follow one another into one (the last rate kept), so
-    the curves take one call per payload instead of one per engine report."""
+    """Joins (first_step, losses, learning_rate) chunks that follow one another at the same learning rate into one,
+    so the curves take one call per payload instead of one per engine report. A change of rate starts a new chunk:
+    a small model on small data trains many epochs per payload, and joined, a schedule's steps (and the curve's
+    start) were lost."""
     joined = []  # [first, parts, learning rate, end]
     for first, losses, lr in chunks:
-        if joined and joined[-1][3] == first:
+        if joined and joined[-1][3] == first and joined[-1][2] == lr:
             joined[-1][1].append(losses)
             joined[-1][2:] = [lr, first + len(losses)]
         else:
