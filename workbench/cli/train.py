@@ -12,10 +12,11 @@ import sys
 import time
 from pathlib import Path
 
-from workbench import PROJECT_SUFFIX
+from workbench import PROJECT_SUFFIX, PROJECT_SUFFIXES
 from workbench.cli.common import (add_data_arguments, add_json_flag, add_threads_argument, load_project_arg,
                                   output_state, print_json, save_result)
 from workbench.core.project import actions, is_template
+from workbench.core.project.train import transfer_lines
 from workbench.core.training.callbacks import Callback, RunControl, format_duration
 
 BAR_WIDTH = 24
@@ -33,6 +34,10 @@ def add_parser(subparsers):
                                        "more threads were measured to collapse under other load; else PyTorch's "
                                        "default)")
     parser.add_argument("--resume", metavar="RUN_ID", help="continue a stopped run from its last epoch")
+    parser.add_argument("--init-from", metavar="SOURCE",
+                        help="start from trained weights, matched layer by layer by name and shape: a run id of this "
+                             f"project, another project file ({PROJECT_SUFFIX}, its latest run) or a .safetensors "
+                             "weights file; what was loaded, partly loaded and skipped is printed")
     parser.add_argument("--out", metavar="PROJECT_OUT.wbproj",
                         help="write the trained project here (default: over PROJECT; for a template, "
                              f"TEMPLATE{PROJECT_SUFFIX} in the current folder)")
@@ -124,6 +129,16 @@ def stopping_on_signals(control: RunControl):
             signal.signal(signum, handler)
 
 
+def init_source(text: str) -> dict:
+    """--init-from SOURCE as `TrainingSettings.init_from`: a weights file, a project file or a run id."""
+    path = Path(text).expanduser()
+    if path.suffix.lower() == ".safetensors":
+        return {"weights": str(path.resolve())}
+    if path.suffix.lower() in PROJECT_SUFFIXES:
+        return {"project": str(path.resolve())}
+    return {"run": text}
+
+
 def run(args) -> int:
     project = load_project_arg(args.project, args.data, args.target, args.ignore)
     out = output_path(project, args.out)
@@ -133,6 +148,8 @@ def run(args) -> int:
         overrides["epochs"] = args.epochs
     if args.device:
         overrides["device"] = args.device
+    if args.init_from:
+        overrides["init_from"] = init_source(args.init_from)
     settings = project.training.replaced(**overrides)
     threads = args.threads if args.threads is not None else default_threads()
 
@@ -148,11 +165,15 @@ def run(args) -> int:
                "epochs_done": record.epochs_done, "device": record.device,
                "duration_s": record.duration_s, "samples_per_s": record.samples_per_s,
                "test": record.figures("test"), "val": record.figures("val"),
-               "weights": record.files.weights, "warnings": record.warnings}
+               "weights": record.files.weights, "warnings": record.warnings, "transfer": record.transfer}
     if args.json:
         print_json(summary)
     else:
         print(record.message)
+        if record.transfer:
+            print("Started from earlier weights:")
+            for line in transfer_lines(record.transfer):
+                print(f"  {line}")
         for split in ("val", "test"):
             figures = record.figures(split)
             if figures:

@@ -49,6 +49,16 @@ class TrainOutcome:
         project.unsaved_weights.update(self.unsaved_weights)
 
 
+def transfer_lines(transfer: dict) -> list[str]:
+    """A run's `transfer` record (see `parse_transfer`) as sentences: the layers loaded, those partly loaded and
+    those skipped, each with the reason, and the source's layers that nothing matched."""
+    report = TransferReport(loaded=list(transfer.get("loaded", [])),
+                            partly=[tuple(p) for p in transfer.get("partly", [])],
+                            skipped=[tuple(s) for s in transfer.get("skipped", [])],
+                            unused=list(transfer.get("unused", [])))
+    return report.summary().split("\n")
+
+
 def new_run_id(project: Project) -> str:
     stamp = datetime.now(timezone.utc).strftime("%Y%m%d-%H%M%S")
     taken = {r.id for r in project.runs}

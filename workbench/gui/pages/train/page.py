@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (QFileDialog, QHBoxLayout, QLabel, QListWidget, QL
 
 from workbench.core.device import format_bytes
 from workbench.core.project import Project, RunRecord, actions
+from workbench.core.project.train import transfer_lines
 from workbench.core.training.callbacks import Callback, RunControl, format_duration
 from workbench.core.training.settings import TrainingSettings
 from workbench.gui.pages.train.settings_form import TrainSettingsForm
@@ -374,8 +375,7 @@ class TrainPage(QWidget):
         level = "ok" if outcome.result.ok else "error"
         text = record.message + figure
         if record.transfer:
-            loaded = record.transfer["loaded"]
-            text += f" Started from earlier weights: {len(loaded)} layer(s) loaded ({', '.join(loaded)})."
+            text += "\n\nStarted from earlier weights. " + " ".join(transfer_lines(record.transfer))
         if record.warnings:
             text += "\n\n" + "\n".join(f"⚠ {w}" for w in record.warnings)
             level = "warning" if level == "ok" else level
