@@ -198,3 +198,25 @@ def test_preview_of_images(tmp_path):
     assert pv["stats"][0]["mean"] == pytest.approx(red.mean()) and pv["stats"][0]["std"] == pytest.approx(red.std())
     assert pv["class_counts"] == {"names": ["cats", "dogs"], "train": [3, 3], "val": [2, 1], "test": [1, 2]}
     assert pv["sizes"] == {"train": 6, "val": 3, "test": 3, "total": 12}
+
+
+def test_ignored_files_are_counted_in_agreement(tmp_path):
+    root = tmp_path / "p"
+    for name in ("cats", "dogs"):
+        (root / name).mkdir(parents=True)
+        for i in range(3):
+            Image.new("L", (8, 8), 40 * i).save(root / name / f"{i}.png")
+    (root / "dogs" / "notes.txt").write_text("hello")
+    (root / "cats" / "list.csv").write_text("a,b")
+    ds = load(root, split={"train": 0.5, "val": 0.0, "test": 0.5, "seed": 0, "stratify": True})
+    assert any(line.startswith("Ignored 2 files that are not images by their name") for line in ds.report)
+
+
+def test_each_sample_knows_its_file(tmp_path):
+    root = make_folder(tmp_path / "pets")
+    (root / "dogs" / "broken.png").write_bytes(b"not an image")
+    ds = load(root)
+    assert len(ds.sample_files) == ds.num_samples == 8
+    for path, label in zip(ds.sample_files, ds.y):
+        assert Path(path).is_file() and Path(path).parent.name == ds.class_names[label]
+    assert not any(path.endswith("broken.png") for path in ds.sample_files)

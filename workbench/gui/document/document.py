@@ -37,6 +37,7 @@ class ProjectDocument(QObject):
     dataset_changed = Signal()  # project.dataset was set or undone, or its loaded data arrived (see `dataset`)
     busy_changed = Signal(object)  # str | None
     path_changed = Signal()
+    records_changed = Signal()  # the project's runs, variants or settings changed (a run finished, one was deleted)
 
     def __init__(self, project: Project | None = None, parent: QObject | None = None):
         super().__init__(parent)
@@ -94,6 +95,7 @@ class ProjectDocument(QObject):
     def mark_dirty(self) -> None:
         self._unsaved_records = True
         self._emit_dirty()
+        self.records_changed.emit()
 
     def workspace_dir(self) -> Path:
         """The project's folder once saved; before that a folder of its own in the user's data directory."""
