@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 from PySide6.QtCore import QSize, Qt, Signal
-from PySide6.QtGui import QIcon, QPixmap
+from PySide6.QtGui import QIcon, QImage, QImageReader, QPixmap
 from PySide6.QtWidgets import (QAbstractItemView, QHBoxLayout, QHeaderView, QLabel, QListView, QListWidget,
                                QListWidgetItem, QScrollArea, QSplitter, QStackedWidget, QTableWidget,
                                QTableWidgetItem, QVBoxLayout, QWidget)
@@ -58,15 +58,27 @@ def sample_icon(dataset, index: int) -> QIcon | None:
     return QIcon(QPixmap.fromImage(image.scaled(THUMB, THUMB, Qt.AspectRatioMode.KeepAspectRatio, mode)))
 
 
+def original_image(path: str) -> QImage | None:
+    """The file at `path` decoded straight at the large size (a big photo is never decoded whole; Qt's reader
+    refuses absurd sizes from the header); None when it cannot be read any more."""
+    reader = QImageReader(path)
+    reader.setAutoTransform(True)
+    size = reader.size()
+    if not size.isValid() or size.isEmpty():
+        return None
+    reader.setScaledSize(size.scaled(LARGE, LARGE, Qt.AspectRatioMode.KeepAspectRatio))
+    image = reader.read()
+    return None if image.isNull() else image
+
+
 def large_pixmap(dataset, index: int) -> QPixmap:
     """An image sample large: its original file when the data came from a folder (and it is still there), else
     its stored pixels scaled up without smoothing."""
     files = getattr(dataset, "sample_files", None) or []
     if index < len(files) and Path(files[index]).is_file():
-        original = QPixmap(files[index])
-        if not original.isNull():
-            return original.scaled(LARGE, LARGE, Qt.AspectRatioMode.KeepAspectRatio,
-                                   Qt.TransformationMode.SmoothTransformation)
+        original = original_image(files[index])
+        if original is not None:
+            return QPixmap.fromImage(original)
     image = pixels_to_qimage(np.asarray(dataset.x[index]))
     return QPixmap.fromImage(image.scaled(LARGE, LARGE, Qt.AspectRatioMode.KeepAspectRatio,
                                           Qt.TransformationMode.FastTransformation))
