@@ -204,6 +204,7 @@ def test_wrong_predictions_of_a_table_model_are_rows_of_the_users_own_values(qtb
     text = panel.samples.large_text.text()
     assert f"Sample #{index}" in text and f"island: <b>{file_rows[index][1]}</b>" in text
     assert f"True class: <b>{file_rows[index][0]}</b>" in text and "sure)" in text
+    qtbot.wait(100)  # the new text laid out, for the screenshot
     panel.grab().save(str(tmp_path / "evaluate-table.png"))
 
 
@@ -234,3 +235,5 @@ def test_wrong_predictions_of_an_image_model_show_the_original_image_large(qtbot
     assert (pixmap.width(), pixmap.height()) == (280, 140)      # the 40x20 file, not the 8x8 the model sees
     files = panel.dataset.sample_files
     assert f"File: {Path(files[chosen.args[0]]).name}" in panel.samples.large_text.text()
+    qtbot.wait(100)  # laid out, for the screenshot
+    panel.grab().save(str(tmp_path / "evaluate-gallery.png"))

@@ -204,3 +204,4 @@ def test_the_prompt_fits_a_model_of_colour_shapes(qtbot, monkeypatch, tmp_path):
         press_open_image(qtbot, page, monkeypatch, photo)
     assert page.pad.picture.width() == 12 and not page.pad.picture.isGrayscale()
     assert page.answer.text().split("  (")[0] in ("circle", "square", "triangle")
+    page.grab().save(str(tmp_path / "tryit-colour.png"))

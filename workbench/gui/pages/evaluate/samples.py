@@ -16,8 +16,8 @@ import numpy as np
 from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import QIcon, QImage, QImageReader, QPixmap
 from PySide6.QtWidgets import (QAbstractItemView, QHBoxLayout, QHeaderView, QLabel, QListView, QListWidget,
-                               QListWidgetItem, QScrollArea, QSplitter, QStackedWidget, QTableWidget,
-                               QTableWidgetItem, QVBoxLayout, QWidget)
+                               QListWidgetItem, QSplitter, QStackedWidget, QTableWidget, QTableWidgetItem, QVBoxLayout,
+                               QWidget)
 
 from workbench.core.data.originals import format_value, original_columns, original_rows
 from workbench.gui.plots.pixels import pixels_to_qimage
@@ -150,15 +150,13 @@ class SamplesView(QWidget):
         column = QVBoxLayout(detail)
         column.setContentsMargins(6, 0, 0, 0)
         column.addWidget(self.large_image)
-        column.addWidget(self.large_text, 1)
-        scroll = QScrollArea(self)
-        scroll.setWidget(detail)
-        scroll.setWidgetResizable(True)
-        scroll.setMinimumWidth(LARGE + 30)
+        column.addWidget(self.large_text)
+        column.addStretch(1)
+        detail.setMinimumWidth(LARGE + 12)
 
         splitter = QSplitter(self)
         splitter.addWidget(self.stack)
-        splitter.addWidget(scroll)
+        splitter.addWidget(detail)
         splitter.setStretchFactor(0, 3)
         splitter.setStretchFactor(1, 1)
         body = QHBoxLayout()
