@@ -179,3 +179,34 @@ def test_a_trained_template_is_saved_as_a_wbproj_file(tmp_path, capsys, monkeypa
     assert summary["project"] == str(tmp_path / "mlp.wbproj")
     assert load_project(tmp_path / "mlp.wbproj").runs
     assert run_command(["evaluate", str(tmp_path / "mlp.wbproj")]) == 0
+
+
+def test_train_init_from_prints_loaded_partly_loaded_and_skipped_layers(tmp_path, capsys):
+    source = tmp_path / "iris.wbproj"
+    code, _, err = run_json(capsys, ["train", "mlp", "--data", "iris", "--epochs", "1", "--device", "cpu",
+                                     "--threads", "1", "--out", str(source), "--json"])
+    assert code == 0, err
+    target = tmp_path / "wine.wbproj"
+    argv = ["train", "mlp", "--data", "wine", "--epochs", "1", "--device", "cpu", "--threads", "1",
+            "--init-from", str(source), "--out", str(target)]
+    code, summary, err = run_json(capsys, [*argv, "--json"])
+    assert code == 0, err
+    transfer = summary["transfer"]
+    assert transfer["loaded"] == ["dense2", "classifier1"]
+    reasons = dict(transfer["partly"])                                    # 13 wine columns, not 4 iris ones
+    assert reasons["dense1"] == "weight has shape (64, 4) there but (64, 13) here"
+
+    assert run_command(argv) == 0
+    out = capsys.readouterr().out
+    assert "Started from earlier weights:" in out
+    assert "  Loaded 2 layers: dense2, classifier1." in out
+    assert "  Partly loaded dense1: weight has shape (64, 4) there but (64, 13) here." in out
+
+
+def test_train_init_from_a_missing_file_is_an_error_in_words(tmp_path, capsys):
+    code = run_command(["train", "mlp", "--data", "iris", "--epochs", "1", "--device", "cpu", "--threads", "1",
+                        "--init-from", str(tmp_path / "nowhere.safetensors"), "--out", str(tmp_path / "p.wbproj")])
+    captured = capsys.readouterr()
+    last = captured.err.strip().splitlines()[-1]
+    assert code != 0 and last.startswith("error: ") and "nowhere.safetensors" in last
+    assert "Traceback" not in captured.err

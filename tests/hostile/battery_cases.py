@@ -524,7 +524,7 @@ CASES = [
                                                                                                 "skip"]),
          exits(0, r"row 2: skipped\.")),
     Case("predict", "missing cells filled", rows("size,colour", ",", "n/a,?"), exits(0)),
-    Case("predict", "a column missing", rows("colour", "red"), exits(2, r"the column\(s\) size are missing")),
+    Case("predict", "a column missing", rows("colour", "red"), exits(2, r"the column size is missing")),
     Case("predict", "repeated header names", rows("size,size,colour", "1,2,red"), exits(0)),
     Case("predict", "an empty file", rows(""), exits(2, r"the file holds no rows")),
     Case("predict", "Latin-1 bytes", predict_args("TABLE", file("new.csv", b"size,colour\n3.5,caf\xe9\n")),

@@ -68,7 +68,7 @@ def test_bad_cells_stop_the_run_by_default_after_the_good_rows_before(table, siz
     assert done.returncode == 3
     assert len(done.stdout.splitlines()) == 1 and done.stdout.strip() in ("a", "b")
     assert done.stderr.splitlines() == [reported(path, size_column)[0],
-                                        f"error: stopped at {path} row 3 because of the bad value(s) above; the rows "
+                                        f"error: stopped at {path} row 3 because of the bad value above; the rows "
                                         "before it were predicted. Correct it, or run with --bad-values skip to "
                                         "predict the other rows."]
     assert tree_digest(tmp_path) == before

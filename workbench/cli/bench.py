@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from workbench.cli.common import add_json_flag, add_threads_argument, load_project_arg, print_json
 from workbench.core.project import actions
+from workbench.core.wording import plural
 
 
 def add_parser(subparsers):
@@ -22,7 +23,7 @@ def run(args) -> int:
     if args.json:
         print_json(report.to_dict())
         return 0
-    print(f"ONNX Runtime on {report.provider}, {report.threads} thread(s)"
+    print(f"ONNX Runtime on {report.provider}, {plural(report.threads, 'thread')}"
           + ("" if report.gpu else "; no GPU on this computer") + ".")
     print(f"  {'variant':<22} {'size KB':>8}  {'torch p50/p99 ms':>18}  {'ORT p50/p99 ms':>16}  "
           f"{'torch /s':>10}  {'ORT /s':>10}  speed-up")

@@ -17,11 +17,12 @@ import sys
 import time
 from pathlib import Path
 
-from workbench import PROJECT_SUFFIX
+from workbench import PROJECT_SUFFIX, PROJECT_SUFFIXES
 from workbench.cli.common import (add_data_arguments, add_json_flag, add_threads_argument, load_project_with_data,
                                   output_state, print_json, save_result)
 from workbench.core.errors import WorkbenchError
 from workbench.core.project import actions, is_template
+from workbench.core.project.train import transfer_lines
 from workbench.core.training.callbacks import Callback, RunControl, format_duration
 from workbench.core.training.distributed import LaunchPlan, finish, launch, launched_ranks, write_failure
 
@@ -40,6 +41,10 @@ def add_parser(subparsers):
                                        "more threads were measured to collapse under other load; else PyTorch's "
                                        "default)")
     parser.add_argument("--resume", metavar="RUN_ID", help="continue a stopped run from its last epoch")
+    parser.add_argument("--init-from", metavar="SOURCE",
+                        help="start from trained weights, matched layer by layer by name and shape: a run id of this "
+                             f"project, another project file ({PROJECT_SUFFIX}, its latest run) or a .safetensors "
+                             "weights file; what was loaded, partly loaded and skipped is printed")
     parser.add_argument("--out", metavar="PROJECT_OUT.wbproj",
                         help="write the trained project here (default: over PROJECT; for a template, "
                              f"TEMPLATE{PROJECT_SUFFIX} in the current folder)")
@@ -145,10 +150,20 @@ def child_arguments(args, out: Path) -> list[str]:
     argv = ["train", args.project, "--out", str(out)]
     for flag, value in (("--data", args.data), ("--target", args.target), ("--ignore", args.ignore),
                         ("--epochs", args.epochs), ("--device", args.device), ("--threads", args.threads),
-                        ("--resume", args.resume)):
+                        ("--resume", args.resume), ("--init-from", args.init_from)):
         if value is not None:
             argv += [flag, str(value)]
     return argv + (["--json"] if args.json else [])
+
+
+def init_source(text: str) -> dict:
+    """--init-from SOURCE as `TrainingSettings.init_from`: a weights file, a project file or a run id."""
+    path = Path(text).expanduser()
+    if path.suffix.lower() == ".safetensors":
+        return {"weights": str(path.resolve())}
+    if path.suffix.lower() in PROJECT_SUFFIXES:
+        return {"project": str(path.resolve())}
+    return {"run": text}
 
 
 def run(args) -> int:
@@ -183,6 +198,8 @@ def train_here(args, project, out: Path, ranks) -> int:
         overrides["epochs"] = args.epochs
     if args.device:
         overrides["device"] = args.device
+    if args.init_from:
+        overrides["init_from"] = init_source(args.init_from)
     settings = project.training.replaced(**overrides)
     threads = args.threads if args.threads is not None else default_threads()
 
@@ -203,7 +220,7 @@ def train_here(args, project, out: Path, ranks) -> int:
                "epochs_done": record.epochs_done, "device": record.device,
                "duration_s": record.duration_s, "samples_per_s": record.samples_per_s,
                "test": record.figures("test"), "val": record.figures("val"),
-               "weights": record.files.weights, "warnings": record.warnings}
+               "weights": record.files.weights, "warnings": record.warnings, "transfer": record.transfer}
     if data_report is not None:
         summary["data"] = data_report
     if ranks is not None:
@@ -212,6 +229,10 @@ def train_here(args, project, out: Path, ranks) -> int:
         print_json(summary)
     else:
         print(record.message)
+        if record.transfer:
+            print("Started from earlier weights:")
+            for line in transfer_lines(record.transfer):
+                print(f"  {line}")
         for split in ("val", "test"):
             figures = record.figures(split)
             if figures:

@@ -8,6 +8,7 @@ from workbench.cli.common import add_data_arguments, add_json_flag, load_project
 from workbench.core.errors import WorkbenchError
 from workbench.core.graph import validate
 from workbench.core.layers import format_shape
+from workbench.core.wording import plural
 
 
 def add_parser(subparsers):
@@ -74,6 +75,6 @@ def run(args) -> int:
             print_summary(s)
     if not all(s["valid"] for s in summaries):
         if not args.json:
-            print(f"\n{sum(not s['valid'] for s in summaries)} of {len(summaries)} file(s) invalid.", file=sys.stderr)
+            print(f"\n{sum(not s['valid'] for s in summaries)} of {plural(len(summaries), 'file')} invalid.", file=sys.stderr)
         return 1
     return 0

@@ -244,9 +244,16 @@ class MainWindow(QMainWindow):
             widget.build()
             if hasattr(widget.page, "canvas_requested"):
                 widget.page.canvas_requested.connect(self.show_variant_on_canvas)
+            if hasattr(widget.page, "run_open_requested"):
+                widget.page.run_open_requested.connect(self.show_run_on_evaluate)
         on_canvas = widget is self.design and self.stack.currentWidget() is self.tabs
         for action in self.canvas_actions:
             action.setEnabled(on_canvas)
+
+    def show_run_on_evaluate(self, run_id: str) -> None:
+        """Switches to the Evaluate page showing run `run_id` (the Train page's "Open on Evaluate")."""
+        self.tabs.setCurrentWidget(self.pages["Evaluate"])
+        self.pages["Evaluate"].page.show_run(run_id)
 
     def show_variant_on_canvas(self, record) -> None:
         """Switches to the Design page and draws a variant's per-layer effects over its layers (the Export page's

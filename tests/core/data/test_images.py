@@ -3,6 +3,8 @@ listed, progress and cancel, and the round trip from Pillow images."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 import torch
@@ -78,7 +80,7 @@ def test_round_trip_from_pillow_images(tmp_path):
     assert single.shape == (1, 3, 5, 4) and np.array_equal(single[0], expected[0].numpy())
     arr = apply_preprocessing(ds.preprocessing, ds.x[:2].transpose(0, 2, 3, 1))     # NHWC uint8 at size
     assert np.array_equal(arr, expected[:2].numpy())
-    with pytest.raises(DataError, match=r"^Images must be 4x5 pixels with 3 channel\(s\) \(got an array of shape "
+    with pytest.raises(DataError, match=r"^Images must be 4x5 pixels with 3 channels \(got an array of shape "
                                         r"\[2, 3, 3\]\); pass Pillow images to have them resized\.$"):
         apply_preprocessing(ds.preprocessing, np.zeros((2, 3, 3), np.uint8))
 
@@ -140,7 +142,7 @@ def test_corrupt_files_are_skipped_and_listed(tmp_path):
     assert "Skipped 2 unreadable files: cats/deeper/broken.png (not an image); dogs/cut.png (cut short)." \
         in ds.report
     assert "Left out 1 image lying directly in 'p', outside the class folders." in ds.report
-    assert "Ignored 1 file that are not images by their name (e.g. 'dogs/notes.txt')." in ds.report
+    assert "Ignored 1 file that is not an image by their name (e.g. 'dogs/notes.txt')." in ds.report
     assert np.array_equal(ds.y, [0, 0, 0, 1, 1, 1])
 
 
@@ -196,3 +198,25 @@ def test_preview_of_images(tmp_path):
     assert pv["stats"][0]["mean"] == pytest.approx(red.mean()) and pv["stats"][0]["std"] == pytest.approx(red.std())
     assert pv["class_counts"] == {"names": ["cats", "dogs"], "train": [3, 3], "val": [2, 1], "test": [1, 2]}
     assert pv["sizes"] == {"train": 6, "val": 3, "test": 3, "total": 12}
+
+
+def test_ignored_files_are_counted_in_agreement(tmp_path):
+    root = tmp_path / "p"
+    for name in ("cats", "dogs"):
+        (root / name).mkdir(parents=True)
+        for i in range(3):
+            Image.new("L", (8, 8), 40 * i).save(root / name / f"{i}.png")
+    (root / "dogs" / "notes.txt").write_text("hello")
+    (root / "cats" / "list.csv").write_text("a,b")
+    ds = load(root, split={"train": 0.5, "val": 0.0, "test": 0.5, "seed": 0, "stratify": True})
+    assert any(line.startswith("Ignored 2 files that are not images by their name") for line in ds.report)
+
+
+def test_each_sample_knows_its_file(tmp_path):
+    root = make_folder(tmp_path / "pets")
+    (root / "dogs" / "broken.png").write_bytes(b"not an image")
+    ds = load(root)
+    assert len(ds.sample_files) == ds.num_samples == 8
+    for path, label in zip(ds.sample_files, ds.y):
+        assert Path(path).is_file() and Path(path).parent.name == ds.class_names[label]
+    assert not any(path.endswith("broken.png") for path in ds.sample_files)

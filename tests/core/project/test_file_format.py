@@ -388,9 +388,12 @@ def test_saving_into_another_folder_copies_the_files_the_records_name(tmp_path):
     shutil.copytree(DATA / "project_v2_trained", tmp_path / "first")
     project = load_project(tmp_path / "first" / "project.json")
     (tmp_path / "second").mkdir()
+    before = project.record_files()
     save_project(project, tmp_path / "second" / "copy.json")
-    for relative in project.record_files():
-        assert (tmp_path / "second" / relative).read_bytes() == (tmp_path / "first" / relative).read_bytes()
+    after = project.record_files()  # filed under the new name: runs/copy/..., variants/copy/...
+    assert len(after) == len(before) and all(path.split("/")[1] == "copy" for path in after)
+    for old, new in zip(before, after):
+        assert (tmp_path / "second" / new).read_bytes() == (tmp_path / "first" / old).read_bytes()
     reopened = load_project(tmp_path / "second" / "copy.json")
     assert build_trained_module(reopened) is not None
 

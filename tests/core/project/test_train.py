@@ -220,3 +220,29 @@ def test_a_run_whose_folder_cannot_be_written_is_kept_in_memory_and_saved_elsewh
     assert run_command(["train", "mlp", "--epochs", "1", "--out", str(tmp_path / "cli" / "p.json")]) == 2
     err = capsys.readouterr().err
     assert err.count("error: ") == 1 and "Traceback" not in err and "save it in a folder you can write to" in err
+
+
+def test_two_projects_of_one_name_in_one_folder_never_share_a_run_folder(moons_data, tmp_path, monkeypatch):
+    """Both trained from the template within one second (one clock reading): each run keeps its own weights."""
+    from datetime import datetime, timezone
+
+    from workbench.core.project import train as train_module
+
+    class OneSecond(datetime):
+        @classmethod
+        def now(cls, tz=None):
+            return datetime(2026, 12, 1, 12, 0, 0, tzinfo=timezone.utc)
+
+    monkeypatch.setattr(train_module, "datetime", OneSecond)
+    spec, dataset = moons_data
+    records = []
+    for seed in (1, 2):
+        p = open_template("mlp")
+        fit_graph_to_dataset(p.graph, dataset)
+        p.dataset = spec
+        p.training = TrainingSettings(epochs=1, batch_size=32, seed=seed)
+        records.append(train_project(p, tmp_path, dataset=dataset).record)
+    first, second = (read_weights(tmp_path / r.files.weights)[0] for r in records)
+    assert records[0].files.weights != records[1].files.weights
+    assert records[0].id == "run-20261201-120000" and records[1].id == "run-20261201-120000-2"
+    assert any(not torch.equal(first[k], second[k]) for k in first)

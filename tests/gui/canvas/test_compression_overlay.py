@@ -126,3 +126,32 @@ def test_structured_pruning_shows_channels_and_a_new_project_clears_the_overlay(
     window.document.replace_project(open_template("cnn"))
     assert overlay.badges == {} and badges_in(scene) == [] and not overlay.legend.isVisible()
     assert CompressionOverlay.of(scene) is overlay  # one overlay per canvas
+
+
+def test_the_legend_follows_a_dark_palette(qtbot):
+    from PySide6.QtGui import QColor, QPalette
+    from PySide6.QtWidgets import QWidget
+
+    from workbench.gui.canvas.compression_overlay import OverlayLegend
+
+    before = QApplication.palette()
+    dark = QPalette()
+    for role, colour in ((QPalette.ColorRole.Window, "#202329"), (QPalette.ColorRole.Base, "#1a1c20"),
+                         (QPalette.ColorRole.Text, "#e8eaee"), (QPalette.ColorRole.WindowText, "#e8eaee")):
+        dark.setColor(role, QColor(colour))
+    QApplication.setPalette(dark)
+    try:
+        host = QWidget()
+        qtbot.addWidget(host)
+        host.resize(400, 300)
+        legend = OverlayLegend(host)
+        legend.title.setText("int8-static: what INT8 did to each layer")
+        legend.apply_theme()
+        legend.show()
+        host.show()
+        qtbot.waitExposed(host)
+        image = legend.grab().toImage()
+        assert image.pixelColor(legend.width() // 2, legend.height() - 4).lightness() < 100   # a dark box
+        assert legend.title.palette().color(legend.title.foregroundRole()).lightness() > 180  # light words
+    finally:
+        QApplication.setPalette(before)

@@ -28,6 +28,7 @@ from workbench.core.compression.errors import CompressionError
 from workbench.core.compression.layer_effects import effect_rows, quantization_errors
 from workbench.core.export.compact import compact
 from workbench.core.export.onnx_export import input_names
+from workbench.core.wording import agreeing, plural
 
 CONV_OPS = ("Conv", "ConvTranspose")
 DYNAMIC_OPS = ["MatMul", "Gemm", "LSTM", "GRU", "Attention"]  # quantized after the preparation step
@@ -268,7 +269,7 @@ def int8_dynamic_candidate(method, tm, amount, epochs, student_graph, progress: 
     def conversion(names, calibration, layers):
         convs = sum(1 for n in tm.graph.nodes.values() if n.type.startswith("Conv"))
         notes = "Dense and recurrent weights in INT8, activations quantized on the fly." + (
-            f" The {convs} convolution layer(s) stay fp32: as ConvInteger they would run 3-8x slower on CPUs; use "
+            f" The {plural(convs, 'convolution layer')} {agreeing(convs, 'stays', 'stay')} fp32: as ConvInteger they would run 3-8x slower on CPUs; use "
             "static INT8 for convolutions." if convs else "")
         return (lambda m: quantize_dynamic_int8(m, layers)), notes
 

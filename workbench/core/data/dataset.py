@@ -50,6 +50,7 @@ class Dataset:
     description: str = ""
     vocab_size: int | None = None
     skipped: list[str] = field(default_factory=list)
+    sample_files: list[str] = field(default_factory=list)  # image folders: each sample's file, to show it as it is
     spec: DatasetSpec | None = None
 
     @property

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from workbench.core.data.progress import ProgressReporter
 from workbench.core.errors import DataError
+from workbench.core.wording import agreeing, plural
 
 IMAGE_EXTENSIONS = frozenset({".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp"})
 
@@ -158,8 +159,9 @@ def list_image_folder(root: Path, reporter: ProgressReporter, report: list[str])
         report.append(f"Left out {len(loose)} image{'s' if len(loose) != 1 else ''} lying directly in "
                       f"{quoted(root.name)}, outside the class folders.")
     if walk.other:
-        report.append(f"Ignored {len(walk.other)} file{'s' if len(walk.other) != 1 else ''} that are not images by "
-                      f"their name (e.g. {quoted(walk.other[0])}).")
+        report.append(f"Ignored {plural(len(walk.other), 'file')} that "
+                      f"{agreeing(len(walk.other), 'is not an image', 'are not images')} by their name (e.g. "
+                      f"{quoted(walk.other[0])}).")
     return class_names, files
 
 

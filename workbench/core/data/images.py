@@ -207,6 +207,7 @@ def load_image_folder(root: Path, options: dict, split: dict, reporter: Progress
     reasons: list[str] = []
     count = 0
     base = str(root) + os.sep
+    kept_files: list[str] = []
     for i, (rel, label) in enumerate(files):
         try:
             with open_image(base + rel) as img:
@@ -219,6 +220,7 @@ def load_image_folder(root: Path, options: dict, split: dict, reporter: Progress
             reasons.append(_reason(e))
         else:
             y[count] = label
+            kept_files.append(base + rel)
             count += 1
         reporter.update((i + 1) / n, f"Reading images: {i + 1:,} of {n:,}")
     if skipped:
@@ -249,7 +251,7 @@ def load_image_folder(root: Path, options: dict, split: dict, reporter: Progress
     counts = ", ".join(f"{name} {c}" for name, c in zip(class_names, np.bincount(y, minlength=len(class_names))))
     return Dataset(name=printable(root.name), task="classification", x=x, y=y, class_names=class_names,
                    input_shape=(channels, size[0], size[1]), input_dtype="float", preprocessing=pre, splits=splits,
-                   report=report, skipped=skipped,
+                   report=report, skipped=skipped, sample_files=kept_files,
                    description=f"{count:,} images in {len(class_names)} classes ({counts}).")
 
 

@@ -16,6 +16,7 @@ from workbench.core.data.dataset import IMAGE_SCALE
 from workbench.core.data.images import image_to_array
 from workbench.core.data.text import encode_texts
 from workbench.core.errors import DataError
+from workbench.core.wording import plural
 
 
 def _rows_for(pre: dict, raw, names: list[str]) -> list[list]:
@@ -77,7 +78,7 @@ def _images(pre: dict, raw) -> np.ndarray:
     elif arr.ndim == 4 and arr.shape[1:] == size + (channels,):
         arr = arr.transpose(0, 3, 1, 2)
     else:
-        raise DataError(f"Images must be {size[1]}x{size[0]} pixels with {channels} channel(s) (got an array of "
+        raise DataError(f"Images must be {size[1]}x{size[0]} pixels with {plural(channels, 'channel')} (got an array of "
                         f"shape {list(arr.shape)}); pass Pillow images to have them resized.")
     raw_max = float(pre.get("raw_max", 255))
     if raw_max == 255 and arr.dtype == np.uint8:

@@ -276,7 +276,9 @@ def table_rows(path, pre, needed):
         names, body = header, records
         missing = [n for n in needed if n not in names]
         if missing:
-            raise InputError(f"{path}: the column(s) {', '.join(missing)} are missing; the model needs "
+            one = len(missing) == 1
+            raise InputError(f"{path}: the column{'' if one else 's'} {', '.join(missing)} {'is' if one else 'are'} "
+                             "missing; the model needs "
                              f"{', '.join(needed)}.")
     for number_, cells in body:
         if len(cells) != len(names):
@@ -528,7 +530,8 @@ def predict_block(predictor, path, pre, block, skip):
             where = f"{path} row {number_}" + (f", column {column!r}" if column is not None else "")
             predictor.warn(f"{where}: {value.strip()!r} {why}." if column is not None else f"{where}: {why}.")
         if not skip:
-            raise BadValuesStop(f"stopped at {path} row {number_} because of the bad value(s) above; the rows "
+            bad = "bad value" if len(problems) == 1 else "bad values"
+            raise BadValuesStop(f"stopped at {path} row {number_} because of the {bad} above; the rows "
                                 "before it were predicted. Correct it, or run with --bad-values skip to predict the "
                                 "other rows.")
         predictor.warn(f"{path} row {number_}: skipped.")

@@ -74,6 +74,14 @@ class Project:
         """Runs with weights, newest first."""
         return [r for r in reversed(self.runs) if r.files.weights]
 
+    def remove_run(self, run_id: str) -> RunRecord:
+        """Drops the run's record (and weights of it still waiting to be written); returns the record."""
+        record = self.find_run(run_id)
+        self.runs = [r for r in self.runs if r.id != run_id]
+        for path in (record.files.weights, record.files.best, record.files.last, record.files.state):
+            self.unsaved_weights.pop(path, None)
+        return record
+
     def add_run(self, record: RunRecord) -> None:
         """Adds `record`, or replaces the record with its id (a continued run)."""
         for i, existing in enumerate(self.runs):

@@ -6,7 +6,8 @@ renames over it, so a failed save leaves the old file intact, and temporary copi
 the next open or save. A file that someone else changed since it was read is not overwritten unawares
 (`ChangedOnDiskError`). Data inside the project's folder is named relative to it (so the folder can be moved or
 shared); when a project is saved into another folder, the files its records name (weights, variants) are copied
-along, so the new folder is complete.
+along, so the new folder is complete. Saved under a new name, a project without a name of its own takes the file's
+name, and its runs and variants are filed under it (copied to ``runs/<name>/``, see `refile`).
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from workbench.core.data import DatasetSpec
 from workbench.core.errors import ProjectFileError, WorkbenchError
 from workbench.core.project.file_format import parse_project_text, project_text, project_to_dict
 from workbench.core.project.model import Project
+from workbench.core.project.refile import folder_slug, name_after_save, refiled
 from workbench.core.training.settings import TrainingSettings
 from workbench.core.training.weights import WeightsError, save_weights
 
@@ -178,17 +180,27 @@ def save_project(project: Project, path: str | os.PathLike | None = None, *,
         if now is not None and not (expected is not None and expected.same_content(now)):
             raise ChangedOnDiskError(target)
     old_folder = Path(base_dir) if base_dir is not None else project.folder
-    data = project_to_dict(project)
+    saved_as = project.path is None or target != Path(project.path).resolve()
+    name = name_after_save(project, target) if saved_as else project.name
+
+    def movable(relative: str) -> bool:  # a file there to copy under the new name (or weights still in memory)
+        return relative in project.unsaved_weights or (old_folder is not None and (old_folder / relative).is_file())
+
+    runs, variants, moved = refiled(project, folder_slug(target.stem), movable) if saved_as else \
+        (list(project.runs), list(project.variants), {})
+    unsaved = {moved.get(k, k): v for k, v in project.unsaved_weights.items()}
+    saved = dataclasses.replace(project, name=name, runs=runs, variants=variants, unsaved_weights=unsaved)
+    data = project_to_dict(saved)
     dataset = portable_dataset(project.dataset, old_folder, target.parent)
     data["dataset"] = dataset.to_dict() if dataset is not None else None
     training = portable_training(project.training, old_folder, target.parent)
     data["training"] = training.to_dict()
-    encoded = project_text(project, data).encode("utf-8")
-    written = write_unsaved_weights(project, target.parent)
+    encoded = project_text(saved, data).encode("utf-8")
+    written = write_unsaved_weights(saved, target.parent)
     copied = []
     try:
-        if old_folder is not None and Path(old_folder).resolve() != target.parent:
-            copied = copy_record_files(project, Path(old_folder), target.parent)
+        if old_folder is not None and (Path(old_folder).resolve() != target.parent or moved):
+            copied = copy_record_files(project, Path(old_folder), target.parent, moved)
         write_atomically(target, encoded)
     except OSError as exc:
         for path in copied:  # undone: no saved project names them
@@ -196,6 +208,7 @@ def save_project(project: Project, path: str | os.PathLike | None = None, *,
         raise WorkbenchError(f"Could not save '{target}': {exc.strerror or exc}. The file on disk is unchanged.") \
             from None
     remove_stale_temporaries(target)
+    project.name, project.runs, project.variants, project.unsaved_weights = name, runs, variants, unsaved
     for relative in written:
         project.unsaved_weights.pop(relative, None)
     if project.dataset is not None and dataset.path != project.dataset.path and \
@@ -271,10 +284,14 @@ def write_unsaved_weights(project: Project, folder: Path) -> list[str]:
     return list(project.unsaved_weights)
 
 
-def copy_record_files(project: Project, old_folder: Path, new_folder: Path) -> list[Path]:
+def copy_record_files(project: Project, old_folder: Path, new_folder: Path,
+                      moved: dict[str, str] | None = None) -> list[Path]:
     """Copies the files that run and variant records name relative to `old_folder` into `new_folder` (same
-    relative place); paths that are absolute or climb out of the folder are left alone. Returns the copies. When a
-    copy fails (a full disk), the copies made so far are removed, the one cut short too, and the `OSError` raised."""
+    relative place, or the one `moved` gives: a project saved under a new name files them under it); paths that
+    are absolute or climb out of the folder are left alone. Returns the copies. When a copy fails (a full disk),
+    the copies made so far are removed, the one cut short too, and the `OSError` raised; the originals are never
+    touched."""
+    moved = moved or {}
     copied = []
     for relative in project.record_files():
         if relative in project.unsaved_weights:
@@ -282,7 +299,7 @@ def copy_record_files(project: Project, old_folder: Path, new_folder: Path) -> l
         path = Path(relative)
         if path.is_absolute() or ".." in path.parts or not path.parts:
             continue
-        source, target = old_folder / path, new_folder / path
+        source, target = old_folder / path, new_folder / moved.get(relative, relative)
         if source.is_file() and not target.exists():
             try:
                 target.parent.mkdir(parents=True, exist_ok=True)

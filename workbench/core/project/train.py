@@ -49,11 +49,23 @@ class TrainOutcome:
         project.unsaved_weights.update(self.unsaved_weights)
 
 
-def new_run_id(project: Project) -> str:
+def transfer_lines(transfer: dict) -> list[str]:
+    """A run's `transfer` record (see `parse_transfer`) as sentences: the layers loaded, those partly loaded and
+    those skipped, each with the reason, and the source's layers that nothing matched."""
+    report = TransferReport(loaded=list(transfer.get("loaded", [])),
+                            partly=[tuple(p) for p in transfer.get("partly", [])],
+                            skipped=[tuple(s) for s in transfer.get("skipped", [])],
+                            unused=list(transfer.get("unused", [])))
+    return report.summary().split("\n")
+
+
+def new_run_id(project: Project, base_dir: Path | None = None) -> str:
+    """A run id from the time, unique among the project's runs and, with `base_dir`, among the run folders there
+    (two projects of one name in one folder, trained within a second, must not write into one folder)."""
     stamp = datetime.now(timezone.utc).strftime("%Y%m%d-%H%M%S")
     taken = {r.id for r in project.runs}
     run_id, i = f"run-{stamp}", 2
-    while run_id in taken:
+    while run_id in taken or (base_dir is not None and run_folder(base_dir, project, run_id).exists()):
         run_id, i = f"run-{stamp}-{i}", i + 1
     return run_id
 
@@ -85,7 +97,7 @@ def train_project(project: Project, base_dir, *, dataset=None, settings: Trainin
     else:
         graph = project.graph.copy()
         settings = settings or project.training
-        run_id, started = new_run_id(project), _now()
+        run_id, started = new_run_id(project, base_dir), _now()
     settings.check("training" if previous is None else "runs.settings")
     folder = run_folder(base_dir, project, run_id)
     torch.manual_seed(settings.seed)

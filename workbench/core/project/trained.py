@@ -3,7 +3,6 @@ compression take, and the weights a new run starts from (`TrainingSettings.init_
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 from workbench.core.build import build_module
@@ -12,6 +11,7 @@ from workbench.core.data.loader import resolve_path
 from workbench.core.errors import WorkbenchError
 from workbench.core.project.data import project_dataset
 from workbench.core.project.model import NotTrainedError, Project
+from workbench.core.project.refile import folder_slug
 from workbench.core.project.run_record import RunRecord
 from workbench.core.project.storage import load_project
 from workbench.core.training.trained_model import TrainedModel
@@ -23,8 +23,7 @@ NOT_TRAINED = ("This model has not been trained yet, so there are no weights to 
 
 def project_slug(project: Project) -> str:
     """The project as a folder name (runs/<slug>/..., variants/<slug>/...)."""
-    stem = project.path.stem if project.path else project.name
-    return re.sub(r"[^A-Za-z0-9_.-]+", "_", stem).strip("._") or "project"
+    return folder_slug(project.path.stem if project.path else project.name)
 
 
 def run_weights_path(run: RunRecord, which: str = "weights") -> str:

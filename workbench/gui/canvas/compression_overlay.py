@@ -21,6 +21,7 @@ from PySide6.QtGui import QColor, QFont, QFontMetricsF, QPen
 from PySide6.QtWidgets import QFrame, QGraphicsItem, QHBoxLayout, QLabel, QPushButton, QVBoxLayout
 
 from workbench.core.compression.methods import COMPRESSION_METHODS, method_title
+from workbench.gui.style import current_theme
 
 ERROR_AT_WORST = 0.05  # an output error of 5% or more is drawn in the worst colour
 BADGE_HEIGHT = 18.0
@@ -133,8 +134,6 @@ class OverlayLegend(QFrame):
         self.setObjectName("compression_legend")
         self.setFrameShape(QFrame.Shape.StyledPanel)
         self.setAutoFillBackground(True)
-        self.setStyleSheet("#compression_legend { background: rgba(255, 255, 255, 235); border: 1px solid #c9cdd4;"
-                           " border-radius: 6px; } QLabel { color: #1d2025; }")
         self.title = QLabel(self)
         self.title.setStyleSheet("font-weight: bold;")
         self.title.setWordWrap(True)
@@ -144,7 +143,6 @@ class OverlayLegend(QFrame):
         stops = ", ".join(f"stop:{c / 4:g} {cost_colour(c / 4).name()}" for c in range(5))
         self.scale.setStyleSheet(f"background: qlineargradient(x1:0, y1:0, x2:1, y2:0, {stops}); border-radius: 3px;")
         self.scale_caption = QLabel(self)
-        self.scale_caption.setStyleSheet("color: #555;")
         self.costliest = QLabel(self)
         self.costliest.setWordWrap(True)
         self.hide_button = QPushButton("Hide", self)
@@ -166,7 +164,17 @@ class OverlayLegend(QFrame):
         buttons.addWidget(self.hide_button)
         layout.addLayout(buttons)
         self.setFixedWidth(280)
+        self.apply_theme()
         self.hide()
+
+    def apply_theme(self) -> None:
+        """The box in the palette's colours (light or dark), like the canvas it sits on."""
+        theme = current_theme()
+        body = theme.node_body
+        self.setStyleSheet(f"#compression_legend {{ background: rgba({body.red()}, {body.green()}, {body.blue()}, "
+                           f"235); border: 1px solid {theme.node_border.name()}; border-radius: 6px; }} "
+                           f"QLabel {{ color: {theme.text.name()}; }}")
+        self.scale_caption.setStyleSheet(f"color: {theme.muted_text.name()};")
 
 
 class CompressionOverlay(QObject):
@@ -268,6 +276,7 @@ class CompressionOverlay(QObject):
         legend.costliest.setText(text)
         legend.adjustSize()
         self._place_legend()
+        legend.apply_theme()  # the palette may have changed (a dark theme switched on) since it was made
         legend.show()
         legend.raise_()
 

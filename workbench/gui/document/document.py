@@ -39,6 +39,7 @@ class ProjectDocument(QObject):
     training_changed = Signal(object)  # TrainingSettings: project.training was set, undone or redone
     busy_changed = Signal(object)  # str | None
     path_changed = Signal()
+    records_changed = Signal()  # the project's runs, variants or settings changed (a run finished, one was deleted)
 
     def __init__(self, project: Project | None = None, parent: QObject | None = None):
         super().__init__(parent)
@@ -98,6 +99,7 @@ class ProjectDocument(QObject):
         self._unsaved_records = True
         self._emit_dirty()
         self.changed.emit()
+        self.records_changed.emit()
 
     def workspace_dir(self) -> Path:
         """The project's folder once saved; before that a folder of its own in the user's data directory."""

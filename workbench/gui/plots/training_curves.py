@@ -158,12 +158,16 @@ class TrainingCurves(QWidget):
         self.buffers["batch_loss_smoothed"].append(x, smoothed)
         self._changed.update(("batch_loss", "batch_loss_smoothed"))
         self._include_loss(smoothed)
-        if learning_rate is not None:
+        if learning_rate is not None:  # the rate held from the chunk's first batch to its last
+            self._add_rate(float(x[0]), learning_rate)
             self._add_rate(float(x[-1]), learning_rate)
 
     def _add_rate(self, x: float, rate: float) -> None:
-        """Keeps a learning-rate point when the rate changed or an epoch passed (a constant rate stays cheap)."""
+        """Keeps a learning-rate point when the rate changed or an epoch passed (a constant rate stays cheap); a
+        point behind the curve's end (an epoch's rate after the batches that followed it) is already drawn."""
         last = self.buffers["learning_rate"].last()
+        if last is not None and x < last[0]:
+            return
         if last is None or x - last[0] >= 1.0 or abs(rate - last[1]) > 1e-6 * max(abs(rate), 1e-12):
             self.buffers["learning_rate"].append(x, rate)
             self._changed.add("learning_rate")
@@ -180,7 +184,8 @@ class TrainingCurves(QWidget):
         if len(self.buffers["val_loss"]) == MAX_SYMBOLS + 1:  # past this many epochs, dots only clutter
             for name in ("val_loss", "metric"):
                 self.curves[name].setSymbol(None)
-        if "lr" in metrics:
+        if "lr" in metrics:  # the rate the epoch trained with: held from its start to its end
+            self._add_rate(float(epoch), metrics["lr"])
             self._add_rate(float(x), metrics["lr"])
 
     def finish(self) -> None:

@@ -148,3 +148,51 @@ def test_export_asks_before_replacing_a_file_it_did_not_write(qtbot, panel, tmp_
     else:
         assert (out / "model_card.md").read_text() == "my notes" and "nothing in the folder was replaced" in \
             panel.status.text()
+
+
+def test_a_saved_projects_export_goes_beside_it_and_open_folder_shows_it(qtbot, panel, trained_file, monkeypatch):
+    from workbench.gui.pages.export import page as export_page
+
+    assert panel.folder_edit.text() == str(trained_file.parent / "export")
+    assert not panel.open_folder_button.isEnabled()
+    with qtbot.waitSignal(panel.exported, timeout=60_000):
+        qtbot.mouseClick(panel.export_button, LEFT)
+    wait_done(qtbot, panel)
+    assert (trained_file.parent / "export" / "model.onnx").is_file()
+    opened = []
+    monkeypatch.setattr(export_page, "open_folder", lambda folder: opened.append(folder) or True)
+    assert panel.open_folder_button.isEnabled()
+    qtbot.mouseClick(panel.open_folder_button, LEFT)
+    assert opened == [trained_file.parent / "export"]
+
+
+def test_a_never_saved_project_is_saved_first_and_exported_beside_it(qtbot, trained_file, monkeypatch, tmp_path,
+                                                                     show):
+    from PySide6.QtWidgets import QFileDialog
+
+    monkeypatch.setenv("WORKBENCH_DATA_DIR", str(tmp_path / "user-data"))
+    project = load_project(trained_file)
+    document = ProjectDocument(project)
+    # its runs lie in its workspace, as those of a project never saved do (then beside the saved project)
+    document.workspace_dir = lambda: project.path.parent if project.path is not None else trained_file.parent
+    project.path, project.name = None, "Untitled"
+    page = ExportPage(document)
+    show(page, 1300, 800)
+    assert page.folder_edit.text() == "" and "Save the project first" in page.folder_edit.placeholderText()
+
+    asked = []
+    monkeypatch.setattr(page, "ask_save_first", lambda: asked.append(1) and None)    # the user cancels
+    qtbot.mouseClick(page.export_button, LEFT)
+    assert asked and page.worker is None and "Export cancelled" in page.status.text()
+
+    target = tmp_path / "mine" / "digits.wbproj"
+    target.parent.mkdir()
+    monkeypatch.setattr(page, "ask_save_first", lambda: "save")
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(target), ""))
+    with qtbot.waitSignal(page.exported, timeout=60_000) as done:
+        qtbot.mouseClick(page.export_button, LEFT)
+    qtbot.waitUntil(lambda: page.worker is None, timeout=60_000)
+    assert project.path == target.resolve() and project.name == "digits"
+    assert page.folder_edit.text() == str(target.resolve().parent / "export")
+    assert done.args[0].folder == target.resolve().parent / "export"
+    assert (target.parent / "export" / "model.onnx").is_file() and page.open_folder_button.isEnabled()

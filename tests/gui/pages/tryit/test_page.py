@@ -135,3 +135,73 @@ def test_a_model_not_from_workbench_is_refused_in_words(qtbot, digits_file, monk
     qtbot.waitUntil(lambda: page.worker is None, timeout=10_000)
     assert page.model_label.text() == ("'foreign.onnx' was not exported by Workbench: it does not say how to "
                                        "prepare its input, so it cannot be tried here.")
+
+
+def press_open_image(qtbot, page, monkeypatch, path):
+    from PySide6.QtWidgets import QFileDialog
+
+    monkeypatch.setattr(QFileDialog, "getOpenFileName", staticmethod(lambda *args, **kwargs: (str(path), "")))
+    button = next(b for b in page.findChildren(QPushButton) if b.text() == "Open image…")
+    qtbot.mouseClick(button, LEFT)
+
+
+def test_an_opened_image_is_shown_on_the_pad_as_the_model_sees_it(qtbot, digits_file, monkeypatch, tmp_path):
+    from PIL import Image
+
+    page = open_page(qtbot, digits_file, monkeypatch, tmp_path)
+    assert page.image_prompt.text() == "Draw a digit (white on black), or open an image file:"
+    big = np.zeros((64, 64), np.uint8)
+    big[8:56, 24:40] = 255                                           # a tall white bar: a "1"
+    path = tmp_path / "one.png"
+    Image.fromarray(big).save(path)
+    with qtbot.waitSignal(page.predicted, timeout=5_000):
+        press_open_image(qtbot, page, monkeypatch, path)
+    picture = page.pad.picture
+    assert picture is not None and (picture.width(), picture.height()) == (8, 8)   # the model's input size
+    pixels = np.array([[picture.pixelColor(x, y).red() for x in range(8)] for y in range(8)])
+    expected = np.asarray(Image.fromarray(big).resize((8, 8), Image.Resampling.BILINEAR))
+    assert np.array_equal(pixels, expected)
+    shown = page.pad.grab().toImage()                                  # on screen, scaled up, pixel for pixel
+    side = min(shown.width(), shown.height())
+    x0, y0 = (shown.width() - side) / 2, (shown.height() - side) / 2
+    on_screen = np.array([[shown.pixelColor(int(x0 + (x + 0.5) * side / 8), int(y0 + (y + 0.5) * side / 8)).red()
+                           for x in range(8)] for y in range(8)])
+    assert np.array_equal(on_screen, expected) and expected.max() > 200
+    assert page.answer.text() != "" and page.classes.rowCount() == 5
+    page.grab().save(str(tmp_path / "tryit-opened.png"))
+
+    # a file that is not an image clears the old answer and says why
+    broken = tmp_path / "broken.png"
+    broken.write_bytes(b"not an image")
+    press_open_image(qtbot, page, monkeypatch, broken)
+    assert page.answer.text() == "" and page.classes.rowCount() == 0
+    assert page.message.text().startswith("'broken.png' could not be opened as an image")
+
+    # drawing starts afresh on a clear pad
+    with qtbot.waitSignal(page.predicted, timeout=5_000):
+        draw_one(qtbot, page.pad)
+    assert page.pad.picture is None and not page.pad.is_empty() and page.message.text() == ""
+
+
+def test_the_prompt_fits_a_model_of_colour_shapes(qtbot, monkeypatch, tmp_path):
+    from PIL import Image
+
+    root = tmp_path / "shapes"
+    rng = np.random.default_rng(0)
+    for name in ("circle", "square", "triangle"):
+        (root / name).mkdir(parents=True)
+        for i in range(6):
+            Image.fromarray(rng.integers(0, 256, (12, 12, 3), dtype=np.uint8), "RGB").save(root / name / f"{i}.png")
+    path = trained(tmp_path, "cnn", ["--data", str(root)])
+    page = open_page(qtbot, path, monkeypatch, tmp_path)
+    assert page.inputs.currentWidget() is page.pages["image"]
+    prompt = page.image_prompt.text()
+    assert "digit" not in prompt
+    assert prompt.startswith("The model takes 12×12 colour images of 3 kinds (circle, square, triangle).")
+    photo = tmp_path / "photo.jpg"
+    Image.fromarray(rng.integers(0, 256, (30, 50, 3), dtype=np.uint8), "RGB").save(photo)
+    with qtbot.waitSignal(page.predicted, timeout=5_000):
+        press_open_image(qtbot, page, monkeypatch, photo)
+    assert page.pad.picture.width() == 12 and not page.pad.picture.isGrayscale()
+    assert page.answer.text().split("  (")[0] in ("circle", "square", "triangle")
+    page.grab().save(str(tmp_path / "tryit-colour.png"))

@@ -1,62 +1,33 @@
 """The Evaluate page: how a trained run does on its test (or validation, or training) data.
 
 Classification: the figures, a confusion matrix heatmap (click a cell to see its samples), precision, recall and F1
-per class, and a gallery of the wrongly predicted samples, most confident first, images shown as images, with their
-probabilities. Regression: MAE, RMSE and R², predicted-against-true and residual plots. Warnings a beginner needs
+per class, and the wrongly predicted samples, most confident first, with the model's confidence: images in a gallery,
+table rows in a sortable table of the user's own values; a clicked sample is shown large (see `samples`). The run
+picker follows the newest run when one finishes; older runs stay one choice away. Regression: MAE, RMSE and R², predicted-against-true and residual plots. Warnings a beginner needs
 (single-class predictions, overfitting, a jumpy loss) are shown above. The evaluation runs in a worker thread.
 """
 
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import QSize, Qt, Signal
-from PySide6.QtGui import QIcon, QImage, QPixmap
-from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QHBoxLayout, QHeaderView, QLabel, QListView, QListWidget,
-                               QListWidgetItem, QSplitter, QStackedWidget, QTableWidget, QTableWidgetItem, QVBoxLayout,
-                               QWidget)
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QHBoxLayout, QHeaderView, QLabel, QSplitter,
+                               QStackedWidget, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
 
 from workbench.core.project import actions
 from workbench.gui.help.glossary_links import CLASSIFICATION_TERMS, REGRESSION_TERMS, GlossaryLinks
+from workbench.gui.pages.evaluate.samples import SamplesView
 from workbench.gui.plots.confusion_matrix import ConfusionMatrixView
 from workbench.gui.plots.regression_plots import RegressionPlots
 from workbench.gui.workers import start_worker
 
 SPLIT_TITLES = {"test": "test split", "val": "validation split", "train": "training split"}
-MAX_GALLERY = 200
-THUMB = 56
 
 
 def evaluate_job(job_control, project, run_id: str, split: str, base_dir):
     """In the worker: the run's `Evaluation` on the split."""
     return actions.evaluate_project(project, run_id, split, base_dir=base_dir,
                                     should_cancel=lambda: job_control.cancelled)
-
-
-def sample_icon(dataset, index: int) -> QIcon | None:
-    """An image sample as an icon (nearest-neighbour scaled so small images stay crisp); None for other data."""
-    if dataset.kind != "image":
-        return None
-    pixels = np.asarray(dataset.x[index])
-    if pixels.dtype != np.uint8:
-        pixels = np.clip(pixels * 255.0, 0, 255).astype(np.uint8)
-    channels, height, width = pixels.shape
-    if channels == 1:
-        data = np.ascontiguousarray(pixels[0])
-        image = QImage(data.data, width, height, width, QImage.Format.Format_Grayscale8).copy()
-    else:
-        data = np.ascontiguousarray(np.transpose(pixels[:3], (1, 2, 0)))
-        image = QImage(data.data, width, height, 3 * width, QImage.Format.Format_RGB888).copy()
-    mode = Qt.TransformationMode.FastTransformation if max(height, width) < THUMB else \
-        Qt.TransformationMode.SmoothTransformation
-    return QIcon(QPixmap.fromImage(image.scaled(THUMB, THUMB, Qt.AspectRatioMode.KeepAspectRatio, mode)))
-
-
-def sample_text(dataset, index: int, limit: int = 6) -> str:
-    """A table row or token sample in a few words, for data that is not images."""
-    names = dataset.preprocessing.get("feature_names") or []
-    row = np.asarray(dataset.x[index]).ravel()
-    parts = [f"{names[i] if i < len(names) else f'x{i + 1}'}={row[i]:.3g}" for i in range(min(limit, len(row)))]
-    return ", ".join(parts) + (", …" if len(row) > limit else "")
 
 
 class EvaluatePage(QWidget):
@@ -112,17 +83,6 @@ class EvaluatePage(QWidget):
         self.class_table.setMinimumWidth(360)
         self.class_table.setToolTip("Precision: of the samples predicted as this class, the share that are. "
                                     "Recall: of the samples of this class, the share found.")
-        self.gallery_title = QLabel("", self)
-        self.gallery_title.setObjectName("gallery_title")
-        self.gallery = QListWidget(self)
-        self.gallery.setObjectName("gallery")
-        self.gallery.setViewMode(QListView.ViewMode.IconMode)
-        self.gallery.setIconSize(QSize(THUMB, THUMB))
-        self.gallery.setResizeMode(QListView.ResizeMode.Adjust)
-        self.gallery.setMovement(QListView.Movement.Static)
-        self.gallery.setSpacing(4)
-        self.gallery.setWordWrap(True)
-        self.gallery.setGridSize(QSize(THUMB + 70, THUMB + 44))
         matrix_box = QWidget(self)
         box = QVBoxLayout(matrix_box)
         box.setContentsMargins(0, 0, 0, 0)
@@ -134,16 +94,16 @@ class EvaluatePage(QWidget):
         upper.setStretchFactor(0, 3)
         upper.setStretchFactor(1, 2)
         upper.setSizes([640, 420])
-        gallery_box = QWidget(self)
-        box = QVBoxLayout(gallery_box)
-        box.setContentsMargins(0, 0, 0, 0)
-        box.addWidget(self.gallery_title)
-        box.addWidget(self.gallery, 1)
+        self.samples = SamplesView(self)
+        self.gallery = self.samples.gallery
+        self.gallery_title = self.samples.title
+        self.samples_table = self.samples.table
         classification = QSplitter(Qt.Orientation.Vertical, self)
         classification.addWidget(upper)
-        classification.addWidget(gallery_box)
+        classification.addWidget(self.samples)
         classification.setStretchFactor(0, 3)
         classification.setStretchFactor(1, 2)
+        classification.setSizes([480, 320])
 
         self.regression = RegressionPlots(self)
         self.empty = QLabel("Train the network on the Train page first; its results appear here.", self)
@@ -162,7 +122,9 @@ class EvaluatePage(QWidget):
         layout.addWidget(self.pages, 1)
         self.warnings_label.hide()
 
-        document.project_replaced.connect(self.refresh_runs)
+        self._known_runs: set[str] = set()
+        document.project_replaced.connect(self._project_replaced)
+        document.records_changed.connect(self._runs_may_have_changed)
         self.refresh_runs()
 
     # --- runs ---------------------------------------------------------------------------------------------------
@@ -171,18 +133,39 @@ class EvaluatePage(QWidget):
         super().showEvent(event)
         self.refresh_runs()
 
+    def _project_replaced(self) -> None:
+        self._known_runs = set()
+        self.refresh_runs()
+
+    def _runs_may_have_changed(self) -> None:
+        """A finished run marks the project unsaved: follow it at once when the page is on screen."""
+        if self.isVisible():
+            self.refresh_runs()
+
+    def show_run(self, run_id: str) -> None:
+        """Picks `run_id` in the run picker (evaluating it)."""
+        self.refresh_runs()
+        index = self.run_combo.findData(run_id)
+        if index >= 0:
+            self.run_combo.setCurrentIndex(index)
+
     def refresh_runs(self) -> None:
-        """Lists the runs that have weights (newest first); keeps the chosen one, or picks the newest."""
+        """Lists the runs that have weights (newest first). A run that finished since the last look is picked (the
+        page follows the newest run); otherwise the one the user chose stays chosen."""
         runs = self.document.project.trained_runs()
         current = self.run_combo.currentData()
         ids = [r.id for r in runs]
+        arrived = [i for i in ids if i not in self._known_runs]
+        self._known_runs = set(ids)
         if ids == [self.run_combo.itemData(i) for i in range(self.run_combo.count())]:
             return
         self.run_combo.blockSignals(True)
         self.run_combo.clear()
         for r in runs:
             self.run_combo.addItem(f"{r.title} ({r.status.title}, {r.finished[:16]})", r.id)
-        if current in ids and current != ids[0] and self.result is not None:
+        if arrived:
+            self.run_combo.setCurrentIndex(ids.index(arrived[0]))
+        elif current in ids:
             self.run_combo.setCurrentIndex(ids.index(current))
         self.run_combo.blockSignals(False)
         if not runs:
@@ -287,28 +270,4 @@ class EvaluatePage(QWidget):
                                  f"{'s' if len(rows) != 1 else ''}")
 
     def _fill_gallery(self, rows: np.ndarray, title: str) -> None:
-        samples = self.result["samples"]
-        names = self.result["class_names"]
-        probabilities = samples["probabilities"]
-        confidence = probabilities[rows, samples["predicted"][rows]]
-        rows = rows[np.argsort(-confidence, kind="stable")]
-        self.gallery_title.setText(title + (f" (showing {MAX_GALLERY})" if len(rows) > MAX_GALLERY else ""))
-        self.gallery.clear()
-        images = self.dataset.kind == "image"
-        self.gallery.setViewMode(QListView.ViewMode.IconMode if images else QListView.ViewMode.ListMode)
-        for r in rows[:MAX_GALLERY]:
-            index = int(samples["indices"][r])
-            true, predicted = int(samples["true"][r]), int(samples["predicted"][r])
-            p = probabilities[r]
-            caption = f"true {names[true]}\n→ {names[predicted]} ({p[predicted]:.0%})"
-            if not images:
-                caption = (f"#{index}: true {names[true]} → predicted {names[predicted]} ({p[predicted]:.0%})   "
-                           f"{sample_text(self.dataset, index)}")
-            item = QListWidgetItem(caption, self.gallery)
-            icon = sample_icon(self.dataset, index) if images else None
-            if icon is not None:
-                item.setIcon(icon)
-            top = np.argsort(-p)[:3]
-            item.setToolTip(f"Sample #{index}. True class: {names[true]}.\nProbabilities: "
-                            + ", ".join(f"{names[c]} {p[c]:.1%}" for c in top))
-            item.setData(Qt.ItemDataRole.UserRole, index)
+        self.samples.show_samples(self.result, self.dataset, rows, title)

@@ -5,6 +5,10 @@ torch eager against ONNX Runtime.
 Export, compression and the benchmark run in workers on a snapshot of the project; new variant records are added
 on the GUI thread when a job returns (and mark the project unsaved). The per-layer effects are shown in a table
 here, and "Show on canvas" asks the window to draw them over the layers on the Design page and switch to it.
+
+Exports go by default into an "export" folder beside the saved project; a project never saved is asked to be saved
+first (or a folder chosen), so an export never lands in a hidden folder. After an export, "Open folder" shows it in
+the system's file manager (`open_folder`, the seam tests replace).
 """
 
 from __future__ import annotations
@@ -12,20 +16,30 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, QUrl, Signal
+from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QDoubleSpinBox, QFileDialog, QFormLayout, QGroupBox,
                                QHBoxLayout, QHeaderView, QLabel, QLineEdit, QMessageBox, QProgressBar, QPushButton,
                                QSpinBox, QSplitter, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
 
+from workbench import PROJECT_SUFFIX
 from workbench.core.compression.methods import get_method, method_title, offered_methods
+from workbench.core.errors import WorkbenchError
 from workbench.core.export.bundle import files_to_replace
 from workbench.core.export.onnx_export import DEFAULT_OPSET, MAX_OPSET, MIN_OPSET
 from workbench.core.project import Project, actions
+from workbench.core.wording import plural
 from workbench.gui.pages.export.variant_plot import VariantPlot, quality
 from workbench.gui.workers import start_worker
 
 JOB_THREADS = int(os.environ.get("WORKBENCH_EXPORT_THREADS", "1"))
 ORIGINAL_CHOICE = "original"
+EXPORT_FOLDER = "export"  # beside the saved project
+
+
+def open_folder(folder: Path) -> bool:
+    """Shows `folder` in the system's file manager."""
+    return QDesktopServices.openUrl(QUrl.fromLocalFile(str(folder)))
 
 
 def _reporter(control):
@@ -84,7 +98,9 @@ class ExportPage(QWidget):
         self.opset_spin.setToolTip(f"ONNX operator set. {DEFAULT_OPSET} runs everywhere; older ones suit old runtimes.")
         self.folder_edit = QLineEdit(self)
         self.folder_edit.setObjectName("folder_edit")
-        self.folder_edit.setPlaceholderText("Folder to export into")
+        self.folder_edit.setPlaceholderText("Save the project first, or choose a folder")
+        self.folder_edit.textEdited.connect(self._folder_typed)
+        self._default_folder = ""  # the folder filled in for the user (it follows the project until edited)
         choose = QPushButton("Choose…", self)
         choose.clicked.connect(self._choose_folder)
         folder_row = QHBoxLayout()
@@ -100,7 +116,16 @@ class ExportPage(QWidget):
         export_box = QGroupBox("Export to ONNX", self)
         export_layout = QVBoxLayout(export_box)
         export_layout.addLayout(export_form)
-        export_layout.addWidget(self.export_button)
+        self.open_folder_button = QPushButton("Open folder", self)
+        self.open_folder_button.setObjectName("open_folder_button")
+        self.open_folder_button.setToolTip("Show the exported folder in the file manager")
+        self.open_folder_button.setEnabled(False)
+        self.open_folder_button.clicked.connect(self.open_export_folder)
+        self.exported_folder: Path | None = None
+        export_buttons = QHBoxLayout()
+        export_buttons.addWidget(self.export_button, 1)
+        export_buttons.addWidget(self.open_folder_button)
+        export_layout.addLayout(export_buttons)
 
         self.method_combo = QComboBox(self)
         self.method_combo.setObjectName("method_combo")
@@ -212,6 +237,7 @@ class ExportPage(QWidget):
 
         document.project_replaced.connect(self.refresh)
         document.dirty_changed.connect(lambda _dirty: self.refresh())
+        document.path_changed.connect(self.refresh)
         self._method_changed()
         self.refresh()
 
@@ -248,8 +274,7 @@ class ExportPage(QWidget):
         index = self.variant_combo.findData(current)
         self.variant_combo.setCurrentIndex(max(0, index))
         self.variant_combo.blockSignals(False)
-        if not self.folder_edit.text():
-            self.folder_edit.setText(str(self.document.workspace_dir() / "export"))
+        self._fill_default_folder()
         self._fill_variants(records)
         selected = self.selected_variant()
         self.show_on_canvas_button.setEnabled(bool(selected and selected.layers))
@@ -260,6 +285,18 @@ class ExportPage(QWidget):
             self.cancel_button.setEnabled(False)
             if not trained and not self.status.text():
                 self._say("Train the model first (Train page): there is nothing to export yet.", "info")
+
+    def _fill_default_folder(self) -> None:
+        """The export folder beside the saved project, unless the user typed or chose another; empty (with a hint)
+        for a project never saved."""
+        if self.folder_edit.text() and self.folder_edit.text() != self._default_folder:
+            return
+        folder = self.project.folder
+        self._default_folder = str(folder / EXPORT_FOLDER) if folder is not None else ""
+        self.folder_edit.setText(self._default_folder)
+
+    def _folder_typed(self, _text: str) -> None:
+        self._default_folder = None  # the user's own choice from now on
 
     def _fill_variants(self, records: list) -> None:
         table = self.variants_table
@@ -327,9 +364,11 @@ class ExportPage(QWidget):
         self.method_hint.setText(method.hint)
 
     def _choose_folder(self) -> None:
-        folder = QFileDialog.getExistingDirectory(self, "Export into folder", self.folder_edit.text())
+        start = self.folder_edit.text() or str(self.project.folder or Path.home())
+        folder = QFileDialog.getExistingDirectory(self, "Export into folder", start)
         if folder:
             self.folder_edit.setText(folder)
+            self._default_folder = None
 
     def _say(self, text: str, kind: str = "info") -> None:
         colours = {"info": "#222", "ok": "#1b5e20", "warning": "#8a6d00", "error": "#b00020"}
@@ -358,6 +397,16 @@ class ExportPage(QWidget):
 
     def export(self) -> bool:
         folder = self.folder_edit.text().strip()
+        if not folder and self.project.path is None:
+            choice = self.ask_save_first()
+            if choice == "save" and self.save_project_first():
+                folder = self.folder_edit.text().strip()
+            elif choice == "choose":
+                self._choose_folder()
+                folder = self.folder_edit.text().strip()
+            if not folder:
+                self._say("Export cancelled: save the project, or choose a folder to export into.", "warning")
+                return False
         if not folder:
             self._say("Choose a folder to export into.", "error")
             return False
@@ -370,6 +419,37 @@ class ExportPage(QWidget):
         return self._start("export", export_job, Path(folder), self.opset_spin.value(),
                            None if variant == ORIGINAL_CHOICE else variant, self.document.workspace_dir(), JOB_THREADS,
                            bool(foreign))
+
+    def ask_save_first(self) -> str | None:
+        """For a project never saved: "save" (save it, then export beside it), "choose" (a folder) or None (tests
+        replace this)."""
+        box = QMessageBox(QMessageBox.Icon.Question, "Save the project first?",
+                          "This project has not been saved yet. Save it first, and the export goes into a folder "
+                          "beside it; or choose a folder to export into.", QMessageBox.StandardButton.Cancel, self)
+        save = box.addButton("Save…", QMessageBox.ButtonRole.AcceptRole)
+        choose = box.addButton("Choose a folder…", QMessageBox.ButtonRole.ActionRole)
+        box.exec()
+        return "save" if box.clickedButton() is save else "choose" if box.clickedButton() is choose else None
+
+    def save_project_first(self) -> bool:
+        """Asks where to save the project and saves it; True once it is saved (the export folder then beside it)."""
+        name = (self.project.name or "project").replace("/", "_")
+        path, _ = QFileDialog.getSaveFileName(self, "Save the project", str(Path.home() / f"{name}{PROJECT_SUFFIX}"),
+                                              f"Workbench projects (*{PROJECT_SUFFIX})")
+        if not path:
+            return False
+        try:
+            self.document.save(path)
+        except WorkbenchError as err:
+            self._say(str(err), "error")
+            return False
+        self._fill_default_folder()
+        return True
+
+    def open_export_folder(self) -> bool:
+        if self.exported_folder is None:
+            return False
+        return open_folder(self.exported_folder)
 
     def ask_replace(self, folder: Path, files: list[str]) -> bool:
         """Whether to replace files in the folder that Workbench did not write there (tests replace this)."""
@@ -409,6 +489,8 @@ class ExportPage(QWidget):
                       f"Verified: ONNX Runtime on {result.provider} matches {result.parity_reference} on "
                       f"{result.parity_samples} test samples (largest difference {result.parity_max_abs_diff:.2g}).",
                       "ok")
+            self.exported_folder = Path(result.folder)
+            self.open_folder_button.setEnabled(True)
             self.exported.emit(result)
         elif self.job_kind == "compression":
             self.project.add_variants(result)
@@ -435,7 +517,7 @@ class ExportPage(QWidget):
                 self.bench_table.setItem(row, col, QTableWidgetItem(text))
         batch = rows[0].onnxruntime.batch if rows else 0
         self.bench_caption.setText(f"Benchmark: latency at batch 1, throughput at batch {batch}; ONNX Runtime on "
-                                   f"{report.provider}, {report.threads} thread(s)"
+                                   f"{report.provider}, {plural(report.threads, 'thread')}"
                                    + ("." if report.gpu else "; no GPU on this computer."))
 
     def _on_error(self, message: str, details: str) -> None:

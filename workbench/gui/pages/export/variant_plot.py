@@ -1,8 +1,35 @@
-"""The Export page's plot of the variants: test accuracy (or MAE) against file size, one labelled point each."""
+"""The Export page's plot of the variants: test accuracy (or MAE) against file size, one labelled point each.
+
+Variants that land on the same spot (INT8 dynamic and static often agree to the byte and the per cent) share one
+label that names them all, instead of labels drawn over each other. Colours follow the application palette, so the
+plot reads in a dark theme as in a light one.
+"""
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QVBoxLayout, QWidget
+from PySide6.QtGui import QPalette
+from PySide6.QtWidgets import QApplication, QVBoxLayout, QWidget
+
+COINCIDE_SHARE = 0.03  # points closer than this share of the axis span (on both axes) share a label
+
+
+def merged_labels(points: list[tuple[float, float, str]]) -> list[tuple[float, float, str]]:
+    """(x, y, names) per group of points that lie on one spot (within `COINCIDE_SHARE` of both spans), the names
+    one per line, in the order given."""
+    if not points:
+        return []
+    xs, ys = [p[0] for p in points], [p[1] for p in points]
+    x_tol = COINCIDE_SHARE * max(max(xs) - min(xs), abs(max(xs)), 1e-9)
+    y_tol = COINCIDE_SHARE * max(max(ys) - min(ys), 1.0)
+    groups: list[list] = []  # [x, y, names]
+    for x, y, name in points:
+        for group in groups:
+            if abs(group[0] - x) <= x_tol and abs(group[1] - y) <= y_tol:
+                group[2].append(name)
+                break
+        else:
+            groups.append([x, y, [name]])
+    return [(x, y, "\n".join(names)) for x, y, names in groups]
 
 
 def quality(record, split: str) -> tuple[str, float | None]:
@@ -25,11 +52,17 @@ class VariantPlot(QWidget):
         self.pg = pg
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        self.plot = pg.PlotWidget(background="w")
+        palette = QApplication.palette()
+        self.text_colour = palette.color(QPalette.ColorRole.Text)
+        self.plot = pg.PlotWidget(background=palette.color(QPalette.ColorRole.Base))
+        for axis in ("left", "bottom"):
+            self.plot.getAxis(axis).setPen(pg.mkPen(self.text_colour))
+            self.plot.getAxis(axis).setTextPen(pg.mkPen(self.text_colour))
         self.plot.setMinimumHeight(180)
         self.plot.showGrid(x=True, y=True, alpha=0.3)
         self.plot.setLabel("bottom", "File size (KB)")
-        self.scatter = pg.ScatterPlotItem(size=11, pen=pg.mkPen("#1f4e79"), brush=pg.mkBrush("#4f81bd"))
+        highlight = palette.color(QPalette.ColorRole.Highlight)
+        self.scatter = pg.ScatterPlotItem(size=11, pen=pg.mkPen(self.text_colour), brush=pg.mkBrush(highlight))
         self.plot.addItem(self.scatter)
         self.labels: list = []
         layout.addWidget(self.plot)
@@ -49,8 +82,8 @@ class VariantPlot(QWidget):
             points.append((r.size_bytes / 1024, y, r.name))
         self.plot.setLabel("left", "Test MAE (lower is better)" if regression else "Test accuracy (%)")
         self.scatter.setData([p[0] for p in points], [p[1] for p in points])
-        for x, y, name in points:
-            label = self.pg.TextItem(name, color="#222", anchor=(0, 1))
+        for x, y, name in merged_labels(points):
+            label = self.pg.TextItem(name, color=self.text_colour, anchor=(0, 1))
             label.setPos(x, y)
             self.plot.addItem(label)
             self.labels.append(label)

@@ -1,5 +1,6 @@
 """The Train page: settings, Train / Pause / Stop / Continue, progress with ETA, speed, device and memory, live
-curves, earlier runs to compare, and PNG / CSV export.
+curves, earlier runs to compare, a table of the runs side by side (`RunsTable`: open one on Evaluate, compare,
+delete), and PNG / CSV export.
 
 A run trains a snapshot of the project in a worker thread (`train_project`), so the window never waits and edits
 cannot disturb it; while it runs, the document's `busy_reason` makes the editor refuse architecture edits. The
@@ -18,9 +19,11 @@ from PySide6.QtWidgets import (QFileDialog, QHBoxLayout, QLabel, QListWidget, QL
                                QPushButton, QScrollArea, QSplitter, QVBoxLayout, QWidget)
 
 from workbench.core.project import Project, RunRecord, actions
+from workbench.core.project.train import transfer_lines
 from workbench.core.training.callbacks import Callback, RunControl, format_duration
 from workbench.core.training.settings import TrainingSettings
 from workbench.gui.help.glossary_links import TRAIN_TERMS, GlossaryLinks
+from workbench.gui.pages.train.runs_table import RunsTable
 from workbench.gui.pages.train.settings_form import TrainSettingsForm
 from workbench.gui.plots.training_curves import TrainingCurves
 from workbench.gui.warm_up import warm_up_job
@@ -80,11 +83,13 @@ class WorkerBridge(Callback):
 
 
 def consecutive_chunks(chunks: list) -> list:
-    """Joins (first_step, losses, learning_rate) chunks that follow one another into one (the last rate kept), so
-    the curves take one call per payload instead of one per engine report."""
+    """Joins (first_step, losses, learning_rate) chunks that follow one another at the same learning rate into one,
+    so the curves take one call per payload instead of one per engine report. A change of rate starts a new chunk:
+    a small model on small data trains many epochs per payload, and joined, a schedule's steps (and the curve's
+    start) were lost."""
     joined = []  # [first, parts, learning rate, end]
     for first, losses, lr in chunks:
-        if joined and joined[-1][3] == first:
+        if joined and joined[-1][3] == first and joined[-1][2] == lr:
             joined[-1][1].append(losses)
             joined[-1][2:] = [lr, first + len(losses)]
         else:
@@ -103,6 +108,7 @@ def train_job(job_control, project: Project, base_dir, run_control: RunControl, 
 
 class TrainPage(QWidget):
     run_finished = Signal(object)  # the run record
+    run_open_requested = Signal(str)  # a run id to show on the Evaluate page (the window switches to it)
 
     def __init__(self, document, parent=None):
         super().__init__(parent)
@@ -160,6 +166,10 @@ class TrainPage(QWidget):
         self.compare.setToolTip("Tick earlier runs to draw their curves for comparison")
         self.compare.setMaximumHeight(90)
         self.compare.itemChanged.connect(self._overlays_changed)
+        self.runs = RunsTable(document, self)
+        self.runs.open_requested.connect(self.run_open_requested)
+        self.runs.compare_requested.connect(self.compare_runs)
+        self.runs.deleted.connect(self._run_deleted)
         self.export_png_button = QPushButton("Export PNG…", self)
         self.export_csv_button = QPushButton("Export CSV…", self)
         self.export_png_button.clicked.connect(lambda: self._export("png"))
@@ -188,7 +198,13 @@ class TrainPage(QWidget):
         column.addLayout(buttons)
         column.addLayout(status)
         column.addWidget(self.message_label)
-        column.addWidget(self.curves, 1)
+        plots = QSplitter(Qt.Orientation.Vertical, right)
+        plots.addWidget(self.curves)
+        plots.addWidget(self.runs)
+        plots.setStretchFactor(0, 3)
+        plots.setStretchFactor(1, 1)
+        plots.setSizes([560, 220])
+        column.addWidget(plots, 1)
         column.addWidget(self.glossary)
         column.addLayout(bottom)
         splitter = QSplitter(self)
@@ -213,6 +229,7 @@ class TrainPage(QWidget):
         self.form.set_settings(project.training)
         self._refresh_context()
         self._fill_compare()
+        self.runs.refresh()
         latest = next((r for r in reversed(project.runs) if r.curves.epochs), None)
         if latest is not None:
             self.curves.show_record(latest)
@@ -249,6 +266,21 @@ class TrainPage(QWidget):
             item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
             item.setCheckState(Qt.CheckState.Unchecked)
         self.compare.blockSignals(False)
+
+    def compare_runs(self, run_ids: list[str]) -> None:
+        """Ticks the runs `run_ids` in the comparison list (their curves are drawn over the current ones)."""
+        self.compare.blockSignals(True)
+        for i in range(self.compare.count()):
+            item = self.compare.item(i)
+            ticked = item.data(Qt.ItemDataRole.UserRole) in run_ids
+            item.setCheckState(Qt.CheckState.Checked if ticked else Qt.CheckState.Unchecked)
+        self.compare.blockSignals(False)
+        self._overlays_changed()
+
+    def _run_deleted(self, run_id: str) -> None:
+        self._fill_compare()
+        self._overlays_changed()
+        self._update_buttons()
 
     def _overlays_changed(self, *_):
         chosen = {self.compare.item(i).data(Qt.ItemDataRole.UserRole) for i in range(self.compare.count())
@@ -374,8 +406,7 @@ class TrainPage(QWidget):
         level = "ok" if outcome.result.ok else "error"
         text = record.message + figure
         if record.transfer:
-            loaded = record.transfer["loaded"]
-            text += f" Started from earlier weights: {len(loaded)} layer(s) loaded ({', '.join(loaded)})."
+            text += "\n\nStarted from earlier weights. " + " ".join(transfer_lines(record.transfer))
         if record.warnings:
             text += "\n\n" + "\n".join(f"⚠ {w}" for w in record.warnings)
             level = "warning" if level == "ok" else level
@@ -386,6 +417,7 @@ class TrainPage(QWidget):
         if outcome.result.ok:
             self.progress.setValue(1000)
         self._fill_compare()
+        self.runs.refresh()
         self.run_finished.emit(record)
 
     def _on_error(self, message: str, details: str) -> None:

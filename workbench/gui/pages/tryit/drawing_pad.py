@@ -3,6 +3,8 @@
 `drawn` is emitted when a stroke ends; `to_pil()` gives the drawing as a Pillow grayscale image for the model's
 preprocessing (which resizes it to the model's input size), cropped to the ink and centred in a square with a small
 margin, as the digits were written: a digit drawn small or in a corner then still looks like the training samples.
+`show_picture` puts an opened image on the pad instead (as the model sees it: at its input size, scaled up without
+smoothing); the next stroke starts a fresh drawing.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ class DrawingPad(QWidget):
         self.image.fill(0)
         self.last: QPointF | None = None
         self.strokes = 0
+        self.picture: QImage | None = None  # an opened image shown instead of the drawing
         self.setMinimumSize(200, 200)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self.setCursor(Qt.CursorShape.CrossCursor)
@@ -34,8 +37,16 @@ class DrawingPad(QWidget):
     def clear(self) -> None:
         self.image.fill(0)
         self.strokes = 0
+        self.picture = None
         self.update()
         self.cleared.emit()
+
+    def show_picture(self, picture: QImage) -> None:
+        """Shows `picture` (an opened image at the model's input size) in place of the drawing."""
+        self.image.fill(0)
+        self.strokes = 0
+        self.picture = picture
+        self.update()
 
     def is_empty(self) -> bool:
         return self.strokes == 0
@@ -61,6 +72,8 @@ class DrawingPad(QWidget):
 
     def mousePressEvent(self, event):
         if event.button() == Qt.MouseButton.LeftButton:
+            if self.picture is not None:
+                self.picture = None
             self.last = self._to_image(event.position())
             self._line(self.last, self.last)
 
@@ -80,7 +93,13 @@ class DrawingPad(QWidget):
         painter = QPainter(self)
         painter.fillRect(self.rect(), QColor("#444"))
         x0, y0, side = self._square()
-        painter.drawImage(int(x0), int(y0), self.image.scaled(int(side), int(side)))
+        if self.picture is not None:
+            shown = self.picture.scaled(int(side), int(side), Qt.AspectRatioMode.KeepAspectRatio,
+                                        Qt.TransformationMode.FastTransformation)
+            painter.fillRect(int(x0), int(y0), int(side), int(side), QColor(0, 0, 0))
+            painter.drawImage(int(x0 + (side - shown.width()) / 2), int(y0 + (side - shown.height()) / 2), shown)
+        else:
+            painter.drawImage(int(x0), int(y0), self.image.scaled(int(side), int(side)))
         painter.end()
 
     def to_pil(self, centred: bool = True):

@@ -18,15 +18,32 @@ from PySide6.QtWidgets import (QComboBox, QFileDialog, QHBoxLayout, QHeaderView,
                                QWidget)
 
 from workbench.core.compression.methods import method_title
-from workbench.core.data.images import open_image
+from workbench.core.data.images import image_to_array, open_image
 from workbench.core.data.loader import resolve_path
 from workbench.core.errors import WorkbenchError
 from workbench.core.export.predictor import Predictor
 from workbench.core.project import actions
 from workbench.gui.pages.tryit.drawing_pad import DrawingPad
+from workbench.gui.plots.pixels import pixels_to_qimage
 from workbench.gui.workers import start_worker
 
 TRAINED = "__trained__"
+DIGITS = [str(d) for d in range(10)]
+MAX_NAMED_CLASSES = 8
+
+
+def image_prompt(preprocessing: dict, labels: list[str]) -> str:
+    """What the image input asks for, from the model's data: digits are drawn, other images described by size,
+    colour and the classes the model tells apart."""
+    if labels == DIGITS and preprocessing.get("channels", 1) == 1:
+        return "Draw a digit (white on black), or open an image file:"
+    height, width = preprocessing.get("size") or (0, 0)
+    colour = "grayscale" if preprocessing.get("channels", 1) == 1 else "colour"
+    what = f"The model takes {width}×{height} {colour} images"
+    if labels:
+        named = ", ".join(labels[:MAX_NAMED_CLASSES]) + (", …" if len(labels) > MAX_NAMED_CLASSES else "")
+        what += f" of {len(labels)} kinds ({named})"
+    return f"{what}. Open an image file, or draw one on the pad (white on black):"
 
 
 def load_job(control, source, project=None, base_dir=None):
@@ -69,7 +86,10 @@ class TryItPage(QWidget):
         open_image.clicked.connect(self._open_image_file)
         image_page = QWidget(self)
         image_layout = QVBoxLayout(image_page)
-        image_layout.addWidget(QLabel("Draw a digit (white on black), or open an image file:", image_page))
+        self.image_prompt = QLabel(image_prompt({}, DIGITS), image_page)
+        self.image_prompt.setObjectName("image_prompt")
+        self.image_prompt.setWordWrap(True)
+        image_layout.addWidget(self.image_prompt)
         image_layout.addWidget(self.pad, 1)
         buttons = QHBoxLayout()
         buttons.addWidget(clear)
@@ -199,6 +219,7 @@ class TryItPage(QWidget):
         self.answer.setText("")
         self.classes.setRowCount(0)
         if kind == "image":
+            self.image_prompt.setText(image_prompt(pre, model.labels))
             self.inputs.setCurrentWidget(self.pages["image"])
         elif kind == "table":
             self._fill_row(pre)
@@ -233,6 +254,7 @@ class TryItPage(QWidget):
         try:
             answer = self.model.predict(raw)
         except WorkbenchError as err:
+            self._forget_answer()
             self.message.setText(str(err))
             return None
         self.message.setText("")
@@ -249,6 +271,8 @@ class TryItPage(QWidget):
         return self.predict_raw([image])
 
     def open_image(self, path: str | Path) -> np.ndarray | None:
+        """Shows the image file on the pad as the model sees it and asks the model about it; a file that cannot
+        be opened clears the previous answer and says why."""
         from PIL import UnidentifiedImageError  # lazy
 
         try:
@@ -256,11 +280,17 @@ class TryItPage(QWidget):
                 img.load()
                 image = img.copy()
         except WorkbenchError as exc:
+            self._forget_answer()
             self.message.setText(str(exc))
             return None
         except (OSError, UnidentifiedImageError) as exc:
+            self._forget_answer()
             self.message.setText(f"'{Path(path).name}' could not be opened as an image ({exc}).")
             return None
+        pre = self.model.preprocessing if self.model is not None else {}
+        if pre.get("kind") == "image":
+            pixels = image_to_array(image.copy(), tuple(pre["size"]), pre["channels"])
+            self.pad.show_picture(pixels_to_qimage(pixels))
         return self.predict_raw([image])
 
     def _open_image_file(self) -> None:
@@ -271,6 +301,9 @@ class TryItPage(QWidget):
 
     def _clear_drawing(self) -> None:
         self.pad.clear()
+        self._forget_answer()
+
+    def _forget_answer(self) -> None:
         self.answer.setText("")
         self.classes.setRowCount(0)
 
