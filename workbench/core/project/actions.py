@@ -1,5 +1,5 @@
 """What a user can do with a project, one function per action: open, save, train, evaluate, compress, export,
-bench and predict. The app's jobs and the command line's commands call exactly these, through this module (so a
+bench, predict and search. The app's jobs and the command line's commands call exactly these, through this module (so a
 test can swap one), and no use case is written in a page or a command.
 
 Each action takes the project and its options and returns a typed result. None changes the project it is given,
@@ -15,9 +15,10 @@ from workbench.core.project.compress import compress_project
 from workbench.core.project.evaluate import evaluate_project
 from workbench.core.project.export import export_project
 from workbench.core.project.predict import open_predictor
+from workbench.core.project.search import search_project
 from workbench.core.project.storage import load_project as open_project
 from workbench.core.project.storage import save_project
 from workbench.core.project.train import train_project
 
 __all__ = ["bench_project", "compress_project", "evaluate_project", "export_project", "open_predictor",
-           "open_project", "save_project", "train_project"]
+           "open_project", "save_project", "search_project", "train_project"]
