@@ -13,7 +13,7 @@ import sys
 
 from workbench.core.errors import WorkbenchError
 
-COMMANDS = ["templates", "validate", "train", "evaluate", "doctor", "export", "compress", "bench"]
+COMMANDS = ["templates", "validate", "train", "evaluate", "doctor", "export", "compress", "bench", "search"]
 
 
 def build_parser() -> argparse.ArgumentParser:
