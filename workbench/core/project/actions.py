@@ -15,10 +15,10 @@ from workbench.core.project.compress import compress_project
 from workbench.core.project.evaluate import evaluate_project
 from workbench.core.project.export import export_project
 from workbench.core.project.predict import open_predictor
-from workbench.core.project.search import search_project
+from workbench.core.project.search import search_project, stored_search
 from workbench.core.project.storage import load_project as open_project
 from workbench.core.project.storage import save_project
 from workbench.core.project.train import train_project
 
 __all__ = ["bench_project", "compress_project", "evaluate_project", "export_project", "open_predictor",
-           "open_project", "save_project", "search_project", "train_project"]
+           "open_project", "save_project", "search_project", "stored_search", "train_project"]

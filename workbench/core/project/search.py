@@ -20,11 +20,12 @@ from workbench.core.project.model import Project
 from workbench.core.project.run_record import RunRecord
 from workbench.core.project.train import train_project
 from workbench.core.project.trained import project_slug
-from workbench.core.search.runner import SearchReport, SearchRunner, TrialTraining
+from workbench.core.search.runner import SearchReport, SearchRunner, TrialTraining, load_report
 from workbench.core.search.settings import SearchSection
 from workbench.core.search.trial import TrialResult, TrialState
 
 STORAGE_SUFFIX = ".search.db"
+SQLITE_PREFIX = "sqlite:///"
 
 
 class NoSearchError(WorkbenchError):
@@ -37,7 +38,7 @@ def search_storage_url(project: Project, base_dir, section: SearchSection | None
     if section is not None and section.settings.storage:
         return section.settings.storage
     folder = Path(base_dir) if base_dir is not None else project.folder
-    return f"sqlite:///{(folder / (project_slug(project) + STORAGE_SUFFIX)).resolve().as_posix()}"
+    return f"{SQLITE_PREFIX}{(folder / (project_slug(project) + STORAGE_SUFFIX)).resolve().as_posix()}"
 
 
 def trial_run_id(study: str, number: int) -> str:
@@ -73,6 +74,17 @@ def search_project(project: Project, base_dir, *, section: SearchSection | None 
 
     runner.train_trial = train_trial
     return runner.run()
+
+
+def stored_search(project: Project, base_dir, section: SearchSection | None = None) -> SearchReport | None:
+    """The trials of the project's study so far, running none (None: no search, or no study stored yet)."""
+    section = section or project.search
+    if section is None:
+        return None
+    url = search_storage_url(project, base_dir, section)
+    if url.startswith(SQLITE_PREFIX) and not Path(url[len(SQLITE_PREFIX):]).is_file():
+        return None  # not created by looking
+    return load_report(url, section.settings)
 
 
 @dataclass(frozen=True)

@@ -111,6 +111,18 @@ def stored_trials(study) -> list[TrialResult]:
     return sorted(results, key=lambda t: t.number)
 
 
+def load_report(url: str, settings) -> SearchReport | None:
+    """The study's trials so far, without running any (None: the storage holds no such study)."""
+    optuna = _optuna()
+    try:
+        study = optuna.load_study(study_name=settings.study, storage=open_storage(url))
+    except KeyError:
+        return None
+    trials = stored_trials(study)
+    return SearchReport(trials, front_of(trials, settings.limit), settings.objective, settings.limit, False,
+                        f"{len(trials)} trials so far; Search continues the study.")
+
+
 def suggest(trial, space: SearchSpace) -> dict:
     """One trial's choices, named as the candidate builder reads them."""
     choices = {}
@@ -321,6 +333,3 @@ class SearchRunner:
                                             "split).", **fields)
         return ended(TrialState.COMPLETE, training.message, error=error, **fields)
 
-
-__all__ = ["RESULT_ATTR", "SearchError", "SearchReport", "SearchRunner", "TrialTraining", "front_of",
-           "open_storage", "stored_trials"]
