@@ -73,7 +73,7 @@ def search_project(project: Project, base_dir, *, section: SearchSection | None 
                              record.to_dict() if record.files.weights else None)
 
     runner.train_trial = train_trial
-    return runner.run()
+    return runner.run(check=False)
 
 
 def stored_search(project: Project, base_dir, section: SearchSection | None = None) -> SearchReport | None:

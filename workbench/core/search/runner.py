@@ -101,14 +101,16 @@ def open_storage(url: str):
         raise SearchError(f"The search's storage {url} could not be opened: {exc}") from None
 
 
-def stored_trials(study) -> list[TrialResult]:
-    """Every trial of the study with a stored result, by number (trials still running elsewhere are left out)."""
-    results = []
+def stored_trials(study, known: dict[int, TrialResult] | None = None) -> list[TrialResult]:
+    """Every trial of the study with a stored result, by number (trials still running elsewhere are left out).
+    `known` holds results read before (a stored result never changes), so each is parsed once."""
+    known = {} if known is None else known
     for trial in study.get_trials(deepcopy=False):
-        data = trial.user_attrs.get(RESULT_ATTR)
-        if data is not None:
-            results.append(TrialResult.from_dict(data, f"trial {trial.number}"))
-    return sorted(results, key=lambda t: t.number)
+        if trial.number not in known:
+            data = trial.user_attrs.get(RESULT_ATTR)
+            if data is not None:
+                known[trial.number] = TrialResult.from_dict(data, f"trial {trial.number}")
+    return [known[n] for n in sorted(known)]
 
 
 def load_report(url: str, settings) -> SearchReport | None:
@@ -175,6 +177,7 @@ class SearchRunner:
         self.control = control or RunControl()
         self.callbacks = list(callbacks)
         self.measure = measure
+        self.known: dict[int, TrialResult] = {}  # the study's stored results read so far
 
     # --- before anything is stored ---------------------------------------------------------------------------------
 
@@ -216,7 +219,8 @@ class SearchRunner:
             study = optuna.create_study(storage=storage, study_name=self.config.study, directions=directions,
                                         load_if_exists=True)
         except Exception as exc:
-            raise SearchError(f"The study '{self.config.study}' in {self.storage_url} could not be opened: {exc}") from None
+            raise SearchError(f"The study '{self.config.study}' in {self.storage_url} could not be opened: "
+                              f"{exc}") from None
         objective = {"objective": self.config.objective, "limit": self.config.limit}
         stored_space, stored_objective = study.user_attrs.get(SPACE_ATTR), study.user_attrs.get(OBJECTIVE_ATTR)
         if stored_space is None:
@@ -227,7 +231,7 @@ class SearchRunner:
             raise SearchError(f"The study '{self.config.study}' in {self.storage_url} was made for another search "
                               "space or objective, so its trials cannot be compared with these. Give this search "
                               "another study name, or put the space and objective back as they were.")
-        done = len([t for t in stored_trials(study) if t.state.counted])
+        done = len([t for t in stored_trials(study, self.known) if t.state.counted])
         seed = (self.config.seed + done) % 2**32  # a resumed study does not repeat its first samples
         if self.config.sampler == "nsga2":
             sampler = optuna.samplers.NSGAIISampler(seed=seed, population_size=max(4, min(50, self.config.trials // 4)))
@@ -238,14 +242,16 @@ class SearchRunner:
         study.pruner = optuna.pruners.MedianPruner(n_startup_trials=3, n_warmup_steps=2)
         return study
 
-    def run(self) -> SearchReport:
-        self.check()
+    def run(self, check: bool = True) -> SearchReport:
+        """The session: trials until the budget is spent or the user stops (`check`: refuse a bad space first)."""
+        if check:
+            self.check()
         study = self.open_study()
         deadline = time.monotonic() + self.config.timeout_s if self.config.timeout_s else math.inf
         stopped = False
         while True:
             self.control.wait_while_paused()
-            counted = len([t for t in stored_trials(study) if t.state.counted])
+            counted = len([t for t in stored_trials(study, self.known) if t.state.counted])
             if self.control.stop_requested:
                 stopped = True
                 break
@@ -256,7 +262,7 @@ class SearchRunner:
             if result.state is TrialState.STOPPED:
                 stopped = True
                 break
-        trials = stored_trials(study)
+        trials = stored_trials(study, self.known)
         return SearchReport(trials, front_of(trials, self.config.limit), self.config.objective, self.config.limit,
                             stopped, self.summary(trials, stopped))
 
@@ -278,7 +284,7 @@ class SearchRunner:
         optuna = _optuna()
         started = time.perf_counter()
         trial = study.ask()
-        peers = [(t.cost, t.epochs) for t in stored_trials(study)
+        peers = [(t.cost, t.epochs) for t in stored_trials(study, self.known)
                  if t.state in (TrialState.COMPLETE, TrialState.PRUNED) and t.cost is not None]
         choices = suggest(trial, self.space)
         result = self._attempt(trial, choices, peers, started)
@@ -306,8 +312,9 @@ class SearchRunner:
         except WorkbenchError as exc:
             return ended(TrialState.INFEASIBLE, f"Its cost could not be measured: {exc}")
         if self.config.limit is not None and cost > self.config.limit:
-            return ended(TrialState.INFEASIBLE, f"Over the limit: {cost:,.6g} {OBJECTIVE_TITLES[self.config.objective]} "
-                                                f"(at most {self.config.limit:g}), so it was not trained.", cost=cost)
+            what = OBJECTIVE_TITLES[self.config.objective]
+            return ended(TrialState.INFEASIBLE, f"Over the limit: {cost:,.6g} {what} (at most {self.config.limit:g}), "
+                                                "so it was not trained.", cost=cost)
         rule = None
         if self.config.prune:
             rule = MedianOfCheaperRule(cost, peers) if self.config.pareto else OptunaRule(trial)
