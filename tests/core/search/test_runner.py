@@ -174,3 +174,24 @@ def test_pause_holds_the_next_trial(tmp_path):
     r.on_trial = on_trial
     report = r.run()
     assert seen == [0, 1, 2] and len(report.trials) == 3
+
+
+def test_a_process_that_loses_the_race_to_create_the_tables_tries_again(tmp_path, monkeypatch):
+    import optuna
+
+    from workbench.core.search import runner as runner_module
+
+    real, calls = optuna.storages.RDBStorage, []
+
+    def racing(url, **kwargs):  # what a second process started at once meets: the first one made the tables
+        calls.append(url)
+        if len(calls) == 1:
+            raise RuntimeError("UNIQUE constraint failed: alembic_version.version_num")
+        return real(url, **kwargs)
+
+    monkeypatch.setattr(optuna.storages, "RDBStorage", racing)
+    monkeypatch.setattr(runner_module, "STORAGE_RETRY_S", 0.01)
+    assert runner_module.open_storage(f"sqlite:///{tmp_path / 'race.db'}") is not None and len(calls) == 2
+    monkeypatch.setattr(optuna.storages, "RDBStorage", lambda url, **kwargs: (_ for _ in ()).throw(OSError("no")))
+    with pytest.raises(SearchError, match="could not be opened: no"):
+        runner_module.open_storage(f"sqlite:///{tmp_path / 'never.db'}")

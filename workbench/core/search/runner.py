@@ -36,6 +36,8 @@ OBJECTIVE_ATTR = "workbench_objective"
 STATE_OF_RUN = {RunStatus.DIVERGED: TrialState.DIVERGED, RunStatus.OUT_OF_MEMORY: TrialState.OUT_OF_MEMORY,
                 RunStatus.STOPPED: TrialState.STOPPED}
 SQLITE_TIMEOUT_S = 60  # how long a process waits for another's write to the same SQLite file
+STORAGE_ATTEMPTS = 4
+STORAGE_RETRY_S = 0.5
 
 
 class SearchError(WorkbenchError):
@@ -92,13 +94,17 @@ def _optuna():
 
 
 def open_storage(url: str):
-    """An Optuna RDB storage on `url` (SQLite: waits for other processes' writes instead of failing)."""
+    """An Optuna RDB storage on `url` (SQLite: waits for other processes' writes instead of failing). Processes
+    started together race to create the tables; a loser tries again once the winner has made them."""
     optuna = _optuna()
     kwargs = {"connect_args": {"timeout": SQLITE_TIMEOUT_S}} if url.startswith("sqlite") else {}
-    try:
-        return optuna.storages.RDBStorage(url, engine_kwargs=kwargs)
-    except Exception as exc:  # SQLAlchemy and the database drivers raise many kinds
-        raise SearchError(f"The search's storage {url} could not be opened: {exc}") from None
+    for attempt in range(STORAGE_ATTEMPTS):
+        try:
+            return optuna.storages.RDBStorage(url, engine_kwargs=kwargs)
+        except Exception as exc:  # SQLAlchemy and the database drivers raise many kinds
+            if attempt + 1 == STORAGE_ATTEMPTS:
+                raise SearchError(f"The search's storage {url} could not be opened: {exc}") from None
+            time.sleep(STORAGE_RETRY_S * (attempt + 1))
 
 
 def stored_trials(study, known: dict[int, TrialResult] | None = None) -> list[TrialResult]:
