@@ -72,9 +72,3 @@ def test_space_naming_what_the_network_lacks_is_refused(space, words):
     with pytest.raises(SearchSpaceError, match=words):
         space.check_against(open_template("cnn").graph)
 
-
-def test_with_entry_replaces_and_removes():
-    space = SPACE.with_entry(Choices("conv1.filters", (8, 16)), "conv1.filters")
-    assert [r.target for r in space.ranges] == ["training.learning_rate"]
-    assert space.choices[-1] == Choices("conv1.filters", (8, 16))
-    assert "conv1.filters" not in {e.target for e in (*space.with_entry(None, "conv1.filters").choices,)}

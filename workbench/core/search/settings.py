@@ -70,9 +70,6 @@ class SearchSection:
     settings: SearchSettings = field(default_factory=SearchSettings)
     extra: dict = field(default_factory=dict)  # fields of a newer minor version, kept as they are
 
-    def with_space(self, space: SearchSpace) -> SearchSection:
-        return replace(self, space=space)
-
     def with_settings(self, settings: SearchSettings) -> SearchSection:
         return replace(self, settings=settings)
 

@@ -161,16 +161,6 @@ class SearchSpace:
                 fail(f"{target!r} is varied twice", where)
         return space
 
-    def with_entry(self, entry: NumberRange | Choices | None, target: str) -> SearchSpace:
-        """A copy where `target` varies as `entry` says (None: it no longer varies)."""
-        ranges = tuple(r for r in self.ranges if r.target != target)
-        choices = tuple(c for c in self.choices if c.target != target)
-        if isinstance(entry, NumberRange):
-            ranges += (entry,)
-        elif isinstance(entry, Choices):
-            choices += (entry,)
-        return SearchSpace(ranges, choices, self.optional, self.repeats, self.width)
-
     def check_against(self, graph: Graph) -> None:
         """Raises `SearchSpaceError` when the space is empty or names what the network does not have."""
         if self.is_empty:
