@@ -12,7 +12,7 @@ import pytest
 
 PACKAGE = Path(__file__).resolve().parent.parent / "workbench"
 HEAVY = ("torch", "onnx", "onnxruntime", "sklearn", "PIL", "safetensors", "pyqtgraph", "PySide6", "shiboken6",
-         "pyarrow", "workbench.core.layers.modules", "workbench.gui")
+         "pyarrow", "optuna", "workbench.core.layers.modules", "workbench.gui")
 
 
 def function_level_imports(path: Path):

@@ -13,7 +13,8 @@ import sys
 
 from workbench.core.errors import WorkbenchError
 
-COMMANDS = ["templates", "validate", "train", "evaluate", "doctor", "export", "compress", "bench", "import"]
+COMMANDS = ["templates", "validate", "train", "evaluate", "doctor", "export", "compress", "bench", "import",
+            "search"]
 MODULE_OF = {"import": "import_model"}  # commands whose module has another name (`import` is a Python keyword)
 
 

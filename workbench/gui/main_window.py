@@ -38,6 +38,7 @@ PAGES: list[tuple[str, str]] = [
     ("Evaluate", "workbench.gui.pages.evaluate.page:EvaluatePage"),
     ("Export", "workbench.gui.pages.export.page:ExportPage"),
     ("Try it", "workbench.gui.pages.tryit.page:TryItPage"),
+    ("Search", "workbench.gui.pages.search.page:SearchPage"),
 ]
 
 TEMPLATE_TITLES = {"cnn": "Image classifier (CNN, the demo)", "resnet": "Residual network (ResNet)",

@@ -291,13 +291,20 @@ def test_version_2_fixture_round_trips_unchanged():
 def test_a_newer_minor_version_keeps_what_it_added():
     data = trained_v2()
     data["minor"] = 3
-    data["search"] = {"study": "s1"}
+    data["deployment"] = {"device": "phone"}  # a section this version does not know
+    data["search"] = {"space": {}, "settings": {}, "budget_usd": 3}  # a known one with a field it does not know
     data["runs"][0]["energy_kwh"] = 0.02
     data["variants"][0]["device_profile"] = {"name": "phone"}
     project = project_from_dict(copy.deepcopy(data))
     assert project.runs[0].extra == {"energy_kwh": 0.02}
+    assert project.search.extra == {"budget_usd": 3}
     saved = project_to_dict(project)
+    data["search"] = project.search.to_dict()  # the search section's defaults are written out in full
     assert saved == data  # written back unchanged, the minor version too
+    assert saved["search"]["budget_usd"] == 3 and saved["deployment"] == {"device": "phone"}
+    with pytest.raises(ProjectFileError, match=r"search.budget_usd: unknown field 'budget_usd'"):
+        project_from_dict({**data, "minor": 0})
+    del data["search"]
     data["minor"] = 0
     with pytest.raises(ProjectFileError, match=r"runs\[0\].energy_kwh: unknown field 'energy_kwh'"):
         project_from_dict(data)

@@ -1,7 +1,8 @@
 """What a user can do with a project, one function per action: open, save, train, evaluate, compress, export,
 bench, predict, import an ONNX model as a new project, give a trained network a new head for the data, test the
-devices (`self_test`), and compare runs side by side or delete one. The app's jobs and the command line's commands
-call exactly these, through this module (so a test can swap one), and no use case is written in a page or a command.
+devices (`self_test`), compare runs side by side or delete one, and search. The app's jobs and the command line's
+commands call exactly these, through this module (so a test can swap one), and no use case is written in a page or a
+command.
 
 Each action takes the project and its options and returns a typed result. None changes the project it is given,
 except `save_project` (its path): the caller adds a new run or variant record when the action returns, so a failed
@@ -20,10 +21,11 @@ from workbench.core.project.new_head import new_head_for_dataset
 from workbench.core.project.predict import open_predictor
 from workbench.core.project.runs import compare_runs, delete_run_files
 from workbench.core.project.self_test import self_test
+from workbench.core.project.search import search_project, stored_search
 from workbench.core.project.storage import load_project as open_project
 from workbench.core.project.storage import save_project
 from workbench.core.project.train import train_project
 
 __all__ = ["bench_project", "compare_runs", "compress_project", "delete_run_files", "evaluate_project",
            "export_project", "import_model_project", "new_head_for_dataset", "open_predictor", "open_project",
-           "save_project", "self_test", "train_project"]
+           "save_project", "search_project", "self_test", "stored_search", "train_project"]

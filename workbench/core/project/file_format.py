@@ -18,13 +18,14 @@ from workbench.core.project.migrations import MIGRATIONS
 from workbench.core.project.model import Project
 from workbench.core.project.run_record import RunRecord
 from workbench.core.project.variant_record import VariantRecord
+from workbench.core.search.settings import SearchSection
 from workbench.core.training.settings import TrainingSettings
 
 FORMAT_NAME = "workbench-project"
 FORMAT_VERSION = 2
 FORMAT_MINOR = 0
 KNOWN_SECTIONS = ("format", "version", "minor", "name", "description", "graph", "ui", "dataset", "training", "runs",
-                  "variants")
+                  "variants", "search")
 MAX_JSON_OBJECTS = MAX_NODES + MAX_EDGES + 10_000
 
 
@@ -41,6 +42,7 @@ def project_to_dict(project: Project) -> dict:
         "training": project.training.to_dict(),
         "runs": [record.to_dict() for record in project.runs],
         "variants": [record.to_dict() for record in project.variants],
+        **({"search": project.search.to_dict()} if project.search is not None else {}),
         **project.extra,
     }
 
@@ -78,11 +80,13 @@ def project_from_dict(data) -> Project:
     training = r.nested("training", _of_type(dict, "an object of training settings"), None, optional=True)
     runs = r.nested("runs", _of_type(list, "a list of run records"), None, optional=True) or []
     variants = r.nested("variants", _of_type(list, "a list of variant records"), None, optional=True) or []
+    search = r.nested("search", lambda value, where: SearchSection.from_dict(value, where, newer), None, optional=True)
     return Project(
         graph=graph, name=name, description=description, dataset=dataset,
         training=TrainingSettings.from_dict(training, "training"),
         runs=[RunRecord.from_dict(record, f"runs[{i}]", newer) for i, record in enumerate(runs)],
         variants=[VariantRecord.from_dict(record, f"variants[{i}]", newer) for i, record in enumerate(variants)],
+        search=search,
         extra={k: v for k, v in r.finish().items() if k not in KNOWN_SECTIONS}, format_minor=minor)
 
 

@@ -1,5 +1,5 @@
-"""`Project`: the graph, the chosen data, the training settings, the runs and the compressed variants of one project
-file, each a typed record; plus the look-ups every use case needs (the run to export, a variant by name)."""
+"""`Project`: the graph, the chosen data, the training settings, the runs, the compressed variants and the search
+(its space and settings) of one project file, each a typed record; plus the look-ups every use case needs (the run to export, a variant by name)."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from workbench.core.errors import WorkbenchError
 from workbench.core.graph.model import Graph
 from workbench.core.project.run_record import RunRecord
 from workbench.core.project.variant_record import VariantRecord
+from workbench.core.search.settings import SearchSection
 from workbench.core.training.settings import TrainingSettings
 
 
@@ -36,6 +37,7 @@ class Project:
     training: TrainingSettings = field(default_factory=TrainingSettings)
     runs: list[RunRecord] = field(default_factory=list)  # oldest first
     variants: list[VariantRecord] = field(default_factory=list)  # in the order they were made
+    search: SearchSection | None = None  # what a search may vary and how it is run (None: never set up)
     extra: dict = field(default_factory=dict)  # sections this version does not know, written back unchanged
     path: Path | None = None
     format_minor: int = 0  # the minor format version read (a newer one's unknown fields are kept)
@@ -51,7 +53,8 @@ class Project:
         shared, as no one changes a record in place."""
         return Project(graph=self.graph.copy(), name=self.name, description=self.description,
                        dataset=copy.deepcopy(self.dataset), training=copy.deepcopy(self.training),
-                       runs=list(self.runs), variants=list(self.variants), extra=copy.deepcopy(self.extra),
+                       runs=list(self.runs), variants=list(self.variants), search=self.search,
+                       extra=copy.deepcopy(self.extra),
                        path=self.path, format_minor=self.format_minor, disk_state=self.disk_state,
                        unsaved_weights=dict(self.unsaved_weights))
 

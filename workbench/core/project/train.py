@@ -77,11 +77,12 @@ def run_folder(base_dir: Path, project: Project, run_id: str) -> Path:
 def train_project(project: Project, base_dir, *, dataset=None, settings: TrainingSettings | None = None,
                   callbacks=(), control=None, device=None, num_threads: int | None = None,
                   resume_run: str | None = None, in_memory: bool | None = None, progress=None,
-                  should_cancel=None, ranks=None) -> TrainOutcome:
+                  should_cancel=None, ranks=None, run_id: str | None = None) -> TrainOutcome:
     """One run (or the continuation of `resume_run`) of the project's network, weights written under `base_dir`;
     see the module docstring. The project's data is loaded (`progress`, `should_cancel`) unless `dataset` is
-    given. Runs in the calling thread. With `ranks` (a `Ranks`: this is one of several processes started by
-    `torchrun`), the processes train together and only rank 0 writes weights and evaluates."""
+    given; `run_id` names a new run (default: from the time). Runs in the calling thread. With `ranks` (a `Ranks`:
+    this is one of several processes started by `torchrun`), the processes train together and only rank 0 writes
+    weights and evaluates."""
     import torch  # lazy
 
     if dataset is None:
@@ -97,7 +98,7 @@ def train_project(project: Project, base_dir, *, dataset=None, settings: Trainin
     else:
         graph = project.graph.copy()
         settings = settings or project.training
-        run_id, started = new_run_id(project, base_dir), _now()
+        run_id, started = run_id or new_run_id(project, base_dir), _now()
     settings.check("training" if previous is None else "runs.settings")
     folder = run_folder(base_dir, project, run_id)
     torch.manual_seed(settings.seed)
