@@ -7,7 +7,7 @@ from workbench.core.graph.model import Graph
 from workbench.core.project import Project
 from workbench.core.project.search import TrialNetwork
 from workbench.gui.document.commands import EditCommand
-from workbench.gui.document.layout import layered_layout
+from workbench.core.graph.layout import layered_layout
 
 
 def replace_graph(target: Graph, source: Graph) -> None:
