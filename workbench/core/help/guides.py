@@ -18,7 +18,7 @@ class LayerGuide:
     when: str
     settings: dict[str, str] = field(default_factory=dict)  # setting name -> a note beyond the setting's help
     inputs: tuple[str, ...] = ()  # the kinds of sample its help page shows it on ("table", "image", "signal",
-    # "sequence", "tokens"; see workbench.core.help.pages); empty: the first two it accepts
+    # "sequence", "tokens", "features"; see workbench.core.help.pages); empty: the first two it accepts
 
 
 _POOL_SETTINGS = {
@@ -34,6 +34,7 @@ _CONV_SETTINGS = {
     "dilation": "Spreads the window out, so it sees a wider area with the same number of weights. Leave it at 1 "
                 "unless you know you need it.",
 }
+_EPS_NOTE = "Leave it as it is: it only keeps the arithmetic safe when all the values are nearly the same."
 _NORM_MOMENTUM = {"momentum": "Leave it at 0.1: it only matters for the averages used after training."}
 _RNN_SETTINGS = {
     "hidden_size": "Bigger memories can follow more, but train slower and overfit sooner. 32 to 128 is usual.",
@@ -211,4 +212,163 @@ LAYER_GUIDES: dict[str, LayerGuide] = {
                   "by it.",
          "dropout": "A share of values switched off while training, against overfitting."},
         inputs=("sequence",)),
+    "AvgPool1d": LayerGuide(
+        "Shrinks a sequence or signal by averaging each window of steps.",
+        "Use it after Conv1d to make a signal shorter and smoother; MaxPool1d is the more common choice for "
+        "spotting short patterns.",
+        _POOL_SETTINGS,
+        inputs=("signal",)),
+    "GlobalMaxPool": LayerGuide(
+        "Keeps only the largest value of each channel over the whole picture or signal, leaving one number per "
+        "channel: how strongly the channel's pattern was found anywhere.",
+        "Use it at the end of a convolutional network instead of Flatten, when it matters whether a pattern is "
+        "there at all rather than how much of it there is; GlobalAvgPool is the gentler choice. It has no weights "
+        "and works for any picture size.",
+        inputs=("image", "signal")),
+    "AdaptiveAvgPool2d": LayerGuide(
+        "Averages a picture of any size down to a fixed height and width, choosing the windows for you. With the "
+        "output size 1, 1 it averages each channel over the whole picture, like GlobalAvgPool, but keeps a height "
+        "and width of 1.",
+        "Use it before the Dense part of an image network so that pictures of other sizes still fit. Put a "
+        "Flatten after it, since a Dense layer needs a row. Imported models (ResNet and others) often use it.",
+        {"output_size": "Height first, then width; 1, 1 is the usual choice. A size larger than the input only "
+                        "stretches it."},
+        inputs=("image", "features")),
+    "Upsample": LayerGuide(
+        "Makes a picture or signal bigger by a whole factor. Nothing is learned: each new value is a copy of its "
+        "nearest neighbour, or (for pictures) a blend of the four nearest.",
+        "Use it in networks that produce pictures or maps, often followed by a Conv2d that cleans up the result. "
+        "It is a cheaper alternative to ConvTranspose2d. Networks that only classify do not need it.",
+        {"scale": "2 doubles the height and width of a picture, or the length of a signal.",
+         "mode": "Nearest gives blocky results and works on signals too; bilinear is smoother but only works on "
+                 "pictures."},
+        inputs=("image", "signal")),
+    "GroupNorm": LayerGuide(
+        "Splits the channels into groups and rescales each group of each sample on its own, so that its values "
+        "average 0 with a spread of 1; a learned scale and offset per channel follow. Unlike BatchNorm it never "
+        "looks at the other samples of the batch.",
+        "Use it instead of BatchNorm2d when batches are small (a few pictures at a time), where batch averages "
+        "jump about. With 1 group it rescales each whole sample at once; with one group per channel it works "
+        "like InstanceNorm2d.",
+        {"groups": "The number of input channels must divide evenly by it: 8 groups suit 16, 32 or 64 channels.",
+         "eps": _EPS_NOTE},
+        inputs=("features", "signal")),
+    "InstanceNorm2d": LayerGuide(
+        "Rescales each channel of each picture on its own, so that its values average 0 with a spread of 1. It "
+        "removes overall brightness and contrast, and never looks at the other pictures of the batch, during "
+        "training or after.",
+        "Mostly used in networks that change the style of pictures. For classifying, BatchNorm2d or GroupNorm "
+        "usually work better.",
+        {"affine": "Leave it on so that the network can learn how much of each channel's range to give back.",
+         "eps": _EPS_NOTE},
+        inputs=("image", "features")),
+    "LRN": LayerGuide(
+        "Local response normalisation: each value is divided by an amount that grows with the strength of the "
+        "same spot in the neighbouring channels, so a strong channel quietens the channels next to it.",
+        "Found in older image networks (AlexNet, GoogLeNet) and models imported from them. In a new network, "
+        "BatchNorm2d does this job better.",
+        {"size": "Counts the channel itself and its neighbours on both sides.",
+         "alpha": "Divided by the size before use; keep the value of the network you are copying.",
+         "beta": "Keep the value of the network you are copying; 0.75 is the usual one.",
+         "k": "The amount the divisor starts from; with 1, weak neighbours leave a value almost as it is."},
+        inputs=("features", "signal")),
+    "ELU": LayerGuide(
+        "Like ReLU for positive numbers; negative numbers curve smoothly down towards minus alpha instead of "
+        "becoming zero, so no unit goes silent for good.",
+        "An alternative to ReLU that sometimes trains a little faster in deeper networks.",
+        {"alpha": "1 is usual: very negative inputs come out close to -1."}),
+    "SELU": LayerGuide(
+        "A scaled ELU: negative numbers curve towards a fixed floor, and everything is multiplied by a fixed "
+        "factor chosen so that, in a long stack of Dense layers, values tend to keep an average near 0 and a "
+        "spread near 1 without any normalisation layer.",
+        "Try it between the Dense layers of a deep table network instead of ReLU with BatchNorm1d. Its promise "
+        "also depends on how the Dense weights start, which Workbench does not set up for it, so compare it with "
+        "ReLU on your data; outside plain stacks of Dense layers ReLU does as well.",
+        inputs=("table",)),
+    "Softplus": LayerGuide(
+        "A smooth version of ReLU: large numbers pass almost unchanged, very negative ones come out near zero, "
+        "and the bend around zero is rounded. The result is always above zero.",
+        "Use it where a value must stay positive, such as a size or a spread the network predicts; in hidden "
+        "layers ReLU is the usual choice.",
+        {"beta": "Higher makes the bend sharper and closer to ReLU; lower makes it rounder."}),
+    "LogSoftmax": LayerGuide(
+        "Turns a row of scores into chances that add up to 1, like Softmax, and gives the logarithm of each "
+        "chance (0 for certain, ever more negative for unlikely).",
+        "Rarely needed: the classification output already does this when it works out its loss. You mostly meet "
+        "it in imported models.",
+        inputs=("table",)),
+    "PReLU": LayerGuide(
+        "Like LeakyReLU, but the network learns how much of each negative number to let through instead of you "
+        "setting it (it starts at a quarter).",
+        "Try it instead of ReLU in image networks; it costs only a few weights.",
+        {"per_channel": "Axis 1 is the channels of a picture or the features of a row. On a sequence (batch, time, "
+                        "features) axis 1 is the time steps, so turn this off there."}),
+    "Dropout2d": LayerGuide(
+        "While training, switches off whole channels of a picture at random (every value of a channel at once), "
+        "so the network cannot lean on any single channel. After training it does nothing.",
+        "Use it between the Conv2d layers of an image network that overfits; Dropout, which switches off single "
+        "values, does little there because neighbouring values are so alike.",
+        {"rate": "0.1 to 0.3 is usual for channels. Too high and the network cannot learn at all."},
+        inputs=("features",)),
+    "Identity": LayerGuide(
+        "Passes its input on exactly as it is. Nothing is learned and nothing changes.",
+        "Useful as a stand-in while you build: a fixed point to connect branches to, or the place of a layer you "
+        "took out. Imported models sometimes contain it."),
+    "Permute": LayerGuide(
+        "Swaps the axes of each sample around, for example turning 20 steps of 32 features into 32 channels of 20 "
+        "steps. The numbers themselves are only moved, not changed.",
+        "Use it to hand a sequence (time, features) to Conv1d or MaxPool1d, which want (channels, length), and "
+        "back again. Reshape is different: it keeps the order of the numbers and only regroups them.",
+        {"order": "List every axis of the sample once, counting from 1: for a sequence, 2, 1 swaps time and "
+                  "features; for a picture, 1, 3, 2 swaps height and width."},
+        inputs=("sequence", "signal")),
+    "Pad": LayerGuide(
+        "Adds a border around a picture or at both ends of a signal: rows and columns of a fixed number, a "
+        "mirror image of the edge, or copies of the edge.",
+        "Use it when a layer needs a bigger input than it gets, or to keep the size before a convolution "
+        "without padding. Imported models often use it; Conv2d's own padding setting is simpler when zeros do.",
+        {"padding": "Two numbers per axis, before and after, starting with the last axis: left, right, top, "
+                    "bottom for a picture; just start, end for a signal.",
+         "mode": "Mirror (reflect) needs each border smaller than the side it mirrors; mirror and repeat need a "
+                 "pair of numbers for every axis after the channels.",
+         "value": "Only used with the constant mode."},
+        inputs=("image",)),
+    "ChannelShuffle": LayerGuide(
+        "Deals the channels out like cards: with 2 groups, the first channel of the first half is followed by the "
+        "first of the second half, and so on. Values are only moved, not changed.",
+        "Use it between grouped convolutions (Conv2d with Groups above 1), so that the next convolution's groups "
+        "each see channels from every group before it, as ShuffleNet does.",
+        {"groups": "Use the groups of the convolution before it; the number of channels must divide evenly by "
+                   "it."},
+        inputs=("features", "signal")),
+    "Multiply": LayerGuide(
+        "Multiplies its inputs together number by number; they must have the same shape.",
+        "Use it as a gate: one branch passes through a Sigmoid (values between 0 and 1) and decides how much of "
+        "the other branch gets through, as in squeeze-and-excitation blocks and attention."),
+    "MultiHeadAttention": LayerGuide(
+        "Lets every step of a sequence look at every other step and take in what matters to it (attention). "
+        "Several heads do this side by side, each free to look for a different kind of relation.",
+        "Use it to build your own Transformer-like blocks: unlike a Transformer block it has no Dense part, no "
+        "normalisation and no skip connection, so add those yourself (Add, LayerNorm, Dense) or use a "
+        "Transformer block instead.",
+        {"heads": "Each head looks for a different kind of relation; the vector length of the input must divide "
+                  "by it.",
+         "dropout": "Leave it at 0 on small data; 0.1 is usual against overfitting."},
+        inputs=("sequence",)),
+    "PositionalEncoding": LayerGuide(
+        "Adds a different pattern of numbers to each step, depending on where it stands in the sequence. "
+        "Attention on its own sees the steps as a bag without order; with this it can tell first from last.",
+        "Put it after the Embedding and before the first Transformer block or attention layer. Recurrent layers "
+        "(LSTM, GRU) and convolutions do not need it: they read the order anyway.",
+        {"kind": "Learned has weights for each step up to the sequence length it is built for; sinusoidal has no "
+                 "weights, which can help when there is little data."},
+        inputs=("sequence",)),
+    "UnsupportedOnnx": LayerGuide(
+        "A stand-in that an imported ONNX model leaves where it uses an operation Workbench has no layer for (or "
+        "could not convert). Its settings name the operation and the node of the model it came from. It does "
+        "nothing: the network cannot be trained or exported while it is there.",
+        "You do not add it yourself. When an import leaves one, look up what the named ONNX operation does, then "
+        "replace the stand-in with a layer (or a few) that does the same and wire them in its place; if the "
+        "operation only tidies up (a copy or a type change, say), delete the stand-in and connect the wires "
+        "around it. Layers you add start with fresh weights, so train the network afterwards."),
 }

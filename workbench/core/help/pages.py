@@ -22,6 +22,8 @@ EXAMPLE_INPUTS = {  # the kinds of sample a guide's `inputs` name, in the order 
     "signal": (TensorInfo((None, 8, 100)), "a signal of 100 time steps with 8 channels"),
     "sequence": (TensorInfo((None, 20, 32)), "a sequence of 20 steps, each a vector of 32 numbers"),
     "tokens": (TensorInfo((None, 20), "int"), "a text of 20 tokens (words), each a whole-number id"),
+    "features": (TensorInfo((None, 16, 32, 32)), "what a Conv2d with 16 filters makes of a 32 x 32 picture "
+                 "(16 channels)"),
 }
 MAX_EXAMPLES = 2
 BOX_COLOURS = {"in": "#dbe8fb", "layer": "#fbe7cf", "out": "#d9f0e3"}
@@ -39,6 +41,10 @@ class ShapeExample:
     caption: str
     inputs: tuple[str, ...]
     output: str
+
+
+PLACEHOLDER_EXAMPLE = ShapeExample("Workbench cannot work out what comes out of it until it is replaced:",
+                                   ("what the imported model sends in",), "unknown")
 
 
 @dataclass(frozen=True)
@@ -83,7 +89,10 @@ def layer_help(type_name: str) -> LayerHelp:
 
 
 def shape_examples(spec: LayerSpec) -> tuple[ShapeExample, ...]:
-    """Up to two typical inputs that the layer accepts with its default settings, and the output of each."""
+    """Up to two typical inputs that the layer accepts with its default settings, and the output of each; for a
+    placeholder, whose shape rule always refuses, a diagram that says its output is unknown."""
+    if spec.role == "placeholder":
+        return (PLACEHOLDER_EXAMPLE,)
     params = spec.defaults()
     if not spec.inputs:
         out = spec.shape_rule(params, [])
@@ -111,6 +120,8 @@ def _describe(t: TensorInfo) -> str:
 def _takes(spec: LayerSpec) -> str:
     if not spec.inputs:
         return "It has no input wire: samples enter the network here."
+    if spec.role == "placeholder":
+        return "It takes the wires of the operation it stands for; nothing can pass through it."
     if spec.inputs[0].multi:
         return "It takes two or more wires into its input."
     if spec.role == "head":
@@ -126,6 +137,8 @@ def _allowed(s: Setting) -> str:
     if s.kind == "bool":
         kind = "on or off"
         default = "on" if s.default else "off"
+    elif s.kind == "text":
+        return "a name filled in by the import; it cannot be changed"
     elif s.kind == "choice":
         kind = "one of " + ", ".join(s.choices)
         default = str(s.default)
