@@ -3,11 +3,11 @@ follows), its training settings the trial's, and the trial's run joins the runs;
 
 from __future__ import annotations
 
+from workbench.core.graph.layout import layered_layout
 from workbench.core.graph.model import Graph
 from workbench.core.project import Project
 from workbench.core.project.search import TrialNetwork
 from workbench.gui.document.commands import EditCommand
-from workbench.core.graph.layout import layered_layout
 
 
 def replace_graph(target: Graph, source: Graph) -> None:
