@@ -90,7 +90,9 @@ def visible_texts() -> list[dict]:
                       "w": window.width(), "h": window.height(), "enabled": True, "window": window.windowTitle(),
                       "active": window.isActiveWindow()})
         for widget in [window, *window.findChildren(QWidget)]:
-            if widget.isVisible() and widget.width() > 0 and widget.height() > 0:
+            # what a scroll area or a splitter hides, or another window covers, is not seen (and cannot be clicked)
+            if widget.isVisible() and widget.width() > 0 and widget.height() > 0 and \
+                    not widget.visibleRegion().isEmpty():
                 found.extend(_widget_entries(widget))
     focus = QApplication.focusWidget()
     if focus is not None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import random
+import re
 import socket
 import subprocess
 import sys
@@ -127,6 +128,20 @@ class Screen:
                 seen = sorted({e["text"][:60] for e in self.texts() if e["kind"] != "item"})
                 self.shot(f"missing-{text[:20]}")
                 raise JourneyError(f"'{text}' ({how}) did not appear within {timeout} s; visible: {seen}")
+            time.sleep(0.2)
+
+    def wait_for_pattern(self, pattern: str, timeout: float = 30, kind: str | None = None) -> re.Match:
+        """The first match of the regular expression `pattern` in a visible text, once there is one."""
+        deadline = time.monotonic() + timeout
+        while True:
+            for entry in self.texts():
+                if kind is None or entry["kind"] == kind:
+                    found = re.search(pattern, entry["text"])
+                    if found:
+                        return found
+            if time.monotonic() > deadline:
+                self.shot("missing-pattern")
+                raise JourneyError(f"nothing matching {pattern!r} appeared within {timeout} s")
             time.sleep(0.2)
 
     def wait_gone(self, text: str, timeout: float = 30, **how) -> None:
