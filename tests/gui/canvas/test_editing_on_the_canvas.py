@@ -226,7 +226,8 @@ def test_palette_search_and_tooltips(window):
     palette = window.design.palette
     QTest.keyClicks(palette.search, "pool")
     visible = palette.visible_types()
-    assert set(visible) == {"MaxPool1d", "MaxPool2d", "AvgPool2d", "GlobalAvgPool", "SequencePool"}
+    assert set(visible) == {"MaxPool1d", "MaxPool2d", "AvgPool2d", "GlobalAvgPool", "SequencePool", "AvgPool1d",
+                            "GlobalMaxPool", "AdaptiveAvgPool2d", "Upsample"}  # Upsample sits in Pooling
     assert palette.items["Dense"].isHidden()
     assert palette.items["MaxPool2d"].toolTip(0) == "Keeps the largest value in each window of an image"
     palette.search.clear()
