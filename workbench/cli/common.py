@@ -36,7 +36,6 @@ def add_data_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 MAX_THREADS = 256
-MAX_NOTES = 12  # import report lines a command prints when it has no summary of its own (workbench import-model)
 
 
 def thread_count(text: str) -> int:

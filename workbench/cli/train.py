@@ -153,6 +153,11 @@ def child_arguments(args, out: Path) -> list[str]:
                         ("--resume", args.resume), ("--init-from", args.init_from)):
         if value is not None:
             argv += [flag, str(value)]
+    for flag, columns in (("--categorical", args.categorical), ("--numeric", args.numeric)):
+        if columns:
+            argv += [flag, *columns]
+    if args.text is not None:
+        argv += ["--text", args.text]
     return argv + (["--json"] if args.json else [])
 
 
@@ -175,9 +180,9 @@ def run(args) -> int:
                child_arguments(args, out))
         return 0
     if ranks is None or ranks.world_size == 1:
-        return train_here(args, project, out, None)
+        return train_here(args, project, out, None, data_report)
     try:
-        return train_here(args, project, out, ranks)
+        return train_here(args, project, out, ranks, data_report)
     except WorkbenchError as exc:
         write_failure(str(exc))
         raise
@@ -189,8 +194,9 @@ def run(args) -> int:
         finish()
 
 
-def train_here(args, project, out: Path, ranks) -> int:
-    """Trains in this process (one of several when `ranks` is given; only rank 0 reports and saves)."""
+def train_here(args, project, out: Path, ranks, data_report: dict | None) -> int:
+    """Trains in this process (one of several when `ranks` is given; only rank 0 reports and saves); `data_report`
+    (the import's, with --data) goes into --json."""
     main = ranks is None or ranks.is_main
     out_state = output_state(project, out)
     overrides = {}
