@@ -50,6 +50,7 @@ ELEMENT_WORK = {
     "InstanceNorm2d": "one scale-and-shift per value", "LRN": "one multiply-add per value and neighbour",
     "PReLU": "one multiplication per value", "Add": "one addition per value and extra input",
     "Multiply": "one multiplication per value and extra input",
+    "PositionalEncoding": "one addition per value (the position table added to the sequence)",
     # the counter does not see inside torch's fused LSTM kernel (it does see GRU's products, which match ours)
     "LSTM": "the products of its 4 gates: hidden x (inputs + hidden) each, per time step",
 }

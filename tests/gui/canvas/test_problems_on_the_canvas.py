@@ -77,7 +77,9 @@ def test_a_flat_row_into_a_convolution_is_reshaped_in_one_click(window):
 
 
 def test_a_new_projects_input_says_its_shape_comes_from_the_data(window):
-    press_keys(window, "Ctrl+N")
+    press_keys(window, "Ctrl+N")  # the welcome page, where the user starts an empty project
+    page = window.stack.currentWidget()
+    QTest.mouseClick(page.cards["blank"], LEFT)
     assert window.document.project.dataset is None
     palette, scene = window.design.palette, window.design.scene
     for type_name in ("Input", "Flatten"):  # a double-click adds after the selected layer, wired

@@ -55,7 +55,9 @@ def wait_trainable(qtbot, window, train_in=None) -> None:
         assert outcome.record.status.ok and outcome.record.has_weights
 
 
-@pytest.mark.parametrize("template, dataset", [("mlp", "iris"), ("cnn", "digits"), ("resnet", "digits")])
+@pytest.mark.parametrize("template, dataset", [("mlp", "iris"), ("cnn", "digits"), ("resnet", "digits"),
+                                               ("lstm", "reviews"), ("transformer", "reviews"),
+                                               ("encoder", "reviews")])
 def test_a_template_card_opens_the_template_on_its_data(qtbot, window, seen_tour, template, dataset):
     page = welcome(window)
     press(qtbot, page, f"template:{template}")
@@ -66,39 +68,13 @@ def test_a_template_card_opens_the_template_on_its_data(qtbot, window, seen_tour
     wait_trainable(qtbot, window)
 
 
-def write_text_csv(path, rows: int = 60) -> None:
-    words = {"good": ["great fun", "loved it", "very good", "nice and warm"],
-             "bad": ["awful", "boring and slow", "not good at all", "hated it"]}
-    lines = ["review,label"]
-    for i in range(rows):
-        label = "good" if i % 2 else "bad"
-        lines.append(f"{words[label][i % 4]} number {i},{label}")
-    path.write_text("\n".join(lines) + "\n")
-
-
-@pytest.mark.parametrize("template", ["lstm", "transformer"])
-def test_a_text_template_card_asks_for_a_csv_file_on_the_data_page(qtbot, window, seen_tour, template, tmp_path,
-                                                                     monkeypatch):
-    table = tmp_path / "reviews.csv"
-    write_text_csv(table)
-    asked = []
-    monkeypatch.setattr(QFileDialog, "getOpenFileName", lambda *a, **k: asked.append(a) or (str(table), ""))
-    press(qtbot, welcome(window), f"template:{template}")
-    data_page = window.pages["Data"].page
-    assert asked and window.tabs.currentWidget() is window.pages["Data"]
-    assert window.document.project.name == open_template(template).name
-    qtbot.waitUntil(lambda: data_page.dataset is not None and not data_page.is_importing, timeout=WAIT_MS)
-    qtbot.mouseClick(data_page.use_button, LEFT)
-    assert window.document.project.dataset.path.endswith("reviews.csv")
-    wait_trainable(qtbot, window, train_in=tmp_path / "runs")
-
-
 @pytest.mark.parametrize("dataset, template_input, head", [
     ("wine", (13,), ("ClassificationHead", "classes", 3)),
     ("breast_cancer", (30,), ("ClassificationHead", "classes", 2)),
     ("diabetes", (10,), ("RegressionHead", "outputs", 1)),
     ("moons", (2,), ("ClassificationHead", "classes", 2)),
     ("digits", (1, 8, 8), ("ClassificationHead", "classes", 10)),
+    ("reviews", (15,), ("ClassificationHead", "classes", 2)),
 ])
 def test_a_dataset_card_fits_a_network_to_the_data(qtbot, window, seen_tour, dataset, template_input, head,
                                                    tmp_path):
@@ -126,6 +102,9 @@ def test_open_my_csv_file_leads_to_the_data_page_with_the_table(qtbot, window, s
     data_page = window.pages["Data"].page
     assert window.tabs.currentWidget() is window.pages["Data"]
     qtbot.waitUntil(lambda: data_page.dataset is not None and not data_page.is_importing, timeout=WAIT_MS)
+    assert not data_page.use_button.isEnabled()  # until the user confirms the target the import suggests
+    qtbot.mouseClick(data_page.csv_form.confirm_target, LEFT)
+    qtbot.waitUntil(data_page.use_button.isEnabled, timeout=WAIT_MS)
     qtbot.mouseClick(data_page.use_button, LEFT)
     assert window.document.project.dataset.path.endswith("fruit.csv")
     assert window.document.project.graph.input_nodes()[0].params["shape"] == (2,)

@@ -105,14 +105,18 @@ BIAS = Setting("bias", "bool", True, "Bias", "Learn an offset added to each outp
 
 def _input_shape(p, ins):
     ids = p["dtype"] == "int"
-    return TensorInfo((BATCH, *p["shape"]), "int" if ids else "float", masked=ids and len(p["shape"]) == 1)
+    return TensorInfo((BATCH, *p["shape"]), "int" if ids else "float",
+                      masked=ids and len(p["shape"]) == 1 and p["padding"])
 
 
 register(LayerSpec(
     "Input", "Input", "Input & output", "Where samples enter the network; its shape follows the dataset",
     (Setting("shape", "tuple", (1, 8, 8), "Shape", "Shape of one sample, without the batch", 1, 1_000_000),
      Setting("dtype", "choice", "float", "Values", "Numbers, or whole-number token ids for an Embedding",
-             choices=("float", "int"))),
+             choices=("float", "int")),
+     Setting("padding", "bool", True, "Id 0 is padding",
+             "With token ids: 0 fills each text up to the length, and attention, pooling and recurrent layers leave "
+             "it out (off for a model from elsewhere that reads 0 as a token)")),
     _input_shape, lambda p, ins: None, inputs=(), role="input", name_prefix="input", compression=BLOCKS_PRUNING))
 
 

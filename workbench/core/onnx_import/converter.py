@@ -161,7 +161,9 @@ class Converter:
                 if name:
                     self.consumers.setdefault(name, []).append(node)
         for info in self.read.inputs:
-            node = self.graph.add_node("Input", {"shape": list(info.sample_shape), "dtype": info.dtype},
+            # the model was made elsewhere: token id 0 is a token like any other, not Workbench's padding
+            node = self.graph.add_node("Input", {"shape": list(info.sample_shape), "dtype": info.dtype,
+                                                 "padding": False},
                                        name=info.name[-64:], node_id=self._input_id(info.name))
             self.names.add(node.name)
             self.producer[info.name] = node.id

@@ -24,9 +24,11 @@ TEMPLATE_USES = {"mlp": "Good for tables: rows of numbers and categories",
                  "cnn": "Good for small images, such as scanned digits",
                  "resnet": "Good for images, when a small CNN is not enough",
                  "lstm": "Good for text: sorting short messages or reviews",
-                 "transformer": "Good for text, with attention"}
-TEMPLATE_ORDER = ("mlp", "cnn", "resnet", "lstm", "transformer")
-DATASET_TEMPLATES = {"digits": "cnn"}  # the network a built-in dataset starts with; tables get "mlp"
+                 "transformer": "Good for text, with attention",
+                 "encoder": "Good for text, the way BERT-style models read it"}
+TEMPLATE_ORDER = ("mlp", "cnn", "resnet", "lstm", "transformer", "encoder")
+DATASET_TEMPLATES = {"digits": "cnn", "reviews": "lstm"}  # the network a built-in dataset starts with; tables: "mlp"
+NETWORK_KINDS = {"cnn": "a network for images (CNN)", "lstm": "a network for text (LSTM)"}
 TABLE_TEMPLATE, IMAGE_TEMPLATE = "mlp", "cnn"
 COLUMNS = 5
 PICTURE_SIZE = (196, 64)
@@ -127,8 +129,7 @@ class WelcomePage(QWidget):
         return self._card(f"template:{name}", card, lambda: self.template_chosen.emit(name))
 
     def _dataset_card(self, entry: dict, parent: QWidget) -> ChoiceCard:
-        network = "a network for images (CNN)" if template_for_dataset(entry["name"]) == IMAGE_TEMPLATE else \
-            "a network for tables (MLP)"
+        network = NETWORK_KINDS.get(template_for_dataset(entry["name"]), "a network for tables (MLP)")
         what = "predict a number" if entry["task"] == "regression" else "sort into classes"
         card = ChoiceCard(entry["title"], [entry["size"], f"To {what}, with {network}."], parent=parent)
         card.setToolTip(entry["description"])
