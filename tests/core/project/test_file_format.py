@@ -12,7 +12,7 @@ import pytest
 from workbench.core.build import InvalidGraphError, build_module
 from workbench.core.errors import ProjectFileError, WorkbenchError
 from workbench.core.graph import validate
-from workbench.core.project import (FORMAT_VERSION, RunRecord, VariantRecord, load_project, open_template,
+from workbench.core.project import (FORMAT_MINOR, FORMAT_VERSION, RunRecord, VariantRecord, load_project, open_template,
                                     project_from_dict, project_to_dict, resolve_project_argument, save_project,
                                     template_names)
 from workbench.core.project.storage import ChangedOnDiskError, FileState
@@ -253,6 +253,15 @@ def trained_v2() -> dict:
     return json.loads((DATA / "project_v2_trained" / "project.json").read_text())
 
 
+def with_settings_added_since(data: dict) -> dict:
+    """The frozen file as this version writes it: the settings layers gained since, at their defaults."""
+    data = copy.deepcopy(data)
+    for node in data["graph"]["nodes"]:
+        if node["type"] == "Input":
+            node["params"].setdefault("padding", True)
+    return data
+
+
 @pytest.mark.parametrize("folder", ["project_v1_trained", "project_v2_trained"])
 def test_frozen_trained_projects_load_with_typed_records_and_their_files(folder):
     project = load_project(DATA / folder / "project.json")
@@ -277,7 +286,7 @@ def test_version_1_is_migrated_run_files_move_under_files():
     assert (files.weights, files.best, files.last, files.state) == (
         run_v1["weights"], run_v1["best_weights"], run_v1["last_weights"], run_v1["state"])
     saved = project_to_dict(project)
-    assert saved["version"] == FORMAT_VERSION == 2 and saved["minor"] == 0
+    assert saved["version"] == FORMAT_VERSION == 2 and saved["minor"] == FORMAT_MINOR == 1
     assert "best_weights" not in saved["runs"][0] and saved["runs"][0]["files"]["best"] == run_v1["best_weights"]
     assert saved["variants"] == v1["variants"]  # the same records, now a declared section
     assert project_to_dict(project_from_dict(copy.deepcopy(saved))) == saved
@@ -285,7 +294,32 @@ def test_version_1_is_migrated_run_files_move_under_files():
 
 def test_version_2_fixture_round_trips_unchanged():
     data = trained_v2()
-    assert project_to_dict(project_from_dict(copy.deepcopy(data))) == data
+    assert data["minor"] == 0 and data["dataset"]["source"] == "builtin"
+    assert project_to_dict(project_from_dict(copy.deepcopy(data))) == {**with_settings_added_since(data),
+                                                                        "minor": FORMAT_MINOR}
+
+
+def test_a_csv_table_of_minor_version_0_keeps_reading_as_it_did(tmp_path):
+    from workbench.core.data import load_dataset
+
+    table = tmp_path / "plants.csv"
+    rows = ["species,height,year"] + [f"{'ab'[i % 2]},{'' if i == 3 else i % 7},{2000 + i % 2}" for i in range(40)]
+    table.write_text("\n".join(rows) + "\n")
+    data = trained_v2()
+    spec = {"source": "csv", "path": str(table), "options": {"delimiter": ","}}
+    data["dataset"] = spec
+    data["runs"][0]["dataset"] = spec
+    project = project_from_dict(copy.deepcopy(data))
+    for migrated in (project.dataset, project.runs[0].dataset):
+        assert migrated.options == {"delimiter": ",", "missing": "drop", "target_rule": "last"}
+    old = load_dataset(project.dataset)
+    assert old.class_names == ["2000", "2001"] and old.num_samples == 39  # the last column; the gap's row dropped
+    assert "the last column, as this project has always read it" in " ".join(old.report)
+    data["minor"] = FORMAT_MINOR  # written by this version: the new defaults
+    new = load_dataset(project_from_dict(copy.deepcopy(data)).dataset)
+    assert new.class_names == ["a", "b"] and new.num_samples == 40
+    saved = project_to_dict(project)
+    assert saved["minor"] == FORMAT_MINOR and saved["dataset"]["options"]["target_rule"] == "last"
 
 
 def test_a_newer_minor_version_keeps_what_it_added():
@@ -300,7 +334,7 @@ def test_a_newer_minor_version_keeps_what_it_added():
     assert project.search.extra == {"budget_usd": 3}
     saved = project_to_dict(project)
     data["search"] = project.search.to_dict()  # the search section's defaults are written out in full
-    assert saved == data  # written back unchanged, the minor version too
+    assert saved == with_settings_added_since(data)  # written back unchanged, the minor version too
     assert saved["search"]["budget_usd"] == 3 and saved["deployment"] == {"device": "phone"}
     with pytest.raises(ProjectFileError, match=r"search.budget_usd: unknown field 'budget_usd'"):
         project_from_dict({**data, "minor": 0})

@@ -20,6 +20,9 @@ SPLIT_NAMES = ("train", "val", "test")
 DEFAULT_SPLIT = {"train": 0.7, "val": 0.15, "test": 0.15, "seed": 0, "stratify": True}
 
 MISSING_POLICIES = ("impute", "drop", "mean", "most_frequent")
+# without a named target: "suggest" one (named like a target, or of few categories), or take the "last" column, as
+# projects saved before Workbench suggested targets did (their files are migrated to say so)
+TARGET_RULES = ("suggest", "last")
 CATEGORICAL_ENCODINGS = ("one_hot", "index")
 COLUMN_KINDS = ("categorical", "numeric")
 TEXT_MODES = ("words", "chars")
@@ -32,8 +35,8 @@ _AUGMENT_KEYS = ("hflip", "vflip", "rotate_deg", "shift_px", "noise")
 _COMMON_OPTIONS = ("task",)
 _SOURCE_OPTIONS = {
     "builtin": ("n_samples", "noise", "classes", "seed", "scale_target"),
-    "csv": ("target", "ignore", "include", "delimiter", "header", "missing", "categorical", "encodings", "kinds",
-            "text", "scale_target"),
+    "csv": ("target", "target_rule", "ignore", "include", "delimiter", "header", "missing", "categorical",
+            "encodings", "kinds", "text", "scale_target"),
     "images": ("image_size", "color_mode"),
     "npz": ("standardize", "as_tokens", "scale_target"),
     "idx": ("labels_path", "standardize", "scale_target"),
@@ -117,6 +120,8 @@ def _check_options(source: str, options: Any, where: str) -> None:
                 _check_bool(value, at)
         elif key == "missing":
             _check_choice(value, at, MISSING_POLICIES)
+        elif key == "target_rule":
+            _check_choice(value, at, TARGET_RULES)
         elif key == "categorical":
             _check_choice(value, at, CATEGORICAL_ENCODINGS)
         elif key == "encodings":

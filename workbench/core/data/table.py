@@ -151,9 +151,14 @@ def resolve_columns(cols: list[ColumnData], options: dict, source: TableSource, 
         candidates = [n for n in known if n not in ignore and n != text_column]
         if not candidates:
             raise DataError(f"{source.title} has no column left to be the target.")
-        suggestion = suggest_target(cols, candidates, n_rows)
-        targets = [suggestion.name]
-        report.append(suggestion.sentence)
+        if options.get("target_rule") == "last":
+            targets = [candidates[-1]]
+            report.append(f"Target: {candidates[-1]!r}, the last column, as this project has always read it "
+                          "(choose another target if this is not what the model should predict).")
+        else:
+            suggestion = suggest_target(cols, candidates, n_rows)
+            targets = [suggestion.name]
+            report.append(suggestion.sentence)
     for name in targets:
         if name in ignore:
             raise DataError(f"Column {name!r} is the target, so it cannot be left out.")

@@ -14,7 +14,7 @@ from workbench.core.data import DatasetSpec
 from workbench.core.errors import ProjectFileError
 from workbench.core.fields import FieldReader, fail
 from workbench.core.graph.serialize import MAX_EDGES, MAX_NODES, graph_from_dict, graph_to_dict, positions_to_dict
-from workbench.core.project.migrations import MIGRATIONS
+from workbench.core.project.migrations import MIGRATIONS, keep_csv_defaults_of_minor_0
 from workbench.core.project.model import Project
 from workbench.core.project.run_record import RunRecord
 from workbench.core.project.variant_record import VariantRecord
@@ -23,7 +23,7 @@ from workbench.core.training.settings import TrainingSettings
 
 FORMAT_NAME = "workbench-project"
 FORMAT_VERSION = 2
-FORMAT_MINOR = 0
+FORMAT_MINOR = 1  # 1: a CSV table's gaps are filled in and its target suggested (migrations.py)
 KNOWN_SECTIONS = ("format", "version", "minor", "name", "description", "graph", "ui", "dataset", "training", "runs",
                   "variants", "search")
 MAX_JSON_OBJECTS = MAX_NODES + MAX_EDGES + 10_000
@@ -66,6 +66,8 @@ def project_from_dict(data) -> Project:
     while version < FORMAT_VERSION:
         data = MIGRATIONS[version](data)
         version += 1
+    if isinstance(data.get("minor", 0), int) and data.get("minor", 0) < 1:
+        data = keep_csv_defaults_of_minor_0(data)
     r = FieldReader(data, "", keep_unknown=True)
     r.read.update(("format", "version"))
     minor = r.integer("minor", 0)

@@ -4,6 +4,11 @@ Version 1 (Workbench 0.1.0) kept a run's weights files as four fields of the run
 ``last_weights``, ``state``) and its compressed variants in a section the format did not declare. Version 2 groups
 a run's files under ``files`` like a variant's, declares the ``variants`` section, writes the training settings in
 full and adds a ``minor`` version: files of a newer minor version open, and what they add is kept.
+
+Minor version 1 changed two defaults of a CSV table: rows with a gap are filled in (with a "was missing" input)
+instead of dropped, and the target is suggested instead of being the last column. A file of minor version 0 states
+the old defaults where it relied on them (`keep_csv_defaults_of_minor_0`), so that its data, and the runs trained
+on it, read as they always did.
 """
 
 from __future__ import annotations
@@ -25,6 +30,29 @@ def _run_v1(record: dict) -> dict:
     files = {new: record[old] for old, new in RUN_FILES_V1.items() if record.get(old) is not None}
     run["files"] = files
     return run
+
+
+def keep_csv_defaults_of_minor_0(data: dict) -> dict:
+    """A minor-version-0 project whose CSV tables (the project's and its runs') say ``missing: drop`` and
+    ``target_rule: last`` where they left them to the defaults of that version (a new dict)."""
+    migrated = {**data, "dataset": _csv_defaults_of_minor_0(data.get("dataset"))}
+    runs = data.get("runs")
+    if isinstance(runs, list):
+        migrated["runs"] = [{**run, "dataset": _csv_defaults_of_minor_0(run.get("dataset"))}
+                            if isinstance(run, dict) and "dataset" in run else run for run in runs]
+    if "dataset" not in data:
+        del migrated["dataset"]
+    return migrated
+
+
+def _csv_defaults_of_minor_0(spec):
+    if not isinstance(spec, dict) or spec.get("source") != "csv" or not isinstance(spec.get("options", {}), dict):
+        return spec
+    options = dict(spec.get("options") or {})
+    options.setdefault("missing", "drop")
+    if options.get("target") is None:
+        options.setdefault("target_rule", "last")
+    return {**spec, "options": options}
 
 
 MIGRATIONS = {1: migrate_v1}  # version -> the function that brings it one version up
