@@ -75,6 +75,7 @@ def test_first_hour_from_the_welcome_page_to_trying_the_exported_model(screen, t
 
     screen.launch()
     screen.wait_for("Welcome to Workbench", exact=False, kind="label", timeout=120)
+    screen.wait_for("Open my CSV file", kind="label")  # in sight without scrolling, on a 1440x900 screen
     screen.shot("welcome")
 
     # a template, then the guided tour, which the user looks at and leaves

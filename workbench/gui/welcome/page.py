@@ -85,8 +85,7 @@ class WelcomePage(QWidget):
             layout.addLayout(self._grid(cards))
         layout.addWidget(_section("Start from a network", content))
         layout.addLayout(self._grid([self._template_card(name, content) for name in self._template_order()]))
-        layout.addWidget(_section("Start from a built-in dataset", content))
-        layout.addLayout(self._grid([self._dataset_card(entry, content) for entry in builtin_datasets()]))
+        # before the built-in datasets: on a 900-pixel-high screen the user's own data is then in sight at once
         layout.addWidget(_section("Start from your own data", content))
         own = [self._card("csv", ChoiceCard("Open my CSV file", [
                    "A table saved as CSV: one row per example, one column with the answer to learn.",
@@ -98,6 +97,8 @@ class WelcomePage(QWidget):
                    "An empty canvas: build the network yourself from the layers."], symbol="＋", parent=content),
                    self.blank_chosen.emit)]
         layout.addLayout(self._grid(own))
+        layout.addWidget(_section("Start from a built-in dataset", content))
+        layout.addLayout(self._grid([self._dataset_card(entry, content) for entry in builtin_datasets()]))
         layout.addStretch(1)
 
         scroll = QScrollArea(self)
