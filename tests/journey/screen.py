@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import os
-import random
 import re
 import socket
 import subprocess
@@ -18,29 +17,14 @@ import sys
 import time
 from pathlib import Path
 
+from tests.xdisplay import start_xvfb
+
 ROOT = Path(__file__).resolve().parents[2]
 LAUNCHER = Path(__file__).with_name("app_with_locator.py")
 
 
 class JourneyError(AssertionError):
     """What the user expected to see did not appear; the message lists what was on the screen instead."""
-
-
-def _start_xvfb() -> tuple[subprocess.Popen, str]:
-    for _ in range(20):
-        number = random.randrange(100, 900)
-        if Path(f"/tmp/.X{number}-lock").exists() or Path(f"/tmp/.X11-unix/X{number}").exists():
-            continue
-        xvfb = subprocess.Popen(["Xvfb", f":{number}", "-screen", "0", "1440x900x24", "-nolisten", "tcp", "-noreset"],
-                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        for _ in range(100):
-            if Path(f"/tmp/.X11-unix/X{number}").exists():
-                return xvfb, f":{number}"
-            if xvfb.poll() is not None:
-                break
-            time.sleep(0.05)
-        xvfb.kill()
-    raise RuntimeError("could not start Xvfb")
 
 
 class Screen:
@@ -53,7 +37,7 @@ class Screen:
         bin_dir.mkdir()
         (bin_dir / "xdg-open").write_text(f'#!/bin/sh\necho "$@" >> "{self.opened_log}"\n')
         (bin_dir / "xdg-open").chmod(0o755)
-        self.xvfb, self.display = _start_xvfb()
+        self.xvfb, self.display = start_xvfb()
         self.env = {"PATH": f"{bin_dir}:{os.environ['PATH']}", "HOME": str(self.home), "DISPLAY": self.display,
                     "LANG": "C.UTF-8", "XDG_RUNTIME_DIR": str(workdir), "QT_QPA_PLATFORM": "xcb"}
         self.socket_path = str(workdir / "locator.sock")
