@@ -58,15 +58,19 @@ def test_search_shows_points_then_use_this_network_is_undoable(qtbot, page):
     click_row(qtbot, page.table, row)
     assert page.selected_trial().number == number and page.use_button.isEnabled()
     assert "conv1 (Conv2d" in page.detail.text() and len(page.curve_line.xData) == 2
-    before = project.graph.copy()
+    before, training_before = project.graph.copy(), project.training
     chosen = page.trials[number].choices
+    shown = []  # what the Train page's form is told to show
+    page.document.training_changed.connect(shown.append)
     qtbot.mouseClick(page.use_button, Qt.MouseButton.LeftButton)
+    assert shown == [project.training] and project.training.epochs == 2  # the trial's settings
     assert project.graph.nodes["conv1"].params["filters"] == chosen["conv1.filters"]
     assert project.graph.nodes["dense1"].params["units"] == chosen["dense1.units"]
     assert project.runs[-1].id == page.trials[number].run["id"] and project.runs[-1].has_weights
     assert page.document.undo_stack.undoText() == f"Use the network of search trial {number}"
     page.document.undo_stack.undo()
     assert project.graph.nodes["conv1"].params == before.nodes["conv1"].params and project.runs == []
+    assert shown[-1] == training_before == project.training
     assert project.graph.positions == before.positions
     page.document.undo_stack.redo()
     assert project.graph.nodes["dense1"].params["units"] == chosen["dense1.units"] and len(project.runs) == 1

@@ -321,10 +321,17 @@ class SearchPage(QWidget):
             return False
         try:
             network = trial_network(trial, self.document.project.graph)
-            self.document.push(UseNetworkCommand(self.document.project, network, trial.number))
+            self.document.push(UseNetworkCommand(self.document.project, network, trial.number,
+                                                 on_settings=self._settings_replaced))
         except WorkbenchError as err:
             self._say(str(err))
             return False
         self._say(f"The project now has the network of trial {trial.number}, with its trained weights as the run "
                   f"'{network.run.title}'. Undo (Ctrl+Z) takes it back.")
         return True
+
+    def _settings_replaced(self) -> None:
+        """The trial's training settings (or, on undo, the earlier ones) and runs are the project's: the Train page's
+        form and the run lists follow."""
+        self.document.training_changed.emit(self.document.project.training)
+        self.document.records_changed.emit()
