@@ -79,7 +79,7 @@ def test_set_dataset_fits_the_embedding_vocabulary_and_undoes_it(qapp, tmp_path,
                                   "options": {"text": {"column": "review"}}})
     document.set_dataset(spec, (64,), "int", "classification", 3, vocab_size=750)
     assert graph.node("embed1").params["vocab_size"] == 750
-    assert graph.node("input1").params == {"shape": (64,), "dtype": "int"}
+    assert graph.node("input1").params == {"shape": (64,), "dtype": "int", "padding": True}
     assert graph.node("classifier1").params["classes"] == 3
     assert document.undo_stack.count() == 1
     document.undo_stack.undo()
