@@ -47,6 +47,7 @@ LAYERS = {
     "gru sequences": [("GRU", {"hidden_size": 6, "return_sequences": True}), ("SequencePool", {"mode": "last"})],
     "transformer": [("TransformerBlock", {"heads": 2, "ff_dim": 16}), POOL],
     "transformer max": [("TransformerBlock", {"heads": 2, "ff_dim": 16}), ("SequencePool", {"mode": "max"})],
+    "multi-head attention": [("MultiHeadAttention", {"heads": 2}), POOL],
     "positions learned": [("PositionalEncoding", {"kind": "learned"}), ("TransformerBlock", {"heads": 2}), POOL],
     "positions sinusoidal": [("PositionalEncoding", {"kind": "sinusoidal"}), ("TransformerBlock", {"heads": 4}),
                              ("SequencePool", {"mode": "first"})],
@@ -64,7 +65,8 @@ def test_padding_changes_nothing(name):
     torch.testing.assert_close(padded, unpadded, rtol=1e-5, atol=1e-5)
 
 
-@pytest.mark.parametrize("name", ["lstm", "lstm bidirectional", "transformer", "pool mean", "pool last"])
+@pytest.mark.parametrize("name", ["lstm", "lstm bidirectional", "transformer", "multi-head attention", "pool mean",
+                                  "pool last"])
 def test_without_the_mask_padding_would_change_the_output(name):
     """The test above can fail: the same layers fed the embedded text as plain numbers see the padding."""
     module = build_module(_chain(*LAYERS[name], HEAD))

@@ -174,7 +174,10 @@ class Recurrent(nn.Module):
 
 
 class SelfAttention(nn.Module):
-    """Multi-head self-attention written with plain operations, so it exports to any ONNX opset."""
+    """Multi-head self-attention written with plain operations, so it exports to any ONNX opset; no step attends to
+    padding (the standalone Multi-head attention layer gets the mask too, not only TransformerBlock's)."""
+
+    takes_mask = True
 
     def __init__(self, dim: int, heads: int, dropout: float):
         super().__init__()
