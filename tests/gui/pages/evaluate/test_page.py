@@ -35,6 +35,8 @@ def open_panel(qtbot, document):
     panel.resize(1200, 850)
     with qtbot.waitSignal(panel.evaluated, timeout=30_000) as done:
         panel.show()
+        # while the first figures are on their way the page says so (not "train first": it is trained)
+        assert panel.empty.text().startswith("Evaluating Run 1") and "Train the network" not in panel.empty.text()
     return panel, done.args[0]
 
 

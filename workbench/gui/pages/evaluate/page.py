@@ -21,6 +21,7 @@ from workbench.gui.plots.confusion_matrix import ConfusionMatrixView
 from workbench.gui.plots.regression_plots import RegressionPlots
 from workbench.gui.workers import start_worker
 
+NOTHING_TRAINED = "Train the network on the Train page first; its results appear here."
 SPLIT_TITLES = {"test": "test split", "val": "validation split", "train": "training split"}
 
 
@@ -106,7 +107,7 @@ class EvaluatePage(QWidget):
         classification.setSizes([480, 320])
 
         self.regression = RegressionPlots(self)
-        self.empty = QLabel("Train the network on the Train page first; its results appear here.", self)
+        self.empty = QLabel(NOTHING_TRAINED, self)
         self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.pages = QStackedWidget(self)
         self.pages.addWidget(self.empty)
@@ -170,6 +171,7 @@ class EvaluatePage(QWidget):
         self.run_combo.blockSignals(False)
         if not runs:
             self.pages.setCurrentWidget(self.empty)
+            self.empty.setText(NOTHING_TRAINED)
             self.figures_label.setText("")
             self.status_label.setText("")
             return
@@ -185,6 +187,9 @@ class EvaluatePage(QWidget):
             return
         split = self.split_combo.currentData()
         self.status_label.setText("Evaluating…")
+        if self.pages.currentWidget() is self.empty:  # no figures shown yet: say what is coming, not "train first"
+            self.empty.setText(f"Evaluating {self.run_combo.currentText()} on the "
+                               f"{self.split_combo.currentText().lower()}…")
         self.worker = start_worker(evaluate_job, self.document.project.snapshot(), run_id, split,
                                    self.document.workspace_dir())
         self.worker.returned.connect(self._show)
