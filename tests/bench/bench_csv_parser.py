@@ -22,12 +22,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+
+from child_runs import run_child, status_kb  # the benchmarks' folder is on sys.path when run
 
 ROOT = Path(__file__).resolve().parents[2]
 NUMERIC, CATEGORIES = 14, 5
@@ -61,14 +61,6 @@ def make_csv(path: Path, rows: int) -> None:
 
 # ------------------------------------------------------------------------------------------ child side
 
-def _status_kb(key: str) -> int:
-    with open(f"/proc/self/status") as f:
-        for line in f:
-            if line.startswith(key + ":"):
-                return int(line.split()[1])
-    return 0
-
-
 def _pandas_encoding(path: str) -> dict:
     import numpy as np
     import pandas as pd
@@ -100,7 +92,7 @@ def child(case: str, path: str) -> None:
 
     if case == "csv-module":
         csv_reader.arrow_can_read = lambda path, fmt: False
-    base = _status_kb("VmRSS")
+    base = status_kb("VmRSS")
     start = time.perf_counter()
     if case in ("workbench", "csv-module"):
         ds = load_dataset(DatasetSpec(source="csv", path=path, options={"target": "label"}))
@@ -110,15 +102,12 @@ def child(case: str, path: str) -> None:
     else:
         raise SystemExit(f"unknown case {case}")
     wall = time.perf_counter() - start
-    peak = _status_kb("VmHWM")
+    peak = status_kb("VmHWM")
     print(json.dumps({"case": case, "wall_s": wall, "above_start_mb": (peak - base) / 1024, **result}))
 
 
 def run_case(case: str, path: Path) -> dict:
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    out = subprocess.run([sys.executable, __file__, "--child", case, str(path)], capture_output=True, text=True,
-                         env=env, check=True)
-    return json.loads(out.stdout.strip().splitlines()[-1])
+    return run_child(__file__, case, path)
 
 
 def main() -> None:

@@ -18,12 +18,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+
+from child_runs import run_child, status_kb  # the benchmarks' folder is on sys.path when run
 
 ROOT = Path(__file__).resolve().parents[2]
 CITIES = ["Oslo", "Lima", "Pune", "Kyiv", "Quito", "Accra", "Hanoi", "Porto"]
@@ -63,16 +63,6 @@ def make_csv(path: Path, rows: int) -> None:
 
 # ------------------------------------------------------------------------------------------ child side
 
-def _status_kb(key: str) -> int:
-    """VmRSS (now) or VmHWM (peak) of this process. ru_maxrss is not used: on Linux it carries over the peak of
-    the forked parent from before exec."""
-    with open("/proc/self/status") as f:
-        for line in f:
-            if line.startswith(key + ":"):
-                return int(line.split()[1])
-    return 0
-
-
 def child(case: str, path: str) -> None:
     import numpy as np
 
@@ -80,7 +70,7 @@ def child(case: str, path: str) -> None:
         from PIL import Image
     if case.endswith("workbench"):
         from workbench.core.data import DatasetSpec, load_dataset
-    base = _status_kb("VmRSS")
+    base = status_kb("VmRSS")
     start = time.perf_counter()
     if case == "images-workbench":
         ds = load_dataset(DatasetSpec(source="images", path=path, options={"color_mode": "grayscale"}))
@@ -120,16 +110,13 @@ def child(case: str, path: str) -> None:
     else:
         raise SystemExit(f"unknown case {case}")
     wall = time.perf_counter() - start
-    peak = _status_kb("VmHWM")
+    peak = status_kb("VmHWM")
     print(json.dumps({"case": case, "wall_s": wall, "peak_mb": peak / 1024, "above_start_mb": (peak - base) / 1024,
                       **result}))
 
 
 def run_case(case: str, path: Path) -> dict:
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    out = subprocess.run([sys.executable, __file__, "--child", case, str(path)], capture_output=True, text=True,
-                         env=env, check=True)
-    return json.loads(out.stdout.strip().splitlines()[-1])
+    return run_child(__file__, case, path)
 
 
 def main() -> None:
