@@ -6,7 +6,7 @@ template itself; and the overhead of a trial outside training.
   search    `search_project` (TPE, seeded, the cost-aware median pruner) over the template's own layers: both
             convolutions' filters (2-32, 2-64) and kernel sizes (3 or 5), the dense layer's units (4-128), the
             dense layer, its ReLU and the dropout optional, the learning rate (3e-4 to 1e-2, log scale), at most
-            --epochs epochs a trial (default 30; early stopping after --patience, default 5), for --timeout
+            --epochs epochs a trial (default 60; early stopping after --patience, default 10: the template's own), for --timeout
             seconds (default 540) or --trials trials.
             The front is chosen on validation error; the targets are checked on the held-out test split:
             (a) a front network at least as accurate as the template with at most half its parameters,
@@ -16,7 +16,7 @@ template itself; and the overhead of a trial outside training.
             building the module, evaluating the validation and test splits and writing the weights.
 
 Not part of the test suite. Run:  .venv/bin/python tests/bench/bench_search.py [--timeout 540] [--trials N]
-[--seed 0] [--epochs 30] [--patience 5] [--keep DIR]
+[--seed 0] [--epochs 60] [--patience 10] [--keep DIR]
 """
 
 from __future__ import annotations
@@ -34,8 +34,8 @@ def main(argv=None) -> int:
     parser.add_argument("--timeout", type=float, default=540.0)
     parser.add_argument("--trials", type=int, default=1000)
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--epochs", type=int, default=30, help="at most this many epochs a trial")
-    parser.add_argument("--patience", type=int, default=5, help="early stopping patience of a trial")
+    parser.add_argument("--epochs", type=int, default=60, help="at most this many epochs a trial")
+    parser.add_argument("--patience", type=int, default=10, help="early stopping patience of a trial")
     parser.add_argument("--keep", type=Path, help="work in this folder (default: a temporary one)")
     args = parser.parse_args(argv)
 
