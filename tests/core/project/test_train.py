@@ -246,3 +246,23 @@ def test_two_projects_of_one_name_in_one_folder_never_share_a_run_folder(moons_d
     assert records[0].files.weights != records[1].files.weights
     assert records[0].id == "run-20261201-120000" and records[1].id == "run-20261201-120000-2"
     assert any(not torch.equal(first[k], second[k]) for k in first)
+
+
+def test_a_stopped_run_resumes_from_its_own_folder_after_the_project_file_is_renamed(project, moons_data, tmp_path):
+    _, dataset = moons_data
+    control = RunControl()
+
+    class StopAfterTwo(Callback):
+        def on_epoch_end(self, trainer, info):
+            if info.epoch == 1:
+                control.stop()
+
+    project.training = TrainingSettings(epochs=4, batch_size=32, early_stopping=False)
+    first = train_project(project, tmp_path, dataset=dataset, callbacks=[StopAfterTwo()], control=control)
+    project.add_run(first.record)
+    save_project(project)
+    (tmp_path / "moons.json").rename(tmp_path / "renamed.json")  # in the file manager: runs/moons/ stays
+    reopened = load_project(tmp_path / "renamed.json")
+    resumed = train_project(reopened, tmp_path, dataset=dataset, resume_run=first.record.id)
+    assert [row["epoch"] for row in resumed.record.curves.epochs] == [0, 1, 2, 3]
+    assert resumed.record.files.state == first.record.files.state

@@ -11,7 +11,7 @@ from __future__ import annotations
 import copy
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 import numpy as np
 
@@ -101,6 +101,10 @@ def train_project(project: Project, base_dir, *, dataset=None, settings: Trainin
         run_id, started = run_id or new_run_id(project, base_dir), _now()
     settings.check("training" if previous is None else "runs.settings")
     folder = run_folder(base_dir, project, run_id)
+    if previous is not None and previous.files.state:  # where it was written (the project file may be renamed)
+        written = PurePosixPath(previous.files.state).parent
+        if not written.is_absolute() and ".." not in written.parts and written.parts[:1] == (RUNS_FOLDER,):
+            folder = base_dir / written
     torch.manual_seed(settings.seed)
     module = build_module(graph)
     names = {nid: n.name for nid, n in graph.nodes.items()}
