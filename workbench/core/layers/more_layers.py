@@ -167,7 +167,8 @@ def _activation(type_name, description, torch_name, compression, settings=(), kw
 _activation("ELU", "Like ReLU, but negative values curve smoothly towards -alpha", "ELU", PASSES_VALUES,
             (Setting("alpha", "float", 1.0, "Alpha", "The value large negative inputs approach (negated)", 0.0,
                      100.0),), lambda p: {"alpha": p["alpha"]})
-_activation("SELU", "A scaled ELU that keeps activations normalised in deep dense networks", "SELU", PASSES_VALUES)
+_activation("SELU", "A scaled ELU meant to keep activations normalised in deep stacks of Dense layers", "SELU",
+            PASSES_VALUES)
 _activation("Softplus", "A smooth ReLU: log(1 + exp(x))", "Softplus", PASSES_VALUES,
             (Setting("beta", "float", 1.0, "Beta", "Sharpness of the bend", 0.01, 100.0),),
             lambda p: {"beta": p["beta"]})
