@@ -49,6 +49,10 @@ def test_a_page_is_composed_from_the_declaration():
     kernel = next(s for s in conv.settings if s.label == "Kernel size")
     assert kernel.allowed == "a whole number from 1 to 64; 3 unless you change it"
     assert kernel.note.startswith("3 is the usual choice")
+    pool_size = next(s for s in layer_help("AdaptiveAvgPool2d").settings if s.allowed.startswith("a list"))
+    assert pool_size.allowed == "a list of 2 whole numbers from 1 to 4,096; 1, 1 unless you change it"
+    shape = next(s for s in layer_help("Input").settings if s.allowed.startswith("a list"))
+    assert shape.allowed.startswith("a list of 1 to 4 whole numbers")
     assert conv.examples[0].inputs == ("(batch, 3, 32, 32)",) and conv.examples[0].output == "(batch, 16, 32, 32)"
     assert [e.output for e in layer_help("Flatten").examples] == ["(batch, 3072)"]
     assert layer_help("Add").examples[0].inputs == ("(batch, 16)", "(batch, 16)")

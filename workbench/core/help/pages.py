@@ -144,6 +144,9 @@ def _allowed(s: Setting) -> str:
         default = str(s.default)
     else:
         kind = {"int": "a whole number", "float": "a number", "tuple": "a list of whole numbers"}[s.kind]
+        if s.kind == "tuple":
+            count = (str(s.min_length) if s.min_length == s.max_length else f"{s.min_length} to {s.max_length}")
+            kind = f"a list of {count} whole number{'s' if s.max_length > 1 else ''}"
         if s.minimum is not None and s.maximum is not None:
             kind += f" from {_number(s.minimum)} to {_number(s.maximum)}"
         elif s.minimum is not None:
