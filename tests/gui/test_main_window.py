@@ -53,6 +53,15 @@ def test_save_as_then_open_round_trips_and_fills_recent_files(window, tmp_path):
     assert window.document.project.graph.node("conv1").name == "stem"
 
 
+def test_a_project_saved_from_a_page_goes_into_recent_files(window, tmp_path):
+    # the Export page saves a never-saved project itself ("Save the project first?"), through the document
+    target = tmp_path / "from_export.wbproj"
+    window.document.save(target)
+    assert target.resolve() in [p.resolve() for p in window.files.recent.paths()]
+    window._fill_recent_menu()
+    assert [a for a in window.recent_menu.actions() if a.text() == "from_export.wbproj"]
+
+
 def test_open_a_bad_file_shows_the_error_and_keeps_the_project(window, tmp_path):
     bad = tmp_path / "bad.json"
     bad.write_text('{"format": "workbench-project", "version": 1, "graph": {"nodes": [{"id": "a", "type": "Nope"}],'

@@ -29,6 +29,7 @@ class ProjectFiles(QObject):
         self.window = window
         self.recent = recent or RecentFiles()
         self.trusted = trusted or TrustedData()
+        document.path_changed.connect(self._remember_path)  # a save from anywhere (the Export page's too) or an open
 
     # --- dialogs (replaced in tests) --------------------------------------------------------------------------------
 
@@ -136,8 +137,7 @@ class ProjectFiles(QObject):
             if not self.ask_read_outside(project.path.name, outside):
                 return False
             self.trusted.allow(project.path, outside)
-        self.document.replace_project(project)
-        self.recent.add(project.path)
+        self.document.replace_project(project)  # its path goes into recent files (`_remember_path`)
         return True
 
     def save(self) -> bool:
@@ -151,14 +151,17 @@ class ProjectFiles(QObject):
 
     def _save_to(self, path: str | None, overwrite: bool = False) -> bool:
         try:
-            target = self.document.save(path, overwrite=overwrite)
+            self.document.save(path, overwrite=overwrite)
         except ChangedOnDiskError:
             return self._changed_on_disk(path)
         except (WorkbenchError, OSError) as exc:
             self.show_error("Cannot save project", str(exc))
             return False
-        self.recent.add(target)
         return True
+
+    def _remember_path(self) -> None:
+        if self.document.project.path is not None:
+            self.recent.add(self.document.project.path)
 
 
     def _changed_on_disk(self, path: str | None) -> bool:
