@@ -13,7 +13,7 @@ from typing import Any
 from workbench.core.data import DatasetSpec
 from workbench.core.fields import FieldReader, expect_object, fail, is_number, number_map
 from workbench.core.graph.model import Graph
-from workbench.core.graph.serialize import graph_from_dict
+from workbench.core.graph.serialize import graph_from_dict, graph_to_dict
 from workbench.core.training.settings import TrainingSettings
 from workbench.core.training.status import RunStatus
 
@@ -159,6 +159,10 @@ class RunRecord:
     def figures(self, split: str) -> dict[str, float]:
         return self.metrics.get(split) or {}
 
+    def trained_graph(self, graph: Graph) -> bool:
+        """True when this run trained `graph` as it is now: the same layers, settings and wires (names aside)."""
+        return self.graph is not None and _architecture(self.graph) == _architecture(graph_to_dict(graph))
+
     def graph_snapshot(self, fallback: Graph) -> Graph:
         """The graph this run trained (`fallback`'s copy for a record without one)."""
         return graph_from_dict(self.graph, field="runs.graph") if self.graph else fallback.copy()
@@ -192,3 +196,9 @@ class RunRecord:
             transfer=r.nested("transfer", parse_transfer, None, optional=True),
             files=r.nested("files", RunFiles.from_dict, RunFiles()))
         return cls(**fields, extra=r.finish())
+
+
+def _architecture(graph: dict) -> tuple:
+    nodes = graph.get("nodes", ())
+    return (sorted((n.get("id"), n.get("type"), repr(sorted(n.get("params", {}).items()))) for n in nodes),
+            sorted(repr(sorted(e.items())) for e in graph.get("edges", ())))

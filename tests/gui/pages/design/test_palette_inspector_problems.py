@@ -8,6 +8,9 @@ from PySide6.QtWidgets import QCheckBox, QComboBox, QLineEdit, QSpinBox
 
 from tests.gui.editor_driving import LEFT, NO_MOD, click_node, press_keys
 from workbench.core.graph.model import Edge
+from workbench.core.graph.serialize import graph_to_dict
+from workbench.core.project.run_record import RunFiles, RunRecord
+from workbench.core.training.status import RunStatus
 
 
 def graph_of(window):
@@ -122,3 +125,18 @@ def test_status_line_shows_parameters_macs_and_size(window):
     window.editor.set_params("dense1", {"units": 128})
     assert f"{window.document.result.total_params:,} parameters" in window.size_label.text()
     assert window.document.result.total_params > result.total_params
+
+
+def test_summary_says_whether_the_network_shown_is_the_one_trained(window):
+    assert "Ready to train" in window.design.inspector.details.text()
+    project = window.document.project
+    project.add_run(RunRecord("run-1", "Run 1", RunStatus.COMPLETED, graph=graph_to_dict(project.graph),
+                              files=RunFiles(weights="runs/demo/run-1/best.safetensors")))
+    window.document.mark_dirty()  # as a finished run does
+    assert "Trained (Run 1): ready to evaluate and export" in window.design.inspector.details.text()
+    window.editor.rename("conv1", "stem")  # a name is not the architecture
+    assert "Trained (Run 1)" in window.design.inspector.details.text()
+    window.editor.set_params("dense1", {"units": 128})
+    assert "Changed since Run 1 was trained: train again" in window.design.inspector.details.text()
+    press_keys(window, "Ctrl+Z")
+    assert "Trained (Run 1)" in window.design.inspector.details.text()

@@ -145,6 +145,7 @@ class InspectorPanel(QScrollArea):
         document.validated.connect(self.refresh)
         document.busy_changed.connect(lambda _: self.show_selection(self.selection))
         document.project_replaced.connect(lambda: self.show_selection([]))
+        document.records_changed.connect(lambda: self.refresh(document.result))  # a run ended: "Trained (Run 2)"
         self.show_selection([])
 
     # --- building the form ------------------------------------------------------------------------------------------
@@ -263,9 +264,18 @@ class InspectorPanel(QScrollArea):
             f"<b>Multiply-accumulates</b>: {compact_count(result.total_macs)} per sample<br>"
             f"<b>Size</b>: {megabytes(result.size_mb)}<br>"
             + (f"<span style='color:#d93636'>{errors} problem{'s' if errors != 1 else ''} to fix</span>"
-               if errors else "Ready to train")
+               if errors else self._training_state(graph))
             + ("" if self.selection else "<br><br><span style='color:gray'>Select a layer to see and change its "
                                          "settings.</span>"))
+
+    def _training_state(self, graph) -> str:
+        trained = self.document.project.trained_runs()
+        if not trained:
+            return "Ready to train"
+        newest = html.escape(trained[0].title)
+        if trained[0].trained_graph(graph):
+            return f"Trained ({newest}): ready to evaluate and export"
+        return f"Changed since {newest} was trained: train again to use the changes"
 
     # --- sending edits ----------------------------------------------------------------------------------------------
 
