@@ -266,3 +266,36 @@ def test_a_stopped_run_resumes_from_its_own_folder_after_the_project_file_is_ren
     resumed = train_project(reopened, tmp_path, dataset=dataset, resume_run=first.record.id)
     assert [row["epoch"] for row in resumed.record.curves.epochs] == [0, 1, 2, 3]
     assert resumed.record.files.state == first.record.files.state
+
+
+def test_a_run_that_ends_after_save_as_into_another_folder_is_filed_beside_the_project(project, moons_data, tmp_path):
+    _, dataset = moons_data
+    old_folder = project.folder
+    outcome = train_project(project, old_folder, dataset=dataset)  # while it trains, the user saves elsewhere:
+    (tmp_path / "elsewhere").mkdir()
+    save_project(project, tmp_path / "elsewhere" / "copy.json")
+    outcome.add_to(project, written_in=old_folder)
+    record = project.find_run(outcome.record.id)
+    assert record.files.weights.startswith(f"runs/copy/{record.id}/")
+    assert all((tmp_path / "elsewhere" / path).is_file() for path in record.files.paths())
+    assert (old_folder / "runs" / "moons" / record.id / "best.safetensors").is_file()  # the originals stay
+    save_project(project)
+    reopened = load_project(tmp_path / "elsewhere" / "copy.json")
+    assert build_trained_module(reopened, reopened.find_run(record.id)) is not None
+
+
+def test_a_run_that_cannot_be_copied_names_its_files_where_they_are(project, moons_data, tmp_path, monkeypatch):
+    _, dataset = moons_data
+    old_folder = project.folder
+    outcome = train_project(project, old_folder, dataset=dataset)
+    (tmp_path / "elsewhere").mkdir()
+    save_project(project, tmp_path / "elsewhere" / "copy.json")
+
+    def full_disk(source, target):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr("workbench.core.project.train.shutil.copy2", full_disk)
+    outcome.add_to(project, written_in=old_folder)
+    record = project.find_run(outcome.record.id)
+    assert record.files.weights == str((old_folder / "runs" / "moons" / record.id / "best.safetensors").resolve())
+    assert not (tmp_path / "elsewhere" / "runs").exists() or not any((tmp_path / "elsewhere" / "runs").rglob("*.*"))

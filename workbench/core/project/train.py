@@ -9,6 +9,8 @@ line directly), so a failure leaves the project as it was.
 from __future__ import annotations
 
 import copy
+import dataclasses
+import shutil
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path, PurePosixPath
@@ -42,11 +44,44 @@ class TrainOutcome:
     transfer: TransferReport | None  # when the run started from other weights
     unsaved_weights: dict = field(default_factory=dict)  # what could not be written: relative path -> weights
 
-    def add_to(self, project: Project) -> None:
+    def add_to(self, project: Project, written_in: Path | None = None) -> None:
         """Adds the run's record to the project, with the weights that could not be written (a full or read-only
-        folder) kept in memory until the project is saved somewhere they can be."""
+        folder) kept in memory until the project is saved somewhere they can be. `written_in` is the folder the run
+        wrote under (its `base_dir`): when the project has been saved into another folder since (Save As while it
+        trained), the run's files are copied beside the project, under its name, and the record names the copies;
+        where they cannot be copied, it names the originals by their full path."""
+        folder = project.folder
+        if written_in is not None and folder is not None and Path(written_in).resolve() != folder.resolve():
+            moved = _file_run_into(self.record, Path(written_in), folder, project_slug(project))
+            self.record = dataclasses.replace(self.record, files=RunFiles(
+                **{k: moved.get(v, v) for k, v in self.record.files.to_dict().items()}))
+            self.unsaved_weights = {moved.get(k, k): v for k, v in self.unsaved_weights.items()}
         project.add_run(self.record)
         project.unsaved_weights.update(self.unsaved_weights)
+
+
+def _file_run_into(record: RunRecord, old_base: Path, new_base: Path, slug: str) -> dict[str, str]:
+    """{old path: new path} for the run's files copied from `old_base` into ``<new_base>/runs/<slug>/<run id>/``
+    (the originals stay); when a copy fails, the copies are removed and the paths become the originals' full
+    paths."""
+    moved, copied = {}, []
+    try:
+        for relative in record.files.paths():
+            path = PurePosixPath(relative)
+            if path.is_absolute() or ".." in path.parts:
+                continue
+            new = PurePosixPath(RUNS_FOLDER, slug, record.id, path.name).as_posix()
+            moved[relative] = new
+            source, target = old_base / relative, new_base / new
+            if source.is_file() and not target.exists():
+                copied.append(target)  # removed again if cut short
+                target.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copy2(source, target)
+    except OSError:
+        for made in copied:
+            made.unlink(missing_ok=True)
+        return {relative: str((old_base / relative).resolve()) for relative in moved}
+    return moved
 
 
 def transfer_lines(transfer: dict) -> list[str]:

@@ -214,3 +214,18 @@ def test_a_run_never_lands_in_a_project_opened_meanwhile(qtbot, panel, document)
     assert document.project.runs == []
     assert "was not recorded" in panel.message_label.text()
     assert panel.form.frozen.item(0).text().startswith("conv1")  # the form now shows the new project
+
+
+def test_a_run_ended_after_save_as_elsewhere_keeps_its_weights_beside_the_saved_project(qtbot, panel, document,
+                                                                                         tmp_path):
+    panel.form.epochs.setValue(100_000)
+    qtbot.mouseClick(panel.train_button, LEFT)
+    qtbot.waitUntil(lambda: panel.progress.maximum() == 1000, timeout=20_000)
+    target = tmp_path / "saved" / "moons.wbproj"
+    target.parent.mkdir()
+    document.save(target)  # Save As while it trains: the run writes into the never-saved project's own folder
+    qtbot.mouseClick(panel.stop_button, LEFT)
+    qtbot.waitUntil(lambda: not panel.is_running, timeout=10_000)
+    record = document.project.runs[-1]
+    assert record.files.weights.startswith("runs/moons/")
+    assert (target.parent / record.files.weights).is_file()

@@ -397,7 +397,7 @@ class TrainPage(QWidget):
             self._say(f"The run of '{self._trained_project.name}' finished after that project was closed, so it "
                       f"was not recorded. Its weights are in {self._run_base}.", "warning")
             return
-        outcome.add_to(self.document.project)
+        outcome.add_to(self.document.project, self._run_base)  # the project may have been saved elsewhere since
         self.document.mark_dirty()
         self.curves.finish()
         test = record.figures("test")
