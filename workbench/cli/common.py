@@ -22,8 +22,10 @@ def add_json_flag(parser: argparse.ArgumentParser) -> None:
 def add_data_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--data", metavar="PATH",
                         help="run on other data: a CSV file, an image folder, an .npz file or a built-in dataset name")
-    parser.add_argument("--target", metavar="COLUMN", help="with a CSV file: the column to predict (default: the "
-                        "one suggested, named like label, target, class, y, species, ... or of few categories)")
+    parser.add_argument("--target", metavar="COLUMN[,COLUMN...]", help="with a CSV file: the column to predict "
+                        "(default: the one suggested, named like label, target, class, y, species, ... or of few "
+                        "categories); several columns of 0 and 1 are the labels of a multi-label task, a column of "
+                        "labels separated by '|' or ';' is one too")
     parser.add_argument("--ignore", metavar="COLUMN,...", help="with a CSV file: columns to leave out")
     parser.add_argument("--categorical", metavar="COLUMN", nargs="+", action="extend", default=[],
                         help="with a CSV file: read these columns as categories, also when they hold numbers")

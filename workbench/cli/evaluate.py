@@ -37,9 +37,20 @@ def run(args) -> int:
         print(f"  {key:<16}{value:.4f}")
     if result["task"] == "classification":
         _print_classes(result)
+    if result["task"] == "multilabel":
+        _print_labels(result)
     for warning in evaluation.warnings:
         print(f"warning: {warning}")
     return 0
+
+
+def _print_labels(result: dict) -> None:
+    width = max(8, *(len(str(n)) for n in result["label_names"]))
+    print(f"\n  {'label':<{width}}  accuracy  precision  recall     f1  support")
+    for row in result["per_label"]:
+        print(f"  {row['label']:<{width}}  {row['accuracy']:8.3f}  {row['precision']:9.3f}  {row['recall']:6.3f}  "
+              f"{row['f1']:5.3f}  {row['support']:7d}")
+    print(f"\n  {result['wrong_count']:,} of {result['samples_count']:,} rows have at least one label wrong.")
 
 
 def _print_classes(result: dict) -> None:

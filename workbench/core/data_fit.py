@@ -1,8 +1,8 @@
 """Fitting a graph to a dataset: Input shapes, output head and vocabulary follow the data.
 
 `plan_fit` works out the changes without making them, so the editor can push them as one undoable edit and the
-command line can `apply_fit` them directly. A head whose kind no longer matches the task (classification versus
-regression) is replaced by the right kind under the same id and name, keeping its wires. `dataset_problems` words
+command line can `apply_fit` them directly. A head whose kind no longer matches the task (classification, multi-label
+or regression) is replaced by the right kind under the same id and name, keeping its wires. `dataset_problems` words
 the same plan for the problems list: each change the data would need is a mismatch, named at its node.
 """
 
@@ -42,6 +42,8 @@ def plan_fit(graph: Graph, input_shape: tuple[int, ...], input_dtype: str, task:
     for head in graph.head_nodes():
         if task == "classification":
             _fit_head(fit, head, "ClassificationHead", {"classes": max(2, output_size)})
+        elif task == "multilabel":
+            _fit_head(fit, head, "MultiLabelHead", {"labels": output_size})
         else:
             loss = head.params.get("loss", "mse")
             _fit_head(fit, head, "RegressionHead", {"outputs": output_size, "loss": loss})
@@ -107,6 +109,11 @@ def dataset_problems(graph: Graph, info: dict) -> list[Problem]:
             problems.append(_vocab_problem(node, wanted["vocab_size"], data))
         elif "classes" in wanted:
             problems.append(_classes_problem(node, wanted["classes"], data))
+        elif "labels" in wanted:
+            have, need = node.params["labels"], wanted["labels"]
+            problems.append(Problem("error", f"{data[0].upper()}{data[1:]} has {need} label{'s' if need != 1 else ''} "
+                                             f"per row; {node.label} has {have} output{'s' if have != 1 else ''}: "
+                                             f"set its Labels to {need}, or {_REFIT}.", node_id))
         else:
             have, need = node.params["outputs"], wanted["outputs"]
             problems.append(Problem("error", f"{node.label} predicts {have} number{'s' if have != 1 else ''} but "
@@ -116,6 +123,8 @@ def dataset_problems(graph: Graph, info: dict) -> list[Problem]:
         node = graph.node(node_id)
         if new_type == "RegressionHead":
             what = "regression (predicting numbers)"
+        elif new_type == "MultiLabelHead":
+            what = "multi-label (several yes-or-no labels per row)"
         else:
             what = "classification (sorting samples into classes)"
         problems.append(Problem("error", f"{node.label} does not fit {data}, whose task is {what}: {_REFIT}, or "

@@ -41,8 +41,8 @@ def test_folders_npz_and_idx(tmp_path):
 
 def test_unknown_arguments(tmp_path):
     with pytest.raises(DataError, match=r"^'mnist' is neither a built-in dataset \(digits, iris, wine, "
-                                        r"breast_cancer, diabetes, moons, spirals, reviews\) nor a file or folder "
-                                        r"that exists\.$"):
+                                        r"breast_cancer, diabetes, moons, spirals, reviews, digit_traits\) nor a "
+                                        r"file or folder that exists\.$"):
         resolve_data_argument("mnist")
     Image.new("L", (2, 2)).save(tmp_path / "one.png")
     with pytest.raises(DataError, match=r"is a single image; give the folder that holds one sub-folder of images "

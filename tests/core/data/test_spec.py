@@ -51,7 +51,8 @@ BAD = [
     ("not a dict", "dataset", "must be an object with a source"),
     ({"source": "web"}, "dataset.source", "must be one of builtin, csv, images, npz, idx (got 'web')."),
     ({"source": "builtin", "name": "mnist"}, "dataset.name", "must be one of digits, iris, wine, breast_cancer, "
-                                                             "diabetes, moons, spirals, reviews (got 'mnist')."),
+                                                             "diabetes, moons, spirals, reviews, digit_traits (got "
+                                                             "'mnist')."),
     ({"source": "builtin", "name": "iris", "path": "x"}, "dataset.path", "a built-in dataset takes no path."),
     ({"source": "csv"}, "dataset.path", "must be the file or folder to read for csv data (got None)."),
     ({"source": "csv", "path": "  "}, "dataset.path", "must be the file or folder to read"),
@@ -88,7 +89,7 @@ BAD = [
     ({"source": "csv", "path": "a.csv", "options": {"text": {"column": "t", "stem": True}}},
      "dataset.options.text.stem", "unknown setting 'stem'"),
     ({"source": "csv", "path": "a.csv", "options": {"task": "clustering"}}, "dataset.options.task",
-     "must be one of auto, classification, regression (got 'clustering')."),
+     "must be one of auto, classification, regression, multilabel (got 'clustering')."),
     ({"source": "images", "path": "p", "options": {"image_size": 0}}, "dataset.options.image_size",
      "must be a whole number from 1 to 1024 (got 0)."),
     ({"source": "images", "path": "p", "options": {"image_size": [8]}}, "dataset.options.image_size",

@@ -47,6 +47,7 @@ CASES = {
                            ({"kind": "sinusoidal"}, [(4, 5)], "float")],
     "ClassificationHead": [({"classes": 4}, [(6,)], "float")],
     "RegressionHead": [({"outputs": 2, "loss": "mae"}, [(6,)], "float")],
+    "MultiLabelHead": [({"labels": 3}, [(6,)], "float"), ({"labels": 1}, [(4,)], "float")],
     "Input": [],
     # the layer types of more_layers.py
     "AvgPool1d": [({"kernel_size": 2}, [(3, 9)], "float"), ({"kernel_size": 3, "stride": 1, "padding": 1},

@@ -11,7 +11,7 @@ from workbench.core.export.onnx_export import export_module
 from workbench.core.graph.model import Graph
 
 SINGLE = [(t, p, s, d) for t, cases in CASES.items() for p, s, d in cases[:1] if t not in (
-    "ClassificationHead", "RegressionHead")]
+    "ClassificationHead", "RegressionHead", "MultiLabelHead")]
 
 
 def _network(type_name, params, samples, dtype) -> Graph:

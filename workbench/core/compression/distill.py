@@ -86,6 +86,8 @@ def distillation_loss(teacher, objective, task: str, temperature: float = TEMPER
         if task == "classification":
             soft = F.kl_div(F.log_softmax(outputs.float() / temperature, dim=1),
                             F.softmax(guide / temperature, dim=1), reduction="batchmean") * temperature ** 2
+        elif task == "multilabel":  # the teacher's probability of each label as a soft target
+            soft = F.binary_cross_entropy_with_logits(outputs.float(), torch.sigmoid(guide))
         else:
             soft = F.mse_loss(outputs.float(), guide)
         return soft_weight * soft + (1.0 - soft_weight) * hard

@@ -1,5 +1,6 @@
 """Figures of an ONNX variant on the validation and test splits, run in ONNX Runtime, with the training engine's
-metric definitions (accuracy, macro F1, ... for classes; MAE, RMSE, R² in the target's units for numbers)."""
+metric definitions (accuracy, macro F1, ... for classes; for labels also micro F1 and exact match, read from the
+probabilities a multi-label file gives; MAE, RMSE, R² in the target's units for numbers)."""
 
 from __future__ import annotations
 
@@ -7,9 +8,11 @@ import numpy as np
 
 from workbench.core.data import inverse_target
 from workbench.core.export.verify import runtime_outputs
-from workbench.core.training.metrics import classification_figures, regression_figures
+from workbench.core.training.metrics import (LABEL_THRESHOLD, classification_figures, multilabel_figures,
+                                             regression_figures)
 
-METRIC_KEYS = ("accuracy", "f1_macro", "precision_macro", "recall_macro", "mae", "rmse", "r2")
+METRIC_KEYS = ("accuracy", "exact_match", "f1_micro", "f1_macro", "precision_macro", "recall_macro", "mae", "rmse",
+               "r2")
 
 
 def split_metrics(session, dataset, split: str) -> dict | None:
@@ -28,6 +31,12 @@ def split_metrics(session, dataset, split: str) -> dict | None:
         predicted = out.argmax(axis=1)
         confusion = np.bincount(y.astype(np.int64) * k + predicted, minlength=k * k).reshape(k, k)
         figures = classification_figures(confusion, list(dataset.class_names))
+    elif dataset.task == "multilabel":
+        said, truth = out > LABEL_THRESHOLD, np.asarray(y).reshape(out.shape) > 0.5
+        counts = np.stack([(said & truth).sum(0), (said & ~truth).sum(0), (~said & truth).sum(0),
+                           (~said & ~truth).sum(0)], axis=1)
+        figures = multilabel_figures(counts, int((said == truth).all(axis=1).sum()), len(truth),
+                                     list(dataset.class_names))
     else:
 
         n = len(y)

@@ -79,6 +79,8 @@ def check_variant_parity(method: str, task: str, reference: list[np.ndarray], ac
     agreement = None
     if task == "classification":
         agreement = float(np.mean(reference[0].argmax(axis=1) == actual[0].argmax(axis=1)))
+    elif task == "multilabel":  # the share of labels given alike (both give probabilities)
+        agreement = float(np.mean((reference[0] > 0.5) == (actual[0] > 0.5)))
     declared.parity.check(declared.title, diff, scale, agreement)
     return {"max_abs_diff": diff, "agreement": agreement}
 

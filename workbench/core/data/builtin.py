@@ -50,7 +50,13 @@ _CATALOG = [
      "description": "Short generated reviews such as 'the plot was not good but the acting was great'; predict "
                     "positive or negative. The sentiment depends on word order (negation, 'but' clauses), so "
                     "a bag of words is not enough. Generated from a seed, so it is the same every time."},
+    {"name": "digit_traits", "title": "Digit traits (multi-label)", "task": "multilabel", "kind": "image",
+     "size": "1,797 images of 8x8 pixels, 3 labels each",
+     "description": "The handwritten digits, each with three yes-or-no labels at once: is the digit even, is it "
+                    "greater than 4, is it a prime number. A quick start for a multi-label output."},
 ]
+
+DIGIT_TRAITS = {"even": (0, 2, 4, 6, 8), "greater than 4": (5, 6, 7, 8, 9), "prime": (2, 3, 5, 7)}
 
 
 def builtin_datasets() -> list[dict]:
@@ -119,12 +125,15 @@ def load_builtin(name: str, options: dict, split: dict, reporter: ProgressReport
             raise DataError(f"The option {key!r} applies only to the generated datasets (moons, spirals).")
     from sklearn import datasets as skdata  # lazy: ~1 s, so only here
 
-    loader = {"digits": skdata.load_digits, "iris": skdata.load_iris, "wine": skdata.load_wine,
+    loader = {"digits": skdata.load_digits, "digit_traits": skdata.load_digits, "iris": skdata.load_iris,
+              "wine": skdata.load_wine,
               "breast_cancer": skdata.load_breast_cancer, "diabetes": skdata.load_diabetes}[name]
     bunch = loader()
     description = next(e["description"] for e in _CATALOG if e["name"] == name)
     if name == "digits":
         return _digits(bunch, title, description, options, split)
+    if name == "digit_traits":
+        return _digit_traits(bunch, title, description, options, split)
     features = [str(f) for f in bunch.feature_names]
     if name == "diabetes":
         return _table(title, features, bunch.data, bunch.target.astype(np.float64), [], "progression", options,
@@ -186,4 +195,21 @@ def _digits(bunch, title: str, description: str, options: dict, split: dict) -> 
     pre = image_preprocessing((8, 8), 1, raw_max=16)
     pre["target"] = {"task": "classification", "columns": [], "classes": class_names}
     return Dataset(name=title, task="classification", x=x, y=y, class_names=class_names, input_shape=(1, 8, 8),
+                   input_dtype="float", preprocessing=pre, splits=splits, report=report, description=description)
+
+
+def _digit_traits(bunch, title: str, description: str, options: dict, split: dict) -> Dataset:
+    if options.get("task", "auto") not in ("auto", "multilabel"):
+        raise DataError("The digit traits are several yes-or-no labels per image; choose multi-label.")
+    images = np.asarray(bunch.images, dtype=np.float64)
+    x = np.rint(np.clip(images, 0, 16) * (255.0 / 16.0)).astype(np.uint8)[:, None, :, :]
+    digit = np.asarray(bunch.target, dtype=np.int64)
+    names = list(DIGIT_TRAITS)
+    y = np.stack([np.isin(digit, DIGIT_TRAITS[n]) for n in names], axis=1).astype(np.float32)
+    splits = make_splits(len(y), split, digit)  # stratified by digit, so each split has every combination
+    report = ["Pixels 0..16 scaled to 0..255 and kept as bytes; the model sees them as 0..1.",
+              f"Each image has {len(names)} yes-or-no labels: {', '.join(names)}."]
+    pre = image_preprocessing((8, 8), 1, raw_max=16)
+    pre["target"] = {"task": "multilabel", "columns": [], "labels": names}
+    return Dataset(name=title, task="multilabel", x=x, y=y, class_names=names, input_shape=(1, 8, 8),
                    input_dtype="float", preprocessing=pre, splits=splits, report=report, description=description)

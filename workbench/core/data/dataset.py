@@ -68,7 +68,7 @@ class Dataset:
 
     @property
     def output_size(self) -> int:
-        if self.task == "classification":
+        if self.task in ("classification", "multilabel"):  # multilabel: class_names holds the label names
             return len(self.class_names)
         return 1 if self.y.ndim == 1 else int(self.y.shape[1])
 
@@ -114,6 +114,7 @@ class Dataset:
         sizes = self.split_sizes()
         shape = "x".join(str(s) for s in self.input_shape)
         head = f"{len(self.class_names)} classes" if self.task == "classification" else \
+            f"{len(self.class_names)} labels per sample (multi-label)" if self.task == "multilabel" else \
             f"regression ({self.output_size} target{'s' if self.output_size != 1 else ''})"
         return (f"{self.name}: {self.num_samples} samples of shape {shape}, {head}; "
                 f"split {sizes.get('train', 0)} / {sizes.get('val', 0)} / {sizes.get('test', 0)}.")

@@ -65,12 +65,13 @@ def resolve_data_argument(arg: str, target: str | None = None, ignore: list[str]
                           kinds: dict[str, str] | None = None, text: str | None = None) -> DatasetSpec:
     """The command line's ``--data``: a built-in name, a .csv/.tsv/.txt file, an image folder, an .npz file or an
     IDX file. Paths are made absolute (they are relative to where the command runs, not to the project).
-    ``target``, ``ignore``, ``kinds`` ({column: "categorical" | "numeric"}) and ``text`` (the text column) apply to
-    tables only."""
+    ``target`` (a column, or several separated by commas: numbers to predict, or 0/1 labels), ``ignore``, ``kinds``
+    ({column: "categorical" | "numeric"}) and ``text`` (the text column) apply to tables only."""
     ignore = [c.strip() for c in (ignore or []) if c.strip()]
     table_opts: dict = {}
-    if target:
-        table_opts["target"] = target
+    targets = [c.strip() for c in (target or "").split(",") if c.strip()]
+    if targets:
+        table_opts["target"] = targets[0] if len(targets) == 1 else targets
     if ignore:
         table_opts["ignore"] = ignore
     if kinds:

@@ -40,6 +40,8 @@ def _pick(dataset: Dataset, indices: np.ndarray, n: int) -> np.ndarray:
 def _label(dataset: Dataset, i: int) -> str:
     if dataset.task == "classification":
         return dataset.class_names[int(dataset.y[i])]
+    if dataset.task == "multilabel":
+        return ", ".join(n for n, on in zip(dataset.class_names, dataset.y[i]) if on) or "(no label)"
     value = inverse_target(dataset.preprocessing, dataset.y[i])
     return ", ".join(f"{v:.4g}" for v in np.atleast_1d(value))
 
@@ -119,7 +121,8 @@ def preview(dataset: Dataset, split: str = "train", n: int = 16) -> dict:
 
     Keys: kind, task, split, sizes {train, val, test, total}, labels (one string per sample), and by kind
     images (uint8 (n, H, W) grayscale or (n, H, W, 3) RGB), or columns + rows (tables, original units), or
-    texts (tokens joined) + token_ids; class_counts {names, train, val, test} for classification or
+    texts (tokens joined) + token_ids; class_counts {names, train, val, test} for classification (for multi-label:
+    the samples with each label) or
     target_histogram {edges, counts} for regression; stats (per feature in the column's units, one-hot inputs as
     shares; per channel in 0..1; or text lengths); report.
     """
@@ -175,6 +178,9 @@ def preview(dataset: Dataset, split: str = "train", n: int = 16) -> dict:
     if dataset.task == "classification":
         counts = {name: np.bincount(dataset.y[idx], minlength=dataset.num_classes).tolist()
                   for name, idx in dataset.splits.items()}
+        out["class_counts"] = {"names": list(dataset.class_names), **counts}
+    elif dataset.task == "multilabel":  # how many samples of each split have each label
+        counts = {name: dataset.y[idx].sum(axis=0).astype(np.int64).tolist() for name, idx in dataset.splits.items()}
         out["class_counts"] = {"names": list(dataset.class_names), **counts}
     else:
         values = inverse_target(dataset.preprocessing, dataset.y[indices])

@@ -15,7 +15,7 @@ from typing import Any
 from workbench.core.errors import ProjectFileError
 
 SOURCES = ("builtin", "csv", "images", "npz", "idx")
-BUILTIN_NAMES = ("digits", "iris", "wine", "breast_cancer", "diabetes", "moons", "spirals", "reviews")
+BUILTIN_NAMES = ("digits", "iris", "wine", "breast_cancer", "diabetes", "moons", "spirals", "reviews", "digit_traits")
 SPLIT_NAMES = ("train", "val", "test")
 DEFAULT_SPLIT = {"train": 0.7, "val": 0.15, "test": 0.15, "seed": 0, "stratify": True}
 
@@ -27,7 +27,7 @@ CATEGORICAL_ENCODINGS = ("one_hot", "index")
 COLUMN_KINDS = ("categorical", "numeric")
 TEXT_MODES = ("words", "chars")
 COLOR_MODES = ("auto", "grayscale", "rgb")
-TASKS = ("auto", "classification", "regression")
+TASKS = ("auto", "classification", "regression", "multilabel")
 
 _TEXT_KEYS = ("column", "mode", "max_len", "max_vocab", "min_freq", "lowercase")
 _AUGMENT_KEYS = ("hflip", "vflip", "rotate_deg", "shift_px", "noise")

@@ -14,6 +14,8 @@ import numpy as np
 from workbench.core.data.columns import (ColumnData, column_width, encode_categorical, encode_numeric, feature_names,
                                         with_missing_indicator)
 from workbench.core.data.dataset import Dataset
+from workbench.core.data.multilabel import (binary_problem, check_labels_vary, label_columns_target,
+                                           reads_separated_labels, separated_labels_target, separator_of)
 from workbench.core.data.progress import ProgressReporter
 from workbench.core.data.splits import check_classes_in_train, make_splits
 from workbench.core.data.target import FEW_CLASSES, suggest_target
@@ -192,6 +194,12 @@ def decide_task(target_plans: list[ColumnPlan], options: dict, n_rows: int, repo
         if task == "classification":
             raise DataError("A classifier predicts a single column; choose one target column, or choose regression "
                             "to predict several numbers.")
+        if task == "multilabel":
+            return task
+        if task == "auto" and not any(binary_problem(p.data) for p in target_plans):
+            report.append(f"The {len(target_plans)} target columns hold only 0 and 1, so the task is multi-label: "
+                          "each row can have several of the labels (choose regression to predict the numbers).")
+            return "multilabel"
         for plan in target_plans:
             _check_regression_target(plan)
         return "regression"
@@ -205,8 +213,14 @@ def decide_task(target_plans: list[ColumnPlan], options: dict, n_rows: int, repo
     if task == "regression":
         _check_regression_target(plan)
         return task
-    if task == "classification":
+    if task in ("classification", "multilabel"):
         return task
+    separator = separator_of(col)
+    if separator is not None:
+        report.append(f"Column {col.name!r} holds labels separated by {separator!r}, so the task is multi-label: "
+                      "each row can have several of them (choose classification to treat each combination as one "
+                      "class).")
+        return "multilabel"
     if col.kind != "numeric":
         return "classification"
     values = _concat(col.chunks)
@@ -245,7 +259,8 @@ def build_table(cols: list[ColumnData], options: dict, split: dict, source: Tabl
     # rows to keep: a target is needed; with the drop policy every used feature is needed as well
     keep = np.ones(n_rows, dtype=bool)
     target_missing = 0
-    for plan in target_plans:
+    separated = task == "multilabel" and reads_separated_labels([p.data for p in target_plans])  # empty: no label
+    for plan in target_plans if not separated else ():
         for k in range(n_chunks):
             lost = _missing_mask(plan.data, k)
             target_missing += int((lost & keep[bounds[k]:bounds[k + 1]]).sum())
@@ -280,6 +295,8 @@ def build_table(cols: list[ColumnData], options: dict, split: dict, source: Tabl
     splits = make_splits(n, split, labels)
     if task == "classification":
         check_classes_in_train(splits, y, class_names, report)
+    if task == "multilabel":
+        check_labels_vary(y, splits["train"], class_names, report)
     train_rows = kept_rows[splits["train"]]
     if task == "regression" and target_info.get("mean") is not None:
         scale_regression_target(y, splits["train"], target_info)
@@ -351,6 +368,10 @@ def _filled_line(rows: int, policy: str) -> str:
 
 
 def _build_target(target_plans, task, kept_rows, options, report):
+    if task == "multilabel":
+        if reads_separated_labels([p.data for p in target_plans]):
+            return separated_labels_target(target_plans[0].data, kept_rows, report)
+        return label_columns_target([p.data for p in target_plans], kept_rows)
     if task == "classification":
         col = target_plans[0].data
         if col.kind == "numeric":
@@ -497,6 +518,11 @@ def _column_line(plan: ColumnPlan, specs: list[dict], target_info: dict, class_n
             return f"Column {name!r}: left out because {plan.reason}. Include it to use it."
         return f"Column {name!r}: left out because {plan.reason}."
     if plan.role == "target":
+        if target_info["task"] == "multilabel":
+            if target_info.get("separator"):
+                return (f"Column {name!r}: the target, {len(class_names)} labels separated by "
+                        f"{target_info['separator']!r} ({quote_list(class_names)}); each row can have several.")
+            return f"Column {name!r}: one label of the target (0 or 1)."
         if target_info["task"] == "classification":
             return f"Column {name!r}: the target, {len(class_names)} classes ({quote_list(class_names)})."
         i = target_info["columns"].index(name)

@@ -43,7 +43,7 @@ class ModelInfo:
 
     name: str
     description: str
-    task: str  # "classification" | "regression"
+    task: str  # "classification" | "multilabel" | "regression"
     labels: list[str]
     preprocessing: dict
     dataset_summary: str = ""

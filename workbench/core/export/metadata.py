@@ -49,6 +49,8 @@ def _implied_target(task: str | None, labels) -> dict:
     implied = {"task": task, "columns": []}
     if task == "classification" and isinstance(labels, list):
         implied["classes"] = list(labels)
+    if task == "multilabel" and isinstance(labels, list):
+        implied["labels"] = list(labels)
     return implied
 
 

@@ -91,6 +91,10 @@ def model_card(*, name: str, description: str, task: str, labels: list[str], dat
         shown = ", ".join(labels[:20]) + (", ..." if len(labels) > 20 else "")
         lines.append(f"- One score (logit) per class, in the order of `labels.txt`: {shown}. Softmax gives "
                      "probabilities.")
+    elif task == "multilabel":
+        shown = ", ".join(labels[:20]) + (", ..." if len(labels) > 20 else "")
+        lines.append(f"- The probability (0 to 1, sigmoid inside the model) of each label, in the order of "
+                     f"`labels.txt`: {shown}. A label is given when its probability is above 0.5.")
     else:
         target = preprocessing.get("target") or {}
         lines.append("- Predicted value(s)" + (" in standardised units: multiply by the target's std and add its "
@@ -103,6 +107,7 @@ def model_card(*, name: str, description: str, task: str, labels: list[str], dat
               f"- Verified: on {parity['samples']} test samples ONNX Runtime and {parity['reference']} differ by at "
               f"most {parity['max_abs_diff']:.3g}.",
               "- `labels.txt`: the class names, one per line, in output order." if task == "classification" else
+              "- `labels.txt`: the label names, one per line, in output order." if task == "multilabel" else
               "- `labels.txt`: the names of the predicted values.",
               "", "## Use", "", "```", "pip install onnxruntime numpy pillow",
               "python predict.py new_data.csv        # or image files for an image model",

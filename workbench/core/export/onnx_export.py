@@ -4,6 +4,10 @@ The TorchScript exporter (``dynamo=False``) is used: it takes about 0.2 s where 
 cold. When the exporter fails, every layer is exported on its own (with the inputs it received in a forward pass)
 to find the one it cannot express; when ONNX Runtime or the checker refuses the file, the ONNX node they name is
 mapped back to the graph node whose module produced it (ONNX node names start with ``/<node id>/``).
+
+A multi-label output trains on logits but is exported with its sigmoid inside the graph, so the file gives each
+label's probability: `export_module` traces the network inside `with_probabilities`, and the parity checks run it
+the same way.
 """
 
 from __future__ import annotations
@@ -11,6 +15,7 @@ from __future__ import annotations
 import io
 import re
 import warnings
+from contextlib import contextmanager
 
 from workbench.core.build import example_inputs
 from workbench.core.export.errors import ExportError
@@ -37,6 +42,20 @@ def check_opset(opset: int) -> int:
     return opset
 
 
+@contextmanager
+def with_probabilities(module):
+    """While inside, `module`'s multi-label outputs give probabilities (sigmoid of the logits), as exported; after,
+    logits again (what training, evaluation and distillation read)."""
+    heads = [layer for layer in module.modules() if hasattr(type(layer), "probabilities")]  # MultiLabelOutput
+    for head in heads:
+        head.probabilities = True
+    try:
+        yield module
+    finally:
+        for head in heads:
+            head.probabilities = False
+
+
 def _torch_export(module, inputs: tuple, opset: int, names_in: list[str], names_out: list[str]) -> bytes:
     import torch  # lazy
 
@@ -50,8 +69,8 @@ def _torch_export(module, inputs: tuple, opset: int, names_in: list[str], names_
 
 
 def export_module(module, graph: Graph, opset: int = DEFAULT_OPSET, inputs: list | None = None):
-    """The ONNX ModelProto of `module` (in eval mode, on the CPU), traced on `inputs` (tensors or arrays; default:
-    random ones); raises `ExportError` naming the layer at fault."""
+    """The ONNX ModelProto of `module` (in eval mode, on the CPU; multi-label outputs as probabilities), traced on
+    `inputs` (tensors or arrays; default: random ones); raises `ExportError` naming the layer at fault."""
     import onnx  # lazy
     import torch  # lazy
 
@@ -60,7 +79,7 @@ def export_module(module, graph: Graph, opset: int = DEFAULT_OPSET, inputs: list
     module = module.eval()
     inputs = tuple(torch.as_tensor(x) for x in inputs) if inputs is not None else tuple(example_inputs(module, 2))
     try:
-        with torch.no_grad():
+        with torch.no_grad(), with_probabilities(module):
             data = _torch_export(module, inputs, opset, input_names(module), output_names(module))
     except Exception as exc:  # the exporter raises many kinds; find the layer and say it plainly
         raise _exporter_failure(module, graph, opset, inputs, exc) from None

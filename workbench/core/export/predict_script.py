@@ -452,6 +452,12 @@ def describe(outputs, meta, top):
             else:
                 lines.append(", ".join(f"{n} ({p[k]:.3f})" for n, k in zip(names, order)))
         return lines
+    if meta.get("task") == "multilabel":      # the model gives each label's probability
+        for p in outputs.astype(np.float64).reshape(len(outputs), -1):
+            given = [k for k in np.argsort(-p) if p[k] > 0.5]
+            names = [labels[k] if k < len(labels) else str(k) for k in given]
+            lines.append(", ".join(f"{n} ({p[k]:.3f})" for n, k in zip(names, given)) if given else "(no label)")
+        return lines
     values = outputs.astype(np.float64)
     if target.get("mean"):
         values = values * np.asarray(target["std"]) + np.asarray(target["mean"])

@@ -1,8 +1,9 @@
 """`Predictor`: an exported model in ONNX Runtime with what its metadata says about its input and its answer.
 
 `predict(raw)` prepares raw input as the metadata's preprocessing says (images, table rows as dicts, texts, arrays),
-runs it and reads the answer: the most likely classes with their probabilities, or the predicted values in the
-target's own units. The Try-it page shows these answers; `predict.py` beside an export does the same on its own.
+runs it and reads the answer: the most likely classes with their probabilities, the labels over 0.5 (of a multi-label
+model, whose file gives probabilities) with their probabilities, or the predicted values in the target's own units.
+The Try-it page shows these answers; `predict.py` beside an export does the same on its own.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from workbench.core.export.metadata import read_metadata
 from workbench.core.export.runtime import open_session
 
 TOP_CLASSES = 5
+LABEL_THRESHOLD = 0.5
 
 
 @dataclass
@@ -26,10 +28,19 @@ class Answer:
 
     outputs: np.ndarray  # the raw outputs
     classes: list[tuple[str, float]] = field(default_factory=list)  # classification: most likely first
+    labels: list[tuple[str, float]] = field(default_factory=list)  # multi-label: every label, most likely first
     values: list[tuple[str, float]] = field(default_factory=list)  # regression: (name, value in target units)
 
     @property
+    def given(self) -> list[tuple[str, float]]:
+        """Multi-label: the labels given (probability above 0.5), most likely first."""
+        return [(n, p) for n, p in self.labels if p > LABEL_THRESHOLD]
+
+    @property
     def text(self) -> str:
+        if self.labels:
+            given = self.given
+            return ", ".join(f"{n}  ({100 * p:.1f}%)" for n, p in given) if given else "no label"
         if self.classes:
             name, probability = self.classes[0]
             return f"{name}  ({100 * probability:.1f}%)"
@@ -76,6 +87,11 @@ class Predictor:
             labels = self.labels
             return Answer(outputs, classes=[(labels[k] if k < len(labels) else str(k), float(probabilities[k]))
                                             for k in order])
+        if self.task == "multilabel":
+            probabilities = outputs.astype(np.float64).reshape(-1)
+            labels = self.labels
+            return Answer(outputs, labels=[(labels[k] if k < len(labels) else str(k), float(probabilities[k]))
+                                           for k in np.argsort(-probabilities, kind="stable")])
         values = np.asarray(inverse_target(self.preprocessing, outputs[None])).reshape(-1)
         names = self.labels or [f"output {i + 1}" for i in range(len(values))]
         return Answer(outputs, values=[(n, float(v)) for n, v in zip(names, values)])

@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 
 from workbench.core.export.errors import ParityError
-from workbench.core.export.onnx_export import refused_by_onnx
+from workbench.core.export.onnx_export import refused_by_onnx, with_probabilities
 from workbench.core.graph.model import Graph
 
 PARITY_TOLERANCE = 1e-4  # fp32: the largest absolute difference accepted between torch and ONNX Runtime
@@ -27,13 +27,14 @@ def run_checker(path: Path, model, graph: Graph, opset: int) -> None:
 
 
 def torch_outputs(module, inputs: list[np.ndarray], batch: int = PARITY_BATCH) -> list[np.ndarray]:
-    """The module's outputs on NumPy inputs, in batches, as a list with one array per output head."""
+    """The module's outputs on NumPy inputs, in batches, as a list with one array per output head (multi-label
+    outputs as probabilities, as exported)."""
     import torch  # lazy
 
     parts: list[list[np.ndarray]] = []
     n = len(inputs[0])
     module = module.eval()
-    with torch.no_grad():
+    with torch.no_grad(), with_probabilities(module):
         for start in range(0, n, batch):
             out = module(*(torch.from_numpy(np.ascontiguousarray(x[start:start + batch])) for x in inputs))
             outs = out if isinstance(out, tuple) else (out,)

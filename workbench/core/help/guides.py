@@ -65,6 +65,14 @@ LAYER_GUIDES: dict[str, LayerGuide] = {
         {"loss": "Squared error (mse) punishes big mistakes most; absolute error (mae) treats all mistakes "
                  "alike and minds outliers less."},
         inputs=("table",)),
+    "MultiLabelHead": LayerGuide(
+        "The end of a network that answers several yes-or-no questions about each sample at once, such as which "
+        "topics an article is about or which of several traits a picture has. Each label gets its own probability "
+        "from 0 to 1; every label above 0.5 is part of the answer, so a sample can have none, one or several.",
+        "Use it when each sample can carry several labels together. Choosing a dataset whose target is several "
+        "0/1 columns, or one column of labels separated by ';' or '|', puts it in place.",
+        {"labels": "How many labels there are. The Data page sets it from the data."},
+        inputs=("table",)),
     "Dense": LayerGuide(
         "Each output is a weighted sum of all the inputs, plus an offset. Training finds the weights. It is the "
         "basic building block of networks for tables.",

@@ -163,6 +163,19 @@ register(LayerSpec(
     name_prefix="regressor", compression=HEAD_TRAITS))
 
 
+def _build_multilabel_head(p, ins):
+    from workbench.core.layers.modules import MultiLabelOutput  # lazy
+    return MultiLabelOutput(ins[0].shape[-1], p["labels"])
+
+
+register(LayerSpec(
+    "MultiLabelHead", "Multi-label output", "Input & output",
+    "Says yes or no to each of several labels at once (sigmoid) and trains with binary cross-entropy",
+    (Setting("labels", "int", 3, "Labels", "Number of yes-or-no labels each sample gets", 1, 10_000),),
+    _head_shape("labels"), _build_multilabel_head, _head_cost("labels"), outputs=(), role="head",
+    name_prefix="labeller", compression=HEAD_TRAITS))
+
+
 # --- dense ---------------------------------------------------------------------------------------------------------------
 
 def _dense_shape(p, ins):

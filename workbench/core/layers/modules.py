@@ -247,6 +247,18 @@ def sinusoidal_positions(time: int, dim: int):
     return table
 
 
+class MultiLabelOutput(nn.Linear):
+    """The multi-label head: one score (a logit) per label, which training turns into a loss with a numerically
+    stable sigmoid and binary cross-entropy. With `probabilities` on (set for ONNX export and its parity check, see
+    `workbench.core.export.onnx_export.with_probabilities`) it gives each label's probability instead."""
+
+    probabilities = False
+
+    def forward(self, x):
+        scores = super().forward(x)
+        return torch.sigmoid(scores) if self.probabilities else scores
+
+
 class GraphModule(nn.Module):
     def __init__(self, graph, result):  # a Graph and its ValidationResult
         super().__init__()

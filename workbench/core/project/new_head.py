@@ -1,6 +1,6 @@
 """"New head for this dataset": fine-tuning a network trained elsewhere (an imported model) or in another run on the
-project's data. The output layer is replaced by a fresh one fitted to the data (its classes or numbers), the next
-run starts from the run's weights, and every other layer whose weights still fit is frozen, so only the new head
+project's data. The output layer is replaced by a fresh one fitted to the data (its classes, labels or numbers), the
+next run starts from the run's weights, and every other layer whose weights still fit is frozen, so only the new head
 learns until the user unfreezes layers in the training settings."""
 
 from __future__ import annotations
@@ -51,8 +51,8 @@ def new_head_for_dataset(project: Project, run_id: str | None = None, dataset=No
     frozen = [nid for nid in weighted if trained.get(nid) == result.params[nid]]
     refitted = [graph.nodes[nid].name for nid in weighted if nid not in frozen]
     project.training = dataclasses.replace(project.training, init_from={"run": run.id}, frozen_nodes=frozen)
-    width = head.params.get("classes", head.params.get("outputs"))
-    what = "classes" if head.type == "ClassificationHead" else "numbers"
+    width = head.params.get("classes", head.params.get("labels", head.params.get("outputs")))
+    what = {"ClassificationHead": "classes", "MultiLabelHead": "labels"}.get(head.type, "numbers")
     notes = [f"The output layer '{old.name}' was replaced by '{head.name}', a new one for the data's {width} {what}.",
              f"Training starts from the weights of '{run.title}'; {len(frozen)} other layers with weights are "
              "frozen, so only the new output layer learns (unfreeze layers in the training settings to fine-tune "

@@ -88,6 +88,10 @@ def transfer_source(init_from: dict, project: Project, base_dir: Path) -> tuple[
     run = source.find_run(init_from.get("run"))
     if not run.files.weights:
         raise WorkbenchError(f"The run '{run.title}' has no saved weights to start from.")
-    tensors, _meta = read_weights(resolve_path(run.files.weights, source_base))
+    unsaved = source.unsaved_weights.get(run.files.weights)  # an imported model before its project is saved
+    if unsaved is not None:
+        tensors = dict(unsaved.tensors)
+    else:
+        tensors, _meta = read_weights(resolve_path(run.files.weights, source_base))
     graph = run.graph_snapshot(source.graph)
     return tensors, {nid: n.name for nid, n in graph.nodes.items()}

@@ -2,8 +2,10 @@
 the run record.
 
 Classification gives loss, accuracy, macro precision/recall/F1, per-class rows, the confusion matrix
-(``[true][predicted]``) and the wrongly predicted samples with their probabilities; regression gives loss, MAE, RMSE
-and R² in the target's own units with the predictions. Bulky per-sample arrays sit under ``"samples"``;
+(``[true][predicted]``) and the wrongly predicted samples with their probabilities; multi-label gives loss, the
+share of labels right (``accuracy``), exact match, micro and macro F1, per-label rows (``per_label``) and the rows with
+any label wrong, each with its probabilities; regression gives loss, MAE, RMSE and R² in the target's own units with
+the predictions. Bulky per-sample arrays sit under ``"samples"``;
 `scalar_metrics` keeps the JSON-safe figures for files and summaries.
 """
 
@@ -13,11 +15,13 @@ import numpy as np
 
 from workbench.core.data import inverse_target
 from workbench.core.errors import DataError
-from workbench.core.training.metrics import classification_figures, regression_figures
+from workbench.core.training.metrics import (LABEL_THRESHOLD, classification_figures, multilabel_figures,
+                                             regression_figures)
 from workbench.core.training.objective import objective_for
 
 MAX_WRONG_LISTED = 500
-SCALAR_KEYS = ("loss", "accuracy", "f1_macro", "precision_macro", "recall_macro", "mae", "rmse", "r2")
+SCALAR_KEYS = ("loss", "accuracy", "exact_match", "f1_micro", "f1_macro", "precision_macro", "recall_macro", "mae",
+               "rmse", "r2")
 
 
 def predict_split(module, dataset, split: str, device=None, batch_size: int = 512, objective=None):
@@ -61,6 +65,8 @@ def evaluate(module, dataset, split: str = "test", device=None, graph=None, batc
     result = {"split": split, "task": objective.task, "samples_count": int(len(indices)), "loss": loss}
     if objective.task == "classification":
         result.update(_classification(outputs, targets, indices, list(dataset.class_names)))
+    elif objective.task == "multilabel":
+        result.update(_multilabel(outputs, targets, indices, list(dataset.class_names)))
     else:
         result.update(_regression(outputs, targets, indices, dataset.preprocessing))
     return result
@@ -88,6 +94,32 @@ def _classification(logits: np.ndarray, targets: np.ndarray, indices: np.ndarray
                         for r in wrong_rows[:MAX_WRONG_LISTED]]
     figures["wrong_count"] = int(len(wrong_rows))
     figures["samples"] = {"indices": indices, "true": targets, "predicted": predicted, "probabilities": probabilities}
+    return figures
+
+
+def _sigmoid(logits: np.ndarray) -> np.ndarray:
+    return (0.5 * (1.0 + np.tanh(0.5 * logits.astype(np.float64)))).astype(np.float32)  # no overflow at any logit
+
+
+def _multilabel(logits: np.ndarray, targets: np.ndarray, indices: np.ndarray, label_names: list[str]) -> dict:
+    probabilities = _sigmoid(logits)
+    said = probabilities > LABEL_THRESHOLD
+    truth = np.asarray(targets).reshape(said.shape) > 0.5
+    counts = np.stack([(said & truth).sum(0), (said & ~truth).sum(0), (~said & truth).sum(0), (~said & ~truth).sum(0)],
+                      axis=1)
+    right = (said == truth).all(axis=1)
+    figures = multilabel_figures(counts, int(right.sum()), len(truth), label_names)
+    wrong_rows = np.flatnonzero(~right)
+    # the most confident mistakes first: the row whose wrong labels were said with the most certainty
+    certainty = np.where(said != truth, np.abs(probabilities - 0.5), 0.0).max(axis=1)
+    wrong_rows = wrong_rows[np.argsort(-certainty[wrong_rows], kind="stable")]
+    figures["wrong"] = [{"index": int(indices[r]), "true": np.flatnonzero(truth[r]).tolist(),
+                         "predicted": np.flatnonzero(said[r]).tolist(),
+                         "wrong_labels": np.flatnonzero(said[r] != truth[r]).tolist(),
+                         "probabilities": [round(float(p), 6) for p in probabilities[r]]}
+                        for r in wrong_rows[:MAX_WRONG_LISTED]]
+    figures["wrong_count"] = int(len(wrong_rows))
+    figures["samples"] = {"indices": indices, "true": truth, "predicted": said, "probabilities": probabilities}
     return figures
 
 

@@ -1,8 +1,11 @@
-"""Metrics: classification figures from a confusion matrix, regression figures from predictions, and on-device
-accumulators that gather them batch by batch without a device sync until the result is asked for.
+"""Metrics: classification figures from a confusion matrix, multi-label figures from per-label counts, regression
+figures from predictions, and on-device accumulators that gather them batch by batch without a device sync until
+the result is asked for.
 
 Conventions: ``confusion[true, predicted]`` counts samples; precision, recall and F1 of a class with no samples
-predicted (or none present) are 0, as scikit-learn reports them with ``zero_division=0``.
+predicted (or none present) are 0, as scikit-learn reports them with ``zero_division=0``. A multi-label output says
+yes to a label when its probability is above `LABEL_THRESHOLD` (a logit above 0); its ``accuracy`` is the share of
+labels right over all rows and labels, ``exact_match`` the share of rows with every label right.
 """
 
 from __future__ import annotations
@@ -32,6 +35,35 @@ def classification_figures(confusion: np.ndarray, class_names: list[str] | None 
                        "f1": float(f1[i]), "support": int(actual[i])} for i in range(k)],
         "confusion_matrix": confusion.tolist(),
         "class_names": names,
+    }
+
+
+LABEL_THRESHOLD = 0.5
+
+
+def multilabel_figures(counts: np.ndarray, exact: int, rows: int, label_names: list[str] | None = None) -> dict:
+    """Per-label accuracy, precision, recall and F1, their means, micro F1 and exact match from ``counts`` of shape
+    (labels, 4): true positives, false positives, false negatives and true negatives of each label."""
+    counts = np.asarray(counts, dtype=np.float64).reshape(-1, 4)
+    k = counts.shape[0]
+    names = list(label_names) if label_names else [str(i) for i in range(k)]
+    tp, fp, fn, tn = counts.T
+    precision = np.divide(tp, tp + fp, out=np.zeros(k), where=tp + fp > 0)
+    recall = np.divide(tp, tp + fn, out=np.zeros(k), where=tp + fn > 0)
+    f1 = np.divide(2 * tp, 2 * tp + fp + fn, out=np.zeros(k), where=2 * tp + fp + fn > 0)
+    accuracy = np.divide(tp + tn, counts.sum(axis=1), out=np.zeros(k), where=counts.sum(axis=1) > 0)
+    micro = 2 * tp.sum() + fp.sum() + fn.sum()
+    return {
+        "accuracy": float((tp + tn).sum() / counts.sum()) if counts.sum() else 0.0,
+        "exact_match": float(exact / rows) if rows else 0.0,
+        "f1_micro": float(2 * tp.sum() / micro) if micro else 0.0,
+        "f1_macro": float(f1.mean()) if k else 0.0,
+        "precision_macro": float(precision.mean()) if k else 0.0,
+        "recall_macro": float(recall.mean()) if k else 0.0,
+        "per_label": [{"label": names[i], "accuracy": float(accuracy[i]), "precision": float(precision[i]),
+                       "recall": float(recall[i]), "f1": float(f1[i]), "support": int(tp[i] + fn[i]),
+                       "predicted": int(tp[i] + fp[i])} for i in range(k)],
+        "label_names": names,
     }
 
 
@@ -80,6 +112,35 @@ class ClassificationAccumulator:
     def result(self, class_names: list[str] | None = None) -> dict:
         confusion = self.confusion.view(self.k, self.k).cpu().numpy()
         figures = classification_figures(confusion, class_names)
+        figures["loss"] = float(self.loss_sum.item()) / max(self.count, 1)
+        return figures
+
+
+class MultiLabelAccumulator:
+    """Sums loss, per-label counts (true/false positives and negatives) and exact matches on the device."""
+
+    def __init__(self, labels: int, device):
+        import torch  # lazy
+
+        self.loss_sum = torch.zeros((), dtype=torch.float32, device=device)
+        self.counts = torch.zeros((labels, 4), dtype=torch.int64, device=device)
+        self.exact = torch.zeros((), dtype=torch.int64, device=device)
+        self.count = 0
+
+    def update(self, outputs, targets, batch_loss_mean) -> None:
+        import torch  # lazy
+
+        n = int(targets.shape[0])
+        self.loss_sum += batch_loss_mean.detach().float() * n
+        said = outputs.detach() > 0  # a logit above 0 is a probability above 0.5
+        truth = targets.reshape(said.shape) > 0.5
+        self.counts += torch.stack([(said & truth).sum(0), (said & ~truth).sum(0), (~said & truth).sum(0),
+                                    (~said & ~truth).sum(0)], dim=1)
+        self.exact += (said == truth).all(dim=1).sum()
+        self.count += n
+
+    def result(self, label_names: list[str] | None = None) -> dict:
+        figures = multilabel_figures(self.counts.cpu().numpy(), int(self.exact.item()), self.count, label_names)
         figures["loss"] = float(self.loss_sum.item()) / max(self.count, 1)
         return figures
 

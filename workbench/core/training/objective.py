@@ -1,7 +1,8 @@
 """What a network is trained to do: the task and loss its output head asks for, checked against the data.
 
-The head node decides the loss: a Classification output trains with cross-entropy, a Regression output with mean
-squared or mean absolute error (its ``loss`` setting). `objective_for` also checks that the network's input and
+The head node decides the loss: a Classification output trains with cross-entropy, a Multi-label output with binary
+cross-entropy on its logits (sigmoid and log in one numerically stable step), a Regression output with mean squared
+or mean absolute error (its ``loss`` setting). `objective_for` also checks that the network's input and
 output fit the data, with a message that says what to change.
 """
 
@@ -12,21 +13,26 @@ from dataclasses import dataclass
 from workbench.core.errors import DataError
 from workbench.core.layers import format_shape
 
-LOSS_TITLES = {"cross_entropy": "cross-entropy", "mse": "mean squared error", "mae": "mean absolute error"}
+LOSS_TITLES = {"cross_entropy": "cross-entropy", "binary_cross_entropy": "binary cross-entropy",
+               "mse": "mean squared error", "mae": "mean absolute error"}
+HEAD_OF_TASK = {"classification": "ClassificationHead", "multilabel": "MultiLabelHead", "regression": "RegressionHead"}
+TASK_WORDS = {"classification": "a classification", "multilabel": "a multi-label", "regression": "a regression"}
 
 
 @dataclass(frozen=True)
 class Objective:
-    task: str  # "classification" | "regression"
-    loss_name: str  # "cross_entropy" | "mse" | "mae"
-    outputs: int  # classes, or numbers predicted
+    task: str  # "classification" | "multilabel" | "regression"
+    loss_name: str  # "cross_entropy" | "binary_cross_entropy" | "mse" | "mae"
+    outputs: int  # classes, labels, or numbers predicted
 
     def loss(self, outputs, targets):
-        """Mean loss of a batch (targets: class indices, or numbers shaped like the outputs or flat)."""
+        """Mean loss of a batch (targets: class indices, 0/1 per label, or numbers shaped like the outputs or flat)."""
         from torch.nn import functional as F  # lazy
 
         if self.loss_name == "cross_entropy":
             return F.cross_entropy(outputs.float(), targets)
+        if self.loss_name == "binary_cross_entropy":
+            return F.binary_cross_entropy_with_logits(outputs.float(), targets.reshape(outputs.shape).float())
         targets = targets.reshape(outputs.shape).float()
         if self.loss_name == "mae":
             return F.l1_loss(outputs.float(), targets)
@@ -50,14 +56,13 @@ def objective_for(module, dataset, graph=None) -> Objective:
         raise DataError(f"Training needs a network with exactly one output layer; this one has {len(head_ids)}. "
                         "Remove the extra output layers.")
     task = dataset.task
-    loss_name = "cross_entropy" if task == "classification" else "mse"
-    if graph is not None and head_ids:
-        head = graph.nodes[head_ids[0]]
-        wanted = "ClassificationHead" if task == "classification" else "RegressionHead"
-        if head.type != wanted:
-            kind = "a classification" if task == "classification" else "a regression"
-            raise DataError(f"The data is {kind} task, but the network ends in a {head.spec.display_name} layer. "
-                            "Choose the data again in the Data tab so the output layer is fitted to it.")
+    loss_name = {"classification": "cross_entropy", "multilabel": "binary_cross_entropy"}.get(task, "mse")
+    head = graph.nodes[head_ids[0]] if graph is not None and head_ids else None
+    if head is not None:
+        if head.type != HEAD_OF_TASK.get(task):
+            raise DataError(f"The data is {TASK_WORDS.get(task, task)} task, but the network ends in a "
+                            f"{head.spec.display_name} layer. Choose the data again in the Data tab so the output "
+                            "layer is fitted to it.")
         if task == "regression":
             loss_name = head.params.get("loss", "mse")
     infos = getattr(module, "input_infos", None)
@@ -74,6 +79,11 @@ def objective_for(module, dataset, graph=None) -> Objective:
                             "to match the data.")
     outputs = getattr(module, "output_infos", None)
     size = int(outputs[0].shape[-1]) if outputs else dataset.output_size
+    if size != dataset.output_size and task == "multilabel":
+        name = head.spec.display_name if head is not None else "Multi-label output"
+        raise DataError(f"This dataset has {dataset.output_size} labels per row; the {name} has {size} outputs: set "
+                        f"its Labels to {dataset.output_size}, or choose the data again in the Data tab so the output "
+                        "layer is fitted to it.")
     if size != dataset.output_size:
         what = "classes" if task == "classification" else "numbers"
         raise DataError(f"The output layer gives {size} {what}, but the data has {dataset.output_size}. Choose "

@@ -34,7 +34,7 @@ class TrainedModel:
 
     @property
     def labels(self) -> list[str]:
-        if self.task == "classification":
+        if self.task in ("classification", "multilabel"):
             return list(self.dataset.class_names)
         columns = list((self.dataset.preprocessing.get("target") or {}).get("columns") or [])
         return columns or [f"output {i + 1}" for i in range(self.dataset.output_size)]

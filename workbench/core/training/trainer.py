@@ -321,10 +321,11 @@ def _monitor_name(s: TrainingSettings, task: str, val_samples: int) -> str:
         return "train_loss"
     regression_only = ("val_mae", "val_rmse", "val_r2")
     classification_only = ("val_accuracy", "val_f1_macro")
-    if (task == "classification" and s.monitor in regression_only) or \
-            (task == "regression" and s.monitor in classification_only):
-        raise WorkbenchError(f"training.monitor: {s.monitor} does not apply to a {task} task; choose "
-                             f"{'val_loss, val_accuracy or val_f1_macro' if task == 'classification' else 'val_loss, val_mae, val_rmse or val_r2'}.")
+    labels = task in ("classification", "multilabel")
+    if (labels and s.monitor in regression_only) or (task == "regression" and s.monitor in classification_only):
+        what = "a multi-label" if task == "multilabel" else f"a {task}"
+        choices = "val_loss, val_accuracy or val_f1_macro" if labels else "val_loss, val_mae, val_rmse or val_r2"
+        raise WorkbenchError(f"training.monitor: {s.monitor} does not apply to {what} task; choose {choices}.")
     return s.monitor
 
 

@@ -1,11 +1,13 @@
 """`EpochValidation`: the validation split evaluated at the end of each epoch, accumulated on the device with one
-sync per epoch (loss and accuracy/F1, or loss, MAE, RMSE and R² in the target's units)."""
+sync per epoch (loss and accuracy/F1; for multi-label also micro F1 and exact match; or loss, MAE, RMSE and R² in
+the target's units)."""
 
 from __future__ import annotations
 
 import numpy as np
 
-from workbench.core.training.metrics import ClassificationAccumulator, RegressionAccumulator, target_spread
+from workbench.core.training.metrics import (ClassificationAccumulator, MultiLabelAccumulator, RegressionAccumulator,
+                                             target_spread)
 from workbench.core.training.optim import autocast
 
 
@@ -48,6 +50,8 @@ class EpochValidation:
             return {}
         if self.objective.task == "classification":
             acc = ClassificationAccumulator(self.objective.outputs, self.device)
+        elif self.objective.task == "multilabel":
+            acc = MultiLabelAccumulator(self.objective.outputs, self.device)
         else:
             acc = RegressionAccumulator(self.objective.outputs, self.device, self.spread, self.scale)
         self.module.eval()
@@ -58,4 +62,8 @@ class EpochValidation:
         result = acc.result()
         if self.objective.task == "classification":
             return {"val_loss": result["loss"], "val_accuracy": result["accuracy"], "val_f1_macro": result["f1_macro"]}
+        if self.objective.task == "multilabel":
+            return {"val_loss": result["loss"], "val_accuracy": result["accuracy"],
+                    "val_f1_macro": result["f1_macro"], "val_f1_micro": result["f1_micro"],
+                    "val_exact_match": result["exact_match"]}
         return {"val_loss": result["loss"], "val_mae": result["mae"], "val_rmse": result["rmse"], "val_r2": result["r2"]}

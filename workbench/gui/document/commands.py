@@ -13,6 +13,7 @@ from typing import Callable
 from PySide6.QtGui import QUndoCommand
 
 from workbench.core.errors import CycleError
+from workbench.core.graph.layout import layered_layout
 from workbench.core.graph.model import Edge, Graph, Node
 
 
@@ -63,6 +64,18 @@ class MacroCommand(EditCommand):
     def revert(self) -> None:
         for child in reversed(self.children):
             child.revert()
+
+
+def replace_graph(target: Graph, source: Graph) -> None:
+    """Makes `target` hold `source`'s layers, wires and positions (layers without a position are laid out); for
+    commands that change the whole network at once ("Use this network", "New head for this dataset")."""
+    for node_id in list(target.nodes):
+        target.remove_node(node_id)
+    layout = layered_layout(source) if any(nid not in source.positions for nid in source.nodes) else {}
+    for node in source.nodes.values():
+        target.insert_node(node, source.positions.get(node.id, layout.get(node.id)))
+    for edge in source.edges:
+        target.add_edge(edge)
 
 
 def restore_edge(graph: Graph, edge: Edge, index: int) -> None:

@@ -135,9 +135,9 @@ class ProjectDocument(QObject):
         """One undoable step: the dataset, and the graph fitted to it as `plan_fit` says (every Input's shape and
         values, each output head for the task, an Embedding's vocabulary)."""
         graph = self.project.graph
-        if task not in ("classification", "regression"):
-            raise WorkbenchError(f"Workbench cannot train for the task {task!r}: choose classification or "
-                                 f"regression.")
+        if task not in ("classification", "regression", "multilabel"):
+            raise WorkbenchError(f"Workbench cannot train for the task {task!r}: choose classification, regression "
+                                 "or multi-label.")
         if task == "classification" and int(output_size) < 2:
             raise WorkbenchError(f"A classifier needs at least two classes; this data has {int(output_size)}.")
         fit = plan_fit(graph, tuple(int(d) for d in input_shape), input_dtype, task, int(output_size), vocab_size)

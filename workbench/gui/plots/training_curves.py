@@ -40,7 +40,7 @@ OVERLAY_STYLES = [pg.QtCore.Qt.PenStyle.DashLine, pg.QtCore.Qt.PenStyle.DotLine,
 
 
 def metric_key_for(task: str) -> str:
-    return "val_accuracy" if task == "classification" else "val_r2"
+    return "val_r2" if task == "regression" else "val_accuracy"  # a multi-label run: its labels' accuracy
 
 
 class _TimedGraphics(pg.GraphicsLayoutWidget):

@@ -27,7 +27,7 @@ TEMPLATE_USES = {"mlp": "Good for tables: rows of numbers and categories",
                  "transformer": "Good for text, with attention",
                  "encoder": "Good for text, the way BERT-style models read it"}
 TEMPLATE_ORDER = ("mlp", "cnn", "resnet", "lstm", "transformer", "encoder")
-DATASET_TEMPLATES = {"digits": "cnn", "reviews": "lstm"}  # the network a built-in dataset starts with; tables: "mlp"
+DATASET_TEMPLATES = {"digits": "cnn", "digit_traits": "cnn", "reviews": "lstm"}  # the network a built-in dataset starts with; tables: "mlp"
 NETWORK_KINDS = {"cnn": "a network for images (CNN)", "lstm": "a network for text (LSTM)"}
 TABLE_TEMPLATE, IMAGE_TEMPLATE = "mlp", "cnn"
 COLUMNS = 5
@@ -131,7 +131,8 @@ class WelcomePage(QWidget):
 
     def _dataset_card(self, entry: dict, parent: QWidget) -> ChoiceCard:
         network = NETWORK_KINDS.get(template_for_dataset(entry["name"]), "a network for tables (MLP)")
-        what = "predict a number" if entry["task"] == "regression" else "sort into classes"
+        what = {"regression": "predict a number", "multilabel": "give each sample its labels"}.get(
+            entry["task"], "sort into classes")
         card = ChoiceCard(entry["title"], [entry["size"], f"To {what}, with {network}."], parent=parent)
         card.setToolTip(entry["description"])
         return self._card(f"dataset:{entry['name']}", card, lambda: self.dataset_chosen.emit(entry["name"]))

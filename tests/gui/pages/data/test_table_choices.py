@@ -84,3 +84,33 @@ def test_the_suggested_target_is_confirmed_or_changed_and_the_preview_follows(qt
     page.grab().save(str(tmp_path / "declared.png"))
     qtbot.mouseClick(page.use_button, LEFT)
     assert page.document.project.dataset.options["kinds"] == {"year": "categorical"}
+
+
+def test_a_column_of_separated_labels_becomes_a_multilabel_head(qtbot, page, tmp_path, monkeypatch):
+    rows = ["a,b,tags"] + [f"{i % 7},{i % 5},{['red|round', 'round', '', 'big|red', 'red'][i % 5]}" for i in range(60)]
+    table = tmp_path / "tags.csv"
+    table.write_text("\n".join(rows) + "\n")
+    monkeypatch.setattr(QFileDialog, "getOpenFileName", lambda *args, **kwargs: (str(table), ""))
+    with qtbot.waitSignal(page.imported, timeout=WAIT_MS):
+        qtbot.mouseClick(page.sources.csv_button, LEFT)
+    form = page.csv_form
+    with qtbot.waitSignal(page.imported, timeout=WAIT_MS) as imported:
+        qtbot.mouseClick(form.confirm_target, LEFT)
+    dataset = imported.args[0]
+    assert dataset.task == "multilabel" and dataset.class_names == ["big", "red", "round"]
+    assert form.task.currentText() == "Automatic (multilabel)"
+    assert "Column 'tags' holds labels separated by '|', so the task is multi-label" in " ".join(report_lines(page))
+    assert "multi-label (3 labels, any number per sample)" in page.preview.summary.text()
+    qtbot.mouseClick(page.use_button, LEFT)
+    head = page.document.project.graph.head_nodes()[0]
+    assert head.type == "MultiLabelHead" and head.params == {"labels": 3}
+
+
+def test_several_target_columns_stay_the_target(qtbot, page, tmp_path):
+    table = tmp_path / "labels.csv"
+    table.write_text("a,red,round\n" + "".join(f"{i % 7},{i % 2},{i % 3 == 0:d}\n" for i in range(40)))
+    form = page.csv_form
+    form.set_file(table, {"target": ["red", "round"]})
+    assert form.target.currentText() == "red, round (several columns)"
+    assert form.options()["target"] == ["red", "round"]
+    assert form.item("red").text(1) == "the target" and form.item("round").text(1) == "the target"

@@ -239,3 +239,21 @@ def test_wrong_predictions_of_an_image_model_show_the_original_image_large(qtbot
     assert f"File: {Path(files[chosen.args[0]]).name}" in panel.samples.large_text.text()
     qtbot.wait(100)  # laid out, for the screenshot
     panel.grab().save(str(tmp_path / "evaluate-gallery.png"))
+
+
+def test_multilabel_shows_per_label_figures_and_rows_with_a_label_wrong(qtbot, tmp_path):
+    panel, result = open_panel(qtbot, trained_document(tmp_path, "digit_traits", epochs=3))
+    assert result["task"] == "multilabel" and panel.pages.currentWidget() is panel.labels_view
+    text = panel.figures_label.text()
+    assert f"Labels right {result['accuracy']:.1%}" in text and "exact match" in text and "F1 micro" in text
+    table = panel.labels_view.label_table
+    assert [table.item(i, 0).text() for i in range(table.rowCount())] == ["even", "greater than 4", "prime"]
+    assert table.item(0, 1).text() == f"{result['per_label'][0]['accuracy']:.3f}"
+    wrong = panel.labels_view.wrong_table
+    assert wrong.rowCount() == min(result["wrong_count"], 200) > 0
+    first = result["wrong"][0]
+    assert wrong.item(0, 0).text() == f"#{first['index']}" and not wrong.item(0, 0).icon().isNull()
+    names = result["label_names"]
+    assert wrong.item(0, 3).text() == ", ".join(names[k] for k in first["wrong_labels"])
+    assert f"{result['wrong_count']} of {result['samples_count']}" in panel.labels_view.wrong_title.text()
+    panel.grab().save(str(tmp_path / "evaluate-multilabel.png"))

@@ -205,3 +205,24 @@ def test_the_prompt_fits_a_model_of_colour_shapes(qtbot, monkeypatch, tmp_path):
     assert page.pad.picture.width() == 12 and not page.pad.picture.isGrayscale()
     assert page.answer.text().split("  (")[0] in ("circle", "square", "triangle")
     page.grab().save(str(tmp_path / "tryit-colour.png"))
+
+
+def test_a_multilabel_model_answers_with_every_label_over_half(qtbot, monkeypatch, tmp_path):
+    path = trained(tmp_path, "mlp", ["--data", "digit_traits"])
+    page = open_page(qtbot, path, monkeypatch, tmp_path)
+    assert "gives each label a probability" in page.model_label.text()
+    assert page.image_prompt.text().startswith("The model takes 8×8 grayscale images and says which of 3 labels each "
+                                               "has (even, greater than 4, prime)")
+    with qtbot.waitSignal(page.predicted, timeout=5_000) as blocker:
+        draw_one(qtbot, page.pad)
+    probabilities = blocker.args[0]  # the exported file gives probabilities (sigmoid inside)
+    assert probabilities.shape == (3,) and ((probabilities > 0) & (probabilities < 1)).all()
+    names = ["even", "greater than 4", "prime"]
+    given = [names[k] for k in np.argsort(-probabilities, kind="stable") if probabilities[k] > 0.5]
+    expected = ", ".join(f"{n}  ({100 * probabilities[names.index(n)]:.1f}%)" for n in given) or "no label"
+    assert page.answer.text() == expected
+    assert page.classes.rowCount() == 3 and page.classes.horizontalHeaderItem(0).text() == "Label"
+    shown = [page.classes.item(r, 0).text() for r in range(3)]
+    assert sorted(shown) == sorted(names)
+    assert [page.classes.cellWidget(r, 1).value() for r in range(3)] == \
+        [int(round(1000 * probabilities[names.index(n)])) for n in shown]

@@ -31,6 +31,7 @@ MISSING_CHOICES = (("Fill in and mark the gaps", "impute"),
 KIND_CHOICES = (("As detected", None), ("Categories", "categorical"), ("Numbers", "numeric"))
 ENCODING_CHOICES = (("One-hot (one input per category)", "one_hot"), ("Index (one number per column)", "index"))
 TEXT_MODES = (("Words", "words"), ("Characters", "chars"))
+SEVERAL_SEPARATOR = "\n"  # joins the names of several target columns in the target list's entry for them
 
 NAME_COLUMN, NOTE_COLUMN = 0, 1
 
@@ -54,6 +55,7 @@ class CsvOptionsForm(QWidget):
 
     def __init__(self, parent=None):
         super().__init__(parent)
+        self.several_targets = ""  # several target columns joined by SEVERAL_SEPARATOR, or none
         form = compact_form(self)
         self.path: Path | None = None
         self.names: list[str] = []
@@ -129,6 +131,11 @@ class CsvOptionsForm(QWidget):
         self.path = Path(path)
         self.auto_excluded, self.auto_target = set(), ""
         self.kinds = dict(options.get("kinds", {}))
+        target = options.get("target")
+        # several target columns (numbers to predict, or 0/1 labels), as the command line or a project file gives
+        # them: one entry of the target list, kept as the user's choice
+        self.several_targets = SEVERAL_SEPARATOR.join(target) if isinstance(target, list) and len(target) > 1 \
+            else ""
         self._filling = True
         try:
             select_data(self.delimiter, options.get("delimiter"))
@@ -136,7 +143,7 @@ class CsvOptionsForm(QWidget):
             for combo in (self.delimiter, self.header, self.target, self.task):
                 set_auto_text(combo, None)
             self._read_names()
-            select_data(self.target, options.get("target") if isinstance(options.get("target"), str) else None)
+            select_data(self.target, target if isinstance(target, str) else self.several_targets or None)
             select_data(self.task, options.get("task", "auto"))
             select_data(self.missing, options.get("missing", "impute"))
             select_data(self.categorical, options.get("categorical", "one_hot"))
@@ -164,6 +171,9 @@ class CsvOptionsForm(QWidget):
             combo.addItem(empty, None)
             for name in self.names:
                 combo.addItem(name, name)
+            several = self.several_targets.split(SEVERAL_SEPARATOR) if self.several_targets else []
+            if combo is self.target and several and all(n in self.names for n in several):
+                combo.addItem(f"{', '.join(several)} (several columns)", self.several_targets)
             select_data(combo, current)
             combo.blockSignals(False)
 
@@ -208,18 +218,18 @@ class CsvOptionsForm(QWidget):
 
     def _mark_roles(self) -> None:
         """The target and the text column are not inputs: no tick box, and the note says so."""
-        target = self.target.currentData() or self.auto_target
+        targets = (self.target.currentData() or self.auto_target).split(SEVERAL_SEPARATOR)
         text = self.text_column.currentData()
         self.columns.blockSignals(True)
         for item in self.items():
             name = item.data(NAME_COLUMN, Qt.ItemDataRole.UserRole)
-            fixed = name in (target, text)
+            fixed = name in targets or name == text
             flags = item.flags()
             if fixed:
                 item.setFlags(flags & ~Qt.ItemFlag.ItemIsUserCheckable)
                 item.setData(NAME_COLUMN, Qt.ItemDataRole.CheckStateRole, None)
                 if not item.text(NOTE_COLUMN) or item.data(NOTE_COLUMN, Qt.ItemDataRole.UserRole):
-                    item.setText(NOTE_COLUMN, "the target" if name == target else "the text input")
+                    item.setText(NOTE_COLUMN, "the target" if name in targets else "the text input")
                     item.setData(NOTE_COLUMN, Qt.ItemDataRole.UserRole, True)   # a role note, not the report's
             elif not flags & Qt.ItemFlag.ItemIsUserCheckable:
                 item.setFlags(flags | Qt.ItemFlag.ItemIsUserCheckable)
@@ -313,7 +323,8 @@ class CsvOptionsForm(QWidget):
         if self.header.currentData() is not None:
             options["header"] = self.header.currentData()
         if self.target.currentData():
-            options["target"] = self.target.currentData()
+            target = self.target.currentData()
+            options["target"] = target.split(SEVERAL_SEPARATOR) if SEVERAL_SEPARATOR in target else target
         if self.ignored():
             options["ignore"] = self.ignored()
         if self.included():

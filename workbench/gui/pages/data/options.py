@@ -15,7 +15,7 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFileDialog
                                QLabel, QLineEdit, QPushButton, QSpinBox, QWidget)
 
 TASK_CHOICES = (("Automatic", "auto"), ("Classification (classes)", "classification"),
-                ("Regression (numbers)", "regression"))
+                ("Regression (numbers)", "regression"), ("Multi-label (several labels per row)", "multilabel"))
 
 
 def select_data(combo: QComboBox, value) -> None:
@@ -37,8 +37,9 @@ def task_combo(parent: QWidget) -> QComboBox:
     combo = QComboBox(parent)
     for text, value in TASK_CHOICES:
         combo.addItem(text, value)
-    combo.setToolTip("Classification sorts samples into classes; regression predicts numbers. Automatic decides "
-                     "from the target column.")
+    combo.setToolTip("Classification sorts samples into classes; regression predicts numbers; multi-label gives "
+                     "each sample any number of labels (a target column of labels separated by '|' or ';'). "
+                     "Automatic decides from the target column.")
     return combo
 
 

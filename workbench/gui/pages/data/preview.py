@@ -348,6 +348,8 @@ class DatasetPreview(QWidget):
                 inputs += " (channels × height × width)"
         if dataset.task == "classification":
             task = f"classification into {dataset.num_classes} classes"
+        elif dataset.task == "multilabel":
+            task = f"multi-label ({dataset.output_size} labels, any number per sample)"
         else:
             task = f"regression ({dataset.output_size} number{'s' if dataset.output_size != 1 else ''})"
         vocab = f" · vocabulary {dataset.vocab_size:,}" if dataset.vocab_size else ""
@@ -357,7 +359,7 @@ class DatasetPreview(QWidget):
 
     @staticmethod
     def _rows(preview: dict) -> tuple[list[str], list[list]]:
-        label = "→ label" if preview["task"] == "classification" else "→ target"
+        label = {"classification": "→ label", "multilabel": "→ labels"}.get(preview["task"], "→ target")
         labels = preview["labels"]
         if preview["kind"] == "table":
             return list(preview["columns"]) + [label], [row + [lab] for row, lab in zip(preview["rows"], labels)]

@@ -10,7 +10,7 @@ from __future__ import annotations
 import html
 import re
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout, QFrame, QLabel, QLineEdit,
                                QPushButton, QScrollArea, QSpinBox, QVBoxLayout, QWidget)
 
@@ -129,6 +129,8 @@ class SettingEditor:
 
 
 class InspectorPanel(QScrollArea):
+    new_head_requested = Signal()  # an output layer's "New head for this dataset" was pressed
+
     def __init__(self, document, editor, parent=None):
         super().__init__(parent)
         self.document = document
@@ -217,6 +219,14 @@ class InspectorPanel(QScrollArea):
             hint = QLabel(f"{spec.display_name} has no settings.", page)
             hint.setEnabled(False)
             layout.addWidget(hint)
+        if spec.role == "head":
+            new_head = QPushButton("New head for this dataset", page)
+            new_head.setObjectName("new_head_button")
+            new_head.setToolTip("Fine-tune a trained (or imported) network on the chosen data: replace this output "
+                                "layer with a fresh one for the data's classes or labels, freeze the layers before "
+                                "it and start from the trained weights (one undo step)")
+            new_head.clicked.connect(self.new_head_requested)
+            layout.addWidget(new_head)
 
     # --- keeping it current -----------------------------------------------------------------------------------------
 

@@ -1,6 +1,8 @@
 """The Design page: palette (left), canvas (centre) over the problems list, inspector (right).
 
-It builds the scene, the view and the editor for the document and wires the panels to them.
+It builds the scene, the view and the editor for the document and wires the panels to them. An output layer's
+inspector offers "New head for this dataset" (see `new_head`): the page pushes it as one undo step and says what
+changed on the canvas.
 """
 
 from __future__ import annotations
@@ -9,9 +11,11 @@ from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QSplitter, QVBoxLayout, QWidget
 
 from workbench.gui.canvas.scene import GraphScene
+from workbench.core.errors import WorkbenchError
 from workbench.gui.canvas.view import GraphView
 from workbench.gui.document.editor import GraphEditor
 from workbench.gui.pages.design.inspector import InspectorPanel
+from workbench.gui.pages.design.new_head import NewHeadCommand
 from workbench.gui.pages.design.palette import PalettePanel
 from workbench.gui.pages.design.problems import ProblemsPanel
 
@@ -56,11 +60,35 @@ class DesignPage(QWidget):
         self.scene.node_double_clicked.connect(self._edit_node)
         self.editor.rename_requested.connect(self._edit_node)
         self.view.context_menu_requested.connect(self.editor.show_context_menu)
+        self.inspector.new_head_requested.connect(self.new_head)
         document.validated.connect(self.problems.show_result)
         document.validated.connect(self._size_problems)
         document.project_replaced.connect(self._project_replaced)
         self.problems.show_result(document.result)
         self._size_problems(document.result)
+
+    def new_head(self) -> bool:
+        """"New head for this dataset" on the project and its loaded data, as one undo step; says what changed (or
+        why nothing did) on the canvas."""
+        document = self.document
+        dataset = document.dataset
+        if dataset is None:
+            self.view.show_message("Choose the data on the Data page first (and wait until it is loaded): the new "
+                                   "output layer is fitted to it.")
+            return False
+        command = NewHeadCommand(document.project, dataset, on_settings=self._training_replaced)
+        try:
+            document.push(command)
+        except WorkbenchError as err:
+            self.view.show_message(str(err))
+            return False
+        self.scene.select_nodes([document.project.graph.head_nodes()[0].id])
+        self.view.show_message(" ".join(command.notes) + " Undo (Ctrl+Z) takes it back.")
+        return True
+
+    def _training_replaced(self) -> None:
+        """The new head's training settings (or, on undo, the earlier ones): the Train page's form follows."""
+        self.document.training_changed.emit(self.document.project.training)
 
     def _size_problems(self, result) -> None:
         """The problems list takes room only while there are problems; the canvas gets the rest."""

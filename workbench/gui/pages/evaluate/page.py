@@ -3,7 +3,9 @@
 Classification: the figures, a confusion matrix heatmap (click a cell to see its samples), precision, recall and F1
 per class, and the wrongly predicted samples, most confident first, with the model's confidence: images in a gallery,
 table rows in a sortable table of the user's own values; a clicked sample is shown large (see `samples`). The run
-picker follows the newest run when one finishes; older runs stay one choice away. Regression: MAE, RMSE and R², predicted-against-true and residual plots. Warnings a beginner needs
+picker follows the newest run when one finishes; older runs stay one choice away. Multi-label: the share of labels
+right, exact match and F1, a row of figures per label and the rows with any label wrong (see `labels_view`).
+Regression: MAE, RMSE and R², predicted-against-true and residual plots. Warnings a beginner needs
 (single-class predictions, overfitting, a jumpy loss) are shown above. The evaluation runs in a worker thread.
 """
 
@@ -16,6 +18,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QHBoxLayout, QHeade
 
 from workbench.core.project import actions
 from workbench.gui.help.glossary_links import CLASSIFICATION_TERMS, REGRESSION_TERMS, GlossaryLinks
+from workbench.gui.pages.evaluate.labels_view import LabelsView
 from workbench.gui.pages.evaluate.samples import SamplesView
 from workbench.gui.plots.confusion_matrix import ConfusionMatrixView
 from workbench.gui.plots.regression_plots import RegressionPlots
@@ -107,12 +110,14 @@ class EvaluatePage(QWidget):
         classification.setSizes([480, 320])
 
         self.regression = RegressionPlots(self)
+        self.labels_view = LabelsView(self)
         self.empty = QLabel(NOTHING_TRAINED, self)
         self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.pages = QStackedWidget(self)
         self.pages.addWidget(self.empty)
         self.pages.addWidget(classification)
         self.pages.addWidget(self.regression)
+        self.pages.addWidget(self.labels_view)
         self.classification_page = classification
 
         layout = QVBoxLayout(self)
@@ -220,6 +225,8 @@ class EvaluatePage(QWidget):
         self.warnings_label.setVisible(bool(warnings))
         if result["task"] == "classification":
             self._show_classification(result, split)
+        elif result["task"] == "multilabel":
+            self._show_multilabel(result, split)
         else:
             self._show_regression(result, split)
         self.evaluated.emit(result)
@@ -245,6 +252,16 @@ class EvaluatePage(QWidget):
                 self.class_table.setItem(i, j, item)
         self.pages.setCurrentWidget(self.classification_page)
         self.show_wrong()
+
+    def _show_multilabel(self, result: dict, split: str) -> None:
+        self.glossary.set_terms(CLASSIFICATION_TERMS)
+        self.figures_label.setText(
+            f"<span style='font-size:15pt'><b>Labels right {result['accuracy']:.1%}</b></span> &nbsp;·&nbsp; "
+            f"every label right (exact match) {result['exact_match']:.1%} &nbsp;·&nbsp; F1 micro "
+            f"{result['f1_micro']:.3f}, macro {result['f1_macro']:.3f} &nbsp;·&nbsp; loss {result['loss']:.4f} "
+            f"&nbsp;·&nbsp; {result['wrong_count']} of {result['samples_count']} rows with a label wrong")
+        self.labels_view.set_result(result, self.dataset, split)
+        self.pages.setCurrentWidget(self.labels_view)
 
     def _show_regression(self, result: dict, split: str) -> None:
         self.glossary.set_terms(REGRESSION_TERMS)

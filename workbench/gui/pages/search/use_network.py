@@ -3,22 +3,9 @@ follows), its training settings the trial's, and the trial's run joins the runs;
 
 from __future__ import annotations
 
-from workbench.core.graph.layout import layered_layout
-from workbench.core.graph.model import Graph
 from workbench.core.project import Project
 from workbench.core.project.search import TrialNetwork
-from workbench.gui.document.commands import EditCommand
-
-
-def replace_graph(target: Graph, source: Graph) -> None:
-    """Makes `target` hold `source`'s layers, wires and positions (layers without a position are laid out)."""
-    for node_id in list(target.nodes):
-        target.remove_node(node_id)
-    layout = layered_layout(source) if any(nid not in source.positions for nid in source.nodes) else {}
-    for node in source.nodes.values():
-        target.insert_node(node, source.positions.get(node.id, layout.get(node.id)))
-    for edge in source.edges:
-        target.add_edge(edge)
+from workbench.gui.document.commands import EditCommand, replace_graph
 
 
 class UseNetworkCommand(EditCommand):

@@ -32,15 +32,18 @@ DIGITS = [str(d) for d in range(10)]
 MAX_NAMED_CLASSES = 8
 
 
-def image_prompt(preprocessing: dict, labels: list[str]) -> str:
+def image_prompt(preprocessing: dict, labels: list[str], task: str = "classification") -> str:
     """What the image input asks for, from the model's data: digits are drawn, other images described by size,
-    colour and the classes the model tells apart."""
+    colour and the classes the model tells apart (or the labels it gives)."""
     if labels == DIGITS and preprocessing.get("channels", 1) == 1:
         return "Draw a digit (white on black), or open an image file:"
     height, width = preprocessing.get("size") or (0, 0)
     colour = "grayscale" if preprocessing.get("channels", 1) == 1 else "colour"
     what = f"The model takes {width}×{height} {colour} images"
-    if labels:
+    if labels and task == "multilabel":
+        named = ", ".join(labels[:MAX_NAMED_CLASSES]) + (", …" if len(labels) > MAX_NAMED_CLASSES else "")
+        what += f" and says which of {len(labels)} labels each has ({named})"
+    elif labels:
         named = ", ".join(labels[:MAX_NAMED_CLASSES]) + (", …" if len(labels) > MAX_NAMED_CLASSES else "")
         what += f" of {len(labels)} kinds ({named})"
     return f"{what}. Open an image file, or draw one on the pad (white on black):"
@@ -215,11 +218,12 @@ class TryItPage(QWidget):
         self.model_label.setText(f"Running {model.title} in ONNX Runtime on {model.session.provider_title}; it "
                                  f"takes {what.get(kind, kind)} and "
                                  + ("tells classes apart." if model.task == "classification" else
-                                    "predicts numbers."))
+                                    "gives each label a probability; those above 50% are its answer."
+                                    if model.task == "multilabel" else "predicts numbers."))
         self.answer.setText("")
         self.classes.setRowCount(0)
         if kind == "image":
-            self.image_prompt.setText(image_prompt(pre, model.labels))
+            self.image_prompt.setText(image_prompt(pre, model.labels, model.task))
             self.inputs.setCurrentWidget(self.pages["image"])
         elif kind == "table":
             self._fill_row(pre)
@@ -342,8 +346,10 @@ class TryItPage(QWidget):
 
     def _show(self, answer) -> None:
         self.answer.setText(answer.text)
-        self.classes.setRowCount(len(answer.classes))
-        for row, (name, probability) in enumerate(answer.classes):
+        rows = answer.labels or answer.classes  # a multi-label model: every label, most likely first
+        self.classes.setHorizontalHeaderLabels(["Label" if answer.labels else "Class", "Probability"])
+        self.classes.setRowCount(len(rows))
+        for row, (name, probability) in enumerate(rows):
             self.classes.setItem(row, 0, QTableWidgetItem(name))
             bar = QProgressBar(self.classes)
             bar.setRange(0, 1000)
