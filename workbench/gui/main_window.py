@@ -172,6 +172,7 @@ class MainWindow(QMainWindow):
             self._action(edit, "&Copy", e.copy_selection, K.Copy),
             self._action(edit, "&Paste", e.paste, K.Paste),
             self._action(edit, "&Duplicate", e.duplicate_selection, "Ctrl+D"),
+            self._action(edit, "Make &Block", e.make_block, "Ctrl+B", "Turn the selected layers into one block"),
             self._action(edit, "&Delete", e.delete_selection, [K.Delete, "Backspace"]),
         ]
         edit.addSeparator()

@@ -118,7 +118,7 @@ class GraphScene(QGraphicsScene):
         item = EdgeItem(edge, source, target)
         self.edge_items[edge] = item
         self.addItem(item)
-        item.set_info(self.document.result.outputs.get(edge.src))
+        item.set_info(self.document.result.edge_info(edge))
         item.update_path()
 
     def _on_edge_removed(self, edge: Edge) -> None:
@@ -218,7 +218,7 @@ class GraphScene(QGraphicsScene):
             if key != item.info_key:
                 item.set_info(key, params, output, result.macs.get(node_id), problems, from_data)
         for edge, item in self.edge_items.items():
-            info = result.outputs.get(edge.src)
+            info = result.edge_info(edge)
             note = next((p.message for p in by_node.get(edge.dst, ()) if p.about_wire), "")
             warns = bool(note)
             if not note and no_data and self.node_items[edge.src].spec.role == "input":

@@ -19,6 +19,7 @@ from workbench.core.graph.validate import Fix
 from workbench.core.layers import CATALOG, CATEGORIES, LayerSpec
 from workbench.gui.canvas.node_item import NODE_HEIGHT, NODE_WIDTH
 from workbench.gui.canvas.view import FIT_MARGIN_X, FIT_MARGIN_Y, FIT_MAX_ZOOM, FIT_MIN_ZOOM
+from workbench.gui.document import block_actions
 from workbench.gui.document.clipboard import graph_from_text, selection_to_text
 from workbench.gui.document.commands import (AddEdgeCommand, AddNodeCommand, DeleteCommand, EditCommand, MacroCommand,
                                              MoveNodesCommand, RenameCommand, SetParamsCommand)
@@ -34,6 +35,7 @@ class GraphEditor(QObject):
     message = Signal(str)  # why an edit was refused, in the user's words
     rename_requested = Signal(str)  # node id whose name the user wants to edit
     selection_changed = Signal(list)  # selected node ids
+    save_block_requested = Signal(str)  # block name the user wants among My blocks
 
     def __init__(self, document, scene, parent: QObject | None = None):
         super().__init__(parent)
@@ -288,6 +290,10 @@ class GraphEditor(QObject):
         self.scene.select_nodes(list(new_ids.values()))
         return list(new_ids.values())
 
+    def make_block(self) -> str | None:
+        """The selected layers become one block (Ctrl+B); returns the Block node's id."""
+        return block_actions.make_block(self)
+
     def select_all(self) -> None:
         self.scene.select_nodes(list(self.graph.nodes))
 
@@ -371,6 +377,13 @@ class GraphEditor(QObject):
             menu.addAction("Duplicate", self.duplicate_selection)
             menu.addAction("Copy", self.copy_selection)
             menu.addAction("Cut", self.cut_selection)
+            menu.addSeparator()
+            menu.addAction("Make block", self.make_block).setShortcut("Ctrl+B")
+            if count == 1 and self.graph.nodes[node_id].definition is not None:
+                menu.addAction("Expand", lambda: block_actions.expand_block(self, node_id))
+                menu.addAction("Make unique", lambda: block_actions.make_unique(self, node_id))
+                block = self.graph.nodes[node_id].params["block"]
+                menu.addAction("Save to My blocks", lambda: self.save_block_requested.emit(block))
             menu.addSeparator()
             menu.addAction(f"Delete {count} layer{'s' if count != 1 else ''}", self.delete_selection)
         elif edge is not None:

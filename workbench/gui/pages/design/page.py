@@ -8,10 +8,13 @@ from __future__ import annotations
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QSplitter, QVBoxLayout, QWidget
 
+from workbench.core.blocks import SHIPPED_BLOCKS
 from workbench.gui.canvas.scene import GraphScene
 from workbench.gui.canvas.view import GraphView
+from workbench.gui.document.block_actions import add_block_at
 from workbench.gui.document.editor import GraphEditor
 from workbench.gui.pages.design.inspector import InspectorPanel
+from workbench.gui.pages.design.my_blocks import load_my_blocks, save_my_block
 from workbench.gui.pages.design.palette import PalettePanel
 from workbench.gui.pages.design.problems import ProblemsPanel
 
@@ -51,6 +54,9 @@ class DesignPage(QWidget):
 
         self.palette.layer_activated.connect(self.editor.add_after_selection)
         self.view.layer_dropped.connect(self.editor.add_node_at)
+        self.view.block_dropped.connect(self.add_block_at)
+        self.editor.save_block_requested.connect(self.save_block)
+        self.palette.block_activated.connect(lambda name: self.add_block_at(name, self.view.visible_centre()))
         self.editor.message.connect(self.view.show_message)
         self.problems.problem_clicked.connect(self.editor.select_and_centre)
         self.scene.node_double_clicked.connect(self._edit_node)
@@ -61,6 +67,25 @@ class DesignPage(QWidget):
         document.project_replaced.connect(self._project_replaced)
         self.problems.show_result(document.result)
         self._size_problems(document.result)
+
+    def add_block_at(self, name: str, scene_pos) -> str | None:
+        """Adds an instance of the palette's block `name` (the user's, else the shipped one) at `scene_pos`."""
+        definitions = load_my_blocks().get(name)
+        if definitions is None and name in SHIPPED_BLOCKS:
+            definitions = {name: SHIPPED_BLOCKS[name].build()}
+        if definitions is None:
+            return None
+        return add_block_at(self.editor, name, definitions, scene_pos)
+
+    def save_block(self, name: str) -> None:
+        """Keeps the project's block `name` among My blocks, for other projects."""
+        try:
+            save_my_block(self.editor.graph, name)
+        except OSError as exc:
+            self.view.show_message(f"The block could not be saved in your data folder ({exc.strerror}).")
+            return
+        self.palette.fill_blocks()
+        self.view.show_message(f"'{name}' is now in My blocks.")
 
     def _size_problems(self, result) -> None:
         """The problems list takes room only while there are problems; the canvas gets the rest."""
