@@ -282,7 +282,7 @@ class Graph:
         return inputs, outputs
 
     def as_block_spec(self) -> LayerSpec:
-        return block_spec(*self.block_ports())
+        return block_spec(self.block_name or "", *self.block_ports())
 
     def add_block(self, name: str, definition: "Graph") -> "Graph":
         """Adds `definition` (a graph of its own, with BlockInput and BlockOutput nodes) under `name`."""

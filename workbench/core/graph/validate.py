@@ -166,7 +166,12 @@ def instance_result(result: ValidationResult, path: tuple[str, ...]) -> Validati
     for port, source in inlined.feeds.items():
         info = result.flat.outputs.get(source[0]) if source is not None else None
         if info is not None:
-            mapped.outputs[port] = info
+            mapped.outputs[port], mapped.params[port], mapped.macs[port] = info, 0, 0
+    for port in inlined.graph.block_ports()[1]:  # an output port shows what leaves the block through it
+        source = output_source(result.flat_graph, path, port)
+        info = result.flat.outputs.get(source[0]) if source is not None else None
+        if info is not None:
+            mapped.outputs[port], mapped.params[port], mapped.macs[port] = info, 0, 0
     return mapped
 
 

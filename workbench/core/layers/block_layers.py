@@ -35,15 +35,16 @@ register(LayerSpec(
     _flattened_only, _flattened_only, outputs=(), role="block_output", name_prefix="out",
     compression=PASSES_VALUES))
 
-_SPECS: dict[tuple[tuple[str, ...], tuple[str, ...]], LayerSpec] = {}
+_SPECS: dict[tuple[str, tuple[str, ...], tuple[str, ...]], LayerSpec] = {}
 
 
-def block_spec(input_ports: tuple[str, ...], output_ports: tuple[str, ...]) -> LayerSpec:
-    """The spec of a Block node whose definition has these port names (the ids of its port nodes, in order)."""
-    key = (input_ports, output_ports)
+def block_spec(block_name: str, input_ports: tuple[str, ...], output_ports: tuple[str, ...]) -> LayerSpec:
+    """The spec of a Block node of block `block_name` (which the canvas and messages show as its kind) whose
+    definition has these port names (the ids of its port nodes, in order)."""
+    key = (block_name, input_ports, output_ports)
     spec = _SPECS.get(key)
     if spec is None:
-        spec = replace(BLOCK, inputs=tuple(Port(p) for p in input_ports),
-                       outputs=tuple(Port(p) for p in output_ports))
+        spec = replace(BLOCK, display_name=block_name or BLOCK.display_name,
+                       inputs=tuple(Port(p) for p in input_ports), outputs=tuple(Port(p) for p in output_ports))
         _SPECS[key] = spec
     return spec

@@ -54,7 +54,8 @@ class GraphEditor(QObject):
 
     @property
     def graph(self) -> Graph:
-        return self.document.project.graph
+        """The graph being edited: the network, or the block definition the canvas is inside of."""
+        return self.document.shown_graph
 
     def refuse(self, text: str) -> None:
         """Reports why an edit was not made."""
@@ -139,7 +140,7 @@ class GraphEditor(QObject):
         if not from_output:  # what a layer will accept is only known once it has an input: offer every source
             return [s.type_name for s in CATALOG.values() if s.outputs and s.addable]
         specs = [s for s in CATALOG.values() if s.inputs and s.addable]
-        info = self.document.result.outputs.get(node_id)
+        info = self.document.shown_result().outputs.get(node_id)
         if info is None:
             return [s.type_name for s in specs]
         fitting = []
@@ -290,6 +291,18 @@ class GraphEditor(QObject):
         self.scene.select_nodes(list(new_ids.values()))
         return list(new_ids.values())
 
+    def open_block(self, node_id: str) -> bool:
+        """Shows the inside of the Block node `node_id` of the graph being edited, to edit its definition."""
+        node = self.graph.nodes.get(node_id)
+        if node is None or node.definition is None:
+            return False
+        self.document.show_block((*self.document.shown_path, node_id))
+        return True
+
+    def leave_block(self, depth: int = 0) -> None:
+        """Goes back out to the first `depth` levels of blocks (0: the network)."""
+        self.document.show_block(self.document.shown_path[:depth])
+
     def make_block(self) -> str | None:
         """The selected layers become one block (Ctrl+B); returns the Block node's id."""
         return block_actions.make_block(self)
@@ -380,6 +393,7 @@ class GraphEditor(QObject):
             menu.addSeparator()
             menu.addAction("Make block", self.make_block).setShortcut("Ctrl+B")
             if count == 1 and self.graph.nodes[node_id].definition is not None:
+                menu.addAction("Open block", lambda: self.open_block(node_id))
                 menu.addAction("Expand", lambda: block_actions.expand_block(self, node_id))
                 menu.addAction("Make unique", lambda: block_actions.make_unique(self, node_id))
                 block = self.graph.nodes[node_id].params["block"]
@@ -397,6 +411,9 @@ class GraphEditor(QObject):
                 sub = add.addMenu(category)
                 for spec in specs:
                     sub.addAction(spec.display_name, lambda t=spec.type_name: self.add_node_at(t, scene_pos))
+            if self.document.shown_path:  # inside a block: its ports
+                menu.addAction("Add block input here", lambda: self.add_node_at("BlockInput", scene_pos))
+                menu.addAction("Add block output here", lambda: self.add_node_at("BlockOutput", scene_pos))
             paste = menu.addAction("Paste here", lambda: self.paste(scene_pos))
             paste.setEnabled(graph_from_text(QGuiApplication.clipboard().text()) is not None)
             menu.addSeparator()

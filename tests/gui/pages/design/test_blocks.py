@@ -6,6 +6,7 @@ from PySide6.QtGui import QDropEvent
 
 from tests.gui.editor_driving import click_node, press_keys, snapshot
 from workbench.core.graph import validate
+from workbench.core.graph.blocks import flatten
 
 
 def select(window, ids):
@@ -78,3 +79,35 @@ def test_save_to_my_blocks_lists_it_in_the_palette(window, qtbot, data_dir):
     assert (data_dir / "blocks" / "Block_1.json").exists()
     item = window.design.palette.block_items["Block 1"]
     assert item.parent().text(0) == "My blocks"
+
+
+def test_open_a_block_by_double_click_edit_inside_for_every_instance_undo_and_go_back(window, qtbot):
+    from PySide6.QtTest import QTest
+
+    from tests.gui.editor_driving import LEFT, NO_MOD, node_body_point
+    from workbench.gui.document.block_actions import add_block_at
+
+    graph = window.document.project.graph
+    design, editor = window.design, window.design.editor
+    select(window, ["conv1", "relu1"])
+    first = editor.make_block()
+    second = add_block_at(editor, "Block 1", {"Block 1": graph.blocks["Block 1"]}, QPointF(0, 600))
+    assert graph.nodes[second].definition is graph.blocks["Block 1"] and graph.nodes[second].name == "block2"
+    before = snapshot(graph)
+    QTest.mouseDClick(design.view.viewport(), LEFT, NO_MOD, node_body_point(window, first))
+    assert window.document.shown_path == (first,)
+    assert design.breadcrumb.isVisible() and design.breadcrumb.text == "Network ▸ block1 (Block 1)"
+    assert set(design.scene.node_items) == {"in1", "conv1", "relu1", "out1"}
+    assert str(design.scene.edge_items[next(iter(design.scene.edge_items))].info) == "(batch, 1, 8, 8)"
+    assert str(window.document.shown_result().outputs["out1"]) == "(batch, 16, 8, 8)"
+    qtbot.wait(50)  # the deferred fit to the view
+    design.view.grab().save("/tmp/blk/inside_block.png")
+    design.grab().save("/tmp/blk/design_inside_block.png")
+    assert editor.set_params("conv1", {"filters": 8})
+    result = validate(graph)
+    assert result.outputs[first].shape[1] == 8 and flatten(graph).nodes[f"{second}__conv1"].params["filters"] == 8
+    press_keys(window, "Ctrl+Z")
+    assert snapshot(graph) == before and graph.blocks["Block 1"].nodes["conv1"].params["filters"] == 16
+    design.breadcrumb.buttons[0].click()
+    assert window.document.shown_path == () and not design.breadcrumb.isVisible()
+    assert first in design.scene.node_items and "in1" not in design.scene.node_items

@@ -13,6 +13,7 @@ from workbench.gui.canvas.scene import GraphScene
 from workbench.gui.canvas.view import GraphView
 from workbench.gui.document.block_actions import add_block_at
 from workbench.gui.document.editor import GraphEditor
+from workbench.gui.pages.design.breadcrumb import Breadcrumb
 from workbench.gui.pages.design.inspector import InspectorPanel
 from workbench.gui.pages.design.my_blocks import load_my_blocks, save_my_block
 from workbench.gui.pages.design.palette import PalettePanel
@@ -36,8 +37,15 @@ class DesignPage(QWidget):
         self.shown_once = False
         self._showing_problems = True
 
+        self.breadcrumb = Breadcrumb(self)
+        canvas = QWidget(self)
+        canvas_layout = QVBoxLayout(canvas)
+        canvas_layout.setContentsMargins(0, 0, 0, 0)
+        canvas_layout.setSpacing(0)
+        canvas_layout.addWidget(self.breadcrumb)
+        canvas_layout.addWidget(self.view)
         self.centre = centre = QSplitter(Qt.Orientation.Vertical, self)
-        centre.addWidget(self.view)
+        centre.addWidget(canvas)
         centre.addWidget(self.problems)
         centre.setStretchFactor(0, 1)
         centre.setSizes([700, 110])
@@ -56,10 +64,12 @@ class DesignPage(QWidget):
         self.view.layer_dropped.connect(self.editor.add_node_at)
         self.view.block_dropped.connect(self.add_block_at)
         self.editor.save_block_requested.connect(self.save_block)
+        self.breadcrumb.level_chosen.connect(self.editor.leave_block)
+        document.shown_changed.connect(self._shown_changed)
         self.palette.block_activated.connect(lambda name: self.add_block_at(name, self.view.visible_centre()))
         self.editor.message.connect(self.view.show_message)
         self.problems.problem_clicked.connect(self.editor.select_and_centre)
-        self.scene.node_double_clicked.connect(self._edit_node)
+        self.scene.node_double_clicked.connect(self._double_clicked)
         self.editor.rename_requested.connect(self._edit_node)
         self.view.context_menu_requested.connect(self.editor.show_context_menu)
         document.validated.connect(self.problems.show_result)
@@ -112,9 +122,25 @@ class DesignPage(QWidget):
         self.editor.arrange_for_view()
         self.view.fit_to_graph()
 
+    def _double_clicked(self, node_id: str) -> None:
+        """A block opens to be edited inside; any other layer gets its name field focused."""
+        if not self.editor.open_block(node_id):
+            self._edit_node(node_id)
+
     def _edit_node(self, node_id: str) -> None:
         self.scene.select_nodes([node_id])
         self.inspector.focus_name()
+
+    def _shown_changed(self) -> None:
+        """Into a block or back out: the breadcrumb names where the canvas is, and the graph fills the view."""
+        graph, labels = self.document.project.graph, []
+        for node_id in self.document.shown_path:
+            node = graph.nodes[node_id]
+            labels.append(f"{node.name} ({node.params['block']})")
+            graph = node.definition
+        self.breadcrumb.show_path(labels)
+        self.inspector.show_selection([])
+        QTimer.singleShot(0, self.view.fit_to_graph)
 
     def showEvent(self, event):
         super().showEvent(event)

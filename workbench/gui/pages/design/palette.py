@@ -160,6 +160,13 @@ class PalettePanel(QWidget):
                 visible += match
             group.setHidden(visible == 0)
             group.setExpanded(True)
+        shown_blocks = 0
+        for name, item in self.block_items.items():
+            match = not needle or needle in f"{name} block {item.toolTip(0)}".lower()
+            item.setHidden(not match)
+            shown_blocks += match
+        if self.blocks_group is not None:
+            self.blocks_group.setHidden(shown_blocks == 0)
 
     def visible_types(self) -> list[str]:
         return [t for t, item in self.items.items() if not item.isHidden() and not item.parent().isHidden()]
