@@ -41,6 +41,23 @@ def free_block_name(graph: Graph, stem: str = "Block") -> str:
     return f"{stem} {i}"
 
 
+def used_first(blocks: dict[str, Graph]) -> list[str]:
+    """The names of `blocks` in an order in which each comes after the blocks it uses (the order to add them in)."""
+    order: list[str] = []
+
+    def visit(name: str, trail: tuple[str, ...]) -> None:
+        if name in order or name in trail or name not in blocks:
+            return
+        for node in blocks[name].nodes.values():
+            if node.type == "Block":
+                visit(node.params["block"], (*trail, name))
+        order.append(name)
+
+    for name in blocks:
+        visit(name, ())
+    return order
+
+
 def _placed(graph: Graph, removed: set[str], replaced: list[tuple[int, Edge]]) -> list[tuple[int, Edge]]:
     """The new wires, each standing where the first wire it replaces stood, as indices into the edge list that is
     left once `removed`'s wires are gone and the earlier new wires are in."""

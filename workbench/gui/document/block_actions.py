@@ -10,7 +10,8 @@ import re
 from PySide6.QtCore import QPointF
 
 from workbench.core.errors import WorkbenchError
-from workbench.core.graph.block_edits import free_block_name, plan_expand, plan_make_block, plan_make_unique
+from workbench.core.graph.block_edits import (free_block_name, plan_expand, plan_make_block, plan_make_unique,
+                                              used_first)
 from workbench.core.graph.model import Graph
 from workbench.gui.canvas.node_item import NODE_HEIGHT, NODE_WIDTH
 from workbench.gui.document.commands import AddBlockCommand, AddNodeCommand, MacroCommand, plan_command
@@ -64,10 +65,11 @@ def make_unique(editor, instance_id: str) -> str | None:
 
 
 def add_block_at(editor, name: str, definitions: dict[str, Graph], scene_pos: QPointF) -> str | None:
-    """Adds an instance of block `name` centred on `scene_pos`; `definitions` (by name, `name` and the blocks it
-    uses, the used ones first) are added to the network where it has no block of that name yet."""
+    """Adds an instance of block `name` centred on `scene_pos`; `definitions` (by name: `name` and the blocks it
+    uses) are added to the network where it has no block of that name yet."""
     graph = editor.graph
-    children = [AddBlockCommand(graph, n, d.detached_copy()) for n, d in definitions.items() if n not in graph.blocks]
+    children = [AddBlockCommand(graph, n, definitions[n].detached_copy()) for n in used_first(definitions)
+                if n not in graph.blocks]
     node_id = editor._free("block", set(graph.nodes))
     stem = re.sub(r"[^a-z0-9]+", "_", name.lower()).strip("_")[:40]
     node_name = editor._free(stem if stem and not stem[-1].isdigit() else "block", {n.name for n in graph.nodes.values()})

@@ -13,6 +13,7 @@ from PySide6.QtGui import QCursor, QGuiApplication
 from PySide6.QtWidgets import QMenu
 
 from workbench.core.errors import GraphEditError, WorkbenchError
+from workbench.core.graph.block_edits import used_first
 from workbench.core.graph.layout import COLUMN_SPACING, ROW_SPACING, layered_layout, rows_to_fit
 from workbench.core.graph.model import Edge, Graph
 from workbench.core.graph.validate import Fix
@@ -21,8 +22,8 @@ from workbench.gui.canvas.node_item import NODE_HEIGHT, NODE_WIDTH
 from workbench.gui.canvas.view import FIT_MARGIN_X, FIT_MARGIN_Y, FIT_MAX_ZOOM, FIT_MIN_ZOOM
 from workbench.gui.document import block_actions
 from workbench.gui.document.clipboard import graph_from_text, selection_to_text
-from workbench.gui.document.commands import (AddEdgeCommand, AddNodeCommand, DeleteCommand, EditCommand, MacroCommand,
-                                             MoveNodesCommand, RenameCommand, SetParamsCommand)
+from workbench.gui.document.commands import (AddBlockCommand, AddEdgeCommand, AddNodeCommand, DeleteCommand, EditCommand,
+                                             MacroCommand, MoveNodesCommand, RenameCommand, SetParamsCommand)
 
 PASTE_OFFSET = 40.0
 
@@ -274,7 +275,9 @@ class GraphEditor(QObject):
         new_ids: dict[str, str] = {}
         reserved_ids: set[str] = set()
         reserved_names: set[str] = set()
-        children: list[EditCommand] = []
+        children: list[EditCommand] = [AddBlockCommand(self.graph, name, part.blocks[name].detached_copy())
+                                       for name in used_first(part.blocks)
+                                       if name not in self.graph.blocks]  # a block from another project
         for nid, node in part.nodes.items():
             x, y = part.positions.get(nid, (0.0, 0.0))
             command = self.new_node_command(node.type, (x + offset[0], y + offset[1]), reserved_ids, reserved_names,

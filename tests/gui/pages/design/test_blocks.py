@@ -111,3 +111,22 @@ def test_open_a_block_by_double_click_edit_inside_for_every_instance_undo_and_go
     design.breadcrumb.buttons[0].click()
     assert window.document.shown_path == () and not design.breadcrumb.isVisible()
     assert first in design.scene.node_items and "in1" not in design.scene.node_items
+
+
+def test_a_duplicated_block_is_another_instance_and_a_pasted_one_brings_its_definition(window, qtbot):
+    from workbench.core.project import open_template
+
+    graph = window.document.project.graph
+    editor = window.design.editor
+    select(window, ["conv1", "relu1"])
+    first = editor.make_block()
+    copy = editor.duplicate_selection()
+    assert len(copy) == 1 and graph.nodes[copy[0]].definition is graph.blocks["Block 1"]
+    editor.scene.select_nodes([first])
+    assert editor.copy_selection()
+    window.document.replace_project(open_template("mlp"))
+    pasted = editor.paste()
+    other = window.document.project.graph
+    assert len(pasted) == 1 and "Block 1" in other.blocks and other.nodes[pasted[0]].definition is other.blocks["Block 1"]
+    window.undo_action.trigger()
+    assert not other.blocks

@@ -36,7 +36,7 @@ def save_my_block(graph: Graph, name: str) -> None:
 
 
 def load_my_blocks() -> dict[str, dict[str, Graph]]:
-    """The user's blocks by name, each as the definitions it needs by name, the blocks it uses first."""
+    """The user's blocks by name, each as the definitions it needs by name (itself and the blocks it uses)."""
     found: dict[str, dict[str, Graph]] = {}
     for path in sorted(blocks_folder().glob("*.json")):
         try:
@@ -50,5 +50,5 @@ def load_my_blocks() -> dict[str, dict[str, Graph]]:
             continue
         name = data["name"]
         if name in network.blocks:
-            found[name] = {n: network.blocks[n] for n in [*reversed(network.blocks[name].used_blocks()), name]}
+            found[name] = {n: network.blocks[n] for n in [name, *network.blocks[name].used_blocks()]}
     return found
