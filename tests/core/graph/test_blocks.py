@@ -197,3 +197,28 @@ def test_blocks_travel_inside_the_project_file_with_their_positions(tmp_path):
     assert loaded.graph.blocks["cbr"].positions["conv"] == (120.0, 40.0)
     saved = json.loads(path.read_text())
     assert saved["ui"]["block_positions"] == {"cbr": {"conv": [120.0, 40.0]}}
+
+
+def test_blocks_inside_blocks_that_would_make_too_many_layers_are_refused_before_any_is_made(monkeypatch):
+    g = network(1)
+    inner = "cbr"
+    for level in range(4):  # 10 instances of 10 instances of ... of 2 layers: 20,000 layers
+        outer = Graph()
+        g.add_block(f"level{level}", outer)
+        outer.add_node("BlockInput", node_id="x")
+        previous, port = "x", "out"
+        for i in range(10):
+            outer.add_node("Block", {"block": inner}, node_id=f"u{i}")
+            outer.connect(previous, f"u{i}", port, "x")
+            previous, port = f"u{i}", "y"
+        outer.add_node("BlockOutput", node_id="y")
+        outer.connect(previous, "y", port, "in")
+        inner = f"level{level}"
+    g.add_node("Block", {"block": inner}, node_id="huge")
+    made = []
+    monkeypatch.setattr("workbench.core.graph.blocks._inline", lambda *a: made.append(a))
+    result = validate(g)
+    assert not made and not result.ok
+    assert "would have 20,005 layers, more than Workbench handles (10,000)" in result.errors[0].message
+    with pytest.raises(Exception, match="20,005 layers"):
+        build_module(g)

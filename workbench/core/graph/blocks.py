@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 from workbench.core.errors import GraphEditError
 from workbench.core.graph.model import Edge, Graph, Node
+from workbench.core.graph.serialize import MAX_NODES
 
 SEPARATOR = "__"
 
@@ -39,7 +40,35 @@ def flatten(graph: Graph) -> Graph:
     return flatten_with_paths(graph).graph if has_blocks(graph) else graph.copy()
 
 
+def flat_size(graph: Graph) -> int:
+    """How many layers `graph` has once its blocks are inlined, counted without inlining them (blocks inside blocks
+    multiply: a small file can describe a huge network)."""
+    sizes: dict[str, int] = {}
+
+    def size(g: Graph, trail: tuple[str, ...]) -> int:
+        total = 0
+        for node in g.nodes.values():
+            if node.type in ("BlockInput", "BlockOutput") and trail:  # a block's port stands for a wire
+                continue
+            if node.type != "Block":
+                total += 1
+                continue
+            name = node.params["block"]
+            if name not in sizes and name not in trail:
+                sizes[name] = size(node.definition, (*trail, name))
+            total += sizes.get(name, 0)
+        return total
+
+    return size(graph, ())
+
+
 def flatten_with_paths(graph: Graph) -> FlatGraph:
+    """`graph` inlined, with the path of every layer; refuses (`GraphEditError`) a network of more layers than
+    Workbench handles before making any of them."""
+    layers = flat_size(graph)
+    if layers > MAX_NODES:
+        raise GraphEditError(f"With its blocks expanded the network would have {layers:,} layers, more than "
+                             f"Workbench handles ({MAX_NODES:,}). Use fewer instances or smaller blocks.")
     flat = FlatGraph(Graph())
     flat.instances[()] = _inline(graph, (), "", flat, {})
     return flat

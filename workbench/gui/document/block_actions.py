@@ -72,7 +72,8 @@ def add_block_at(editor, name: str, definitions: dict[str, Graph], scene_pos: QP
                 if n not in graph.blocks]
     node_id = editor._free("block", set(graph.nodes))
     stem = re.sub(r"[^a-z0-9]+", "_", name.lower()).strip("_")[:40]
-    node_name = editor._free(stem if stem and not stem[-1].isdigit() else "block", {n.name for n in graph.nodes.values()})
+    stem = stem if stem and not stem[-1].isdigit() else "block"
+    node_name = editor._free(stem, {n.name for n in graph.nodes.values()})
     position = (scene_pos.x() - NODE_WIDTH / 2, scene_pos.y() - NODE_HEIGHT / 2)
     children.append(AddNodeCommand(graph, "Block", node_id, node_name, {"block": name}, position))
     if not editor.push(MacroCommand(f"Add {node_name}", children)):

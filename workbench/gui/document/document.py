@@ -57,7 +57,7 @@ class ProjectDocument(QObject):
         self._stale = False
         self._was_dirty = False
         self._loaded_dataset: tuple[DatasetSpec, object] | None = None
-        self.shown_path: tuple[str, ...] = ()  # the Block nodes the canvas is inside of, outermost first; () the network
+        self.shown_path: tuple[str, ...] = ()  # the Block nodes the canvas is inside of, outermost first
         self._attach(self.project)
         self.replace_project(project or Project())
 

@@ -22,8 +22,9 @@ from workbench.gui.canvas.node_item import NODE_HEIGHT, NODE_WIDTH
 from workbench.gui.canvas.view import FIT_MARGIN_X, FIT_MARGIN_Y, FIT_MAX_ZOOM, FIT_MIN_ZOOM
 from workbench.gui.document import block_actions
 from workbench.gui.document.clipboard import graph_from_text, selection_to_text
-from workbench.gui.document.commands import (AddBlockCommand, AddEdgeCommand, AddNodeCommand, DeleteCommand, EditCommand,
-                                             MacroCommand, MoveNodesCommand, RenameCommand, SetParamsCommand)
+from workbench.gui.document.commands import (AddBlockCommand, AddEdgeCommand, AddNodeCommand, DeleteCommand,
+                                             EditCommand, MacroCommand, MoveNodesCommand, RenameCommand,
+                                             SetParamsCommand)
 
 PASTE_OFFSET = 40.0
 

@@ -127,6 +127,29 @@ def test_a_duplicated_block_is_another_instance_and_a_pasted_one_brings_its_defi
     window.document.replace_project(open_template("mlp"))
     pasted = editor.paste()
     other = window.document.project.graph
-    assert len(pasted) == 1 and "Block 1" in other.blocks and other.nodes[pasted[0]].definition is other.blocks["Block 1"]
+    assert len(pasted) == 1 and "Block 1" in other.blocks
+    assert other.nodes[pasted[0]].definition is other.blocks["Block 1"]
     window.undo_action.trigger()
     assert not other.blocks
+
+
+def test_make_block_from_the_context_menu_and_the_edit_menu(window, qtbot):
+    from tests.gui.editor_driving import menu_action
+
+    graph = window.document.project.graph
+    editor, scene, view = window.design.editor, window.design.scene, window.design.view
+    before = snapshot(graph)
+    select(window, ["dense1", "relu3"])
+    menu = editor.show_context_menu(scene.node_items["dense1"].sceneBoundingRect().center(),
+                                    view.mapToGlobal(view.rect().center()))
+    action = next(a for a in menu.actions() if a.text() == "Make block")
+    assert action.shortcut().toString() == "Ctrl+B"
+    action.trigger()
+    menu.close()
+    assert "dense1" not in graph.nodes and len(graph.blocks) == 1 and validate(graph).ok
+    select(window, ["conv2", "relu2"])
+    menu_action(window, "Edit", "Make Block").trigger()
+    assert sorted(graph.blocks) == ["Block 1", "Block 2"] and validate(graph).ok
+    press_keys(window, "Ctrl+Z")
+    press_keys(window, "Ctrl+Z")
+    assert snapshot(graph) == before
