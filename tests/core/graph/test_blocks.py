@@ -222,3 +222,15 @@ def test_blocks_inside_blocks_that_would_make_too_many_layers_are_refused_before
     assert "would have 20,005 layers, more than Workbench handles (10,000)" in result.errors[0].message
     with pytest.raises(Exception, match="20,005 layers"):
         build_module(g)
+
+
+def test_the_frozen_project_with_a_block_still_opens_and_computes():
+    from pathlib import Path
+
+    project = load_project(Path(__file__).parents[2] / "data" / "project_v2_blocks.json")
+    graph = project.graph
+    result = validate(graph)
+    assert result.ok and graph.nodes["unit1"].definition is graph.blocks["Conv unit"]
+    assert set(flatten(graph).nodes) >= {"unit1__conv1", "unit1__relu1"}
+    assert graph.blocks["Conv unit"].block_ports() == (("in1",), ("out1",))
+    assert graph.blocks["Conv unit"].positions
