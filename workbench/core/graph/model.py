@@ -64,7 +64,6 @@ class Graph:
     node_renamed = Signal(str, str)  # node id, new name
     node_moved = Signal(str, float, float)  # node id, x, y
     changed = Signal()  # after any change to the architecture (not to positions)
-    blocks_changed = Signal()  # a block definition was added or removed
 
     def __init__(self):
         self.nodes: dict[str, Node] = {}
@@ -302,7 +301,6 @@ class Graph:
                 node.definition = network._definition_for(node.params["block"], name)
         network.blocks[name] = definition
         definition.changed.connect(network.changed.emit)
-        network.blocks_changed.emit()
         network.changed.emit()
         return definition
 
@@ -319,7 +317,6 @@ class Graph:
         definition.changed.disconnect(network.changed.emit)
         definition.owner = definition.block_name = None
         definition.blocks = {}
-        network.blocks_changed.emit()
         network.changed.emit()
         return definition
 
