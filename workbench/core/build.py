@@ -17,7 +17,8 @@ class InvalidGraphError(WorkbenchError):
 
 
 def build_module(graph: Graph, result: ValidationResult | None = None):
-    """Builds the network (a `GraphModule`); raises `InvalidGraphError` listing the problems when the graph has
+    """Builds the network (a `GraphModule`) of `graph`, flattened where it has blocks (the module's layers are then
+    named by their flat ids, ``res1__conv1``); raises `InvalidGraphError` listing the problems when the graph has
     errors."""
     from workbench.core.layers.modules import GraphModule  # lazy
 
@@ -25,6 +26,8 @@ def build_module(graph: Graph, result: ValidationResult | None = None):
     if not result.ok:
         listed = "\n".join(f"- {p.message}" for p in result.errors[:10])
         raise InvalidGraphError(f"The network cannot be built until these problems are fixed:\n{listed}")
+    if result.flat is not None:
+        graph, result = result.flat_graph.graph, result.flat
     with _collector_paused():
         return GraphModule(graph, result)
 

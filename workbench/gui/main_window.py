@@ -172,6 +172,7 @@ class MainWindow(QMainWindow):
             self._action(edit, "&Copy", e.copy_selection, K.Copy),
             self._action(edit, "&Paste", e.paste, K.Paste),
             self._action(edit, "&Duplicate", e.duplicate_selection, "Ctrl+D"),
+            self._action(edit, "Make &Block", e.make_block, "Ctrl+B", "Turn the selected layers into one block"),
             self._action(edit, "&Delete", e.delete_selection, [K.Delete, "Backspace"]),
         ]
         edit.addSeparator()
@@ -283,7 +284,8 @@ class MainWindow(QMainWindow):
             "Drag from a layer's output dot to another layer's input dot to connect them; drop a wire on empty "
             "canvas to choose a layer that fits there.\n\n"
             "Wheel: zoom    Middle button or Space + drag: pan    Drag on empty canvas: select\n"
-            "Delete: remove    Ctrl+C / Ctrl+X / Ctrl+V: copy, cut, paste    Ctrl+D: duplicate\n"
+            "Delete: remove    Ctrl+C / Ctrl+X / Ctrl+V: copy, cut, paste    Ctrl+D: duplicate    Ctrl+B: make block "
+            "(double-click a block to edit inside)\n"
             "Ctrl+Z / Ctrl+Shift+Z: undo, redo    F2: rename    Ctrl+L: arrange    Ctrl+0: fit to window"))
 
     def _show_about(self) -> None:

@@ -13,7 +13,7 @@ from workbench.core.layers import CATALOG
 SMALL = {"filters": 6, "units": 12, "hidden_size": 6, "dim": 8, "ff_dim": 12, "kernel_size": 4, "stride": 3,
          "padding": 2, "dilation": 2, "vocab_size": 12, "classes": 5, "outputs": 3, "num_layers": 2,
          "output_padding": 1, "heads": 4}
-LAYER_TYPES = sorted(t for t, s in CATALOG.items() if s.role != "input")
+LAYER_TYPES = sorted(t for t, s in CATALOG.items() if s.role not in ("input", "block", "block_input", "block_output"))
 
 
 @st.composite

@@ -3,6 +3,11 @@
 The model checks every edit before making it and raises a typed error (`CycleError`, `PortOccupiedError`, ...) that
 leaves it unchanged. It announces each change through psygnal signals, so views can mirror it without Qt in the core.
 Positions live apart from the architecture: moving a node never changes the network.
+
+Reusable blocks: the network's graph keeps named block definitions in `blocks`, each a small `Graph` of its own
+whose BlockInput and BlockOutput nodes are the block's ports. A Block node is one instance of a definition (its
+setting `block` names it); its ports are its definition's. Every graph of one network shares the one `blocks` map,
+and the network's graph (the definitions' `owner`) announces a change inside any definition as its own `changed`.
 """
 
 from __future__ import annotations
@@ -14,7 +19,7 @@ from dataclasses import dataclass, field
 
 from workbench.core.errors import CycleError, GraphEditError, PortOccupiedError, UnknownNodeError
 from workbench.core.graph.signals import Signal
-from workbench.core.layers import CATALOG, LayerSpec
+from workbench.core.layers import CATALOG, LayerSpec, block_spec
 
 ID_PATTERN = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")
 MAX_NAME_LENGTH = 64
@@ -26,9 +31,12 @@ class Node:
     type: str
     name: str
     params: dict = field(default_factory=dict)
+    definition: "Graph | None" = field(default=None, compare=False, repr=False)  # a Block node's definition
 
     @property
     def spec(self) -> LayerSpec:
+        if self.definition is not None:
+            return self.definition.as_block_spec()
         return CATALOG[self.type]
 
     @property
@@ -61,6 +69,9 @@ class Graph:
         self.nodes: dict[str, Node] = {}
         self.edges: list[Edge] = []
         self.positions: dict[str, tuple[float, float]] = {}
+        self.blocks: dict[str, Graph] = {}  # block name -> definition; shared by every graph of one network
+        self.block_name: str | None = None  # the name of the block this graph defines; None for the network
+        self.owner: Graph | None = None  # a definition's network
 
     # --- queries ------------------------------------------------------------------------------------------------
 
@@ -148,7 +159,10 @@ class Graph:
             raise GraphEditError(f"A node with id {node_id!r} already exists.")
         name = name if name is not None else self.unique_name(spec.name_prefix or type_name.lower())
         self._check_name(name, None)
-        node = Node(node_id, type_name, name, full)
+        definition = self._definition_for(full["block"]) if type_name == "Block" else None
+        if spec.role in ("input", "head") and self.block_name is not None:
+            raise GraphEditError(f"{spec.display_name} layers belong to the network itself, not inside a block.")
+        node = Node(node_id, type_name, name, full, definition)
         self.nodes[node_id] = node
         if position is not None:
             self.positions[node_id] = (float(position[0]), float(position[1]))
@@ -159,6 +173,8 @@ class Graph:
     def remove_node(self, node_id: str) -> tuple[Node, list[Edge], tuple[float, float] | None]:
         """Removes the node and its wires; returns what is needed to put them back."""
         node = self.node(node_id)
+        if node.spec.role in ("block_input", "block_output"):
+            self._check_port_unwired(node)
         edges = [e for e in self.edges if e.src == node_id or e.dst == node_id]
         for e in edges:
             self.edges.remove(e)
@@ -213,6 +229,9 @@ class Graph:
     def set_params(self, node_id: str, changes: dict) -> dict:
         """Changes some settings of a node; returns the previous values of those settings."""
         node = self.node(node_id)
+        if node.definition is not None and "block" in changes:
+            raise GraphEditError(f"{node.label}: which block a node is an instance of cannot be changed; add an "
+                                 f"instance of the other block instead.")
         merged = {**node.params, **changes}
         try:
             full = node.spec.check_params(merged)
@@ -248,21 +267,142 @@ class Graph:
         if other is not None and other.id != node_id:
             raise GraphEditError(f"Another layer is already called '{name}'.")
 
+    # --- block definitions ------------------------------------------------------------------------------------------
+
+    @property
+    def network(self) -> "Graph":
+        """The network's graph: this one, or the one whose block this graph defines."""
+        return self.owner or self
+
+    def block_ports(self) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        """A definition's (input port names, output port names): the ids of its port nodes, in the order added."""
+        inputs = tuple(nid for nid, n in self.nodes.items() if n.type == "BlockInput")
+        outputs = tuple(nid for nid, n in self.nodes.items() if n.type == "BlockOutput")
+        return inputs, outputs
+
+    def as_block_spec(self) -> LayerSpec:
+        return block_spec(self.block_name or "", *self.block_ports())
+
+    def add_block(self, name: str, definition: "Graph") -> "Graph":
+        """Adds `definition` (a graph of its own, with BlockInput and BlockOutput nodes) under `name`."""
+        network = self.network
+        name = name.strip() if isinstance(name, str) else ""
+        check_block_name(name)
+        if name in network.blocks:
+            raise GraphEditError(f"There is already a block called '{name}'.")
+        for node in definition.nodes.values():
+            if node.spec.role in ("input", "head"):
+                raise GraphEditError(f"{node.label} belongs to the network itself, not inside a block.")
+        definition.blocks = network.blocks
+        definition.block_name = name
+        definition.owner = network
+        for node in definition.nodes.values():
+            if node.type == "Block":
+                node.definition = network._definition_for(node.params["block"], name)
+        network.blocks[name] = definition
+        definition.changed.connect(network.changed.emit)
+        network.changed.emit()
+        return definition
+
+    def remove_block(self, name: str) -> "Graph":
+        """Removes a definition that no node is an instance of; returns it (to put back with `add_block`)."""
+        network = self.network
+        definition = network.blocks.get(name)
+        if definition is None:
+            raise GraphEditError(f"There is no block called '{name}'.")
+        users = network.instances_of(name)
+        if users:
+            raise GraphEditError(f"The block '{name}' is still used by '{users[0][1].name}'.")
+        del network.blocks[name]
+        definition.changed.disconnect(network.changed.emit)
+        definition.owner = definition.block_name = None
+        definition.blocks = {}
+        network.changed.emit()
+        return definition
+
+    def instances_of(self, name: str) -> list[tuple["Graph", Node]]:
+        """Every (graph, Block node) of the network that is an instance of the block `name`."""
+        network = self.network
+        found = []
+        for graph in (network, *network.blocks.values()):
+            found.extend((graph, n) for n in graph.nodes.values() if n.type == "Block" and n.params["block"] == name)
+        return found
+
+    def used_blocks(self) -> list[str]:
+        """The names of the blocks this graph's nodes are instances of, directly or inside each other, each once."""
+        seen: dict[str, None] = {}
+        stack = [n.params["block"] for n in self.nodes.values() if n.type == "Block"]
+        while stack:
+            name = stack.pop(0)
+            if name in seen or name not in self.blocks:
+                continue
+            seen[name] = None
+            stack.extend(n.params["block"] for n in self.blocks[name].nodes.values() if n.type == "Block")
+        return list(seen)
+
+    def _definition_for(self, name: str, inside: str | None = None) -> "Graph":
+        """The definition a new Block node of this graph refers to; refuses an unknown block and a block that
+        would contain itself (directly or through other blocks)."""
+        definition = self.blocks.get(name)
+        if definition is None:
+            raise GraphEditError(f"There is no block called '{name}'.")
+        inside = inside or self.block_name
+        if inside is not None and (name == inside or inside in definition.used_blocks()):
+            raise GraphEditError(f"The block '{name}' cannot be used inside '{inside}': a block cannot contain "
+                                 f"itself.")
+        return definition
+
+    def _check_port_unwired(self, port: Node) -> None:
+        if self.block_name is None:
+            return
+        for graph, instance in self.instances_of(self.block_name):
+            if any((e.dst == instance.id and e.dst_port == port.id) or (e.src == instance.id and e.src_port == port.id)
+                   for e in graph.edges):
+                raise GraphEditError(f"The port '{port.name}' is wired to '{instance.name}'. Remove that wire first.")
+
     # --- whole-graph helpers --------------------------------------------------------------------------------------
 
     def copy(self) -> "Graph":
-        """An independent snapshot (no listeners), e.g. of the graph being trained."""
+        """An independent snapshot (no listeners), e.g. of the graph being trained; a network's copy has copies of
+        its block definitions, a definition's copy refers to the same definitions as the definition does."""
+        clone = self.detached_copy()
+        if self.owner is not None:
+            clone.blocks, clone.block_name = self.blocks, self.block_name
+            clone._resolve_blocks()
+            return clone
+        for name, definition in self.blocks.items():
+            inner = definition.detached_copy()
+            inner.blocks, inner.block_name, inner.owner = clone.blocks, name, clone
+            clone.blocks[name] = inner
+            inner.changed.connect(clone.changed.emit)
+        for graph in (clone, *clone.blocks.values()):
+            graph._resolve_blocks()
+        return clone
+
+    def detached_copy(self) -> "Graph":
+        """A copy of the nodes, wires and positions alone, belonging to no network (a Block node in it still
+        refers to its definition by name)."""
         clone = Graph()
         clone.nodes = {nid: Node(n.id, n.type, n.name, copy.deepcopy(n.params)) for nid, n in self.nodes.items()}
         clone.edges = list(self.edges)
         clone.positions = dict(self.positions)
         return clone
 
+    def _resolve_blocks(self) -> None:
+        for node in self.nodes.values():
+            if node.type == "Block":
+                node.definition = self.blocks[node.params["block"]]
+
     def input_nodes(self) -> list[Node]:
         return [n for n in self.nodes.values() if n.spec.role == "input"]
 
     def head_nodes(self) -> list[Node]:
         return [n for n in self.nodes.values() if n.spec.role == "head"]
+
+
+def check_block_name(name: str) -> None:
+    if not name or len(name) > MAX_NAME_LENGTH:
+        raise GraphEditError(f"A block needs a name of 1 to {MAX_NAME_LENGTH} characters.")
 
 
 def check_wire_ends(graph: Graph, edge: Edge, connected: bool, port_fed_by: str | None) -> None:

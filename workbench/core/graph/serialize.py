@@ -5,12 +5,17 @@ only then are live `Node`s and `Edge`s made. Loops are let through (validation r
 user can remove a wire); everything else that the model would refuse is refused here with the field at fault.
 Each wire is checked against a set of the wires read so far and a map of the input ports they feed, so reading
 n wires takes time in proportion to n (`Graph.check_edge` rescans the edge list, which suits one edit, not a file).
+
+Block definitions travel in the graph's "blocks" object, one per name, each with its own "nodes" and "edges"; a
+definition that no node uses (directly or inside another block) is left out of the file. A graph without blocks is
+written exactly as before.
 """
 
 from __future__ import annotations
 
 from workbench.core.errors import CycleError, GraphEditError, ProjectFileError
-from workbench.core.graph.model import ID_PATTERN, MAX_NAME_LENGTH, Edge, Graph, Node, check_wire_ends
+from workbench.core.graph.model import (ID_PATTERN, MAX_NAME_LENGTH, Edge, Graph, Node, check_block_name,
+                                        check_wire_ends)
 from workbench.core.layers import CATALOG
 
 MAX_NODES = 10_000
@@ -18,6 +23,22 @@ MAX_EDGES = 50_000
 
 
 def graph_to_dict(graph: Graph) -> dict:
+    data = _plain_graph_to_dict(graph)
+    used = graph.used_blocks()
+    if used:
+        data["blocks"] = {name: _plain_graph_to_dict(graph.blocks[name]) for name in sorted(used)}
+    return data
+
+
+def block_to_dict(graph: Graph, name: str) -> dict:
+    """The block `name` of `graph`'s network with the blocks it uses, as a graph with no layers of its own: what
+    `graph_from_dict` reads back into a network whose `blocks` hold them (a block saved apart from any project)."""
+    network = graph.network
+    names = [name, *network.blocks[name].used_blocks()]
+    return {"nodes": [], "edges": [], "blocks": {n: _plain_graph_to_dict(network.blocks[n]) for n in names}}
+
+
+def _plain_graph_to_dict(graph: Graph) -> dict:
     nodes = []
     for n in graph.nodes.values():
         params = {k: list(v) if isinstance(v, tuple) else v for k, v in n.params.items()}
@@ -37,6 +58,11 @@ def positions_to_dict(graph: Graph) -> dict:
     return {nid: [round(x, 1), round(y, 1)] for nid, (x, y) in graph.positions.items() if nid in graph.nodes}
 
 
+def block_positions_to_dict(graph: Graph) -> dict:
+    """The canvas positions inside each block definition the file keeps, by block name."""
+    return {name: positions_to_dict(graph.blocks[name]) for name in sorted(graph.used_blocks())}
+
+
 def _expect(value, kind, field: str, what: str):
     if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
         raise ProjectFileError(f"expected {what}, got {_kind(value)}", field)
@@ -50,7 +76,36 @@ def _kind(value) -> str:
             int: f"the number {value}", float: f"the number {value}"}.get(type(value), type(value).__name__)
 
 
-def graph_from_dict(data, positions=None, field: str = "graph") -> Graph:
+def graph_from_dict(data, positions=None, field: str = "graph", block_positions=None) -> Graph:
+    _expect(data, dict, field, "an object with 'nodes' and 'edges'")
+    graph = Graph()
+    raw_blocks = _expect(data.get("blocks", {}), dict, f"{field}.blocks", "an object of block definitions")
+    parts = []
+    for name, raw in raw_blocks.items():
+        try:
+            check_block_name(name)
+        except GraphEditError as exc:
+            raise ProjectFileError(str(exc), f"{field}.blocks") from None
+        definition = Graph()
+        definition.blocks, definition.block_name, definition.owner = graph.blocks, name, graph
+        graph.blocks[name] = definition
+        parts.append((definition, raw, f"{field}.blocks.{name}"))
+    parts.append((graph, data, field))
+    raw_edges = [_read_nodes(part, raw, where) for part, raw, where in parts]
+    for (part, _raw, where), edges in zip(parts, raw_edges):
+        _read_edges(part, edges, where)
+    for name, definition in graph.blocks.items():
+        if name in definition.used_blocks():
+            raise ProjectFileError(f"the block {name!r} contains itself", f"{field}.blocks.{name}")
+        definition.changed.connect(graph.changed.emit)
+        _read_positions(definition, block_positions.get(name) if isinstance(block_positions, dict) else None)
+    _read_positions(graph, positions)
+    return graph
+
+
+def _read_nodes(graph: Graph, data, field: str) -> list:
+    """Reads the layers of `data` into `graph`; returns its list of connections, read once every graph's layers
+    are (a wire into a block needs the block's ports)."""
     _expect(data, dict, field, "an object with 'nodes' and 'edges'")
     for key in ("nodes", "edges"):
         if key not in data:
@@ -94,12 +149,25 @@ def graph_from_dict(data, positions=None, field: str = "graph") -> Graph:
         except ValueError as exc:
             setting, _, reason = str(exc).partition(": ")
             raise ProjectFileError(reason, f"{where}.params.{setting}") from None
+        definition = None
+        if type_name == "Block":
+            definition = graph.blocks.get(full["block"])
+            if definition is None:
+                raise ProjectFileError(f"there is no block called {full['block']!r}", f"{where}.params.block")
+        inside = graph.block_name is not None
+        if (spec.role in ("block_input", "block_output") and not inside) or (spec.role in ("input", "head")
+                                                                            and inside):
+            raise ProjectFileError(f"a {spec.display_name} cannot be {'inside' if inside else 'outside'} a block",
+                                   f"{where}.type")
         ids.add(node_id)
         names.add(name)
-        nodes.append(Node(node_id, type_name, name, full))
+        nodes.append(Node(node_id, type_name, name, full, definition))
 
-    graph = Graph()
     graph.nodes = {n.id: n for n in nodes}
+    return raw_edges
+
+
+def _read_edges(graph: Graph, raw_edges: list, field: str) -> None:
     connected: set[Edge] = set()
     fed_by: dict[tuple[str, str], str] = {}  # (node id, input port) -> the node of the first wire into it
     for i, raw in enumerate(raw_edges):
@@ -125,8 +193,9 @@ def graph_from_dict(data, positions=None, field: str = "graph") -> Graph:
         connected.add(edge)
         fed_by.setdefault((edge.dst, edge.dst_port), edge.src)
 
-    for node_id, pos in (positions or {}).items():
+
+def _read_positions(graph: Graph, positions) -> None:
+    for node_id, pos in (positions if isinstance(positions, dict) else {}).items():
         if node_id in graph.nodes and isinstance(pos, list) and len(pos) == 2 and all(
                 isinstance(v, (int, float)) and not isinstance(v, bool) for v in pos):
             graph.positions[node_id] = (float(pos[0]), float(pos[1]))
-    return graph

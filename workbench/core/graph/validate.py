@@ -3,6 +3,11 @@
 `validate(graph)` never raises on a bad graph: it returns a `ValidationResult` whose `problems` say, in the user's
 words, what is wrong and where, each with a few words for the layer's card and, where the repair is mechanical, a
 `Fix` that an editor can apply. It is fast enough to run after every edit (a 500-node graph in a few ms).
+
+A network with blocks is checked as its flattened graph (workbench/core/graph/blocks.py) and the findings are mapped
+back onto the network's nodes: a Block node shows the tensors of its output ports and the sum of its layers'
+parameters and multiply-accumulates, and a problem inside it is the Block node's, in words that name the instance
+and the layer (``Conv2d 'res1/conv1' ...``). `instance_result` gives the same findings for the inside of one instance.
 """
 
 from __future__ import annotations
@@ -10,7 +15,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from math import isqrt
 
-from workbench.core.errors import ShapeError
+from workbench.core.errors import GraphEditError, ShapeError
+from workbench.core.graph.blocks import FlatGraph, flatten_with_paths, has_blocks, output_source
 from workbench.core.graph.model import Edge, Graph, Node
 from workbench.core.layers import NeedsRank, TensorInfo, format_shape
 
@@ -48,6 +54,9 @@ class ValidationResult:
     macs: dict[str, int] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
     order: list[str] = field(default_factory=list)
+    port_outputs: dict[tuple[str, str], TensorInfo] = field(default_factory=dict)  # (Block node, port) -> tensor
+    flat: "ValidationResult | None" = None  # a network with blocks: the result of its flattened graph
+    flat_graph: FlatGraph | None = None
 
     @property
     def ok(self) -> bool:
@@ -65,7 +74,7 @@ class ValidationResult:
         return [p for p in self.problems if p.node_id == node_id]
 
     def edge_info(self, edge: Edge) -> TensorInfo | None:
-        return self.outputs.get(edge.src)
+        return self.port_outputs.get((edge.src, edge.src_port)) or self.outputs.get(edge.src)
 
     @property
     def total_params(self) -> int:
@@ -132,6 +141,81 @@ def _last_axis_warning(node: Node, info: TensorInfo, out: TensorInfo, wire: Edge
 
 
 def validate(graph: Graph) -> ValidationResult:
+    if not has_blocks(graph):
+        return _validate_plain(graph)
+    result = ValidationResult(order=graph.topological_order())
+    try:
+        flat = flatten_with_paths(graph)
+    except GraphEditError as err:
+        result.problems.append(Problem("error", str(err)))
+        return result
+    result.flat, result.flat_graph = _validate_plain(flat.graph), flat
+    _map_back(result, flat, ())
+    return result
+
+
+def instance_result(result: ValidationResult, path: tuple[str, ...]) -> ValidationResult:
+    """The findings of `result` (a network's) for the nodes inside the Block node at `path` (its id, then the ids
+    of the Block nodes inside it that lead to it): what an editor shows while the user works inside that block."""
+    mapped = ValidationResult()
+    if result.flat_graph is None or path not in result.flat_graph.instances:
+        return mapped
+    inlined = result.flat_graph.instances[path]
+    mapped.order = inlined.graph.topological_order()
+    _map_back(mapped, result.flat_graph, path, result.flat)
+    for port, source in inlined.feeds.items():
+        info = result.flat.outputs.get(source[0]) if source is not None else None
+        if info is not None:
+            mapped.outputs[port], mapped.params[port], mapped.macs[port] = info, 0, 0
+    for port in inlined.graph.block_ports()[1]:  # an output port shows what leaves the block through it
+        source = output_source(result.flat_graph, path, port)
+        info = result.flat.outputs.get(source[0]) if source is not None else None
+        if info is not None:
+            mapped.outputs[port], mapped.params[port], mapped.macs[port] = info, 0, 0
+    return mapped
+
+
+def _map_back(result: ValidationResult, flat: FlatGraph, path: tuple[str, ...],
+              found: ValidationResult | None = None) -> None:
+    """Puts the findings `found` on the flattened graph (`result.flat` unless given) onto the nodes of the graph at
+    `path` (() for the network): a layer's as they are, those inside a block on its Block node."""
+    found = found or result.flat
+    depth = len(path)
+    graph = flat.instances[path].graph
+    for flat_id, steps in flat.paths.items():
+        if steps[:depth] != path:
+            continue
+        nid = steps[depth]
+        if len(steps) == depth + 1 and flat_id in found.outputs:
+            result.outputs[nid] = found.outputs[flat_id]
+        result.params[nid] = result.params.get(nid, 0) + found.params.get(flat_id, 0)
+        result.macs[nid] = result.macs.get(nid, 0) + found.macs.get(flat_id, 0)
+    for nid, node in graph.nodes.items():
+        if node.definition is None:
+            continue
+        for port in node.definition.block_ports()[1]:
+            source = output_source(flat, (*path, nid), port)
+            info = found.outputs.get(source[0]) if source is not None else None
+            if info is not None:
+                result.port_outputs[(nid, port)] = info
+                result.outputs.setdefault(nid, info)
+    for problem in found.problems:
+        steps = flat.paths.get(problem.node_id) if problem.node_id is not None else None
+        if steps is None:
+            if not path:
+                result.problems.append(problem)
+        elif steps[:depth] == path and len(steps) == depth + 1:
+            wire = problem.fix.wire if problem.fix is not None else None
+            fix = problem.fix if not path and wire is not None and {wire.src, wire.dst} <= set(graph.nodes) else None
+            result.problems.append(Problem(problem.severity, problem.message, steps[depth], problem.short, fix,
+                                           about_wire=problem.about_wire and fix is not None))
+        elif steps[:depth] == path:
+            inner = flat.instances[steps[:-1]].graph.nodes[steps[-1]]
+            result.problems.append(Problem(problem.severity, problem.message, steps[depth],
+                                           f"{inner.name}: {problem.short}" if problem.short else ""))
+
+
+def _validate_plain(graph: Graph) -> ValidationResult:
     result = ValidationResult()
     problems = result.problems
     nodes = graph.nodes

@@ -379,4 +379,20 @@ LAYER_GUIDES: dict[str, LayerGuide] = {
         "replace the stand-in with a layer (or a few) that does the same and wire them in its place; if the "
         "operation only tidies up (a copy or a type change, say), delete the stand-in and connect the wires "
         "around it. Layers you add start with fresh weights, so train the network afterwards."),
+    "Block": LayerGuide(
+        "A group of layers used as one, such as a convolution with its normalisation and activation, or a residual "
+        "unit. Its ports are the block's inputs and outputs; its shapes, parameters and problems are those of the "
+        "layers inside it. Every instance of a block shares its definition: a change inside changes them all, each "
+        "with weights of its own.",
+        "Select layers and choose Make block (Ctrl+B) to turn them into one, or drag one from the palette's "
+        "Blocks section. Double-click it to work inside; Expand puts its layers back into the network, and Make "
+        "unique gives one instance a definition of its own to change apart from the others."),
+    "BlockInput": LayerGuide(
+        "Inside a block, the place where one of the block's inputs comes in, as the wire into that port of the "
+        "block node.",
+        "Make block adds one for every wire that enters the selection; wire it to the layers that read that input."),
+    "BlockOutput": LayerGuide(
+        "Inside a block, the place where one of the block's outputs leaves, as the wire out of that port of the "
+        "block node.",
+        "Make block adds one for every wire that leaves the selection; wire the block's result into it."),
 }

@@ -45,6 +45,14 @@ class ShapeExample:
 
 PLACEHOLDER_EXAMPLE = ShapeExample("Workbench cannot work out what comes out of it until it is replaced:",
                                    ("what the imported model sends in",), "unknown")
+BLOCK_EXAMPLES = {  # a block's shapes are those of the layers inside it, so its page says where they come from
+    "Block": ShapeExample("What comes out is what its layers make of what goes in:", ("what its inputs receive",),
+                          "what its layers give"),
+    "BlockInput": ShapeExample("Inside a block, it passes on what reaches the block's input:", (),
+                               "what the block receives"),
+    "BlockOutput": ShapeExample("Inside a block, what reaches it leaves the block:", ("what its layer gives",),
+                                "what leaves the block"),
+}
 
 
 @dataclass(frozen=True)
@@ -93,6 +101,8 @@ def shape_examples(spec: LayerSpec) -> tuple[ShapeExample, ...]:
     placeholder, whose shape rule always refuses, a diagram that says its output is unknown."""
     if spec.role == "placeholder":
         return (PLACEHOLDER_EXAMPLE,)
+    if spec.type_name in BLOCK_EXAMPLES:
+        return (BLOCK_EXAMPLES[spec.type_name],)
     params = spec.defaults()
     if not spec.inputs:
         out = spec.shape_rule(params, [])

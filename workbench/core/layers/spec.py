@@ -184,8 +184,9 @@ class LayerSpec:
 
     @property
     def addable(self) -> bool:
-        """Offered to the user (palette, menus); a placeholder only comes with an imported model."""
-        return self.role != "placeholder"
+        """Offered to the user as a layer (palette, menus); a placeholder only comes with an imported model, a block
+        from the palette's blocks and a block's ports with "Make block"."""
+        return self.role not in ("placeholder", "block", "block_input", "block_output")
 
     def setting(self, name: str) -> Setting:
         for s in self.settings:

@@ -13,7 +13,8 @@ import json
 from workbench.core.data import DatasetSpec
 from workbench.core.errors import ProjectFileError
 from workbench.core.fields import FieldReader, fail
-from workbench.core.graph.serialize import MAX_EDGES, MAX_NODES, graph_from_dict, graph_to_dict, positions_to_dict
+from workbench.core.graph.serialize import (MAX_EDGES, MAX_NODES, block_positions_to_dict, graph_from_dict,
+                                            graph_to_dict, positions_to_dict)
 from workbench.core.project.migrations import MIGRATIONS, keep_csv_defaults_of_minor_0
 from workbench.core.project.model import Project
 from workbench.core.project.run_record import RunRecord
@@ -37,7 +38,8 @@ def project_to_dict(project: Project) -> dict:
         "name": project.name,
         "description": project.description,
         "graph": graph_to_dict(project.graph),
-        "ui": {"positions": positions_to_dict(project.graph)},
+        "ui": {"positions": positions_to_dict(project.graph),
+               **({"block_positions": block_positions_to_dict(project.graph)} if project.graph.used_blocks() else {})},
         "dataset": project.dataset.to_dict() if project.dataset is not None else None,
         "training": project.training.to_dict(),
         "runs": [record.to_dict() for record in project.runs],
@@ -77,7 +79,8 @@ def project_from_dict(data) -> Project:
     positions = ui.get("positions") or {}
     if not isinstance(positions, dict):
         fail("expected an object of node positions", "ui.positions")
-    graph = r.nested("graph", lambda value, _: graph_from_dict(value, positions))
+    graph = r.nested("graph", lambda value, _: graph_from_dict(value, positions,
+                                                               block_positions=ui.get("block_positions")))
     dataset = r.nested("dataset", DatasetSpec.from_dict, None, optional=True)
     training = r.nested("training", _of_type(dict, "an object of training settings"), None, optional=True)
     runs = r.nested("runs", _of_type(list, "a list of run records"), None, optional=True) or []

@@ -11,7 +11,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from workbench.core.data import DatasetSpec
+from workbench.core.errors import GraphEditError
 from workbench.core.fields import FieldReader, expect_object, fail, is_number, number_map
+from workbench.core.graph.blocks import flatten
 from workbench.core.graph.model import Graph
 from workbench.core.graph.serialize import graph_from_dict, graph_to_dict
 from workbench.core.training.settings import TrainingSettings
@@ -160,8 +162,15 @@ class RunRecord:
         return self.metrics.get(split) or {}
 
     def trained_graph(self, graph: Graph) -> bool:
-        """True when this run trained `graph` as it is now: the same layers, settings and wires (names aside)."""
-        return self.graph is not None and _architecture(self.graph) == _architecture(graph_to_dict(graph))
+        """True when this run trained `graph` as it is now: the same layers, settings and wires (names aside), its
+        blocks expanded as training expands them."""
+        if self.graph is None:
+            return False
+        try:
+            flat = flatten(graph)
+        except GraphEditError:  # too big to expand: it was not trained either
+            return False
+        return _architecture(self.graph) == _architecture(graph_to_dict(flat))
 
     def graph_snapshot(self, fallback: Graph) -> Graph:
         """The graph this run trained (`fallback`'s copy for a record without one)."""

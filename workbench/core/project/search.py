@@ -14,6 +14,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from workbench.core.errors import WorkbenchError
+from workbench.core.graph.blocks import flatten
 from workbench.core.graph.model import Graph
 from workbench.core.project.data import project_dataset
 from workbench.core.project.model import Project
@@ -55,8 +56,9 @@ def search_project(project: Project, base_dir, *, section: SearchSection | None 
         raise NoSearchError("This project has no search set up yet: mark what may vary on the Search page (or in "
                             "the project file's \"search\" section) first.")
     base_dir = Path(base_dir)
-    runner = SearchRunner(project.graph, project.training, section, search_storage_url(project, base_dir, section),
-                          None, on_trial=on_trial, control=control, callbacks=callbacks)
+    runner = SearchRunner(flatten(project.graph), project.training, section,  # blocks inlined: a candidate is plain
+                          search_storage_url(project, base_dir, section), None, on_trial=on_trial, control=control,
+                          callbacks=callbacks)
     runner.check()  # refuse an empty space or an unmeetable limit before loading anything
     if dataset is None:
         dataset = project_dataset(project, progress=progress, should_cancel=should_cancel)

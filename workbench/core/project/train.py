@@ -18,6 +18,7 @@ from pathlib import Path, PurePosixPath
 import numpy as np
 
 from workbench.core.build import build_module
+from workbench.core.graph.blocks import flatten
 from workbench.core.graph.serialize import graph_to_dict
 from workbench.core.project.data import project_dataset
 from workbench.core.project.model import Project, UnsavedWeights
@@ -131,7 +132,7 @@ def train_project(project: Project, base_dir, *, dataset=None, settings: Trainin
         settings = previous.settings if settings is None else settings
         run_id, started = previous.id, previous.started or _now()
     else:
-        graph = project.graph.copy()
+        graph = flatten(project.graph)  # the run records and trains the plain graph: blocks inlined
         settings = settings or project.training
         run_id, started = run_id or new_run_id(project, base_dir), _now()
     settings.check("training" if previous is None else "runs.settings")

@@ -56,6 +56,7 @@ class GraphScene(QGraphicsScene):
         self._box_of: dict[NodeItem, tuple[float, float, NodeItem]] = {}  # each item's entry in `_boxes`
         self.setItemIndexMethod(QGraphicsScene.ItemIndexMethod.NoIndex)  # items move and change size often
         document.project_replaced.connect(self.rebuild)
+        document.shown_changed.connect(self.rebuild)
         document.validated.connect(self.apply_result)
         document.dataset_changed.connect(lambda: self.apply_result(self.document.result))  # Inputs: data chosen?
         document.undo_stack.indexChanged.connect(self.finish_moves)  # after each push, undo or redo
@@ -72,7 +73,7 @@ class GraphScene(QGraphicsScene):
         self._moved_nodes.clear()
         self._boxes = None
         self._wire = None
-        self.graph = self.document.project.graph
+        self.graph = self.document.shown_graph
         g = self.graph
         g.node_added.connect(self._on_node_added)
         g.node_removed.connect(self._on_node_removed)
@@ -118,7 +119,7 @@ class GraphScene(QGraphicsScene):
         item = EdgeItem(edge, source, target)
         self.edge_items[edge] = item
         self.addItem(item)
-        item.set_info(self.document.result.outputs.get(edge.src))
+        item.set_info(self.document.shown_result().edge_info(edge))
         item.update_path()
 
     def _on_edge_removed(self, edge: Edge) -> None:
@@ -203,7 +204,9 @@ class GraphScene(QGraphicsScene):
                 item.update_path()
 
     def apply_result(self, result: ValidationResult) -> None:
-        """Shows a validation result, redrawing only the items whose content changed."""
+        """Shows a validation result (the network's; inside a block, its instance's part), redrawing only the items
+        whose content changed."""
+        result = self.document.shown_result(result)
         by_node: dict[str, list] = {}
         for problem in result.problems:
             if problem.node_id is not None:
@@ -218,7 +221,7 @@ class GraphScene(QGraphicsScene):
             if key != item.info_key:
                 item.set_info(key, params, output, result.macs.get(node_id), problems, from_data)
         for edge, item in self.edge_items.items():
-            info = result.outputs.get(edge.src)
+            info = result.edge_info(edge)
             note = next((p.message for p in by_node.get(edge.dst, ()) if p.about_wire), "")
             warns = bool(note)
             if not note and no_data and self.node_items[edge.src].spec.role == "input":

@@ -17,6 +17,7 @@ from workbench.core.layers import CATALOG
 from workbench.gui.canvas.scene import GraphScene
 
 LAYER_MIME_TYPE = "application/x-workbench-layer-type"
+BLOCK_MIME_TYPE = "application/x-workbench-block"  # carries a block's name (one from the palette's Blocks)
 MIN_ZOOM, MAX_ZOOM = 0.1, 2.5
 FIT_MIN_ZOOM, FIT_MAX_ZOOM = 0.8, 1.0  # at 0.8 a layer's smallest text is still 9 pixels high
 FIT_MARGIN_X, FIT_MARGIN_Y = 80.0, 100.0  # room around the graph when it is fitted
@@ -51,6 +52,7 @@ def grid_tile(theme) -> QPixmap:
 class GraphView(QGraphicsView):
     file_dropped = Signal(object)  # Path of a project file dropped on the canvas
     layer_dropped = Signal(str, QPointF)  # layer type, scene position
+    block_dropped = Signal(str, QPointF)  # block name, scene position
     context_menu_requested = Signal(QPointF, QPoint)  # scene position, screen position
 
     def __init__(self, scene: GraphScene, parent=None):
@@ -238,6 +240,8 @@ class GraphView(QGraphicsView):
     def _accepts(self, mime) -> bool:
         if mime.hasFormat(LAYER_MIME_TYPE):
             return bytes(mime.data(LAYER_MIME_TYPE)).decode("utf-8", "replace") in CATALOG
+        if mime.hasFormat(BLOCK_MIME_TYPE):
+            return True
         return dropped_project_path(mime) is not None
 
     @staticmethod
@@ -266,6 +270,11 @@ class GraphView(QGraphicsView):
                 self._accept_as_copy(event)
                 self.layer_dropped.emit(type_name, self.mapToScene(event.position().toPoint()))
                 return
+        if mime.hasFormat(BLOCK_MIME_TYPE):
+            self._accept_as_copy(event)
+            self.block_dropped.emit(bytes(mime.data(BLOCK_MIME_TYPE)).decode("utf-8", "replace"),
+                                    self.mapToScene(event.position().toPoint()))
+            return
         path = dropped_project_path(mime)
         if path is not None:
             self._accept_as_copy(event)

@@ -18,9 +18,11 @@ MAX_CLIPBOARD_CHARS = 4 * 1024 * 1024
 
 
 def selection_to_text(graph: Graph, node_ids: list[str]) -> str:
-    """The nodes and the wires joining two of them (inner edges), with their positions, as JSON."""
+    """The nodes and the wires joining two of them (inner edges), with their positions, as JSON; with the
+    definitions of the blocks among them, so that they paste into another project too."""
     chosen = set(node_ids)
     part = Graph()
+    part.blocks = graph.blocks  # read only: the definitions the copied Block nodes use
     part.nodes = {nid: graph.nodes[nid] for nid in graph.nodes if nid in chosen}
     part.edges = [e for e in graph.edges if e.src in chosen and e.dst in chosen]
     part.positions = {nid: graph.positions[nid] for nid in part.nodes if nid in graph.positions}

@@ -13,6 +13,7 @@ from typing import Callable
 from PySide6.QtGui import QUndoCommand
 
 from workbench.core.errors import CycleError
+from workbench.core.graph.block_edits import BlockPlan
 from workbench.core.graph.layout import layered_layout
 from workbench.core.graph.model import Edge, Graph, Node
 
@@ -113,15 +114,41 @@ class AddNodeCommand(EditCommand):
 
 
 class AddEdgeCommand(EditCommand):
-    def __init__(self, graph: Graph, edge: Edge):
+    def __init__(self, graph: Graph, edge: Edge, index: int | None = None):
         super().__init__("Connect layers")
-        self.graph, self.edge = graph, edge
+        self.graph, self.edge, self.index = graph, edge, index  # index: where in the edge list (None: the end)
 
     def apply(self) -> None:
-        self.graph.add_edge(self.edge)
+        self.graph.add_edge(self.edge, self.index)
 
     def revert(self) -> None:
         self.graph.remove_edge(self.edge)
+
+
+class AddBlockCommand(EditCommand):
+    """Adds a block definition to the network (the first instance of a block from the palette, or Make block)."""
+
+    def __init__(self, graph: Graph, name: str, definition: Graph):
+        super().__init__(f"Add block {name}")
+        self.graph, self.name, self.definition = graph, name, definition
+
+    def apply(self) -> None:
+        self.graph.add_block(self.name, self.definition)
+
+    def revert(self) -> None:
+        self.graph.remove_block(self.name)
+
+
+def plan_command(graph: Graph, plan: BlockPlan, text: str) -> MacroCommand:
+    """A block edit worked out by workbench/core/graph/block_edits.py, as one undoable step of ordinary edits."""
+    children: list[EditCommand] = []
+    if plan.removed:
+        children.append(DeleteCommand(graph, plan.removed))
+    if plan.block_name is not None:
+        children.append(AddBlockCommand(graph, plan.block_name, plan.definition))
+    children.extend(AddNodeCommand(graph, n.type, n.node_id, n.name, n.params, n.position) for n in plan.nodes)
+    children.extend(AddEdgeCommand(graph, edge, index) for index, edge in plan.wires)
+    return MacroCommand(text, children)
 
 
 class DeleteCommand(EditCommand):

@@ -20,6 +20,7 @@ from workbench.core.data import DatasetSpec
 from workbench.core.data_fit import dataset_problems, plan_fit
 from workbench.core.errors import GraphEditError, WorkbenchError
 from workbench.core.graph import ValidationResult, validate
+from workbench.core.graph.validate import instance_result
 from workbench.core.graph.layout import layered_layout
 from workbench.core.graph.model import Edge
 from workbench.core.layers import CATALOG
@@ -40,6 +41,7 @@ class ProjectDocument(QObject):
     busy_changed = Signal(object)  # str | None
     path_changed = Signal()
     records_changed = Signal()  # the project's runs, variants or settings changed (a run finished, one was deleted)
+    shown_changed = Signal()  # the canvas went into a block or back out (see `shown_path`)
 
     def __init__(self, project: Project | None = None, parent: QObject | None = None):
         super().__init__(parent)
@@ -55,6 +57,7 @@ class ProjectDocument(QObject):
         self._stale = False
         self._was_dirty = False
         self._loaded_dataset: tuple[DatasetSpec, object] | None = None
+        self.shown_path: tuple[str, ...] = ()  # the Block nodes the canvas is inside of, outermost first
         self._attach(self.project)
         self.replace_project(project or Project())
 
@@ -65,6 +68,7 @@ class ProjectDocument(QObject):
         self._detach(self.project)
         place_unpositioned_nodes(project.graph)
         self.project = project
+        self.shown_path = ()
         self.workspace_key = workspace_key or uuid.uuid4().hex[:12]
         self._attach(project)
         self.undo_stack.clear()
@@ -192,7 +196,40 @@ class ProjectDocument(QObject):
 
     # --- validation -----------------------------------------------------------------------------------------------
 
+    # --- inside blocks -----------------------------------------------------------------------------------------------
+
+    @property
+    def shown_graph(self):
+        """The graph the canvas shows and edits: the network, or the definition of the block it is inside of."""
+        graph = self.project.graph
+        for node_id in self.shown_path:
+            graph = graph.nodes[node_id].definition
+        return graph
+
+    def shown_result(self, result: ValidationResult | None = None) -> ValidationResult:
+        """`result` (the network's, by default) as the canvas shows it: inside a block, its instance's findings."""
+        result = result if result is not None else self.result
+        return instance_result(result, self.shown_path) if self.shown_path else result
+
+    def show_block(self, path: tuple[str, ...]) -> None:
+        """Shows the inside of the Block node at `path` (ids from the network inwards), or the network for ()."""
+        if path and not self._reaches(path):
+            return
+        self.shown_path = tuple(path)
+        self.shown_changed.emit()
+
+    def _reaches(self, path: tuple[str, ...]) -> bool:
+        graph = self.project.graph
+        for node_id in path:
+            node = graph.nodes.get(node_id)
+            if node is None or node.definition is None:
+                return False
+            graph = node.definition
+        return True
+
     def revalidate(self) -> ValidationResult:
+        if self.shown_path and not self._reaches(self.shown_path):  # an undo took away the block being shown
+            self.show_block(())
         self.result = self._validate()
         self._stale = False
         self.graph_changed.emit()

@@ -13,15 +13,18 @@ from PySide6.QtGui import QCursor, QGuiApplication
 from PySide6.QtWidgets import QMenu
 
 from workbench.core.errors import GraphEditError, WorkbenchError
+from workbench.core.graph.block_edits import used_first
 from workbench.core.graph.layout import COLUMN_SPACING, ROW_SPACING, layered_layout, rows_to_fit
 from workbench.core.graph.model import Edge, Graph
 from workbench.core.graph.validate import Fix
 from workbench.core.layers import CATALOG, CATEGORIES, LayerSpec
 from workbench.gui.canvas.node_item import NODE_HEIGHT, NODE_WIDTH
 from workbench.gui.canvas.view import FIT_MARGIN_X, FIT_MARGIN_Y, FIT_MAX_ZOOM, FIT_MIN_ZOOM
+from workbench.gui.document import block_actions
 from workbench.gui.document.clipboard import graph_from_text, selection_to_text
-from workbench.gui.document.commands import (AddEdgeCommand, AddNodeCommand, DeleteCommand, EditCommand, MacroCommand,
-                                             MoveNodesCommand, RenameCommand, SetParamsCommand)
+from workbench.gui.document.commands import (AddBlockCommand, AddEdgeCommand, AddNodeCommand, DeleteCommand,
+                                             EditCommand, MacroCommand, MoveNodesCommand, RenameCommand,
+                                             SetParamsCommand)
 
 PASTE_OFFSET = 40.0
 
@@ -34,6 +37,7 @@ class GraphEditor(QObject):
     message = Signal(str)  # why an edit was refused, in the user's words
     rename_requested = Signal(str)  # node id whose name the user wants to edit
     selection_changed = Signal(list)  # selected node ids
+    save_block_requested = Signal(str)  # block name the user wants among My blocks
 
     def __init__(self, document, scene, parent: QObject | None = None):
         super().__init__(parent)
@@ -52,7 +56,8 @@ class GraphEditor(QObject):
 
     @property
     def graph(self) -> Graph:
-        return self.document.project.graph
+        """The graph being edited: the network, or the block definition the canvas is inside of."""
+        return self.document.shown_graph
 
     def refuse(self, text: str) -> None:
         """Reports why an edit was not made."""
@@ -137,7 +142,7 @@ class GraphEditor(QObject):
         if not from_output:  # what a layer will accept is only known once it has an input: offer every source
             return [s.type_name for s in CATALOG.values() if s.outputs and s.addable]
         specs = [s for s in CATALOG.values() if s.inputs and s.addable]
-        info = self.document.result.outputs.get(node_id)
+        info = self.document.shown_result().outputs.get(node_id)
         if info is None:
             return [s.type_name for s in specs]
         fitting = []
@@ -271,7 +276,9 @@ class GraphEditor(QObject):
         new_ids: dict[str, str] = {}
         reserved_ids: set[str] = set()
         reserved_names: set[str] = set()
-        children: list[EditCommand] = []
+        children: list[EditCommand] = [AddBlockCommand(self.graph, name, part.blocks[name].detached_copy())
+                                       for name in used_first(part.blocks)
+                                       if name not in self.graph.blocks]  # a block from another project
         for nid, node in part.nodes.items():
             x, y = part.positions.get(nid, (0.0, 0.0))
             command = self.new_node_command(node.type, (x + offset[0], y + offset[1]), reserved_ids, reserved_names,
@@ -287,6 +294,22 @@ class GraphEditor(QObject):
             return []
         self.scene.select_nodes(list(new_ids.values()))
         return list(new_ids.values())
+
+    def open_block(self, node_id: str) -> bool:
+        """Shows the inside of the Block node `node_id` of the graph being edited, to edit its definition."""
+        node = self.graph.nodes.get(node_id)
+        if node is None or node.definition is None:
+            return False
+        self.document.show_block((*self.document.shown_path, node_id))
+        return True
+
+    def leave_block(self, depth: int = 0) -> None:
+        """Goes back out to the first `depth` levels of blocks (0: the network)."""
+        self.document.show_block(self.document.shown_path[:depth])
+
+    def make_block(self) -> str | None:
+        """The selected layers become one block (Ctrl+B); returns the Block node's id."""
+        return block_actions.make_block(self)
 
     def select_all(self) -> None:
         self.scene.select_nodes(list(self.graph.nodes))
@@ -372,6 +395,14 @@ class GraphEditor(QObject):
             menu.addAction("Copy", self.copy_selection)
             menu.addAction("Cut", self.cut_selection)
             menu.addSeparator()
+            menu.addAction("Make block", self.make_block).setShortcut("Ctrl+B")
+            if count == 1 and self.graph.nodes[node_id].definition is not None:
+                menu.addAction("Open block", lambda: self.open_block(node_id))
+                menu.addAction("Expand", lambda: block_actions.expand_block(self, node_id))
+                menu.addAction("Make unique", lambda: block_actions.make_unique(self, node_id))
+                block = self.graph.nodes[node_id].params["block"]
+                menu.addAction("Save to My blocks", lambda: self.save_block_requested.emit(block))
+            menu.addSeparator()
             menu.addAction(f"Delete {count} layer{'s' if count != 1 else ''}", self.delete_selection)
         elif edge is not None:
             menu.addAction("Delete connection", lambda: self.push(DeleteCommand(self.graph, [], [edge])))
@@ -384,6 +415,9 @@ class GraphEditor(QObject):
                 sub = add.addMenu(category)
                 for spec in specs:
                     sub.addAction(spec.display_name, lambda t=spec.type_name: self.add_node_at(t, scene_pos))
+            if self.document.shown_path:  # inside a block: its ports
+                menu.addAction("Add block input here", lambda: self.add_node_at("BlockInput", scene_pos))
+                menu.addAction("Add block output here", lambda: self.add_node_at("BlockOutput", scene_pos))
             paste = menu.addAction("Paste here", lambda: self.paste(scene_pos))
             paste.setEnabled(graph_from_text(QGuiApplication.clipboard().text()) is not None)
             menu.addSeparator()

@@ -171,7 +171,7 @@ class InspectorPanel(QScrollArea):
         self.details.setWordWrap(True)
         self.details.setTextFormat(Qt.TextFormat.RichText)
         self.details.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        if node_id is not None and node_id in self.document.project.graph.nodes:
+        if node_id is not None and node_id in self.document.shown_graph.nodes:
             layout.addWidget(_rule(page))
             self._build_node_form(page, layout, node_id)
             layout.addWidget(_rule(page))
@@ -189,7 +189,7 @@ class InspectorPanel(QScrollArea):
         self.refresh(self.document.result)
 
     def _build_node_form(self, page: QWidget, layout: QVBoxLayout, node_id: str) -> None:
-        node = self.document.project.graph.node(node_id)
+        node = self.document.shown_graph.node(node_id)
         spec = node.spec
         self.help_button = QPushButton(f"?  What does {spec.display_name} do?", page)
         self.help_button.setToolTip("Its help page: what it does, when to use it, what each setting means (F1)")
@@ -231,7 +231,7 @@ class InspectorPanel(QScrollArea):
     # --- keeping it current -----------------------------------------------------------------------------------------
 
     def refresh(self, result: ValidationResult) -> None:
-        graph = self.document.project.graph
+        graph = self.document.shown_graph
         if self.node_id is not None and self.node_id not in graph.nodes:
             self.show_selection([])
             return
@@ -239,6 +239,7 @@ class InspectorPanel(QScrollArea):
             self._show_summary(result)
             return
         node = graph.node(self.node_id)
+        result = self.document.shown_result(result)
         spec = node.spec
         colour = category_colour(spec.category).name()
         self.header.setText(f"<span style='color:{colour}; font-weight:600'>{html.escape(spec.category)}</span>"
@@ -260,7 +261,7 @@ class InspectorPanel(QScrollArea):
         self.details.setText("<br>".join(lines))
 
     def _show_summary(self, result: ValidationResult) -> None:
-        graph = self.document.project.graph
+        graph = self.document.shown_graph
         if self.selection:
             self.header.setText(f"<span style='font-size:13pt; font-weight:600'>{len(self.selection)} layers "
                                 f"selected</span>")
@@ -274,16 +275,17 @@ class InspectorPanel(QScrollArea):
             f"<b>Multiply-accumulates</b>: {compact_count(result.total_macs)} per sample<br>"
             f"<b>Size</b>: {megabytes(result.size_mb)}<br>"
             + (f"<span style='color:#d93636'>{errors} problem{'s' if errors != 1 else ''} to fix</span>"
-               if errors else self._training_state(graph))
+               if errors else self._training_state())
             + ("" if self.selection else "<br><br><span style='color:gray'>Select a layer to see and change its "
                                          "settings.</span>"))
 
-    def _training_state(self, graph) -> str:
+    def _training_state(self) -> str:
+        """Whether the project's network (not only the block shown) is the one its newest run trained."""
         trained = self.document.project.trained_runs()
         if not trained:
             return "Ready to train"
         newest = html.escape(trained[0].title)
-        if trained[0].trained_graph(graph):
+        if trained[0].trained_graph(self.document.project.graph):
             return f"Trained ({newest}): ready to evaluate and export"
         return f"Changed since {newest} was trained: train again to use the changes"
 
@@ -293,8 +295,8 @@ class InspectorPanel(QScrollArea):
         if self.node_id is None:
             return
         node_id = self.node_id
-        if not self.editor.set_params(node_id, {setting: value}) and node_id in self.document.project.graph.nodes:
-            self.editors[setting].load(self.document.project.graph.node(node_id).params[setting])
+        if not self.editor.set_params(node_id, {setting: value}) and node_id in self.document.shown_graph.nodes:
+            self.editors[setting].load(self.document.shown_graph.node(node_id).params[setting])
 
     def _rename(self) -> None:
         if self.node_id is None or self.name_edit is None:
@@ -307,9 +309,9 @@ class InspectorPanel(QScrollArea):
 
     def help_topic(self) -> str | None:
         """The help topic of the layer shown, if one is."""
-        if self.node_id is None or self.node_id not in self.document.project.graph.nodes:
+        if self.node_id is None or self.node_id not in self.document.shown_graph.nodes:
             return None
-        return layer_topic(self.document.project.graph.node(self.node_id).type)
+        return layer_topic(self.document.shown_graph.node(self.node_id).type)
 
     def focus_name(self) -> None:
         if self.name_edit is not None:

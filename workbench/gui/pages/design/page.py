@@ -10,11 +10,15 @@ from __future__ import annotations
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QSplitter, QVBoxLayout, QWidget
 
-from workbench.gui.canvas.scene import GraphScene
+from workbench.core.blocks import SHIPPED_BLOCKS
 from workbench.core.errors import WorkbenchError
+from workbench.gui.canvas.scene import GraphScene
 from workbench.gui.canvas.view import GraphView
+from workbench.gui.document.block_actions import add_block_at
 from workbench.gui.document.editor import GraphEditor
+from workbench.gui.pages.design.breadcrumb import Breadcrumb
 from workbench.gui.pages.design.inspector import InspectorPanel
+from workbench.gui.pages.design.my_blocks import load_my_blocks, save_my_block
 from workbench.gui.pages.design.new_head import NewHeadCommand
 from workbench.gui.pages.design.palette import PalettePanel
 from workbench.gui.pages.design.problems import ProblemsPanel
@@ -37,8 +41,15 @@ class DesignPage(QWidget):
         self.shown_once = False
         self._showing_problems = True
 
+        self.breadcrumb = Breadcrumb(self)
+        canvas = QWidget(self)
+        canvas_layout = QVBoxLayout(canvas)
+        canvas_layout.setContentsMargins(0, 0, 0, 0)
+        canvas_layout.setSpacing(0)
+        canvas_layout.addWidget(self.breadcrumb)
+        canvas_layout.addWidget(self.view)
         self.centre = centre = QSplitter(Qt.Orientation.Vertical, self)
-        centre.addWidget(self.view)
+        centre.addWidget(canvas)
         centre.addWidget(self.problems)
         centre.setStretchFactor(0, 1)
         centre.setSizes([700, 110])
@@ -55,9 +66,14 @@ class DesignPage(QWidget):
 
         self.palette.layer_activated.connect(self.editor.add_after_selection)
         self.view.layer_dropped.connect(self.editor.add_node_at)
+        self.view.block_dropped.connect(self.add_block_at)
+        self.editor.save_block_requested.connect(self.save_block)
+        self.breadcrumb.level_chosen.connect(self.editor.leave_block)
+        document.shown_changed.connect(self._shown_changed)
+        self.palette.block_activated.connect(lambda name: self.add_block_at(name, self.view.visible_centre()))
         self.editor.message.connect(self.view.show_message)
         self.problems.problem_clicked.connect(self.editor.select_and_centre)
-        self.scene.node_double_clicked.connect(self._edit_node)
+        self.scene.node_double_clicked.connect(self._double_clicked)
         self.editor.rename_requested.connect(self._edit_node)
         self.view.context_menu_requested.connect(self.editor.show_context_menu)
         self.inspector.new_head_requested.connect(self.new_head)
@@ -90,6 +106,25 @@ class DesignPage(QWidget):
         """The new head's training settings (or, on undo, the earlier ones): the Train page's form follows."""
         self.document.training_changed.emit(self.document.project.training)
 
+    def add_block_at(self, name: str, scene_pos) -> str | None:
+        """Adds an instance of the palette's block `name` (the user's, else the shipped one) at `scene_pos`."""
+        definitions = load_my_blocks().get(name)
+        if definitions is None and name in SHIPPED_BLOCKS:
+            definitions = {name: SHIPPED_BLOCKS[name].build()}
+        if definitions is None:
+            return None
+        return add_block_at(self.editor, name, definitions, scene_pos)
+
+    def save_block(self, name: str) -> None:
+        """Keeps the project's block `name` among My blocks, for other projects."""
+        try:
+            save_my_block(self.editor.graph, name)
+        except OSError as exc:
+            self.view.show_message(f"The block could not be saved in your data folder ({exc.strerror}).")
+            return
+        self.palette.fill_blocks()
+        self.view.show_message(f"'{name}' is now in My blocks.")
+
     def _size_problems(self, result) -> None:
         """The problems list takes room only while there are problems; the canvas gets the rest."""
         has_problems = bool(result.problems)
@@ -115,9 +150,25 @@ class DesignPage(QWidget):
         self.editor.arrange_for_view()
         self.view.fit_to_graph()
 
+    def _double_clicked(self, node_id: str) -> None:
+        """A block opens to be edited inside; any other layer gets its name field focused."""
+        if not self.editor.open_block(node_id):
+            self._edit_node(node_id)
+
     def _edit_node(self, node_id: str) -> None:
         self.scene.select_nodes([node_id])
         self.inspector.focus_name()
+
+    def _shown_changed(self) -> None:
+        """Into a block or back out: the breadcrumb names where the canvas is, and the graph fills the view."""
+        graph, labels = self.document.project.graph, []
+        for node_id in self.document.shown_path:
+            node = graph.nodes[node_id]
+            labels.append(f"{node.name} ({node.params['block']})")
+            graph = node.definition
+        self.breadcrumb.show_path(labels)
+        self.inspector.show_selection([])
+        QTimer.singleShot(0, self.view.fit_to_graph)
 
     def showEvent(self, event):
         super().showEvent(event)

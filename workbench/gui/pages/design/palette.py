@@ -1,7 +1,9 @@
 """The layer palette: the catalog by category, with a search box and each layer's description as its tooltip.
 
 Drag a layer onto the canvas to add it there; double-click it (or press Enter) to add it after the selected layer.
-Right-click it for its help page (F1 in the window opens the help of the current layer).
+Right-click it for its help page (F1 in the window opens the help of the current layer). The Blocks section lists
+the shipped blocks and the user's own (My blocks, JSON files in the user's data folder); a block drags and
+double-clicks like a layer.
 """
 
 from __future__ import annotations
@@ -10,13 +12,17 @@ from PySide6.QtCore import QMimeData, Qt, Signal
 from PySide6.QtGui import QColor, QIcon, QPainter, QPixmap
 from PySide6.QtWidgets import QAbstractItemView, QLineEdit, QMenu, QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget
 
+from workbench.core.blocks import SHIPPED_BLOCKS
 from workbench.core.help import layer_topic
 from workbench.core.layers import CATALOG, CATEGORIES
-from workbench.gui.canvas.view import LAYER_MIME_TYPE
+from workbench.gui.canvas.view import BLOCK_MIME_TYPE, LAYER_MIME_TYPE
+from workbench.gui.pages.design.my_blocks import load_my_blocks
 from workbench.gui.help.browser import open_help
 from workbench.gui.style import category_colour
 
 TYPE_ROLE = Qt.ItemDataRole.UserRole
+BLOCK_ROLE = Qt.ItemDataRole.UserRole + 1  # a block item's block name
+BLOCKS_SECTION = "Blocks"
 
 
 def swatch(colour: QColor, size: int = 12) -> QIcon:
@@ -35,18 +41,22 @@ class PaletteTree(QTreeWidget):
     """The tree of layers; dragging an item carries its layer type."""
 
     def mimeTypes(self) -> list[str]:
-        return [LAYER_MIME_TYPE]
+        return [LAYER_MIME_TYPE, BLOCK_MIME_TYPE]
 
     def mimeData(self, items) -> QMimeData:
         mime = QMimeData()
         types = [item.data(0, TYPE_ROLE) for item in items if item.data(0, TYPE_ROLE)]
+        blocks = [item.data(0, BLOCK_ROLE) for item in items if item.data(0, BLOCK_ROLE)]
         if types:
             mime.setData(LAYER_MIME_TYPE, types[0].encode("utf-8"))
+        elif blocks:
+            mime.setData(BLOCK_MIME_TYPE, blocks[0].encode("utf-8"))
         return mime
 
 
 class PalettePanel(QWidget):
     layer_activated = Signal(str)  # double-click or Enter: add this layer type after the selection
+    block_activated = Signal(str)  # double-click or Enter on a block: add it (by name)
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -70,7 +80,10 @@ class PalettePanel(QWidget):
         layout.addWidget(self.tree)
         self.items: dict[str, QTreeWidgetItem] = {}
         self.categories: dict[str, QTreeWidgetItem] = {}
+        self.block_items: dict[str, QTreeWidgetItem] = {}
+        self.blocks_group: QTreeWidgetItem | None = None
         self._fill()
+        self.fill_blocks()
         self.search.textChanged.connect(self.filter)
         self.tree.itemActivated.connect(self._activated)
         self.tree.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
@@ -97,6 +110,42 @@ class PalettePanel(QWidget):
                 self.items[spec.type_name] = item
         self.tree.expandAll()
 
+    def fill_blocks(self) -> None:
+        """(Re)lists the Blocks section: the user's blocks under My blocks, then the shipped ones."""
+        if self.blocks_group is not None:
+            self.tree.takeTopLevelItem(self.tree.indexOfTopLevelItem(self.blocks_group))
+        self.block_items = {}
+        group = self.blocks_group = QTreeWidgetItem(self.tree, [BLOCKS_SECTION])
+        group.setFlags(Qt.ItemFlag.ItemIsEnabled)
+        font = group.font(0)
+        font.setBold(True)
+        group.setFont(0, font)
+        group.setIcon(0, swatch(category_colour("Structure")))
+        mine = QTreeWidgetItem(group, ["My blocks"])
+        mine.setFlags(Qt.ItemFlag.ItemIsEnabled)
+        for name in load_my_blocks():
+            self._block_item(mine, name, "Your block, saved in your data folder")
+        shipped = QTreeWidgetItem(group, ["Shipped"])
+        shipped.setFlags(Qt.ItemFlag.ItemIsEnabled)
+        for block in SHIPPED_BLOCKS.values():
+            self._block_item(shipped, block.name, block.description)
+        group.setExpanded(True)
+        mine.setExpanded(True)
+        shipped.setExpanded(True)
+
+    def _block_item(self, parent: QTreeWidgetItem, name: str, tip: str) -> None:
+        if name in self.block_items:  # a user's block of a shipped block's name comes first
+            return
+        item = QTreeWidgetItem(parent, [name])
+        item.setData(0, BLOCK_ROLE, name)
+        item.setToolTip(0, tip)
+        item.setFlags(Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemIsDragEnabled)
+        self.block_items[name] = item
+
+    def block_mime_data_for(self, name: str) -> QMimeData:
+        """What dragging the block `name` out of the palette carries."""
+        return self.tree.mimeData([self.block_items[name]])
+
     def filter(self, text: str) -> None:
         """Shows the layers whose name, category or description contains `text`."""
         needle = text.strip().lower()
@@ -111,6 +160,13 @@ class PalettePanel(QWidget):
                 visible += match
             group.setHidden(visible == 0)
             group.setExpanded(True)
+        shown_blocks = 0
+        for name, item in self.block_items.items():
+            match = not needle or needle in f"{name} block {item.toolTip(0)}".lower()
+            item.setHidden(not match)
+            shown_blocks += match
+        if self.blocks_group is not None:
+            self.blocks_group.setHidden(shown_blocks == 0)
 
     def visible_types(self) -> list[str]:
         return [t for t, item in self.items.items() if not item.isHidden() and not item.parent().isHidden()]
@@ -145,3 +201,5 @@ class PalettePanel(QWidget):
         type_name = item.data(0, TYPE_ROLE)
         if type_name:
             self.layer_activated.emit(type_name)
+        elif item.data(0, BLOCK_ROLE):
+            self.block_activated.emit(item.data(0, BLOCK_ROLE))

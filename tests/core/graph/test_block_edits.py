@@ -1,0 +1,97 @@
+"""Make block, Expand and Make unique as plans: the network computes the same before and after, wires into a Concat
+keep their order, Expand keeps the flattened ids (so trained weights fit), and a selection with the Input is refused."""
+
+import pytest
+import torch
+
+from workbench.core.build import build_module, example_inputs
+from workbench.core.errors import GraphEditError
+from workbench.core.graph import Graph, validate
+from workbench.core.graph.block_edits import plan_expand, plan_make_block, plan_make_unique
+from workbench.core.graph.blocks import flatten
+from workbench.core.graph.serialize import graph_to_dict
+
+
+def apply(graph: Graph, plan) -> None:
+    """What the editor's undo step does, in the same order."""
+    for node_id in plan.removed:
+        graph.remove_node(node_id)
+    if plan.block_name is not None:
+        graph.add_block(plan.block_name, plan.definition)
+    for n in plan.nodes:
+        graph.add_node(n.type, n.params, n.name, n.node_id, n.position)
+    for index, edge in plan.wires:
+        graph.add_edge(edge, index)
+
+
+def branches() -> Graph:
+    """input -> dense_a, dense_b -> concat(b first, then a) -> head: the selection {dense_a, dense_b} has one way in
+    (used twice) and two ways out into one Concat."""
+    g = Graph()
+    g.add_node("Input", {"shape": [6]}, node_id="input")
+    g.add_node("Dense", {"units": 3}, node_id="dense_a")
+    g.add_node("Dense", {"units": 5}, node_id="dense_b")
+    g.add_node("Concat", node_id="concat")
+    g.add_node("RegressionHead", {"outputs": 2}, node_id="head")
+    g.connect("input", "dense_a")
+    g.connect("input", "dense_b")
+    g.connect("dense_b", "concat")
+    g.connect("dense_a", "concat")
+    g.connect("concat", "head")
+    for i, nid in enumerate(g.nodes):
+        g.move(nid, 100.0 * i, 0.0)
+    return g
+
+
+def outputs(graph: Graph, x):
+    torch.manual_seed(0)
+    return build_module(graph).eval()(*x)
+
+
+def test_make_block_keeps_what_the_network_computes_and_the_order_into_a_concat():
+    g = branches()
+    x = example_inputs(build_module(g))
+    before = outputs(g, x)
+    apply(g, plan_make_block(g, ["dense_b", "dense_a"], "Pair", "pair", "pair"))
+    assert set(g.nodes) == {"input", "pair", "concat", "head"} and g.blocks["Pair"].block_ports() == (
+        ("in1",), ("out1", "out2"))
+    assert [(e.src, e.src_port) for e in g.incoming("concat")] == [("pair", "out1"), ("pair", "out2")]
+    assert [e.src for e in flatten(g).incoming("concat")] == ["pair__dense_b", "pair__dense_a"]
+    assert validate(g).ok and validate(g).outputs["concat"].shape == (None, 8)
+    torch.manual_seed(0)
+    module = build_module(g).eval()
+    torch.manual_seed(0)
+    plain = build_module(branches()).eval()
+    weights = {k.replace("pair__", ""): v for k, v in module.state_dict().items()}
+    plain.load_state_dict(weights)
+    assert torch.allclose(plain(*x), before) and torch.allclose(module(*x), plain(*x))
+
+
+def test_expand_puts_the_layers_back_with_their_flattened_ids_and_wire_order():
+    g = branches()
+    apply(g, plan_make_block(g, ["dense_a", "dense_b"], "Pair", "pair", "pair"))
+    flat_before = graph_to_dict(flatten(g))
+    apply(g, plan_expand(g, "pair"))
+    assert {"pair__dense_a", "pair__dense_b"} <= set(g.nodes) and "pair" not in g.nodes
+    assert [e.src for e in g.incoming("concat")] == ["pair__dense_b", "pair__dense_a"]
+    flat_after = graph_to_dict(flatten(g))
+    assert sorted(map(str, flat_after["edges"])) == sorted(map(str, flat_before["edges"]))
+    assert graph_to_dict(g)["nodes"] and "blocks" not in graph_to_dict(g)
+
+
+def test_make_unique_detaches_one_instance():
+    g = branches()
+    apply(g, plan_make_block(g, ["dense_a", "dense_b"], "Pair", "pair", "pair"))
+    apply(g, plan_make_unique(g, "pair", "Pair 2"))
+    assert g.nodes["pair"].params["block"] == "Pair 2" and validate(g).ok
+    g.blocks["Pair 2"].set_params("dense_a", {"units": 4})
+    assert g.blocks["Pair"].nodes["dense_a"].params["units"] == 3
+    assert validate(g).outputs["concat"].shape == (None, 9)
+
+
+def test_the_input_cannot_go_into_a_block_and_an_empty_selection_is_refused():
+    g = branches()
+    with pytest.raises(GraphEditError, match="cannot go into a block"):
+        plan_make_block(g, ["input", "dense_a"], "B", "b", "b")
+    with pytest.raises(GraphEditError, match="Select the layers"):
+        plan_make_block(g, [], "B", "b", "b")
