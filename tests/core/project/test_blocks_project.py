@@ -37,9 +37,11 @@ def test_a_network_with_a_block_trains_compresses_and_exports(tmp_path):
     record = outcome.record
     assert {"unit__conv2", "unit__relu2"} <= {n["id"] for n in record.graph["nodes"]}
     assert "blocks" not in record.graph  # a run records the network it trained: flat
+    assert record.trained_graph(project.graph)  # the run's flat network is the project's network expanded
     project.add_run(record)
     save_project(project)
     again = load_project(tmp_path / "project.json")
+    assert again.runs[-1].trained_graph(again.graph)
     assert again.graph.nodes["unit"].definition is again.graph.blocks["Unit"]
     assert json.loads((tmp_path / "project.json").read_text())["graph"]["blocks"]["Unit"]["nodes"]
     variants = compress_project(again, "prune-structured", 0.5, dataset=dataset, base_dir=tmp_path)
