@@ -14,10 +14,11 @@ recent files) and nothing else of the app running:
 - `other`: with `--other CHECKOUT`, the app from another checkout (say, of main: `git worktree add`), run by the same
   `.venv/bin/python`, for a before-and-after in one run.
 A start is timed from the moment the process is spawned until `xdotool search --onlyvisible --name Workbench`, asked
-every 10 ms, finds the window (`--sync` would ask only every 0.5 s, too coarse here); then the app is stopped and the
-next start waits until its window is gone. The first start of each way warms the disk cache and is not counted.
-Prints the median and the range of each, the load average before and after (the machine may be shared), and each
-way's median over the floor's.
+every 10 ms, finds the window (`--sync` would ask only every 0.5 s, too coarse here), and the CPU time the process
+had used by then is read from /proc (on a shared machine it varies less than the wall clock); then the app is
+stopped and the next start waits until its window is gone. The first start of each way warms the disk cache and is not counted.
+Prints the median and the range of each, the median CPU time, the load average before and after (the machine may be
+shared), and each way's medians over the floor's.
 """
 
 from __future__ import annotations
@@ -58,7 +59,8 @@ sys.exit(app.exec())
 """
 
 
-def time_to_window(command: list[str], display: str) -> float:
+def time_to_window(command: list[str], display: str) -> tuple[float, float]:
+    """Seconds from spawning `command` until its window shows, and the CPU seconds the process had used by then."""
     home = tempfile.mkdtemp(prefix="workbench-start-")
     env = {"PATH": os.environ["PATH"], "HOME": home, "DISPLAY": display, "LANG": "C.UTF-8"}
     started = time.perf_counter()
@@ -66,7 +68,7 @@ def time_to_window(command: list[str], display: str) -> float:
     try:
         while time.perf_counter() - started < 120:
             if window_shown(env):
-                return time.perf_counter() - started
+                return time.perf_counter() - started, cpu_seconds(app.pid)
             time.sleep(0.01)
         raise RuntimeError(f"no Workbench window 120 s after starting {command}")
     finally:
@@ -74,6 +76,13 @@ def time_to_window(command: list[str], display: str) -> float:
         app.wait(timeout=30)
         wait_until_no_window(env)
         subprocess.run(["rm", "-rf", home], check=False)
+
+
+def cpu_seconds(pid: int) -> float:
+    """User and system CPU time of process `pid`, all its threads (from /proc: less disturbed by a busy machine than
+    the wall clock)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def window_shown(env: dict) -> bool:
@@ -112,20 +121,23 @@ def main() -> int:
     print(f"load average (1 / 5 / 15 min) before: {load_average()}")
     xvfb, display = start_xvfb()
     times: dict[str, list[float]] = {name: [] for name in ways}
+    cpu: dict[str, list[float]] = {name: [] for name in ways}
     try:
         for run in range(args.runs + 1):
             for name, command in ways.items():
-                seconds = time_to_window(command, display)
+                seconds, cpu_s = time_to_window(command, display)
                 if run:  # the first start of each warms the disk cache
                     times[name].append(seconds)
+                    cpu[name].append(cpu_s)
     finally:
         xvfb.terminate()
     print(f"load average (1 / 5 / 15 min) after:  {load_average()}")
-    floor = statistics.median(times["bare Qt"])
+    floor, floor_cpu = statistics.median(times["bare Qt"]), statistics.median(cpu["bare Qt"])
     for name, values in times.items():
-        median = statistics.median(values)
+        median, median_cpu = statistics.median(values), statistics.median(cpu[name])
         print(f"{name:>10}: median {median:.2f} s  (min {min(values):.2f}, max {max(values):.2f}, {len(values)} "
-              f"starts)  {median / floor:.2f}x the bare Qt window")
+              f"starts), CPU {median_cpu:.2f} s;  {median / floor:.2f}x the bare Qt window's time, "
+              f"{median_cpu / floor_cpu:.2f}x its CPU")
     return 0
 
 

@@ -1,5 +1,6 @@
 """Starting the app: PyTorch's warm-up starts once the window has painted its first frame, not before, and the
-collector that the entry point paused runs again from then on, with what the start made frozen."""
+collector that the entry point paused runs again from then on, with what the start made frozen; quitting waits for
+the warm-up (an import cannot be cancelled, and a thread still running at exit aborts the process)."""
 
 from __future__ import annotations
 
@@ -32,6 +33,9 @@ def test_the_warm_up_starts_after_the_first_frame_and_the_collector_is_on_again(
         def start(self):
             events.append("warm-up started" if gc.isenabled() else "warm-up started with the collector paused")
 
+        def wait(self):
+            events.append("waited for the warm-up")
+
     monkeypatch.setattr(app_module, "shared_warm_up", WarmUpStandIn)
     painted = FirstPaintOfTheWindow(events)
     qapp.installEventFilter(painted)
@@ -60,4 +64,4 @@ def test_the_warm_up_starts_after_the_first_frame_and_the_collector_is_on_again(
         gc.unfreeze()
         qapp.setQuitOnLastWindowClosed(True)
         qapp.removeEventFilter(painted)
-    assert events == ["painted", "warm-up started"]
+    assert events == ["painted", "warm-up started", "waited for the warm-up"]

@@ -80,4 +80,6 @@ def run_app(project_arg: str | None = None) -> int:
             window.show_welcome_on_first_launch()
 
     QTimer.singleShot(0, start)
-    return app.exec()
+    code = app.exec()
+    shared_warm_up().wait()  # quit while PyTorch loads: the window is gone, the process ends once the import has
+    return code

@@ -4,12 +4,14 @@ the app's one warm-up (`shared_warm_up()`), which the window starts on its first
 from __future__ import annotations
 
 import gc
-import sys
 
 from PySide6.QtCore import QObject, Signal
 
 from workbench.core.training.dynamo_free import lean_optimizer
 from workbench.gui.workers import start_worker
+
+
+_frozen = False  # whether a warm-up has frozen what PyTorch's imports made (the first one does)
 
 
 def warm_up_job(job_control) -> None:
@@ -23,7 +25,8 @@ def warm_up_job(job_control) -> None:
     window. So collection is paused while they load, and what they made is then frozen (`gc.freeze`): it lives as
     long as the app, and later full collections skip it."""
 
-    first = "torch" not in sys.modules  # a later warm-up finds everything loaded and frozen
+    global _frozen
+    first = not _frozen  # a later warm-up finds everything loaded and frozen
     was_enabled = gc.isenabled()
     if first:
         gc.disable()
@@ -37,6 +40,7 @@ def warm_up_job(job_control) -> None:
     finally:
         if first:
             gc.freeze()
+            _frozen = True
             if was_enabled:
                 gc.enable()
 
@@ -57,6 +61,12 @@ class WarmUp(QObject):
         if self.worker is None:
             self.worker = start_worker(self.job)
             self.worker.finished.connect(self._finished)
+
+    def wait(self) -> None:
+        """Blocks until the job has ended, for quitting while it runs: an import cannot be cancelled, and its thread
+        still running when Python exits would abort the process."""
+        if self.worker is not None:
+            self.worker.wait(600_000)
 
     def _finished(self) -> None:
         self.is_ready = True
