@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import sys
 
 from workbench.cli import COMMANDS, run_command
@@ -15,6 +16,7 @@ def main(argv: list[str] | None = None) -> int:
     if len(argv) > 1:
         print(f"error: unknown command {argv[0]!r}; see 'workbench --help'", file=sys.stderr)
         return 2
+    gc.disable()  # until the window's first frame: see workbench/gui/app.py
     from workbench.gui.app import run_app  # lazy
     return run_app(argv[0] if argv else None)
 

@@ -11,7 +11,7 @@ Each stage is timed on its own: `load_project` (reading and checking the file), 
 same call as File > Open, until the canvas is drawn (scene items made, wires routed, pending events processed, the
 visible canvas repainted); the app's opens run after all the headless rounds, so that the window's items do not
 weigh on the heap those stages see, and after the app's warm-up job, which freezes PyTorch's objects out of the
-garbage collector's passes as the app does a second after its window shows. Each round times every case once (so a slow spell of the shared machine hits
+garbage collector's passes as the app does once its window has painted its first frame. Each round times every case once (so a slow spell of the shared machine hits
 every size); a first round warms up and is not counted; the figures are medians of --repeat rounds, in wall time and
 in the CPU time of the thread doing the work (on a machine shared with other work, a short stage often runs within
 one time slice and a long one is preempted many times, so wall-time ratios overstate the growth; CPU time is what
@@ -184,7 +184,7 @@ def main() -> int:
     if args.app:  # after the headless stages, so that the window's items do not weigh on their heap
         from workbench.gui.warm_up import warm_up_job
         gc.collect()
-        warm_up_job(None)  # as the app does a second after its window shows: PyTorch's objects frozen (gc.freeze)
+        warm_up_job(None)  # as the app does after its first frame: PyTorch's objects frozen (gc.freeze)
         app = AppBench()
         for _ in range(args.repeat + 1):
             for case in cases:

@@ -1,21 +1,25 @@
-"""Starting the app: the window appears first, then the project loads, then an autosaved copy is offered, then
-PyTorch loads in the background (`warm_up_job`)."""
+"""Starting the app: the window appears first, then the project loads, then an autosaved copy is offered; once the
+window has painted its first frame, PyTorch loads in the background (`shared_warm_up`).
+
+The entry point (`workbench/__main__.py`) pauses the cyclic garbage collector before the app's modules load: the
+imports and the window make a few hundred thousand objects that live as long as the app, and about a hundred
+collections scanned them before the first frame, 10 % of the start. After that frame they are frozen (`gc.freeze`, so
+later collections skip them) and the collector runs again.
+"""
 
 from __future__ import annotations
 
+import gc
 import sys
 
-from PySide6.QtCore import QTimer
+from PySide6.QtCore import QEvent, QObject, QTimer
 from PySide6.QtWidgets import QApplication
 
 from workbench.core.errors import WorkbenchError
 from workbench.core.project import DEMO_TEMPLATE, open_template, resolve_project_argument, template_path
 from workbench.gui.app_icon import app_icon
 from workbench.gui.main_window import MainWindow
-from workbench.gui.warm_up import warm_up_job
-from workbench.gui.workers import start_worker
-
-WARM_UP_AFTER_MS = 1000  # PyTorch loads in the background once the window is up and the project is open
+from workbench.gui.warm_up import shared_warm_up
 
 
 def load_initial_project(window: MainWindow, project_arg: str | None) -> None:
@@ -35,6 +39,30 @@ def load_initial_project(window: MainWindow, project_arg: str | None) -> None:
     document.replace_project(open_template(DEMO_TEMPLATE))
 
 
+class FirstFrame(QObject):
+    """Calls `then()` once, right after `window` has painted its first frame (queued behind the paint, so the frame
+    reaches the screen first)."""
+
+    def __init__(self, window, then):
+        super().__init__(window)
+        self.then = then
+        window.installEventFilter(self)
+
+    def eventFilter(self, watched, event):
+        if event.type() == QEvent.Type.Paint:
+            watched.removeEventFilter(self)
+            QTimer.singleShot(0, self, self.then)  # not once the window is gone
+        return False
+
+
+def after_first_frame() -> None:
+    """Collection back on (paused by the entry point), with what the start made frozen; PyTorch starts loading."""
+    if not gc.isenabled():
+        gc.freeze()
+        gc.enable()
+    shared_warm_up().start()
+
+
 def run_app(project_arg: str | None = None) -> int:
     """Runs the Workbench window until it is closed; returns the exit code."""
     app = QApplication.instance() or QApplication(sys.argv[:1])
@@ -43,13 +71,15 @@ def run_app(project_arg: str | None = None) -> int:
     app.setDesktopFileName("workbench")
     app.setWindowIcon(app_icon())
     window = MainWindow()
+    FirstFrame(window, after_first_frame)
     window.show()
 
     def start():
         load_initial_project(window, project_arg)
         if not window.offer_restore() and not project_arg:
             window.show_welcome_on_first_launch()
-        QTimer.singleShot(WARM_UP_AFTER_MS, window, lambda: start_worker(warm_up_job))  # not once it is closed
 
     QTimer.singleShot(0, start)
-    return app.exec()
+    code = app.exec()
+    shared_warm_up().wait()  # quit while PyTorch loads: the window is gone, the process ends once the import has
+    return code

@@ -18,9 +18,7 @@ from workbench import __version__
 from workbench.core.project import template_names
 from workbench.gui.app_icon import app_icon
 from workbench.gui.autosave import Autosaver, find_leftovers
-from workbench.gui.canvas.compression_overlay import CompressionOverlay
 from workbench.gui.canvas.view import dropped_project_path
-from workbench.gui.diagnostics_dialog import show_diagnostics
 from workbench.gui.document.dataset_keeper import DatasetKeeper
 from workbench.gui.document.document import ProjectDocument
 from workbench.gui.formatting import compact_count, megabytes
@@ -198,7 +196,7 @@ class MainWindow(QMainWindow):
         self._action(help_menu, "&Tour", lambda: start_tour(self), tip="A short tour of the window, a step a page")
         help_menu.addSeparator()
         self._action(help_menu, "&Keyboard and Mouse", self._show_controls)
-        self._action(help_menu, "&Diagnostics…", lambda: show_diagnostics(self),
+        self._action(help_menu, "&Diagnostics…", self.show_diagnostics,
                      tip="Python, PyTorch, GPU and ONNX Runtime of this installation")
         self._action(help_menu, "&About Workbench", self._show_about)
 
@@ -260,6 +258,8 @@ class MainWindow(QMainWindow):
     def show_variant_on_canvas(self, record) -> None:
         """Switches to the Design page and draws a variant's per-layer effects over its layers (the Export page's
         "Show on canvas"), then tells the page how many it drew."""
+        from workbench.gui.canvas.compression_overlay import CompressionOverlay  # lazy: wanted after a compression
+
         self.tabs.setCurrentWidget(self.design)
         shown = CompressionOverlay.of(self.design.scene, self.design.view).show_variant(record)
         page = self.pages["Export"].page
@@ -272,6 +272,11 @@ class MainWindow(QMainWindow):
             palette = self.design.palette
             topic = (palette.help_topic() if palette.tree.hasFocus() else None) or self.design.inspector.help_topic()
         open_help(self, topic)
+
+    def show_diagnostics(self) -> None:
+        from workbench.gui.diagnostics_dialog import show_diagnostics  # lazy: not needed for the first frame
+
+        show_diagnostics(self)
 
     def show_welcome_on_first_launch(self) -> None:
         """The welcome page, when no project was ever opened or saved here."""

@@ -6,6 +6,9 @@ A run trains a snapshot of the project in a worker thread (`train_project`), so 
 cannot disturb it; while it runs, the document's `busy_reason` makes the editor refuse architecture edits. The
 engine's callbacks are batched by `WorkerBridge` into one progress signal per 100 ms at most. The finished run's
 record goes into ``project.runs`` and marks the project unsaved.
+
+A press in the first seconds after launch, while PyTorch is still loading in the background (`shared_warm_up`), shows
+"Preparing PyTorch…" at once and starts the run as soon as it has loaded; Stop meanwhile drops the run.
 """
 
 from __future__ import annotations
@@ -26,13 +29,14 @@ from workbench.gui.help.glossary_links import TRAIN_TERMS, GlossaryLinks
 from workbench.gui.pages.train.runs_table import RunsTable
 from workbench.gui.pages.train.settings_form import TrainSettingsForm
 from workbench.gui.plots.training_curves import TrainingCurves
-from workbench.gui.warm_up import warm_up_job
-from workbench.gui.workers import Worker, start_worker
+from workbench.gui.warm_up import shared_warm_up
+from workbench.gui.workers import Worker
 
 BUSY_REASON = "Training is running"
 EMIT_INTERVAL_S = 0.1  # ten progress signals a second: the curves redraw at most that often
 LABEL_INTERVAL_S = 0.25  # status text changes re-lay out the page: four times a second is enough to read
 PAINT_FIRST_MS = 1  # the run's thread starts after this delay, once the page has painted its running state
+PREPARING_TEXT = "Preparing PyTorch… The run starts as soon as it has loaded (once, after Workbench starts)."
 GUI_TRAIN_THREADS = int(os.environ.get("WORKBENCH_TRAIN_THREADS", "1"))  # measured most robust on 2 shared cores
 
 
@@ -116,6 +120,7 @@ class TrainPage(QWidget):
         self.worker = None
         self.run_control: RunControl | None = None
         self._resuming: str | None = None
+        self._waiting_for_torch = False  # pressed while PyTorch was still loading: the run starts when it has
         self._trained_project = None
         self._last_label = 0.0
         self.epochs_total = 0
@@ -218,7 +223,9 @@ class TrainPage(QWidget):
         document.training_changed.connect(self.form.set_settings)  # undo and redo show in the form
         document.graph_changed.connect(self._refresh_context)
         self._project_replaced()
-        self.warm_up = start_worker(warm_up_job)
+        self.warm_up = shared_warm_up()
+        self.warm_up.ready.connect(self._torch_ready)
+        self.warm_up.start()
 
     # --- project ------------------------------------------------------------------------------------------------
 
@@ -324,10 +331,25 @@ class TrainPage(QWidget):
         self.worker.cancelled.connect(self._on_cancelled)
         self.worker.finished.connect(self._on_finished)
         self._update_buttons()
+        if not self.warm_up.is_ready:
+            self._waiting_for_torch = True
+            self.status_label.setText(PREPARING_TEXT)
+            # painted now, in this press: PyTorch's import in the warm-up's thread may hold the interpreter lock for
+            # a few hundred milliseconds at a time, and the next pass of the event loop could wait for it
+            self.status_label.repaint()
+            self.warm_up.start()
+            return True
         # the locked form and busy bar are painted first: started at once, the job's set-up work (Python,
         # holding the interpreter lock) stretched that paint into a 30-40 ms stall of the window
         self.worker.start(after_ms=PAINT_FIRST_MS)
         return True
+
+    def _torch_ready(self) -> None:
+        if self._waiting_for_torch:
+            self._waiting_for_torch = False
+            if not self.run_control.paused:
+                self.status_label.setText("Loading the data…")
+            self.worker.start(after_ms=PAINT_FIRST_MS)
 
     def continue_last(self) -> bool:
         record = self._resumable_run()
@@ -350,6 +372,11 @@ class TrainPage(QWidget):
             self.status_label.setText("Paused. Press Resume to go on, or Stop to end the run.")
 
     def stop(self) -> None:
+        if self._waiting_for_torch:  # the run never started: nothing to keep
+            self._waiting_for_torch = False
+            self._on_cancelled()
+            self._on_finished()
+            return
         if self.run_control is not None:
             self.run_control.stop()
             self.status_label.setText("Stopping…")
