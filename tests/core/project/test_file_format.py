@@ -286,7 +286,7 @@ def test_version_1_is_migrated_run_files_move_under_files():
     assert (files.weights, files.best, files.last, files.state) == (
         run_v1["weights"], run_v1["best_weights"], run_v1["last_weights"], run_v1["state"])
     saved = project_to_dict(project)
-    assert saved["version"] == FORMAT_VERSION == 2 and saved["minor"] == FORMAT_MINOR == 1
+    assert saved["version"] == FORMAT_VERSION == 2 and saved["minor"] == FORMAT_MINOR == 2
     assert "best_weights" not in saved["runs"][0] and saved["runs"][0]["files"]["best"] == run_v1["best_weights"]
     assert saved["variants"] == v1["variants"]  # the same records, now a declared section
     assert project_to_dict(project_from_dict(copy.deepcopy(saved))) == saved
@@ -320,6 +320,22 @@ def test_a_csv_table_of_minor_version_0_keeps_reading_as_it_did(tmp_path):
     assert new.class_names == ["a", "b"] and new.num_samples == 40
     saved = project_to_dict(project)
     assert saved["minor"] == FORMAT_MINOR and saved["dataset"]["options"]["target_rule"] == "last"
+
+
+def test_a_target_of_several_columns_of_minor_version_1_stays_a_regression():
+    data = trained_v2()
+    data["minor"] = 1
+    spec = {"source": "csv", "path": "table.csv", "options": {"target": ["wet", "windy"]}}
+    data["dataset"] = spec
+    data["runs"][0]["dataset"] = spec
+    project = project_from_dict(copy.deepcopy(data))
+    for migrated in (project.dataset, project.runs[0].dataset):
+        assert migrated.options["task"] == "regression"  # "auto" read several columns so then
+    data["minor"] = FORMAT_MINOR  # written by this version: "auto" may find them multi-label
+    assert project_from_dict(copy.deepcopy(data)).dataset.options.get("task", "auto") == "auto"
+    spec["options"] = {"target": ["wet", "windy"], "task": "classification"}  # stated: left alone
+    data["minor"] = 1
+    assert project_from_dict(copy.deepcopy(data)).dataset.options["task"] == "classification"
 
 
 def test_a_newer_minor_version_keeps_what_it_added():

@@ -15,7 +15,7 @@ from workbench.core.errors import ProjectFileError
 from workbench.core.fields import FieldReader, fail
 from workbench.core.graph.serialize import (MAX_EDGES, MAX_NODES, block_positions_to_dict, graph_from_dict,
                                             graph_to_dict, positions_to_dict)
-from workbench.core.project.migrations import MIGRATIONS, keep_csv_defaults_of_minor_0
+from workbench.core.project.migrations import MIGRATIONS, keep_csv_defaults_of_minor_0, keep_regression_of_minor_1
 from workbench.core.project.model import Project
 from workbench.core.project.run_record import RunRecord
 from workbench.core.project.variant_record import VariantRecord
@@ -24,7 +24,8 @@ from workbench.core.training.settings import TrainingSettings
 
 FORMAT_NAME = "workbench-project"
 FORMAT_VERSION = 2
-FORMAT_MINOR = 1  # 1: a CSV table's gaps are filled in and its target suggested (migrations.py)
+FORMAT_MINOR = 2  # 1: a CSV table's gaps are filled in and its target suggested; 2: several 0/1 target columns
+# are multi-label, and a network may hold blocks (migrations.py)
 KNOWN_SECTIONS = ("format", "version", "minor", "name", "description", "graph", "ui", "dataset", "training", "runs",
                   "variants", "search")
 MAX_JSON_OBJECTS = MAX_NODES + MAX_EDGES + 10_000
@@ -70,6 +71,8 @@ def project_from_dict(data) -> Project:
         version += 1
     if isinstance(data.get("minor", 0), int) and data.get("minor", 0) < 1:
         data = keep_csv_defaults_of_minor_0(data)
+    if isinstance(data.get("minor", 0), int) and data.get("minor", 0) < 2:
+        data = keep_regression_of_minor_1(data)
     r = FieldReader(data, "", keep_unknown=True)
     r.read.update(("format", "version"))
     minor = r.integer("minor", 0)

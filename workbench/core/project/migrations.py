@@ -9,6 +9,11 @@ Minor version 1 changed two defaults of a CSV table: rows with a gap are filled 
 instead of dropped, and the target is suggested instead of being the last column. A file of minor version 0 states
 the old defaults where it relied on them (`keep_csv_defaults_of_minor_0`), so that its data, and the runs trained
 on it, read as they always did.
+
+Minor version 2 reads a CSV target of several 0/1 columns, with the task left to "auto", as multi-label, where it
+was a regression of several outputs before; a file of minor version 0 or 1 with a target of several columns says
+``task: regression`` where it left the task to "auto" (`keep_regression_of_minor_1`). Minor version 2 also lets a
+network hold blocks, which an older version refuses as an unknown layer type.
 """
 
 from __future__ import annotations
@@ -35,14 +40,35 @@ def _run_v1(record: dict) -> dict:
 def keep_csv_defaults_of_minor_0(data: dict) -> dict:
     """A minor-version-0 project whose CSV tables (the project's and its runs') say ``missing: drop`` and
     ``target_rule: last`` where they left them to the defaults of that version (a new dict)."""
-    migrated = {**data, "dataset": _csv_defaults_of_minor_0(data.get("dataset"))}
+    return _each_dataset(data, _csv_defaults_of_minor_0)
+
+
+def keep_regression_of_minor_1(data: dict) -> dict:
+    """A project of minor version 0 or 1 whose CSV target is several columns, with the task left to "auto", says
+    ``task: regression``, which is what "auto" made of several columns then (now several 0/1 columns are
+    multi-label); the project's dataset and its runs' (a new dict)."""
+    return _each_dataset(data, _regression_of_minor_1)
+
+
+def _each_dataset(data: dict, change) -> dict:
+    migrated = {**data, "dataset": change(data.get("dataset"))}
     runs = data.get("runs")
     if isinstance(runs, list):
-        migrated["runs"] = [{**run, "dataset": _csv_defaults_of_minor_0(run.get("dataset"))}
+        migrated["runs"] = [{**run, "dataset": change(run.get("dataset"))}
                             if isinstance(run, dict) and "dataset" in run else run for run in runs]
     if "dataset" not in data:
         del migrated["dataset"]
     return migrated
+
+
+def _regression_of_minor_1(spec):
+    if not isinstance(spec, dict) or spec.get("source") != "csv" or not isinstance(spec.get("options"), dict):
+        return spec
+    options = spec["options"]
+    target = options.get("target")
+    if not (isinstance(target, list) and len(target) > 1) or options.get("task", "auto") != "auto":
+        return spec
+    return {**spec, "options": {**options, "task": "regression"}}
 
 
 def _csv_defaults_of_minor_0(spec):
