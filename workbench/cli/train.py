@@ -6,7 +6,10 @@ overwritten: the trained project goes beside it.
 With ``--nproc-per-node N`` (and ``--nnodes``, ``--node-rank``, ``--rdzv-endpoint`` for several machines) the run
 is handed to `torchrun` (`torch.distributed.run`), which starts N processes of this same command that train
 together (DistributedDataParallel; training/distributed.py); the command started by `torchrun` itself (`torchrun
-... -m workbench train PROJECT`) does the same. Only rank 0 shows progress and writes the trained project."""
+... -m workbench train PROJECT`) does the same. Only rank 0 shows progress and writes the trained project.
+
+``--feed FILE`` and ``--control FILE`` let another program follow the run (the app, training on several GPUs):
+rank 0 writes its progress to the feed, and every process pauses, resumes or stops as the control file says."""
 
 from __future__ import annotations
 
@@ -25,6 +28,7 @@ from workbench.core.project import actions, is_template
 from workbench.core.project.train import transfer_lines
 from workbench.core.training.callbacks import Callback, RunControl, format_duration
 from workbench.core.training.distributed import LaunchPlan, finish, launch, launched_ranks, write_failure
+from workbench.core.training.run_feed import FeedWriter, watch_control_file
 
 BAR_WIDTH = 24
 REDRAW_S = 0.1
@@ -55,6 +59,10 @@ def add_parser(subparsers):
     group.add_argument("--node-rank", type=int, default=0, metavar="I", help="this machine's number, 0 to M-1")
     group.add_argument("--rdzv-endpoint", metavar="HOST:PORT",
                        help="where the machines meet: the first machine's address and a free port")
+    follow = parser.add_argument_group("following the run from another program (what the app uses)")
+    follow.add_argument("--feed", metavar="FILE", help="write the run's progress to FILE, one JSON line per report")
+    follow.add_argument("--control", metavar="FILE",
+                        help="pause, resume or stop the run when FILE says pause, run or stop")
     add_json_flag(parser)
     return parser
 
@@ -150,7 +158,8 @@ def child_arguments(args, out: Path) -> list[str]:
     argv = ["train", args.project, "--out", str(out)]
     for flag, value in (("--data", args.data), ("--target", args.target), ("--ignore", args.ignore),
                         ("--epochs", args.epochs), ("--device", args.device), ("--threads", args.threads),
-                        ("--resume", args.resume), ("--init-from", args.init_from)):
+                        ("--resume", args.resume), ("--init-from", args.init_from), ("--feed", args.feed),
+                        ("--control", args.control)):
         if value is not None:
             argv += [flag, str(value)]
     for flag, columns in (("--categorical", args.categorical), ("--numeric", args.numeric)):
@@ -211,7 +220,11 @@ def train_here(args, project, out: Path, ranks, data_report: dict | None) -> int
 
     control = RunControl()
     callbacks = [] if (args.json and not sys.stderr.isatty()) or not main else [TerminalProgress()]
+    if args.feed and main:
+        callbacks.append(FeedWriter(args.feed))
     with contextlib.ExitStack() as signals:
+        if args.control:
+            signals.callback(watch_control_file(args.control, control).set)
         received = signals.enter_context(stopping_on_signals(control, repeatable=ranks is not None))
         outcome = actions.train_project(project, out.parent, settings=settings, callbacks=callbacks,
                                         control=control, num_threads=threads, resume_run=args.resume, ranks=ranks)

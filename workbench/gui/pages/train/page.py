@@ -5,7 +5,9 @@ delete), and PNG / CSV export.
 A run trains a snapshot of the project in a worker thread (`train_project`), so the window never waits and edits
 cannot disturb it; while it runs, the document's `busy_reason` makes the editor refuse architecture edits. The
 engine's callbacks are batched by `WorkerBridge` into one progress signal per 100 ms at most. The finished run's
-record goes into ``project.runs`` and marks the project unsaved.
+record goes into ``project.runs`` and marks the project unsaved. With several GPUs chosen (the warm-up says
+which GPUs PyTorch sees), the run trains in child processes through `torchrun` (`train_project_on_gpus`), and
+their reports reach the same bridge.
 """
 
 from __future__ import annotations
@@ -98,12 +100,18 @@ def consecutive_chunks(chunks: list) -> list:
 
 
 def train_job(job_control, project: Project, base_dir, run_control: RunControl, resume_run: str | None,
-              threads: int):
-    """Runs in the worker thread: loads the data, trains, evaluates; returns the `TrainOutcome`."""
+              threads: int, processes: int = 1):
+    """Runs in the worker thread: loads the data, trains, evaluates; returns the `TrainOutcome`. With several
+    `processes` (GPUs chosen), the run trains in child processes through `torchrun`, as `workbench train
+    --nproc-per-node` does, and its reports arrive here as from a run in this thread."""
     bridge = WorkerBridge(job_control, run_control)
+    should_cancel = lambda: run_control.stop_requested or job_control.cancelled  # noqa: E731
+    if processes > 1:
+        return actions.train_project_on_gpus(project, base_dir, processes, callbacks=[bridge], control=run_control,
+                                             resume_run=resume_run, progress=bridge.stage,
+                                             should_cancel=lambda: job_control.cancelled)
     return actions.train_project(project, base_dir, callbacks=[bridge], control=run_control, num_threads=threads,
-                                 resume_run=resume_run, progress=bridge.stage,
-                                 should_cancel=lambda: run_control.stop_requested or job_control.cancelled)
+                                 resume_run=resume_run, progress=bridge.stage, should_cancel=should_cancel)
 
 
 class TrainPage(QWidget):
@@ -218,7 +226,9 @@ class TrainPage(QWidget):
         document.training_changed.connect(self.form.set_settings)  # undo and redo show in the form
         document.graph_changed.connect(self._refresh_context)
         self._project_replaced()
+        self.gpus: list = []  # the NVIDIA GPUs PyTorch sees, once the warm-up has looked
         self.warm_up = start_worker(warm_up_job)
+        self.warm_up.returned.connect(self._gpus_found)
 
     # --- project ------------------------------------------------------------------------------------------------
 
@@ -238,6 +248,10 @@ class TrainPage(QWidget):
             self.curves.start_run(1, self._task())
             self.curves.finish()
         self._update_buttons()
+
+    def _gpus_found(self, gpus: list) -> None:
+        self.gpus = list(gpus)
+        self.form.set_gpus(self.gpus)
 
     def _task(self) -> str:
         heads = self.document.project.graph.head_nodes()
@@ -317,7 +331,10 @@ class TrainPage(QWidget):
         self.status_label.setText("Loading the data…")
         self.progress.setRange(0, 0)  # busy until the first batches arrive
         self.curves.set_overlays([])
-        self.worker = Worker(train_job, snapshot, self._run_base, self.run_control, resume_run, GUI_TRAIN_THREADS)
+        processes = (snapshot.find_run(resume_run).settings if resume_run else snapshot.training).gpu_processes(
+            len(self.gpus))
+        self.worker = Worker(train_job, snapshot, self._run_base, self.run_control, resume_run, GUI_TRAIN_THREADS,
+                             processes)
         self.worker.progress.connect(self._on_progress)
         self.worker.returned.connect(self._on_returned)
         self.worker.errored.connect(self._on_error)
