@@ -8,6 +8,8 @@ is handed to `torchrun` (`torch.distributed.run`), which starts N processes of t
 together (DistributedDataParallel; training/distributed.py); the command started by `torchrun` itself (`torchrun
 ... -m workbench train PROJECT`) does the same. Only rank 0 shows progress and writes the trained project.
 
+A project whose "GPUs to use" (``training.gpus``) is more than one trains so too, on a machine with several GPUs.
+
 ``--feed FILE`` and ``--control FILE`` let another program follow the run (the app, training on several GPUs):
 rank 0 writes its progress to the feed, and every process pauses, resumes or stops as the control file says."""
 
@@ -23,6 +25,7 @@ from pathlib import Path
 from workbench import PROJECT_SUFFIX, PROJECT_SUFFIXES
 from workbench.cli.common import (add_data_arguments, add_json_flag, add_threads_argument, load_project_with_data,
                                   output_state, print_json, save_result)
+from workbench.core.device import cuda_devices
 from workbench.core.errors import WorkbenchError
 from workbench.core.project import actions, is_template
 from workbench.core.project.train import transfer_lines
@@ -184,6 +187,13 @@ def run(args) -> int:
     project, data_report = load_project_with_data(args.project, args)
     out = output_path(project, args.out)
     ranks = launched_ranks()
+    if args.nproc_per_node is None and ranks is None:
+        chosen = project.training.replaced(device=args.device) if args.device else project.training
+        processes = chosen.gpu_processes(len(cuda_devices()))
+        if processes > 1:  # the project's "GPUs to use", as the app does it
+            print(f"Training on {processes} GPUs together, as the project chooses (--nproc-per-node 1 for one).",
+                  file=sys.stderr)
+            args.nproc_per_node = processes
     if args.nproc_per_node is not None and ranks is None:
         launch(LaunchPlan(args.nproc_per_node, args.nnodes, args.node_rank, args.rdzv_endpoint),
                child_arguments(args, out))
