@@ -14,8 +14,9 @@ import sys
 from workbench.core.errors import WorkbenchError
 
 COMMANDS = ["templates", "validate", "train", "evaluate", "doctor", "export", "compress", "bench", "import",
-            "search"]
-MODULE_OF = {"import": "import_model"}  # commands whose module has another name (`import` is a Python keyword)
+            "search", "cluster-job", "cluster-runs"]
+# commands whose module has another name (`import` is a Python keyword)
+MODULE_OF = {"import": "import_model", "cluster-job": "cluster_job", "cluster-runs": "cluster_runs"}
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -6,7 +6,12 @@ overwritten: the trained project goes beside it.
 With ``--nproc-per-node N`` (and ``--nnodes``, ``--node-rank``, ``--rdzv-endpoint`` for several machines) the run
 is handed to `torchrun` (`torch.distributed.run`), which starts N processes of this same command that train
 together (DistributedDataParallel; training/distributed.py); the command started by `torchrun` itself (`torchrun
-... -m workbench train PROJECT`) does the same. Only rank 0 shows progress and writes the trained project."""
+... -m workbench train PROJECT`) does the same. Only rank 0 shows progress and writes the trained project.
+
+A project whose "GPUs to use" (``training.gpus``) is more than one trains so too, on a machine with several GPUs.
+
+``--feed FILE`` and ``--control FILE`` let another program follow the run (the app, training on several GPUs):
+rank 0 writes its progress to the feed, and every process pauses, resumes or stops as the control file says."""
 
 from __future__ import annotations
 
@@ -20,11 +25,13 @@ from pathlib import Path
 from workbench import PROJECT_SUFFIX, PROJECT_SUFFIXES
 from workbench.cli.common import (add_data_arguments, add_json_flag, add_threads_argument, load_project_with_data,
                                   output_state, print_json, save_result)
+from workbench.core.device import cuda_devices
 from workbench.core.errors import WorkbenchError
 from workbench.core.project import actions, is_template
 from workbench.core.project.train import transfer_lines
 from workbench.core.training.callbacks import Callback, RunControl, format_duration
 from workbench.core.training.distributed import LaunchPlan, finish, launch, launched_ranks, write_failure
+from workbench.core.training.run_feed import FeedWriter, watch_control_file
 
 BAR_WIDTH = 24
 REDRAW_S = 0.1
@@ -55,6 +62,10 @@ def add_parser(subparsers):
     group.add_argument("--node-rank", type=int, default=0, metavar="I", help="this machine's number, 0 to M-1")
     group.add_argument("--rdzv-endpoint", metavar="HOST:PORT",
                        help="where the machines meet: the first machine's address and a free port")
+    follow = parser.add_argument_group("following the run from another program (what the app uses)")
+    follow.add_argument("--feed", metavar="FILE", help="write the run's progress to FILE, one JSON line per report")
+    follow.add_argument("--control", metavar="FILE",
+                        help="pause, resume or stop the run when FILE says pause, run or stop")
     add_json_flag(parser)
     return parser
 
@@ -150,7 +161,8 @@ def child_arguments(args, out: Path) -> list[str]:
     argv = ["train", args.project, "--out", str(out)]
     for flag, value in (("--data", args.data), ("--target", args.target), ("--ignore", args.ignore),
                         ("--epochs", args.epochs), ("--device", args.device), ("--threads", args.threads),
-                        ("--resume", args.resume), ("--init-from", args.init_from)):
+                        ("--resume", args.resume), ("--init-from", args.init_from), ("--feed", args.feed),
+                        ("--control", args.control)):
         if value is not None:
             argv += [flag, str(value)]
     for flag, columns in (("--categorical", args.categorical), ("--numeric", args.numeric)):
@@ -175,6 +187,13 @@ def run(args) -> int:
     project, data_report = load_project_with_data(args.project, args)
     out = output_path(project, args.out)
     ranks = launched_ranks()
+    if args.nproc_per_node is None and ranks is None:
+        chosen = project.training.replaced(device=args.device) if args.device else project.training
+        processes = chosen.gpu_processes(len(cuda_devices()))
+        if processes > 1:  # the project's "GPUs to use", as the app does it
+            print(f"Training on {processes} GPUs together, as the project chooses (--nproc-per-node 1 for one).",
+                  file=sys.stderr)
+            args.nproc_per_node = processes
     if args.nproc_per_node is not None and ranks is None:
         launch(LaunchPlan(args.nproc_per_node, args.nnodes, args.node_rank, args.rdzv_endpoint),
                child_arguments(args, out))
@@ -211,7 +230,11 @@ def train_here(args, project, out: Path, ranks, data_report: dict | None) -> int
 
     control = RunControl()
     callbacks = [] if (args.json and not sys.stderr.isatty()) or not main else [TerminalProgress()]
+    if args.feed and main:
+        callbacks.append(FeedWriter(args.feed))
     with contextlib.ExitStack() as signals:
+        if args.control:
+            signals.callback(watch_control_file(args.control, control).set)
         received = signals.enter_context(stopping_on_signals(control, repeatable=ranks is not None))
         outcome = actions.train_project(project, out.parent, settings=settings, callbacks=callbacks,
                                         control=control, num_threads=threads, resume_run=args.resume, ranks=ranks)

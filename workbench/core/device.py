@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import sys
+from dataclasses import dataclass
 
 from workbench.core.errors import WorkbenchError
 
@@ -39,6 +40,33 @@ def choose_device(preference: str = "auto"):
     if preference == "cpu":
         return torch.device("cpu")
     raise DeviceError(f"Unknown device {preference!r}: choose auto, cpu, cuda or mps.")
+
+
+@dataclass(frozen=True)
+class GpuInfo:
+    """One NVIDIA GPU that PyTorch sees: its CUDA index, name and memory."""
+
+    index: int
+    name: str
+    memory_bytes: int
+
+    @property
+    def title(self) -> str:
+        """"GPU 1: NVIDIA A100-SXM4-80GB, 80 GB"."""
+        return f"GPU {self.index}: {self.name}, {self.memory_bytes / 1024 ** 3:.0f} GB"
+
+
+def cuda_devices() -> list[GpuInfo]:
+    """The NVIDIA GPUs PyTorch can train on here, in CUDA order (none without CUDA)."""
+    import torch  # lazy
+
+    if not torch.cuda.is_available():
+        return []
+    gpus = []
+    for index in range(torch.cuda.device_count()):
+        props = torch.cuda.get_device_properties(index)
+        gpus.append(GpuInfo(index, props.name, int(props.total_memory)))
+    return gpus
 
 
 def _mps_available() -> bool:

@@ -149,6 +149,11 @@ class MainWindow(QMainWindow):
         self._action(file_menu, "Save &As…", self.files.save_as, K.SaveAs if not QKeySequence(K.SaveAs).isEmpty()
                      else "Ctrl+Shift+S")
         file_menu.addSeparator()
+        self._action(file_menu, "Run on a &Cluster…", lambda: self._on_train_page().open_cluster_dialog(),
+                     tip="Write a folder that trains this project on a cluster (SLURM or torchrun)")
+        self._action(file_menu, "Open C&luster Run…", lambda: self._on_train_page().bring_back(),
+                     tip="Add the run of a cluster job folder, back from the cluster, to the project's runs")
+        file_menu.addSeparator()
         quit_action = self._action(file_menu, "&Quit", self.close, K.Quit if not QKeySequence(K.Quit).isEmpty()
                                    else "Ctrl+Q")
         quit_action.setShortcutContext(Qt.ShortcutContext.ApplicationShortcut)  # also while a drop-down list is open
@@ -249,6 +254,11 @@ class MainWindow(QMainWindow):
         on_canvas = widget is self.design and self.stack.currentWidget() is self.tabs
         for action in self.canvas_actions:
             action.setEnabled(on_canvas)
+
+    def _on_train_page(self):
+        """Switches to the Train page (where cluster jobs are written and their runs shown) and returns it."""
+        self.tabs.setCurrentWidget(self.pages["Train"])
+        return self.pages["Train"].page
 
     def show_run_on_evaluate(self, run_id: str) -> None:
         """Switches to the Evaluate page showing run `run_id` (the Train page's "Open on Evaluate")."""

@@ -7,6 +7,7 @@ import gc
 
 from PySide6.QtCore import QObject, Signal
 
+from workbench.core.device import GpuInfo, cuda_devices
 from workbench.core.training.dynamo_free import lean_optimizer
 from workbench.gui.workers import start_worker
 
@@ -14,7 +15,7 @@ from workbench.gui.workers import start_worker
 _frozen = False  # whether a warm-up has frozen what PyTorch's imports made (the first one does)
 
 
-def warm_up_job(job_control) -> None:
+def warm_up_job(job_control) -> list[GpuInfo]:
     """Imports PyTorch and what a first training step pulls in (1-2 s the first time) in a worker, so that pressing
     Train starts at once. The app starts it as soon as its window has painted its first frame; the Train page starts
     it too when it opens (it then returns at once). The window may hitch once, for about 0.2 s, while PyTorch's
@@ -23,7 +24,10 @@ def warm_up_job(job_control) -> None:
     The imports create a few hundred thousand objects, and the cyclic garbage collector, run by whichever thread
     allocates, scanned them all in full collections of 120-220 ms that held the interpreter lock and froze the
     window. So collection is paused while they load, and what they made is then frozen (`gc.freeze`): it lives as
-    long as the app, and later full collections skip it."""
+    long as the app, and later full collections skip it.
+
+    Returns the NVIDIA GPUs PyTorch sees (the Train page offers a choice of them where there are several), so that
+    no page asks torch on the GUI thread."""
 
     global _frozen
     first = not _frozen  # a later warm-up finds everything loaded and frozen
@@ -37,6 +41,7 @@ def warm_up_job(job_control) -> None:
         optimizer = lean_optimizer(torch.optim.AdamW)(layer.parameters())
         layer(torch.zeros(1, 2)).sum().backward()
         optimizer.step()
+        return cuda_devices()
     finally:
         if first:
             gc.freeze()
@@ -47,7 +52,8 @@ def warm_up_job(job_control) -> None:
 
 class WarmUp(QObject):
     """One warm-up job for the whole app: `start()` runs it once (later calls do nothing), `is_ready` tells whether
-    it has ended (well or not: a broken PyTorch is reported by the run that needs it), and `ready` is emitted then."""
+    it has ended (well or not: a broken PyTorch is reported by the run that needs it), and `ready` is emitted then,
+    with `gpus` filled in."""
 
     ready = Signal()
 
@@ -56,11 +62,16 @@ class WarmUp(QObject):
         self.job = job
         self.worker = None
         self.is_ready = False
+        self.gpus: list[GpuInfo] = []  # what the job found, once it is ready
 
     def start(self) -> None:
         if self.worker is None:
             self.worker = start_worker(self.job)
+            self.worker.returned.connect(self._returned)
             self.worker.finished.connect(self._finished)
+
+    def _returned(self, gpus) -> None:
+        self.gpus = list(gpus or [])
 
     def wait(self) -> None:
         """Blocks until the job has ended, for quitting while it runs: an import cannot be cancelled, and its thread

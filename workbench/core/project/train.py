@@ -51,14 +51,22 @@ class TrainOutcome:
         wrote under (its `base_dir`): when the project has been saved into another folder since (Save As while it
         trained), the run's files are copied beside the project, under its name, and the record names the copies;
         where they cannot be copied, it names the originals by their full path."""
-        folder = project.folder
-        if written_in is not None and folder is not None and Path(written_in).resolve() != folder.resolve():
-            moved = _file_run_into(self.record, Path(written_in), folder, project_slug(project))
-            self.record = dataclasses.replace(self.record, files=RunFiles(
-                **{k: moved.get(v, v) for k, v in self.record.files.to_dict().items()}))
-            self.unsaved_weights = {moved.get(k, k): v for k, v in self.unsaved_weights.items()}
+        self.record, moved = filed_beside(self.record, project, written_in)
+        self.unsaved_weights = {moved.get(k, k): v for k, v in self.unsaved_weights.items()}
         project.add_run(self.record)
         project.unsaved_weights.update(self.unsaved_weights)
+
+
+def filed_beside(record: RunRecord, project: Project, written_in: Path | None) -> tuple[RunRecord, dict[str, str]]:
+    """`record` as the project should keep it, and {old path: new path}: unchanged when its files were written in
+    the project's folder (`written_in`, None: they were); else with its files copied beside the project (see
+    `TrainOutcome.add_to`)."""
+    folder = project.folder
+    if written_in is None or folder is None or Path(written_in).resolve() == folder.resolve():
+        return record, {}
+    moved = _file_run_into(record, Path(written_in), folder, project_slug(project))
+    files = RunFiles(**{k: moved.get(v, v) for k, v in record.files.to_dict().items()})
+    return dataclasses.replace(record, files=files), moved
 
 
 def _file_run_into(record: RunRecord, old_base: Path, new_base: Path, slug: str) -> dict[str, str]:

@@ -20,6 +20,8 @@ DEVICES = ("auto", "cpu", "cuda", "mps")
 MONITORS = ("val_loss", "val_accuracy", "val_f1_macro", "val_mae", "val_rmse", "val_r2")
 MAXIMIZED_MONITORS = ("val_accuracy", "val_f1_macro", "val_r2")
 INIT_KEYS = ("run", "project", "weights")
+MAX_GPUS = 1024
+WRITTEN_WHEN_CHOSEN = {"gpus": 1, "gpu": 0}  # added after 0.1.0: left out of the file at their default
 
 OPTIMIZER_TITLES = {"adam": "Adam", "adamw": "AdamW", "sgd": "SGD with momentum"}
 SCHEDULE_TITLES = {"constant": "Constant", "step": "Step decay", "cosine": "Cosine decay", "one_cycle": "One-cycle"}
@@ -47,11 +49,19 @@ class TrainingSettings:
     deterministic: bool = False
     device: str = "auto"
     mixed_precision: bool = True  # bf16/fp16 autocast on CUDA; ignored elsewhere
+    gpus: int = 1  # NVIDIA GPUs to train on together (one process each, DDP); 0 = all there are
+    gpu: int = 0  # with one GPU: which one (its CUDA index)
     frozen_nodes: list[str] = field(default_factory=list)  # node ids whose weights are not trained
     init_from: dict | None = None  # {"run": id} | {"project": path, "run": id?} | {"weights": path}
 
     def to_dict(self) -> dict:
-        return copy.deepcopy(asdict(self))
+        """Every field, except the GPU choice while it is the default: a project that trains on one GPU is written
+        as Workbench wrote it before that choice existed, so earlier versions still open it."""
+        d = copy.deepcopy(asdict(self))
+        for name, default in WRITTEN_WHEN_CHOSEN.items():
+            if d[name] == default:
+                del d[name]
+        return d
 
     @classmethod
     def from_dict(cls, d: Any, field: str = "training") -> TrainingSettings:  # noqa: A002 - the contract's name
@@ -70,6 +80,13 @@ class TrainingSettings:
     def replaced(self, **changes) -> TrainingSettings:
         """A checked copy with some fields changed (raises `ProjectFileError` on a bad value)."""
         return TrainingSettings.from_dict({**self.to_dict(), **changes})
+
+    def gpu_processes(self, gpus_here: int) -> int:
+        """How many processes train together on a machine with `gpus_here` CUDA devices: one per GPU chosen
+        (all of them for 0), never more than there are; 1 on the CPU or Apple's GPU, or with fewer than two GPUs."""
+        if self.device not in ("auto", "cuda") or gpus_here < 2:
+            return 1
+        return min(self.gpus or gpus_here, gpus_here)
 
     @property
     def monitor_maximized(self) -> bool:
@@ -95,6 +112,8 @@ class TrainingSettings:
         _bool(self.deterministic, at("deterministic"))
         _choice(self.device, at("device"), DEVICES)
         _bool(self.mixed_precision, at("mixed_precision"))
+        _int(self.gpus, at("gpus"), 0, MAX_GPUS)
+        _int(self.gpu, at("gpu"), 0, MAX_GPUS - 1)
         if not isinstance(self.frozen_nodes, list) or not all(isinstance(n, str) and n for n in self.frozen_nodes):
             _fail(f"must be a list of node ids (got {self.frozen_nodes!r}).", at("frozen_nodes"))
         _check_init(self.init_from, at("init_from"))

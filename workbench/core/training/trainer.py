@@ -278,7 +278,11 @@ class Trainer:
 
         pref = self.device_preference
         if pref is None:
-            return choose_device(self.settings.device)
+            device = choose_device(self.settings.device)
+            chosen = self.settings.gpu  # the GPU chosen on the Train page; GPU 0 where there is no such one
+            if device.type == "cuda" and self.ranks is None and 0 < chosen < torch.cuda.device_count():
+                return torch.device("cuda", chosen)
+            return device
         if isinstance(pref, torch.device):
             return pref
         return choose_device(str(pref))

@@ -24,7 +24,12 @@ LEFT = Qt.MouseButton.LeftButton
 def gate(monkeypatch):
     """Released by the test: until then the app's warm-up is still loading PyTorch."""
     released = threading.Event()
-    monkeypatch.setattr(warm_up_module, "_shared", WarmUp(job=lambda control: released.wait(60)))
+
+    def loading(control):
+        released.wait(60)
+        return []  # no GPU seen
+
+    monkeypatch.setattr(warm_up_module, "_shared", WarmUp(job=loading))
     yield released
     released.set()
 

@@ -1,11 +1,14 @@
 """The Train page: settings, Train / Pause / Stop / Continue, progress with ETA, speed, device and memory, live
 curves, earlier runs to compare, a table of the runs side by side (`RunsTable`: open one on Evaluate, compare,
-delete), and PNG / CSV export.
+delete), PNG / CSV export, and a cluster's side: "Run on a Cluster…" (`ClusterJobDialog`) and "Bring Back a
+Run…" (a job's runs added to the project).
 
 A run trains a snapshot of the project in a worker thread (`train_project`), so the window never waits and edits
 cannot disturb it; while it runs, the document's `busy_reason` makes the editor refuse architecture edits. The
 engine's callbacks are batched by `WorkerBridge` into one progress signal per 100 ms at most. The finished run's
-record goes into ``project.runs`` and marks the project unsaved.
+record goes into ``project.runs`` and marks the project unsaved. With several GPUs chosen (the warm-up says
+which GPUs PyTorch sees), the run trains in child processes through `torchrun` (`train_project_on_gpus`), and
+their reports reach the same bridge.
 
 A press in the first seconds after launch, while PyTorch is still loading in the background (`shared_warm_up`), shows
 "Preparing PyTorch…" at once and starts the run as soon as it has loaded; Stop meanwhile drops the run.
@@ -15,17 +18,20 @@ from __future__ import annotations
 
 import os
 import time
+from pathlib import Path
 
 import numpy as np
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (QFileDialog, QHBoxLayout, QLabel, QListWidget, QListWidgetItem, QProgressBar,
                                QPushButton, QScrollArea, QSplitter, QVBoxLayout, QWidget)
 
+from workbench.core.errors import WorkbenchError
 from workbench.core.project import Project, RunRecord, actions
 from workbench.core.project.train import transfer_lines
 from workbench.core.training.callbacks import Callback, RunControl, format_duration
 from workbench.core.training.settings import TrainingSettings
 from workbench.gui.help.glossary_links import TRAIN_TERMS, GlossaryLinks
+from workbench.gui.pages.train.cluster_dialog import ClusterJobDialog
 from workbench.gui.pages.train.runs_table import RunsTable
 from workbench.gui.pages.train.settings_form import TrainSettingsForm
 from workbench.gui.plots.training_curves import TrainingCurves
@@ -102,12 +108,18 @@ def consecutive_chunks(chunks: list) -> list:
 
 
 def train_job(job_control, project: Project, base_dir, run_control: RunControl, resume_run: str | None,
-              threads: int):
-    """Runs in the worker thread: loads the data, trains, evaluates; returns the `TrainOutcome`."""
+              threads: int, processes: int = 1):
+    """Runs in the worker thread: loads the data, trains, evaluates; returns the `TrainOutcome`. With several
+    `processes` (GPUs chosen), the run trains in child processes through `torchrun`, as `workbench train
+    --nproc-per-node` does, and its reports arrive here as from a run in this thread."""
     bridge = WorkerBridge(job_control, run_control)
+    should_cancel = lambda: run_control.stop_requested or job_control.cancelled  # noqa: E731
+    if processes > 1:
+        return actions.train_project_on_gpus(project, base_dir, processes, callbacks=[bridge], control=run_control,
+                                             resume_run=resume_run, progress=bridge.stage,
+                                             should_cancel=lambda: job_control.cancelled)
     return actions.train_project(project, base_dir, callbacks=[bridge], control=run_control, num_threads=threads,
-                                 resume_run=resume_run, progress=bridge.stage,
-                                 should_cancel=lambda: run_control.stop_requested or job_control.cancelled)
+                                 resume_run=resume_run, progress=bridge.stage, should_cancel=should_cancel)
 
 
 class TrainPage(QWidget):
@@ -177,6 +189,15 @@ class TrainPage(QWidget):
         self.runs.deleted.connect(self._run_deleted)
         self.export_png_button = QPushButton("Export PNG…", self)
         self.export_csv_button = QPushButton("Export CSV…", self)
+        self.cluster_button = QPushButton("Run on a Cluster…", self)
+        self.cluster_button.setObjectName("cluster_button")
+        self.cluster_button.setToolTip("Write a folder that trains this project on a cluster (SLURM or torchrun)")
+        self.cluster_button.clicked.connect(self.open_cluster_dialog)
+        self.bring_back_button = QPushButton("Bring Back a Run…", self)
+        self.bring_back_button.setObjectName("bring_back_button")
+        self.bring_back_button.setToolTip("Add the run of a cluster job folder, back from the cluster, to the runs")
+        self.bring_back_button.clicked.connect(lambda: self.bring_back())
+        self.cluster_dialog: ClusterJobDialog | None = None
         self.export_png_button.clicked.connect(lambda: self._export("png"))
         self.export_csv_button.clicked.connect(lambda: self._export("csv"))
 
@@ -193,6 +214,11 @@ class TrainPage(QWidget):
         compare_box.addWidget(QLabel("Compare with earlier runs:", self))
         compare_box.addWidget(self.compare)
         bottom.addLayout(compare_box, 1)
+        cluster = QVBoxLayout()
+        cluster.addStretch(1)
+        cluster.addWidget(self.cluster_button)
+        cluster.addWidget(self.bring_back_button)
+        bottom.addLayout(cluster)
         exports = QVBoxLayout()
         exports.addStretch(1)
         exports.addWidget(self.export_png_button)
@@ -223,9 +249,12 @@ class TrainPage(QWidget):
         document.training_changed.connect(self.form.set_settings)  # undo and redo show in the form
         document.graph_changed.connect(self._refresh_context)
         self._project_replaced()
+        self.gpus: list = []  # the NVIDIA GPUs PyTorch sees, once the warm-up has looked
         self.warm_up = shared_warm_up()
         self.warm_up.ready.connect(self._torch_ready)
         self.warm_up.start()
+        if self.warm_up.is_ready:
+            self._gpus_found(self.warm_up.gpus)
 
     # --- project ------------------------------------------------------------------------------------------------
 
@@ -245,6 +274,10 @@ class TrainPage(QWidget):
             self.curves.start_run(1, self._task())
             self.curves.finish()
         self._update_buttons()
+
+    def _gpus_found(self, gpus: list) -> None:
+        self.gpus = list(gpus)
+        self.form.set_gpus(self.gpus)
 
     def _task(self) -> str:
         heads = self.document.project.graph.head_nodes()
@@ -324,7 +357,10 @@ class TrainPage(QWidget):
         self.status_label.setText("Loading the data…")
         self.progress.setRange(0, 0)  # busy until the first batches arrive
         self.curves.set_overlays([])
-        self.worker = Worker(train_job, snapshot, self._run_base, self.run_control, resume_run, GUI_TRAIN_THREADS)
+        processes = (snapshot.find_run(resume_run).settings if resume_run else snapshot.training).gpu_processes(
+            len(self.gpus))
+        self.worker = Worker(train_job, snapshot, self._run_base, self.run_control, resume_run, GUI_TRAIN_THREADS,
+                             processes)
         self.worker.progress.connect(self._on_progress)
         self.worker.returned.connect(self._on_returned)
         self.worker.errored.connect(self._on_error)
@@ -345,6 +381,7 @@ class TrainPage(QWidget):
         return True
 
     def _torch_ready(self) -> None:
+        self._gpus_found(self.warm_up.gpus)
         if self._waiting_for_torch:
             self._waiting_for_torch = False
             if not self.run_control.paused:
@@ -475,6 +512,55 @@ class TrainPage(QWidget):
         self.stop_button.setEnabled(running)
         self.continue_button.setVisible(not running and self._resumable_run() is not None)
         self.form.setEnabled(not running)
+
+    # --- clusters -----------------------------------------------------------------------------------------------
+
+    def open_cluster_dialog(self) -> ClusterJobDialog:
+        """Shows the "Run on a cluster" dialog (its folder proposed beside the project); returns it."""
+        project = self.document.project
+        stem = Path(project.path).stem if project.path else "project"
+        folder = self.document.workspace_dir() / f"{stem}-cluster-job"
+        self.cluster_dialog = ClusterJobDialog(project.snapshot(), folder, len(self.gpus), self)
+        self.cluster_dialog.written.connect(self._job_written)
+        self.cluster_dialog.open()
+        return self.cluster_dialog
+
+    def _job_written(self, job) -> None:
+        where = {"built-in": "", "copied": " The data is in it.",
+                 "expected": f" The data is not: put it on the cluster at {job.data_path}."}[job.data]
+        self._say(f"Wrote the cluster job to {job.folder}.{where} Copy the folder to the cluster and run "
+                  "'sbatch job.slurm' (or 'bash run.sh') in it; README.txt says more. When it has finished, bring "
+                  "the run back with Bring Back a Run….", "ok")
+
+    def bring_back(self, folder: str | None = None) -> bool:
+        """Adds the runs of a cluster job folder (asked for when not given) to the project and shows the last one's
+        curves; returns whether any was added."""
+        if self.is_running:
+            self._say("Wait until this run finishes.", "warning")
+            return False
+        if folder is None:
+            folder = QFileDialog.getExistingDirectory(self, "The cluster job's folder, back from the cluster",
+                                                      str(self.document.workspace_dir()))
+            if not folder:
+                return False
+        try:
+            brought = actions.bring_back_runs(self.document.project, folder, self.document.workspace_dir())
+        except WorkbenchError as exc:
+            self._say(str(exc), "error")
+            return False
+        brought.add_to(self.document.project)
+        self.document.mark_dirty()
+        self._fill_compare()
+        self.runs.refresh()
+        self._refresh_context()
+        self._update_buttons()
+        latest = brought.records[-1]
+        self.curves.show_record(latest)
+        names = ", ".join(r.title for r in brought.records)
+        self.status_label.setText(f"Showing {latest.title}: {latest.message}")
+        self._say(f"Brought back {names} from {brought.source.parent} (trained on {latest.device})." +
+                  "".join(f"\n⚠ {note}" for note in brought.notes), "warning" if brought.notes else "ok")
+        return True
 
     # --- messages and export ------------------------------------------------------------------------------------
 

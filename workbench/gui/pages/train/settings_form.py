@@ -1,5 +1,6 @@
-"""The training settings form: optimiser, learning rate, batch size, epochs, schedule, early stopping, device, and
-(under Transfer learning) the weights to start from and the layers to freeze.
+"""The training settings form: optimiser, learning rate, batch size, epochs, schedule, early stopping, device, the
+GPUs to use (shown only where PyTorch sees several; `set_gpus`), and (under Transfer learning) the weights to start
+from and the layers to freeze.
 
 The form edits a `TrainingSettings`; every change is checked by `TrainingSettings` itself and announced with
 `changed` so the panel can store it in the project (as an undoable step). Undo and Redo keys pressed in a number field
@@ -133,6 +134,16 @@ class TrainSettingsForm(QWidget):
         form.addRow(self.deterministic)
         self.device = self._combo("device", {d: DEVICE_TITLES[d] for d in DEVICES}, "Where to compute.")
         form.addRow("Device", self.device)
+        self.gpus = QComboBox(self)
+        self.gpus.setObjectName("gpus")
+        self.gpus.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.gpus.setMinimumContentsLength(14)  # long GPU names must not widen the form (they show in the list)
+        self.gpus.setToolTip("Train on one GPU, or on several together: each GPU trains on its share of every "
+                             "batch round and they average what they learned (PyTorch's DistributedDataParallel).")
+        self.gpus_label = QLabel("GPUs to use", self)
+        form.addRow(self.gpus_label, self.gpus)
+        self._gpu_list = []
+        self._show_gpus()
         self.mixed_precision = QCheckBox("Mixed precision on the GPU (faster)", self)
         self.mixed_precision.setObjectName("mixed_precision")
         form.addRow(self.mixed_precision)
@@ -164,7 +175,7 @@ class TrainSettingsForm(QWidget):
             spin.valueChanged.connect(self._edited)
         for spin in (self.batch_size, self.epochs, self.patience, self.seed):
             spin.valueChanged.connect(self._edited)
-        for combo in (self.optimizer, self.schedule, self.monitor, self.device, self.init_from):
+        for combo in (self.optimizer, self.schedule, self.monitor, self.device, self.gpus, self.init_from):
             combo.currentIndexChanged.connect(self._edited)
         for check in (self.early_stopping, self.restore_best, self.deterministic, self.mixed_precision):
             check.toggled.connect(self._edited)
@@ -223,6 +234,34 @@ class TrainSettingsForm(QWidget):
         self._loading = False
         self.set_settings(self._settings)
 
+    def set_gpus(self, gpus: list) -> None:
+        """The NVIDIA GPUs PyTorch sees here (`GpuInfo`s, from the warm-up); the choice shows only with two or more."""
+        self._gpu_list = list(gpus)
+        self._loading = True
+        self._show_gpus()
+        self._loading = False
+        self.set_settings(self._settings)
+
+    def _show_gpus(self) -> None:
+        self.gpus.clear()
+        count = len(self._gpu_list)
+        for gpu in self._gpu_list:
+            self.gpus.addItem(f"1 GPU — {gpu.title}", (1, gpu.index))
+        for n in range(2, count):
+            self.gpus.addItem(f"{n} GPUs together", (n, 0))
+        if count >= 2:
+            self.gpus.addItem(f"All {count} GPUs together", (0, 0))
+        self.gpus.setVisible(count >= 2)
+        self.gpus_label.setVisible(count >= 2)
+
+    def _select_gpus(self, gpus: int, gpu: int) -> None:
+        if not self.gpus.count():
+            return
+        wanted = (1, gpu) if gpus == 1 else (gpus, 0)
+        if wanted not in [self.gpus.itemData(i) for i in range(self.gpus.count())]:  # chosen on another machine
+            self.gpus.addItem(f"1 GPU — GPU {gpu}" if gpus == 1 else f"{gpus} GPUs together", wanted)
+        _select(self.gpus, wanted)
+
     def set_settings(self, settings: TrainingSettings) -> None:
         self._loading = True
         self._settings = settings
@@ -242,6 +281,7 @@ class TrainSettingsForm(QWidget):
         self.seed.setValue(min(s.seed, self.seed.maximum()))
         self.deterministic.setChecked(s.deterministic)
         _select(self.device, s.device)
+        self._select_gpus(s.gpus, s.gpu)
         self.mixed_precision.setChecked(s.mixed_precision)
         self._fill_sources(s.init_from)
         frozen = set(s.frozen_nodes)
@@ -295,6 +335,8 @@ class TrainSettingsForm(QWidget):
                       seed=self.seed.value(), deterministic=self.deterministic.isChecked(),
                       device=self.device.currentData(), mixed_precision=self.mixed_precision.isChecked(),
                       frozen_nodes=frozen, init_from=self.init_from.currentData())
+        if self.gpus.count():
+            values["gpus"], values["gpu"] = self.gpus.currentData()
         self._settings = self._settings.replaced(**values)
         self._update_enabled()
         self.changed.emit(self._settings)
@@ -304,6 +346,7 @@ class TrainSettingsForm(QWidget):
         stopping = self.early_stopping.isChecked()
         self.patience.setEnabled(stopping)
         self.mixed_precision.setEnabled(self.device.currentData() != "cpu")
+        self.gpus.setEnabled(self.device.currentData() in ("auto", "cuda"))
 
 
 def _select(combo: QComboBox, key) -> None:
