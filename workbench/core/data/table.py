@@ -11,8 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from workbench.core.data.columns import (ColumnData, column_width, encode_categorical, encode_numeric, feature_names,
-                                        with_missing_indicator)
+from workbench.core.data.columns import ColumnData, column_width, encode_into, feature_names
 from workbench.core.data.dataset import Dataset
 from workbench.core.data.progress import ProgressReporter
 from workbench.core.data.splits import check_classes_in_train, make_splits
@@ -294,7 +293,8 @@ def build_table(cols: list[ColumnData], options: dict, split: dict, source: Tabl
     specs = [_fit_column(p, train_rows, keep, options, missing_policy, n_rows) for p in features]
     for plan in plans:
         report.append(_column_line(plan, specs, target_info, class_names))
-    width = sum(column_width(s) for s in specs)
+    widths = [column_width(s) for s in specs]
+    width = sum(widths)
     release_freed_memory()
     x = np.empty((n, width), dtype=np.float32)
     # per column: map its own codes to the fitted categories (-2: not seen in training)
@@ -310,18 +310,13 @@ def build_table(cols: list[ColumnData], options: dict, split: dict, source: Tabl
         kept_here = keep[bounds[k]:bounds[k + 1]]
         rows_here = slice(None) if kept_here.all() else np.flatnonzero(kept_here)
         m = int(kept_here.sum())
-        block = np.empty((m, width), dtype=np.float32)          # filled in cache, then copied as whole rows
+        block = x[row:row + m]                                  # whole rows: the columns fill it while in cache
         col0 = 0
-        for plan, spec, remap in zip(features, specs, remaps):
+        for plan, spec, remap, w in zip(features, specs, remaps, widths):
             data = plan.data.chunks[k][rows_here]
-            if spec["type"] == "numeric":
-                part = with_missing_indicator(encode_numeric(data, spec)[:, None], np.isnan(data), spec)
-            else:                                               # code -1 indexes the trailing -1
-                part = with_missing_indicator(encode_categorical(remap[data], spec), data < 0, spec)
-            block[:, col0:col0 + part.shape[1]] = part
-            col0 += part.shape[1]
+            encode_into(block[:, col0:col0 + w], data if remap is None else remap[data], spec)  # -1 stays -1
+            col0 += w
             plan.data.chunks[k] = None                          # free the raw block as soon as it is used
-        x[row:row + m] = block
         row += m
         if k % 4 == 3:
             release_freed_memory()
