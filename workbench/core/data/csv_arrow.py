@@ -138,7 +138,7 @@ def arrow_floats(cells) -> np.ndarray | None:
         numbers = pc.cast(cells, pa.float64())
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
         return None
-    return numbers.to_numpy(zero_copy_only=False, writable=True)
+    return numbers.to_numpy(zero_copy_only=False).copy()  # into numpy's heap, which hands freed blocks back
 
 
 def arrow_dictionary(cells) -> tuple[list[str | None], np.ndarray]:
