@@ -82,3 +82,36 @@ def test_split_property(n, classes, seed, train):
         total = (labels == cls).sum()
         train_count = (labels[parts["train"]] == cls).sum()
         assert abs(train_count - total * len(parts["train"]) / n) <= 1.5
+
+
+def _sorted_splits(n, split, labels):
+    """The splits as they were first made: every sample sorted by (key, jitter) with `np.lexsort`, then cut."""
+    sizes = split_sizes(n, split)
+    rng = np.random.default_rng(split["seed"])
+    if labels is not None and split.get("stratify", True):
+        keys = np.empty(n)
+        jitter = rng.random(n)
+        for cls in np.unique(labels):
+            members = np.flatnonzero(labels == cls)
+            members = members[rng.permutation(len(members))]
+            keys[members] = np.arange(len(members)) / len(members)
+        order = np.lexsort((jitter, keys))
+    else:
+        order = rng.permutation(n)
+    cut1, cut2 = sizes["train"], sizes["train"] + sizes["val"]
+    return {"train": np.sort(order[:cut1]), "val": np.sort(order[cut1:cut2]), "test": np.sort(order[cut2:])}
+
+
+@settings(max_examples=200, deadline=None)
+@given(n=st.integers(3, 400), classes=st.integers(1, 6), balanced=st.booleans(), seed=st.integers(0, 5),
+       ratios=st.sampled_from([(0.7, 0.15, 0.15), (0.8, 0.2, 0.0), (0.5, 0.25, 0.25), (0.34, 0.33, 0.33)]),
+       stratify=st.booleans())
+def test_a_seed_gives_the_split_it_always_gave(n, classes, balanced, seed, ratios, stratify):
+    """Found without sorting every key, the splits are still exactly those of sorting them (balanced classes tie
+    on every key, which the jitter decides)."""
+    labels = np.arange(n) % classes if balanced else np.random.default_rng(seed).integers(0, classes, n)
+    split = {"train": ratios[0], "val": ratios[1], "test": ratios[2], "seed": seed, "stratify": stratify}
+    made, expected = make_splits(n, split, labels), _sorted_splits(n, split, labels)
+    for name in ("train", "val", "test"):
+        assert made[name].dtype == np.int64
+        assert np.array_equal(made[name], expected[name]), name

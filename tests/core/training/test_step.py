@@ -165,3 +165,16 @@ def test_direct_steps_match_on_every_kind_of_template(template, text_data, digit
     assert len(a.batch_losses) > 2 and bool(torch.isfinite(torch.as_tensor(b.batch_losses)).all())
     for (name, x), (_, y) in zip(standard.state_dict().items(), direct.state_dict().items()):
         assert torch.allclose(x, y, rtol=1e-5, atol=1e-6), name
+
+
+@pytest.mark.parametrize("template", ["lstm", "transformer", "encoder"])
+def test_the_direct_forward_gives_the_padding_masks_as_the_module_does(template):
+    module = build_module(open_template(template).graph).eval()
+    assert module.mask_from
+    ids = torch.randint(1, 20, (3, 15), generator=torch.Generator().manual_seed(0))
+    ids[0, 4:] = 0
+    ids[1, 9:] = 0
+    forward = hook_free_forward(module)
+    assert forward is not module
+    with torch.no_grad():
+        assert torch.equal(forward(ids), module(ids))

@@ -86,13 +86,6 @@ def numeric_fill(col: dict) -> float:
     return float(col["mean"] if fill is None else fill)
 
 
-def encode_numeric(values: np.ndarray, col: dict) -> np.ndarray:
-    """float64 raw values (NaN missing) -> float32 standardised, missing replaced by the column's fill."""
-    values = np.asarray(values, dtype=np.float64)
-    values = np.where(np.isnan(values), numeric_fill(col), values)
-    return ((values - col["mean"]) / col["std"]).astype(np.float32)
-
-
 def category_codes(texts: list, col: dict) -> np.ndarray:
     """Cell values -> indices into ``col["categories"]``; -1 for missing, -2 for a category not seen in training."""
     index = {c: i for i, c in enumerate(col["categories"])}
@@ -103,31 +96,38 @@ def category_codes(texts: list, col: dict) -> np.ndarray:
     return out
 
 
-def encode_categorical(codes: np.ndarray, col: dict) -> np.ndarray:
-    """Category indices (-1 missing, -2 unseen) -> float32 (n, width): one-hot rows, or one standardised index.
+def encode_into(out: np.ndarray, raw: np.ndarray, col: dict) -> None:
+    """Writes one column's model inputs into ``out`` (float32, (n, `column_width`), a view into the table):
+    numbers (float64, NaN missing) standardised with the missing ones replaced by the column's fill; category
+    indices (-1 missing, -2 unseen) as one-hot rows or one standardised index; then the "was missing" input (1.0
+    where the cell was missing) when the column has one.
 
-    A missing value takes the column's ``fill`` category when it has one; a missing value without fill and a
-    category not seen in training give all zeros (one-hot) or 0, the training mean (index encoding).
+    A missing value takes the column's ``fill`` when it has one; a missing category without fill and a category
+    not seen in training give all zeros (one-hot) or 0, the training mean (index encoding). The arithmetic is in
+    float64, rounded to float32 once.
     """
-    codes = np.asarray(codes, dtype=np.int64)
-    fill = col.get("fill")
-    if fill is not None:
-        codes = np.where(codes == -1, col["categories"].index(fill), codes)
-    k = len(col["categories"])
-    if col["encoding"] == "one_hot":
-        out = np.zeros((len(codes), k), dtype=np.float32)
-        known = codes >= 0
-        out[np.flatnonzero(known), codes[known]] = 1.0
-        return out
-    values = np.where(codes >= 0, codes.astype(np.float64), col["mean"])
-    return ((values - col["mean"]) / col["std"]).astype(np.float32)[:, None]
-
-
-def with_missing_indicator(block: np.ndarray, missing: np.ndarray, col: dict) -> np.ndarray:
-    """A column's encoded block, with its "was missing" input (1.0 where the cell was missing) when it has one."""
-    if not col.get("missing_indicator"):
-        return block
-    return np.concatenate([block, missing.astype(np.float32)[:, None]], axis=1)
+    if col["type"] == "numeric":
+        missing = np.isnan(raw)
+        values = np.where(missing, numeric_fill(col), raw)
+        values -= col["mean"]
+        values /= col["std"]
+        out[:, 0] = values
+    else:
+        codes = np.asarray(raw, dtype=np.int64)
+        missing = codes == -1
+        fill = col.get("fill")
+        if fill is not None:
+            codes = np.where(missing, col["categories"].index(fill), codes)
+        if col["encoding"] == "one_hot":
+            k = len(col["categories"])
+            np.equal(codes[:, None], np.arange(k), out=out[:, :k])
+        else:
+            values = np.where(codes >= 0, codes.astype(np.float64), col["mean"])
+            values -= col["mean"]
+            values /= col["std"]
+            out[:, 0] = values
+    if col.get("missing_indicator"):
+        out[:, -1] = missing
 
 
 def column_width(col: dict) -> int:
@@ -149,21 +149,21 @@ def feature_names(columns: list[dict]) -> list[str]:
 
 def encode_raw_rows(columns: list[dict], rows: list[list]) -> np.ndarray:
     """Raw cells, one list per row in the order of ``columns`` -> float32 (n, features)."""
+    if not columns:
+        raise DataError("The preprocessing has no input columns.")
     n = len(rows)
-    parts = []
+    x = np.empty((n, sum(map(column_width, columns))), dtype=np.float32)
+    start = 0
     for j, col in enumerate(columns):
         cells = [row[j] for row in rows]
         if col["type"] == "numeric":
-            values = np.empty(n, dtype=np.float64)
+            raw = np.empty(n, dtype=np.float64)
             for i, cell in enumerate(cells):
                 value = parse_number(cell)
-                if value is None:
-                    value = float("nan")
-                values[i] = value
-            parts.append(with_missing_indicator(encode_numeric(values, col)[:, None], np.isnan(values), col))
+                raw[i] = float("nan") if value is None else value
         else:
-            codes = category_codes(cells, col)
-            parts.append(with_missing_indicator(encode_categorical(codes, col), codes == -1, col))
-    if not parts:
-        raise DataError("The preprocessing has no input columns.")
-    return np.concatenate(parts, axis=1) if n else np.zeros((0, sum(map(column_width, columns))), np.float32)
+            raw = category_codes(cells, col)
+        width = column_width(col)
+        encode_into(x[:, start:start + width], raw, col)
+        start += width
+    return x

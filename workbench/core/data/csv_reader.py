@@ -146,11 +146,9 @@ class _ColumnParser:
 
     def _add_floats(self, values: np.ndarray, first_row: int) -> None:
         """A block that is numbers only (NaN where missing)."""
-        bad = ~(np.abs(values) <= FLOAT32_MAX)          # missing, infinite or huge: one pass for the usual case
-        n_bad = int(np.count_nonzero(bad))
-        if n_bad:
+        n_bad = len(values) - int(np.count_nonzero(np.abs(values) <= FLOAT32_MAX))  # missing, infinite or huge
+        if n_bad > np.count_nonzero(np.isnan(values)):  # infinite or huge ones among them (else all are NaN)
             self._drop_huge(values, first_row)
-            values[bad] = np.nan
         self.n_missing += n_bad
         self.n_numeric += len(values) - n_bad
         self.floats.append(values)

@@ -4,7 +4,8 @@ Stratification without scikit-learn: each class is shuffled on its own, every sa
 ``rank within its class / class size`` (ties broken by a random jitter), and the samples sorted by key are cut at the
 split sizes. Every split thus gets each class in proportion (to within one sample), the first sample of every class
 comes first (so the training split sees every class whenever it has room), and the split depends only on the
-labels, the ratios and the seed.
+labels, the ratios and the seed. Each split is found without sorting all the keys: the samples below a split's
+last key, and of those at that key the first by jitter (`_smallest`, linear in the number of samples).
 """
 
 from __future__ import annotations
@@ -41,6 +42,8 @@ def make_splits(n: int, split: dict, labels: np.ndarray | None = None) -> dict[s
         raise DataError(f"The data has {n} sample{'s' if n != 1 else ''}, but a {parts} split needs at least "
                         f"{len(needed)} (one for each part). Add data or set the other parts to 0.")
     rng = np.random.default_rng(split["seed"])
+    cut1 = sizes["train"]
+    cut2 = cut1 + sizes["val"]
     if labels is not None and split.get("stratify", True):
         labels = np.asarray(labels)
         keys = np.empty(n, dtype=np.float64)
@@ -49,16 +52,35 @@ def make_splits(n: int, split: dict, labels: np.ndarray | None = None) -> dict[s
             members = np.flatnonzero(labels == cls)
             members = members[rng.permutation(len(members))]
             keys[members] = np.arange(len(members)) / len(members)
-        order = np.lexsort((jitter, keys))
+        first, first_two = _smallest(keys, jitter, cut1), _smallest(keys, jitter, cut2)
     else:
         order = rng.permutation(n)
-    cut1 = sizes["train"]
-    cut2 = cut1 + sizes["val"]
+        first, first_two = np.zeros(n, dtype=bool), np.zeros(n, dtype=bool)
+        first[order[:cut1]] = True
+        first_two[order[:cut2]] = True
     return {
-        "train": np.sort(order[:cut1]).astype(np.int64),
-        "val": np.sort(order[cut1:cut2]).astype(np.int64),
-        "test": np.sort(order[cut2:]).astype(np.int64),
+        "train": np.flatnonzero(first).astype(np.int64),
+        "val": np.flatnonzero(first_two & ~first).astype(np.int64),
+        "test": np.flatnonzero(~first_two).astype(np.int64),
     }
+
+
+def _smallest(keys: np.ndarray, jitter: np.ndarray, count: int) -> np.ndarray:
+    """Where the ``count`` samples that come first when sorted by key, then jitter, then index are (a bool mask),
+    found in linear time: the keys below the count-th smallest key, and of the samples with that key (one per class
+    at most, since keys are distinct within a class) those first by jitter."""
+    mask = np.zeros(len(keys), dtype=bool)
+    if count == 0:
+        return mask
+    if count >= len(keys):
+        mask[:] = True
+        return mask
+    threshold = np.partition(keys, count - 1)[count - 1]
+    np.less(keys, threshold, out=mask)
+    tied = np.flatnonzero(keys == threshold)
+    needed = count - int(np.count_nonzero(mask))
+    mask[tied[np.argsort(jitter[tied], kind="stable")[:needed]]] = True
+    return mask
 
 
 def check_classes_in_train(splits: dict[str, np.ndarray], labels: np.ndarray, class_names: list[str],

@@ -11,8 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from workbench.core.data.columns import (ColumnData, column_width, encode_categorical, encode_numeric, feature_names,
-                                        with_missing_indicator)
+from workbench.core.data.columns import ColumnData, column_width, encode_into, feature_names
 from workbench.core.data.dataset import Dataset
 from workbench.core.data.multilabel import (binary_problem, check_labels_vary, label_columns_target,
                                            reads_separated_labels, separated_labels_target, separator_of)
@@ -81,10 +80,38 @@ def _concat(chunks: list) -> np.ndarray:
     return np.concatenate([c for c in chunks if c is not None])
 
 
-def _running_number(values: np.ndarray) -> bool:
-    if len(values) < 3 or np.isnan(values).any():
+def _running_number(chunks: list) -> bool:
+    """Whether the numbers of the blocks ``chunks`` are whole and each one more than the one before (1, 2, 3...);
+    judged block by block, so a column of measurements is told apart at its first block."""
+    chunks = [c for c in chunks if c is not None]
+    if sum(map(len, chunks)) < 3:
         return False
-    return bool(np.all(values == np.round(values)) and np.all(np.diff(values) == 1.0))
+    last = None
+    for values in chunks:
+        if not len(values):
+            continue
+        if np.isnan(values).any() or not np.all(values == np.round(values)) or not np.all(np.diff(values) == 1.0):
+            return False
+        if last is not None and values[0] - last != 1.0:
+            return False
+        last = values[-1]
+    return True
+
+
+def _finite_range(chunks: list) -> tuple[float, float, float] | None:
+    """(the first number, the smallest, the largest) of a numeric column's blocks, NaN left out; None if none."""
+    first = low = high = None
+    for values in chunks:
+        if values is None:
+            continue
+        finite = values[~np.isnan(values)]
+        if not len(finite):
+            continue
+        if first is None:
+            first, low, high = finite[0], finite.min(), finite.max()
+        else:
+            low, high = min(low, finite.min()), max(high, finite.max())
+    return None if first is None else (first, low, high)
 
 
 def declared_kinds(options: dict) -> dict[str, str]:
@@ -102,10 +129,9 @@ def analyse_column(col: ColumnData, n_rows: int, declared: str | None = None) ->
         return "empty", "it is empty"
     if declared is not None:
         if col.kind == "numeric":
-            values = _concat(col.chunks)
-            finite = values[~np.isnan(values)]
-            if finite.min() == finite.max():
-                return "constant", f"it has the same value ({fmt(finite[0])}) in every row"
+            first, low, high = _finite_range(col.chunks)
+            if low == high:
+                return "constant", f"it has the same value ({fmt(first)}) in every row"
             return "numeric", ""
         if col.overflow:
             return "overflow", f"it has too many different values ({len(col.categories):,} or more)"
@@ -113,11 +139,10 @@ def analyse_column(col: ColumnData, n_rows: int, declared: str | None = None) ->
             return "constant", f"it has the same value ({col.categories[0]!r}) in every row"
         return "categorical", ""
     if col.kind == "numeric":
-        values = _concat(col.chunks)
-        finite = values[~np.isnan(values)]
-        if finite.min() == finite.max():
-            return "constant", f"it has the same value ({fmt(finite[0])}) in every row"
-        if _running_number(values):
+        first, low, high = _finite_range(col.chunks)
+        if low == high:
+            return "constant", f"it has the same value ({fmt(first)}) in every row"
+        if _running_number(col.chunks):
             return "identifier", "it looks like an identifier (a running number)"
         return "numeric", ""
     if col.looks_like_text and (col.overflow or len(col.categories) > FEW_CLASSES):
@@ -308,10 +333,13 @@ def build_table(cols: list[ColumnData], options: dict, split: dict, source: Tabl
     if not features:
         raise DataError(f"{source.title} has no columns left to learn from: every column is the target, left out, "
                         "or looks like an identifier. Include a column to use it.")
-    specs = [_fit_column(p, train_rows, keep, options, missing_policy, n_rows) for p in features]
+    in_train = np.zeros(n_rows, dtype=bool)
+    in_train[train_rows] = True
+    specs = [_fit_column(p, in_train, keep, bounds, options, missing_policy) for p in features]
     for plan in plans:
         report.append(_column_line(plan, specs, target_info, class_names))
-    width = sum(column_width(s) for s in specs)
+    widths = [column_width(s) for s in specs]
+    width = sum(widths)
     release_freed_memory()
     x = np.empty((n, width), dtype=np.float32)
     # per column: map its own codes to the fitted categories (-2: not seen in training)
@@ -327,18 +355,13 @@ def build_table(cols: list[ColumnData], options: dict, split: dict, source: Tabl
         kept_here = keep[bounds[k]:bounds[k + 1]]
         rows_here = slice(None) if kept_here.all() else np.flatnonzero(kept_here)
         m = int(kept_here.sum())
-        block = np.empty((m, width), dtype=np.float32)          # filled in cache, then copied as whole rows
+        block = x[row:row + m]                                  # whole rows: the columns fill it while in cache
         col0 = 0
-        for plan, spec, remap in zip(features, specs, remaps):
+        for plan, spec, remap, w in zip(features, specs, remaps, widths):
             data = plan.data.chunks[k][rows_here]
-            if spec["type"] == "numeric":
-                part = with_missing_indicator(encode_numeric(data, spec)[:, None], np.isnan(data), spec)
-            else:                                               # code -1 indexes the trailing -1
-                part = with_missing_indicator(encode_categorical(remap[data], spec), data < 0, spec)
-            block[:, col0:col0 + part.shape[1]] = part
-            col0 += part.shape[1]
+            encode_into(block[:, col0:col0 + w], data if remap is None else remap[data], spec)  # -1 stays -1
+            col0 += w
             plan.data.chunks[k] = None                          # free the raw block as soon as it is used
-        x[row:row + m] = block
         row += m
         if k % 4 == 3:
             release_freed_memory()
@@ -430,11 +453,17 @@ def scale_regression_target(y: np.ndarray, train_idx: np.ndarray, info: dict) ->
         y[:] = ((y.astype(np.float64) - mean) / std).astype(np.float32)
 
 
-def _fit_column(plan: ColumnPlan, train_rows: np.ndarray, keep: np.ndarray, options: dict, policy: str,
-                n_rows: int) -> dict:
+def _fit_column(plan: ColumnPlan, in_train: np.ndarray, keep: np.ndarray, bounds: np.ndarray, options: dict,
+                policy: str) -> dict:
+    """The encoder of one input column, fitted on the training rows (``in_train``, a mask of the file's rows, as
+    ``keep`` of the rows kept), with what the report says about it; the column's blocks are read in place."""
     col = plan.data
-    values = _concat(col.chunks)
-    train = values[train_rows]
+    blocks = [(values, slice(bounds[k], bounds[k + 1])) for k, values in enumerate(col.chunks)]
+    train = np.concatenate([values[in_train[rows]] for values, rows in blocks])
+
+    def kept_count(count) -> int:
+        return sum(int(np.count_nonzero(count(values[keep[rows]]))) for values, rows in blocks)
+
     if col.kind == "numeric":
         present = train[~np.isnan(train)]
         if len(present) == 0:
@@ -449,7 +478,7 @@ def _fit_column(plan: ColumnPlan, train_rows: np.ndarray, keep: np.ndarray, opti
             spec["fill"] = float(distinct[np.argmax(counts)])
         if policy == "impute" and len(present) < len(train):
             spec["missing_indicator"] = True
-        spec["_missing"] = int(np.isnan(values[keep]).sum())
+        spec["_missing"] = kept_count(np.isnan)
         spec["_how"] = "the mean" if policy in FILLS_NUMBERS_WITH_MEAN else "the most frequent value"
         spec["_text"] = col.n_text_as_missing
         spec["_examples"] = list(col.text_examples)
@@ -481,12 +510,11 @@ def _fit_column(plan: ColumnPlan, train_rows: np.ndarray, keep: np.ndarray, opti
         spec["mean"] = float(train_index.mean())
         std = float(train_index.std())
         spec["std"] = std if std > 0 else 1.0
-    all_kept = values[keep]
     train_set = set(categories)
     unseen_codes = [i for i, c in enumerate(col.categories) if c not in train_set]
-    spec["_missing"] = int((all_kept < 0).sum())
+    spec["_missing"] = kept_count(lambda codes: codes < 0)
     spec["_how"] = "the most frequent value"
-    spec["_unseen"] = int(np.isin(all_kept, unseen_codes).sum()) if unseen_codes else 0
+    spec["_unseen"] = kept_count(lambda codes: np.isin(codes, unseen_codes)) if unseen_codes else 0
     spec["_auto_index"] = auto_index
     return spec
 

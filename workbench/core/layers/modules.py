@@ -260,6 +260,16 @@ class MultiLabelOutput(nn.Linear):
 
 
 class GraphModule(nn.Module):
+    """The network of a graph: each node's module in `layers` under the node's id, run in the order of `steps`
+    ((node id, source ids) in topological order, only the nodes the heads need).
+
+    The execution plan is made once, here: each value of a forward pass has a slot in a list (the inputs first),
+    each step reads its sources' slots and writes its output into a slot whose value no step reads any more, so an
+    intermediate is freed as soon as its last reader has run. A forward pass then costs, beyond the layers' own
+    calls, a list index per source; the padding-mask bookkeeping runs only while `mask_from` names a layer.
+    Layers are looked up by id when called, so a layer replaced in `layers` after construction is the one run.
+    """
+
     def __init__(self, graph, result):  # a Graph and its ValidationResult
         super().__init__()
         self.input_ids = [n.id for n in graph.input_nodes()]
@@ -290,20 +300,66 @@ class GraphModule(nn.Module):
         self.steps = steps
         self.input_infos = [result.outputs[i] for i in self.input_ids]
         self.output_infos = [result.outputs[h] for h in self.head_ids]
+        self._plan, self._head_slots, slots = _slot_plan(self.input_ids, self.head_ids, steps)
+        self._spare_slots = (None,) * (slots - len(self.input_ids))
+        self._modules_by_id = self.layers._modules  # the ModuleDict's own dict: a replaced layer shows in it
 
     def forward(self, *inputs):
+        return self._run(inputs, self._modules_by_id)
+
+    def unhooked_forward(self):
+        """A function computing what `forward` does with each layer's own ``forward``, skipping
+        `nn.Module.__call__` (so no hook runs): for the training engine's direct steps, once it has checked that
+        no hook is registered. It calls the layers as they are now."""
+        calls = {nid: self.layers[nid].forward for nid, _ in self.steps}
+        return lambda *inputs: self._run(inputs, calls)
+
+    def _run(self, inputs, calls):
+        """Runs the plan on `inputs`, calling ``calls[node id]`` for each step."""
         if len(inputs) != len(self.input_ids):
             raise ValueError(f"the network takes {len(self.input_ids)} input(s), got {len(inputs)}")
-        values = dict(zip(self.input_ids, inputs))
-        masks = {nid: padding_mask(values[nid]) for nid in set(self.mask_from.values())}
-        for nid, sources in self.steps:
+        values = [*inputs, *self._spare_slots]
+        if self.mask_from:
+            self._run_masked(values, calls)
+        else:
+            for nid, sources, out in self._plan:
+                if len(sources) == 1:
+                    values[out] = calls[nid](values[sources[0]])
+                else:
+                    values[out] = calls[nid](*[values[s] for s in sources])
+        heads = self._head_slots
+        return values[heads[0]] if len(heads) == 1 else tuple(values[h] for h in heads)
+
+    def _run_masked(self, values: list, calls) -> None:
+        """The plan with padding masks: each Input named in `mask_from` gives its mask to the layers that take it."""
+        masks = {nid: padding_mask(values[self.input_ids.index(nid)]) for nid in set(self.mask_from.values())}
+        for nid, sources, out in self._plan:
             mask_from = self.mask_from.get(nid)
             if mask_from is None:
-                values[nid] = self.layers[nid](*(values[s] for s in sources))
+                values[out] = calls[nid](*[values[s] for s in sources])
             else:
-                values[nid] = self.layers[nid](*(values[s] for s in sources), mask=masks[mask_from])
-        outputs = tuple(values[h] for h in self.head_ids)
-        return outputs[0] if len(outputs) == 1 else outputs
+                values[out] = calls[nid](*[values[s] for s in sources], mask=masks[mask_from])
+
+
+def _slot_plan(input_ids: list[str], head_ids: list[str], steps: list[tuple[str, tuple[str, ...]]]):
+    """The execution plan of `steps`: ((node id, source slots, output slot) per step, the heads' slots, the number
+    of slots). The inputs take the first slots; a step's output goes into a slot freed by a value whose last reader
+    has run (its own sources included, since they are read before the output is stored), else into a new one."""
+    last_read = {s: i for i, (_nid, sources) in enumerate(steps) for s in sources}
+    last_read.update((h, len(steps)) for h in head_ids)  # the heads are read at the end
+    slot_of = {nid: i for i, nid in enumerate(input_ids)}
+    free: list[int] = []
+    count = len(input_ids)
+    plan = []
+    for i, (nid, sources) in enumerate(steps):
+        source_slots = tuple(slot_of[s] for s in sources)
+        free.extend(slot_of[s] for s in dict.fromkeys(sources) if last_read[s] == i)
+        if free:
+            slot_of[nid] = free.pop()
+        else:
+            slot_of[nid], count = count, count + 1
+        plan.append((nid, source_slots, slot_of[nid]))
+    return tuple(plan), tuple(slot_of[h] for h in head_ids), count
 
 
 def _ancestors(sources_of: dict[str, list[str]], targets: list[str]) -> set[str]:

@@ -147,28 +147,19 @@ class _FusedUpdate:
 
 
 def hook_free_forward(module):
-    """`module`'s forward calling each layer's own ``forward`` (skipping `nn.Module.__call__`), or the module itself
-    when anything has hooks registered (they must run) or it is not a GraphModule."""
+    """`module`'s forward calling each layer's own ``forward`` (skipping `nn.Module.__call__`; padding masks
+    included), or the module itself when anything has hooks registered (they must run) or it is not a
+    GraphModule."""
     from torch.nn.modules import module as torch_module  # lazy
 
-    layers = getattr(module, "layers", None)
-    steps = getattr(module, "steps", None)
-    if layers is None or steps is None or len(module.input_ids) != 1 or len(module.head_ids) != 1:
+    if getattr(module, "unhooked_forward", None) is None or len(module.input_ids) != 1 \
+            or len(module.head_ids) != 1:
         return module
     global_hooks = ("_global_forward_hooks", "_global_forward_pre_hooks", "_global_backward_hooks",
                     "_global_backward_pre_hooks", "_global_forward_hooks_always_called")
     if any(getattr(torch_module, name, None) for name in global_hooks):
         return module
     local_hooks = ("_forward_hooks", "_forward_pre_hooks", "_backward_hooks", "_backward_pre_hooks")
-    if any(getattr(m, name, None) for m in (module, *layers.values()) for name in local_hooks):
+    if any(getattr(m, name, None) for m in (module, *module.layers.values()) for name in local_hooks):
         return module
-    plan = [(nid, layers[nid].forward, sources) for nid, sources in steps]
-    input_id, head_id = module.input_ids[0], module.head_ids[0]
-
-    def forward(x):
-        values = {input_id: x}
-        for nid, fn, sources in plan:
-            values[nid] = fn(*[values[s] for s in sources])
-        return values[head_id]
-
-    return forward
+    return module.unhooked_forward()
