@@ -148,7 +148,8 @@ class _FusedUpdate:
 
 def hook_free_forward(module):
     """`module`'s forward calling each layer's own ``forward`` (skipping `nn.Module.__call__`), or the module itself
-    when anything has hooks registered (they must run) or it is not a GraphModule."""
+    when anything has hooks registered (they must run) or it is not a GraphModule. The layers that read time steps
+    get the padding mask, as in `GraphModule.forward`, so a text model trains on what it is evaluated on."""
     from torch.nn.modules import module as torch_module  # lazy
 
     layers = getattr(module, "layers", None)
@@ -162,13 +163,20 @@ def hook_free_forward(module):
     local_hooks = ("_forward_hooks", "_forward_pre_hooks", "_backward_hooks", "_backward_pre_hooks")
     if any(getattr(m, name, None) for m in (module, *layers.values()) for name in local_hooks):
         return module
-    plan = [(nid, layers[nid].forward, sources) for nid, sources in steps]
+    from workbench.core.layers.modules import padding_mask  # lazy
+
+    masked = set(getattr(module, "mask_from", {}))  # the layers given the Input's padding mask, as GraphModule does
+    plan = [(nid, layers[nid].forward, sources, nid in masked) for nid, sources in steps]
     input_id, head_id = module.input_ids[0], module.head_ids[0]
 
     def forward(x):
         values = {input_id: x}
-        for nid, fn, sources in plan:
-            values[nid] = fn(*[values[s] for s in sources])
+        mask = padding_mask(x) if masked else None
+        for nid, fn, sources, takes_mask in plan:
+            if takes_mask:
+                values[nid] = fn(*[values[s] for s in sources], mask=mask)
+            else:
+                values[nid] = fn(*[values[s] for s in sources])
         return values[head_id]
 
     return forward
