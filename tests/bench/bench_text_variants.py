@@ -31,15 +31,16 @@ SPLIT = {"train": 0.7, "val": 0.15, "test": 0.15, "seed": 0, "stratify": True}
 
 
 class Variant(nn.Module):
-    """Embedding, [local-context stem], positions, Transformer blocks, pooling, a linear head."""
+    """Embedding, [local-context stem], positions, Transformer blocks, [LayerNorm], pooling, a linear head."""
 
     def __init__(self, vocab: int, time_steps: int, dim=32, blocks=1, heads=4, ff=64, drop=0.1, conv=0,
-                 token_drop=0.0, pool="mean", pos="learned"):
+                 token_drop=0.0, pool="mean", pos="learned", final_norm=False):
         super().__init__()
         self.embed = nn.Embedding(vocab, dim)
         self.conv = nn.Conv1d(dim, dim, conv, padding=conv // 2) if conv else None
         self.positions = PositionalEncoding(pos, time_steps, dim)
         self.blocks = nn.ModuleList([TransformerBlock(dim, heads, ff, drop) for _ in range(blocks)])
+        self.norm = nn.LayerNorm(dim) if final_norm else nn.Identity()  # the encoder's final LayerNorm
         self.pools = [SequencePool(mode) for mode in pool.split("+")]
         self.head = nn.Linear(dim * len(self.pools), 2)
         self.token_drop = token_drop
@@ -55,6 +56,7 @@ class Variant(nn.Module):
         x = self.positions(x)
         for block in self.blocks:
             x = block(x, mask)
+        x = self.norm(x)
         return self.head(torch.cat([pool(x, mask) for pool in self.pools], dim=1))
 
 
