@@ -28,6 +28,7 @@ from workbench.cli.common import (add_data_arguments, add_json_flag, add_threads
 from workbench.core.device import cuda_devices
 from workbench.core.errors import WorkbenchError
 from workbench.core.project import actions, is_template
+from workbench.core.project.data import fit_untrained_graph
 from workbench.core.project.train import transfer_lines
 from workbench.core.training.callbacks import Callback, RunControl, format_duration
 from workbench.core.training.distributed import LaunchPlan, finish, launch, launched_ranks, write_failure
@@ -218,6 +219,10 @@ def train_here(args, project, out: Path, ranks, data_report: dict | None) -> int
     (the import's, with --data) goes into --json."""
     main = ranks is None or ranks.is_main
     out_state = output_state(project, out)
+    if data_report is None and args.resume is None:  # --data fitted it already
+        for sentence in fit_untrained_graph(project):
+            if main:
+                print(f"note: {sentence}", file=sys.stderr)
     overrides = {}
     if args.epochs is not None:
         overrides["epochs"] = args.epochs

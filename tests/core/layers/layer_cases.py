@@ -74,6 +74,7 @@ CASES = {
     "ChannelShuffle": [({"groups": 2}, [(4, 3, 3)], "float"), ({"groups": 3}, [(6, 5)], "float")],
     "Multiply": [({}, [(3, 4), (3, 4)], "float")],
     "MultiHeadAttention": [({"heads": 2}, [(5, 8)], "float")],
+    "SequenceConv": [({"filters": 6, "kernel_size": 3}, [(5, 8)], "float"), ({}, [(7, 4)], "float")],
     "UnsupportedOnnx": [],
     "Block": [], "BlockInput": [], "BlockOutput": [],  # computed through their flattened graph (test_blocks.py)
 }

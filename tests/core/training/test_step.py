@@ -120,6 +120,18 @@ def test_hooks_keep_the_standard_forward(moons):
         handle.remove()
 
 
+@pytest.mark.parametrize("template", ["lstm", "transformer", "encoder"])
+def test_the_hook_free_forward_leaves_padding_out_as_the_module_does(template):
+    project = open_template(template)
+    module = build_module(project.graph)
+    module.eval()
+    x = torch.zeros(3, 15, dtype=torch.int64)
+    for row, length in enumerate((4, 9, 15)):
+        x[row, :length] = torch.arange(2, 2 + length)
+    with torch.no_grad():
+        assert torch.allclose(hook_free_forward(module)(x), module(x), atol=1e-6)
+
+
 def test_a_cnn_trains_channels_last_on_the_cpu_and_ends_in_the_usual_layout(digits_cnn):
     from workbench.core.training import Callback
 

@@ -371,6 +371,17 @@ LAYER_GUIDES: dict[str, LayerGuide] = {
         {"kind": "Learned has weights for each step up to the sequence length it is built for; sinusoidal has no "
                  "weights, which can help when there is little data."},
         inputs=("sequence",)),
+    "SequenceConv": LayerGuide(
+        "Slides small learned filters along a sequence: each step's output is made from that step and its "
+        "neighbours, so a word is read with the words around it (\"not good\" differs from \"good\"). The "
+        "padding after a text's end counts as nothing, so a short text reads the same however much padding follows "
+        "it.",
+        "Put it after the Embedding, before positions and attention, when there are only a few hundred texts: "
+        "attention alone then learns which words belong together too slowly, and this hands it short phrases "
+        "ready-made. Follow it with an activation such as ReLU.",
+        {"filters": "Usually the Embedding's size, so the layers after it keep their sizes.",
+         "kernel_size": "3 sees a word and one neighbour on each side; 5 two, enough for \"not very good\"."},
+        inputs=("sequence",)),
     "UnsupportedOnnx": LayerGuide(
         "A stand-in that an imported ONNX model leaves where it uses an operation Workbench has no layer for (or "
         "could not convert). Its settings name the operation and the node of the model it came from. It does "

@@ -425,6 +425,22 @@ class Pad(nn.Module):
         return f"padding={self.padding}, mode={self.mode}"
 
 
+class SequenceConv(nn.Module):
+    """A 1-D convolution along the steps of (batch, time, features), same length out ("same" zero padding at both
+    ends); with a padding mask the padding is zeroed first, so a padded text reads as the same text unpadded."""
+
+    takes_mask = True
+
+    def __init__(self, features: int, filters: int, kernel_size: int):
+        super().__init__()
+        self.conv = nn.Conv1d(features, filters, kernel_size, padding=kernel_size // 2)
+
+    def forward(self, x, mask=None):
+        if mask is not None:
+            x = x * mask.unsqueeze(2).to(x.dtype)
+        return self.conv(x.transpose(1, 2)).transpose(1, 2)
+
+
 class ChannelShuffle(nn.Module):
     """Interleaves the channels of `groups` groups (ShuffleNet), written as reshape-transpose-reshape so it exports
     to any ONNX opset."""

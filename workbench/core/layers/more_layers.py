@@ -1,7 +1,7 @@
 """The second part of the layer catalog: the layer types people expect from other tools and that imported ONNX models
 use (pooling variants, resizing, group and instance normalisation, more activations, element-wise product, axis
-permutation, padding, channel shuffle, local response normalisation, standalone attention), and the placeholder an
-ONNX operator without a Workbench layer becomes.
+permutation, padding, channel shuffle, local response normalisation, standalone attention, a convolution along a
+text's words), and the placeholder an ONNX operator without a Workbench layer becomes.
 
 Declared exactly as in `catalog.py` (registered into the same `CATALOG`); kept apart so that file stays readable.
 Cost rules count multiply-accumulates per sample as `catalog.py` does: the products of matrix and convolution work
@@ -315,6 +315,32 @@ register(LayerSpec("MultiHeadAttention", "Multi-head attention", "Sequence",
                    _attention_shape,
                    _modules_builder("SelfAttention", lambda p, ins: (ins[0].shape[2], p["heads"], p["dropout"])),
                    _attention_cost, name_prefix="attention",
+                   compression=CompressionTraits(magnitude_pruned=True, channels=ChannelRole.BLOCKS, width=None,
+                                                 channel_axis=None, weight_input_axis=None)))
+
+
+def _sequence_conv_shape(p, ins):
+    t = _one(ins, (3,), SEQUENCE)
+    if p["kernel_size"] % 2 == 0:
+        raise ShapeError(f"the window ({p['kernel_size']}) must be an odd number of steps, so that each step sees "
+                         "as many neighbours before it as after it")
+    return TensorInfo((BATCH, t.shape[1], p["filters"]), masked=t.masked)
+
+
+def _sequence_conv_cost(p, ins, out):
+    per_step = ins[0].shape[2] * p["kernel_size"] * p["filters"]
+    return per_step + p["filters"], ins[0].shape[1] * per_step
+
+
+register(LayerSpec("SequenceConv", "Sequence convolution", "Sequence",
+                   "Slides learned filters along a sequence, so each word is read with its neighbours; padding "
+                   "reads as nothing",
+                   (Setting("filters", "int", 32, "Filters", "Length of each step's output vector", 1, 65_536),
+                    Setting("kernel_size", "int", 5, "Window", "How many steps each filter sees, centred on its "
+                            "own (odd)", 1, 63)),
+                   _sequence_conv_shape,
+                   _modules_builder("SequenceConv", lambda p, ins: (ins[0].shape[2], p["filters"], p["kernel_size"])),
+                   _sequence_conv_cost, name_prefix="seqconv",
                    compression=CompressionTraits(magnitude_pruned=True, channels=ChannelRole.BLOCKS, width=None,
                                                  channel_axis=None, weight_input_axis=None)))
 

@@ -3,8 +3,10 @@
 The app trains and evaluates many times on the same data; `project_dataset` keeps the last few loaded datasets
 keyed by their spec and folder, so a second run or an evaluation does not read and preprocess the data again.
 The Data page hands over what it imported with `remember_project_dataset`, the command line's ``--data`` goes
-through `use_data` (read once, then kept), and a second caller asking for data that another thread is loading waits
-for that load instead of reading the files twice. Thread-safe: workers call it.
+through `use_data` (read once, then kept), `fit_untrained_graph` fits a network not trained yet to the project's
+own data (a project file written by hand whose text options give another length or vocabulary), and a second caller
+asking for data that another thread is loading waits for that load instead of reading the files twice. Thread-safe:
+workers call it.
 """
 
 from __future__ import annotations
@@ -16,8 +18,9 @@ from collections import OrderedDict
 from pathlib import Path
 
 from workbench.core.data import DatasetSpec, load_dataset, resolve_data_argument
-from workbench.core.data_fit import fit_graph_to_dataset
+from workbench.core.data_fit import GraphFit, fit_graph_to_dataset
 from workbench.core.errors import CancelledError, WorkbenchError
+from workbench.core.layers import format_shape, get_spec
 
 CACHE_SIZE = 2
 _cache: OrderedDict[tuple, object] = OrderedDict()
@@ -98,6 +101,37 @@ def use_data(project, data: str, target: str | None = None, ignore: list[str] | 
     project.dataset = spec
     fit_graph_to_dataset(project.graph, dataset)
     return remember_project_dataset(project, dataset)
+
+
+def fit_untrained_graph(project) -> list[str]:
+    """Fits the network of a project that has no runs yet to the project's own data, as choosing that data does
+    (Input shape and values, the Embedding's vocabulary, the output layer), and returns a sentence per change. A
+    network with runs is left as it is, since their weights fit it; training then says what no longer fits."""
+    if project.runs or project.dataset is None:
+        return []
+    dataset = project_dataset(project)
+    before = project.graph.copy()
+    return fit_sentences(before, fit_graph_to_dataset(project.graph, dataset))
+
+
+def fit_sentences(graph, fit: GraphFit) -> list[str]:
+    """What `fit` changes in `graph` (as it was before the fit), a sentence per node."""
+    sentences = []
+    for node_id, changes in fit.params.items():
+        node = graph.node(node_id)
+        parts = []
+        for key, value in changes.items():
+            old = node.params[key]
+            if old == value:
+                continue
+            if key == "shape":
+                old, value = format_shape(tuple(old)), format_shape(tuple(value))
+            parts.append(f"{node.spec.setting(key).label.lower()} {old} → {value}")
+        sentences.append(f"Fitted {node.label} to the data: {', '.join(parts)}.")
+    for node_id, (new_type, _) in fit.replacements.items():
+        node = graph.node(node_id)
+        sentences.append(f"Replaced {node.label} by a {get_spec(new_type).display_name} layer for the data.")
+    return sentences
 
 
 def forget_datasets() -> None:

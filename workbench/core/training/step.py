@@ -147,9 +147,9 @@ class _FusedUpdate:
 
 
 def hook_free_forward(module):
-    """`module`'s forward calling each layer's own ``forward`` (skipping `nn.Module.__call__`; padding masks
-    included), or the module itself when anything has hooks registered (they must run) or it is not a
-    GraphModule."""
+    """`module`'s forward calling each layer's own ``forward`` (skipping `nn.Module.__call__`), or the module itself
+    when anything has hooks registered (they must run) or it is not a GraphModule. The layers that read time steps
+    get the padding mask, as in `GraphModule.forward`, so a text model trains on what it is evaluated on."""
     from torch.nn.modules import module as torch_module  # lazy
 
     if getattr(module, "unhooked_forward", None) is None or len(module.input_ids) != 1 \
