@@ -31,7 +31,8 @@ from workbench.core.project import actions, is_template
 from workbench.core.project.data import fit_untrained_graph
 from workbench.core.project.train import transfer_lines
 from workbench.core.training.callbacks import Callback, RunControl, format_duration
-from workbench.core.training.distributed import LaunchPlan, finish, launch, launched_ranks, write_failure
+from workbench.core.training.distributed import (LaunchPlan, finish, launch, launched_ranks, leave_together,
+                                                 write_failure)
 from workbench.core.training.run_feed import FeedWriter, watch_control_file
 
 BAR_WIDTH = 24
@@ -202,7 +203,10 @@ def run(args) -> int:
     if ranks is None or ranks.world_size == 1:
         return train_here(args, project, out, None, data_report)
     try:
-        return train_here(args, project, out, ranks, data_report)
+        code = train_here(args, project, out, ranks, data_report)
+        if code == 0:
+            leave_together()  # a process that failed leaves at once: the launcher then stops the others
+        return code
     except WorkbenchError as exc:
         write_failure(str(exc))
         raise
