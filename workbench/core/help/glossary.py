@@ -55,6 +55,12 @@ GLOSSARY: dict[str, GlossaryEntry] = {
         "the number in a cell counts the samples. The diagonal holds the correct answers; a big number off the "
         "diagonal shows two classes the network confuses. Click a cell to see those samples.",
         ("accuracy", "precision", "recall")),
+    "exact_match": GlossaryEntry(
+        "Exact match",
+        "With several labels per sample (multi-label), the share of samples whose labels are all right: one "
+        "wrong label makes the whole sample count as wrong. \"Labels right\" counts each label on its own, so it "
+        "is always at least as high.",
+        ("accuracy", "f1")),
     "overfitting": GlossaryEntry(
         "Overfitting",
         "When a network learns its training samples by heart instead of the general pattern: it does ever better "

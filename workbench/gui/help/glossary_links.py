@@ -14,6 +14,7 @@ from workbench.gui.help.browser import open_help
 TRAIN_TERMS = ["loss", "validation", "epoch", "batch", "learning_rate", "overfitting", "accuracy", "r2"]
 CLASSIFICATION_TERMS = ["accuracy", "f1", "precision", "recall", "loss", "confusion_matrix", "overfitting"]
 REGRESSION_TERMS = ["r2", "mae", "rmse", "loss", "overfitting"]
+MULTILABEL_TERMS = ["accuracy", "exact_match", "f1", "precision", "recall", "loss", "overfitting"]
 
 
 class GlossaryLinks(QWidget):

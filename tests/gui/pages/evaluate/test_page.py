@@ -256,4 +256,5 @@ def test_multilabel_shows_per_label_figures_and_rows_with_a_label_wrong(qtbot, t
     names = result["label_names"]
     assert wrong.item(0, 3).text() == ", ".join(names[k] for k in first["wrong_labels"])
     assert f"{result['wrong_count']} of {result['samples_count']}" in panel.labels_view.wrong_title.text()
+    assert "exact_match" in panel.glossary.links and "confusion_matrix" not in panel.glossary.links
     panel.grab().save(str(tmp_path / "evaluate-multilabel.png"))

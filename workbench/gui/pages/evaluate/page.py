@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QHBoxLayout, QHeade
                                QStackedWidget, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
 
 from workbench.core.project import actions
-from workbench.gui.help.glossary_links import CLASSIFICATION_TERMS, REGRESSION_TERMS, GlossaryLinks
+from workbench.gui.help.glossary_links import CLASSIFICATION_TERMS, MULTILABEL_TERMS, REGRESSION_TERMS, GlossaryLinks
 from workbench.gui.pages.evaluate.labels_view import LabelsView
 from workbench.gui.pages.evaluate.samples import SamplesView
 from workbench.gui.plots.confusion_matrix import ConfusionMatrixView
@@ -254,7 +254,7 @@ class EvaluatePage(QWidget):
         self.show_wrong()
 
     def _show_multilabel(self, result: dict, split: str) -> None:
-        self.glossary.set_terms(CLASSIFICATION_TERMS)
+        self.glossary.set_terms(MULTILABEL_TERMS)
         self.figures_label.setText(
             f"<span style='font-size:15pt'><b>Labels right {result['accuracy']:.1%}</b></span> &nbsp;·&nbsp; "
             f"every label right (exact match) {result['exact_match']:.1%} &nbsp;·&nbsp; F1 micro "
