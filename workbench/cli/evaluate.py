@@ -63,7 +63,7 @@ def _print_classes(result: dict) -> None:
     k = len(names)
     if k <= 20:
         cell = max(5, *(len(n) for n in names))
-        print(f"\n  Confusion matrix (rows: true class, columns: predicted class)")
+        print("\n  Confusion matrix (rows: true class, columns: predicted class)")
         print("  " + " " * width + "".join(f" {n:>{cell}}" for n in names))
         for name, row in zip(names, result["confusion_matrix"]):
             print(f"  {name:<{width}}" + "".join(f" {v:>{cell}}" for v in row))

@@ -11,7 +11,6 @@ from workbench.core.device import GpuInfo, cuda_devices
 from workbench.core.training.dynamo_free import lean_optimizer
 from workbench.gui.workers import start_worker
 
-
 _frozen = False  # whether a warm-up has frozen what PyTorch's imports made (the first one does)
 
 

@@ -27,7 +27,7 @@ import numpy as np
 
 from workbench.core.data.columns import FLOAT32_MAX, MISSING_TOKENS, ColumnData
 from workbench.core.data.csv_arrow import (ArrowCannotRead, arrow_blocks, arrow_can_read, arrow_dictionary,
-                                          arrow_floats, arrow_strings, check_distinct)
+                                           arrow_floats, arrow_strings, check_distinct)
 from workbench.core.data.csv_format import CHAR_BYTES, CsvFormat, csv_problem, delimiter_name, suggest_delimiter
 from workbench.core.data.progress import ProgressReporter
 from workbench.core.errors import DataError

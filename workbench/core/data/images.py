@@ -142,8 +142,6 @@ def image_to_array(img, size: tuple[int, int], channels: int, out: np.ndarray | 
 
 
 def _choose_format(root: Path, files: list[tuple], options: dict, report: list[str]) -> tuple[tuple[int, int], int]:
-    from PIL import Image  # lazy
-
     step = max(1, len(files) // 50)
     sample = files[::step][:50]
     sizes: Counter = Counter()

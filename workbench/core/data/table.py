@@ -14,7 +14,7 @@ import numpy as np
 from workbench.core.data.columns import ColumnData, column_width, encode_into, feature_names
 from workbench.core.data.dataset import Dataset
 from workbench.core.data.multilabel import (binary_problem, check_labels_vary, label_columns_target,
-                                           reads_separated_labels, separated_labels_target, separator_of)
+                                            reads_separated_labels, separated_labels_target, separator_of)
 from workbench.core.data.progress import ProgressReporter
 from workbench.core.data.splits import check_classes_in_train, make_splits
 from workbench.core.data.target import FEW_CLASSES, suggest_target

@@ -14,8 +14,7 @@ written exactly as before.
 from __future__ import annotations
 
 from workbench.core.errors import CycleError, GraphEditError, ProjectFileError
-from workbench.core.graph.model import (ID_PATTERN, MAX_NAME_LENGTH, Edge, Graph, Node, check_block_name,
-                                        check_wire_ends)
+from workbench.core.graph.model import ID_PATTERN, MAX_NAME_LENGTH, Edge, Graph, Node, check_block_name, check_wire_ends
 from workbench.core.layers import CATALOG
 
 MAX_NODES = 10_000

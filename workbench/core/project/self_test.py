@@ -104,7 +104,7 @@ class _SelfTest:
     def matches_cpu(self, device, run, cpu_run) -> list[dict]:
         import torch  # lazy
 
-        (module, result), (cpu_module, cpu_result) = run, cpu_run
+        (module, result), (_, cpu_result) = run, cpu_run
         acc, cpu_acc = result.history[-1].get("val_accuracy"), cpu_result.history[-1].get("val_accuracy")
         gap = abs(acc - cpu_acc)
         checks = [_check("accuracy as on the CPU", gap <= ACCURACY_GAP,

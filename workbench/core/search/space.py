@@ -10,7 +10,7 @@ network (a layer removed, a setting it does not have).
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from workbench.core.errors import WorkbenchError

@@ -36,7 +36,7 @@ from workbench.core.training.best_weights import BestWeights
 from workbench.core.training.callbacks import Callback, FitInfo, RunControl, TrainerState
 from workbench.core.training.checkpointing import Checkpointing, restore_run
 from workbench.core.training.distributed import (PeerFailure, Ranks, RankSync, backend_name, gathered, start,
-                                                  weights_digest, wrap)
+                                                 weights_digest, wrap)
 from workbench.core.training.divergence import DivergenceGuard
 from workbench.core.training.dynamo_free import set_deterministic
 from workbench.core.training.early_stopping import EarlyStopping

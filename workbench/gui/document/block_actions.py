@@ -10,8 +10,7 @@ import re
 from PySide6.QtCore import QPointF
 
 from workbench.core.errors import WorkbenchError
-from workbench.core.graph.block_edits import (free_block_name, plan_expand, plan_make_block, plan_make_unique,
-                                              used_first)
+from workbench.core.graph.block_edits import free_block_name, plan_expand, plan_make_block, plan_make_unique, used_first
 from workbench.core.graph.model import Graph
 from workbench.gui.canvas.node_item import NODE_HEIGHT, NODE_WIDTH
 from workbench.gui.document.commands import AddBlockCommand, AddNodeCommand, MacroCommand, plan_command

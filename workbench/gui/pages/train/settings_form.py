@@ -17,7 +17,7 @@ from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFileDialog, QFormLayout, QGroupBox, QHBoxLayout,
                                QLabel, QListWidget, QListWidgetItem, QPushButton, QSpinBox, QVBoxLayout, QWidget)
 
-from workbench.core.training.settings import DEVICES, MONITORS, OPTIMIZER_TITLES, SCHEDULE_TITLES, TrainingSettings
+from workbench.core.training.settings import DEVICES, OPTIMIZER_TITLES, SCHEDULE_TITLES, TrainingSettings
 
 DEVICE_TITLES = {"auto": "Automatic (GPU if there is one)", "cpu": "CPU", "cuda": "NVIDIA GPU (CUDA)",
                  "mps": "Apple GPU (MPS)"}
