@@ -85,8 +85,8 @@ def test_weights_that_do_not_fit_are_refused_plainly(project, tmp_path):
         load_weights(other, tmp_path / "junk.safetensors")
 
 
-def test_stopped_run_resumes_from_its_last_epoch(project, moons_data, tmp_path):
-    _, dataset = moons_data
+def stopped_after_two_epochs(project, dataset, base):
+    """A run of the project stopped by the user after its second epoch."""
     control = RunControl()
 
     class StopAfterTwo(Callback):
@@ -94,8 +94,13 @@ def test_stopped_run_resumes_from_its_last_epoch(project, moons_data, tmp_path):
             if info.epoch == 1:
                 control.stop()
 
+    return train_project(project, base, dataset=dataset, callbacks=[StopAfterTwo()], control=control)
+
+
+def test_stopped_run_resumes_from_its_last_epoch(project, moons_data, tmp_path):
+    _, dataset = moons_data
     project.training = TrainingSettings(epochs=5, batch_size=32, early_stopping=False)
-    first = train_project(project, tmp_path, dataset=dataset, callbacks=[StopAfterTwo()], control=control)
+    first = stopped_after_two_epochs(project, dataset, tmp_path)
     assert first.record.status == "stopped" and first.record.epochs_done == 2
     project.add_run(first.record)
     _, meta = read_weights(tmp_path / first.record.files.state)
@@ -250,15 +255,8 @@ def test_two_projects_of_one_name_in_one_folder_never_share_a_run_folder(moons_d
 
 def test_a_stopped_run_resumes_from_its_own_folder_after_the_project_file_is_renamed(project, moons_data, tmp_path):
     _, dataset = moons_data
-    control = RunControl()
-
-    class StopAfterTwo(Callback):
-        def on_epoch_end(self, trainer, info):
-            if info.epoch == 1:
-                control.stop()
-
     project.training = TrainingSettings(epochs=4, batch_size=32, early_stopping=False)
-    first = train_project(project, tmp_path, dataset=dataset, callbacks=[StopAfterTwo()], control=control)
+    first = stopped_after_two_epochs(project, dataset, tmp_path)
     project.add_run(first.record)
     save_project(project)
     (tmp_path / "moons.json").rename(tmp_path / "renamed.json")  # in the file manager: runs/moons/ stays
@@ -294,7 +292,7 @@ def test_a_run_that_cannot_be_copied_names_its_files_where_they_are(project, moo
     def full_disk(source, target):
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr("workbench.core.project.train.shutil.copy2", full_disk)
+    monkeypatch.setattr("workbench.core.project.storage.shutil.copy2", full_disk)
     outcome.add_to(project, written_in=old_folder)
     record = project.find_run(outcome.record.id)
     assert record.files.weights == str((old_folder / "runs" / "moons" / record.id / "best.safetensors").resolve())

@@ -33,7 +33,8 @@ def name_after_save(project: Project, target: Path) -> str:
     return project.name
 
 
-def _moved(path: str, slug: str) -> str:
+def filed_path(path: str, slug: str) -> str:
+    """`path` (``runs/<name>/...`` or ``variants/<name>/...``) filed under ``<slug>`` instead."""
     parts = PurePosixPath(path).parts
     if len(parts) > 2 and parts[0] in FILED_FOLDERS and parts[1] != slug and ".." not in parts and \
             not Path(path).is_absolute():
@@ -50,7 +51,7 @@ def refiled(project: Project, slug: str, movable: Callable[[str], bool]) -> tupl
     def move(path):
         if not path or not movable(path):
             return path
-        new = _moved(path, slug)
+        new = filed_path(path, slug)
         if new != path:
             mapping[path] = new
         return new

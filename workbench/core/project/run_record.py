@@ -7,13 +7,14 @@ File paths in `files` are relative to the project's folder (the workspace, befor
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from typing import Any
 
 from workbench.core.data import DatasetSpec
 from workbench.core.errors import GraphEditError
 from workbench.core.fields import FieldReader, expect_object, fail, is_number, number_map
-from workbench.core.graph.blocks import flatten
+from workbench.core.graph.blocks import flatten, has_blocks
 from workbench.core.graph.model import Graph
 from workbench.core.graph.serialize import graph_from_dict, graph_to_dict
 from workbench.core.training.settings import TrainingSettings
@@ -167,10 +168,14 @@ class RunRecord:
         if self.graph is None:
             return False
         try:
-            flat = flatten(graph)
+            flat = flatten(graph) if has_blocks(graph) else graph
         except GraphEditError:  # too big to expand: it was not trained either
             return False
-        return _architecture(self.graph) == _architecture(graph_to_dict(flat))
+        return self._trained_architecture == _architecture(graph_to_dict(flat))
+
+    @functools.cached_property
+    def _trained_architecture(self) -> tuple:  # asked on every edit while the inspector shows the summary
+        return _architecture(self.graph)
 
     def graph_snapshot(self, fallback: Graph) -> Graph:
         """The graph this run trained (`fallback`'s copy for a record without one)."""

@@ -287,15 +287,20 @@ def write_unsaved_weights(project: Project, folder: Path) -> list[str]:
 def copy_record_files(project: Project, old_folder: Path, new_folder: Path,
                       moved: dict[str, str] | None = None) -> list[Path]:
     """Copies the files that run and variant records name relative to `old_folder` into `new_folder` (same
-    relative place, or the one `moved` gives: a project saved under a new name files them under it); paths that
-    are absolute or climb out of the folder are left alone. Returns the copies. When a copy fails (a full disk),
-    the copies made so far are removed, the one cut short too, and the `OSError` raised; the originals are never
-    touched."""
+    relative place, or the one `moved` gives: a project saved under a new name files them under it), except the
+    weights still in memory, which are written from there; see `copy_files`."""
+    return copy_files([r for r in project.record_files() if r not in project.unsaved_weights], old_folder,
+                      new_folder, moved)
+
+
+def copy_files(relatives, old_folder: Path, new_folder: Path, moved: dict[str, str] | None = None) -> list[Path]:
+    """Copies the files named relative to `old_folder` into `new_folder` (same relative place, or the one `moved`
+    gives); paths that are absolute or climb out of the folder are left alone, and so is a file already there.
+    Returns the copies. When a copy fails (a full disk), the copies made so far are removed, the one cut short too,
+    and the `OSError` raised; the originals are never touched."""
     moved = moved or {}
     copied = []
-    for relative in project.record_files():
-        if relative in project.unsaved_weights:
-            continue  # written from memory
+    for relative in relatives:
         path = Path(relative)
         if path.is_absolute() or ".." in path.parts or not path.parts:
             continue

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import copy
 import dataclasses
-import shutil
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path, PurePosixPath
@@ -22,7 +21,9 @@ from workbench.core.graph.blocks import flatten
 from workbench.core.graph.serialize import graph_to_dict
 from workbench.core.project.data import project_dataset
 from workbench.core.project.model import Project, UnsavedWeights
+from workbench.core.project.refile import filed_path
 from workbench.core.project.run_record import RunCurves, RunFiles, RunRecord
+from workbench.core.project.storage import copy_files
 from workbench.core.project.trained import project_slug, transfer_source
 from workbench.core.training.advice import beginner_warnings
 from workbench.core.training.checkpoints import BEST_FILE, LAST_FILE
@@ -70,26 +71,15 @@ def filed_beside(record: RunRecord, project: Project, written_in: Path | None) -
 
 
 def _file_run_into(record: RunRecord, old_base: Path, new_base: Path, slug: str) -> dict[str, str]:
-    """{old path: new path} for the run's files copied from `old_base` into ``<new_base>/runs/<slug>/<run id>/``
-    (the originals stay); when a copy fails, the copies are removed and the paths become the originals' full
-    paths."""
-    moved, copied = {}, []
+    """{old path: new path} for the run's files copied from `old_base` into `new_base`, filed under `slug` (the
+    originals stay); when a copy fails, the copies are removed and the paths become the originals' full paths."""
+    relatives = [p for p in record.files.paths() if not PurePosixPath(p).is_absolute() and ".." not in
+                 PurePosixPath(p).parts]
+    moved = {p: filed_path(p, slug) for p in relatives}
     try:
-        for relative in record.files.paths():
-            path = PurePosixPath(relative)
-            if path.is_absolute() or ".." in path.parts:
-                continue
-            new = PurePosixPath(RUNS_FOLDER, slug, record.id, path.name).as_posix()
-            moved[relative] = new
-            source, target = old_base / relative, new_base / new
-            if source.is_file() and not target.exists():
-                copied.append(target)  # removed again if cut short
-                target.parent.mkdir(parents=True, exist_ok=True)
-                shutil.copy2(source, target)
+        copy_files(relatives, old_base, new_base, moved)
     except OSError:
-        for made in copied:
-            made.unlink(missing_ok=True)
-        return {relative: str((old_base / relative).resolve()) for relative in moved}
+        return {p: str((old_base / p).resolve()) for p in relatives}
     return moved
 
 
