@@ -8,7 +8,7 @@ import subprocess
 import sys
 import types
 
-from PySide6.QtCore import QMimeData, QPointF, Qt, QTimer, QUrl
+from PySide6.QtCore import QEvent, QMimeData, QObject, QPointF, Qt, QTimer, QUrl
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QApplication, QLabel, QMessageBox
 
@@ -20,6 +20,7 @@ from workbench.gui import main_window as main_window_module
 from workbench.gui.autosave import Autosaver, find_leftovers
 from workbench.gui.document.document import ProjectDocument
 from workbench.gui.main_window import MainWindow
+from workbench.gui.warm_up import plots_import_lock
 
 
 def test_title_marks_unsaved_changes(window, tmp_path):
@@ -188,6 +189,54 @@ def test_pages_are_built_lazily_when_their_tab_opens(qtbot, data_dir, monkeypatc
     assert not menu_action(win, "Edit", "Delete").isEnabled()
     win.tabs.setCurrentIndex(0)
     assert menu_action(win, "Edit", "Delete").isEnabled()
+
+
+class PaintCounter(QObject):
+    def __init__(self):
+        super().__init__()
+        self.paints = 0
+
+    def eventFilter(self, watched, event):
+        if event.type() == QEvent.Type.Paint:
+            self.paints += 1
+        return False
+
+
+class SlowPage(QLabel):
+    """Records, while it is being built, what the tab showed and whether the plotting library's lock was held."""
+    seen = []
+
+    def __init__(self, document, parent):
+        super().__init__("slow", parent)
+        SlowPage.seen.append((parent.opening.text(), parent.opening.isVisible(), SlowPage.counter.paints))
+
+
+def test_a_page_says_it_is_opening_and_is_painted_before_it_builds(qtbot, data_dir, monkeypatch):  # noqa: F811
+    module = types.ModuleType("slow_workbench_page")
+    module.SlowPage = SlowPage
+    monkeypatch.setitem(sys.modules, "slow_workbench_page", module)
+    monkeypatch.setattr(main_window_module, "PAGES", [("Train", "slow_workbench_page:SlowPage")])
+    imported_under_lock = []
+    real_import = main_window_module.importlib.import_module
+    monkeypatch.setattr(main_window_module.importlib, "import_module",
+                        lambda name: imported_under_lock.append(plots_import_lock.locked()) or real_import(name))
+    SlowPage.seen.clear()
+    SlowPage.counter = PaintCounter()
+    win = MainWindow()
+    qtbot.addWidget(win)
+    first_frame = PaintCounter()
+    win.tabs.installEventFilter(first_frame)
+    win.show()
+    qtbot.waitUntil(lambda: first_frame.paints > 0)  # as for a user: the window is on screen before a tab is clicked
+    lazy = win.pages["Train"]
+    lazy.opening.installEventFilter(SlowPage.counter)
+    qtbot.mouseClick(win.tabs.tabBar(), Qt.MouseButton.LeftButton,
+                     pos=win.tabs.tabBar().tabRect(1).center())
+    assert SlowPage.seen == [("Opening the Train page\N{HORIZONTAL ELLIPSIS}", True, 1)]
+    assert imported_under_lock == [True]  # never importing the plotting library beside the warm-up
+    assert isinstance(lazy.page, SlowPage)
+    qtbot.waitUntil(lazy.page.isVisible)
+    assert lazy.layout().count() == 1  # the "Opening..." label is gone
 
 
 def test_busy_document_refuses_edits_with_the_reason(window):

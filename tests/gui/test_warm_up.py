@@ -1,4 +1,4 @@
-"""Loading PyTorch in the background: the garbage collector is paused while it loads, then on again with what the
+"""Loading PyTorch and the plotting library in the background: the garbage collector is paused while it loads, then on again with what the
 imports made frozen; a second warm-up changes nothing."""
 
 import subprocess
@@ -7,11 +7,12 @@ import sys
 SCRIPT = """
 import gc, sys
 from workbench.gui.warm_up import warm_up_job
-assert 'torch' not in sys.modules
+assert 'torch' not in sys.modules and 'pyqtgraph' not in sys.modules
 collections = []
 gc.callbacks.append(lambda phase, info: collections.append(info['generation']) if phase == 'start' else None)
 warm_up_job(None)
 assert 'torch' in sys.modules and 'torch.optim' in sys.modules
+assert 'pyqtgraph' in sys.modules  # the Train page's plots, loaded with it
 assert gc.isenabled(), 'the collector must be on again'
 frozen = gc.get_freeze_count()
 assert frozen > 100_000, frozen

@@ -28,6 +28,7 @@ from workbench.gui.model_import import ModelImporter
 from workbench.gui.pages.design.page import DesignPage
 from workbench.gui.project_files import ProjectFiles
 from workbench.gui.style import current_theme
+from workbench.gui.warm_up import plots_import_lock
 from workbench.gui.welcome.flow import WelcomeFlow
 
 PAGES: list[tuple[str, str]] = [
@@ -46,26 +47,38 @@ TEMPLATE_TITLES = {"cnn": "Image classifier (CNN, the demo)", "resnet": "Residua
 
 
 class LazyPage(QWidget):
-    """A tab's place holder that builds the page from its "module:Class" path when first shown."""
+    """A tab's place holder that builds the page from its "module:Class" path when first shown. While it builds
+    (0.1-0.5 s, or about a second more for a page whose plotting library the warm-up has not loaded yet), the tab
+    says "Opening the <title> page..." instead of staying blank."""
 
-    def __init__(self, target: str, document, parent=None):
+    def __init__(self, target: str, document, parent=None, title: str = ""):
         super().__init__(parent)
         self.target = target
         self.document = document
         self.page: QWidget | None = None
         self.setLayout(QVBoxLayout())
         self.layout().setContentsMargins(0, 0, 0, 0)
+        self.opening = QLabel(f"Opening the {title} page\N{HORIZONTAL ELLIPSIS}" if title else
+                              "Opening\N{HORIZONTAL ELLIPSIS}", self)
+        self.opening.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.opening.setEnabled(False)  # drawn in the theme's quiet text colour
+        self.layout().addWidget(self.opening)
 
     def build(self) -> None:
         if self.page is not None:
             return
+        self.layout().activate()  # the label gets its size now, and is painted now: the build holds the event loop
+        self.repaint()
         module_name, _, class_name = self.target.partition(":")
         try:
-            page_class = getattr(importlib.import_module(module_name), class_name)
+            with plots_import_lock:  # the warm-up may be importing the plotting library this page needs
+                page_class = getattr(importlib.import_module(module_name), class_name)
             self.page = page_class(self.document, self)
         except Exception:  # a broken page must not take the window down; say what happened instead
             self.page = QLabel(f"This page could not be opened:\n\n{traceback.format_exc(limit=3)}", self)
             self.page.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.layout().removeWidget(self.opening)
+        self.opening.deleteLater()
         self.layout().addWidget(self.page)
 
 
@@ -85,7 +98,7 @@ class MainWindow(QMainWindow):
         self.tabs.addTab(self.design, "Design")
         self.pages: dict[str, LazyPage] = {}
         for title, target in PAGES:
-            page = LazyPage(target, self.document, self)
+            page = LazyPage(target, self.document, self, title)
             self.pages[title] = page
             self.tabs.addTab(page, title)
         self.tabs.currentChanged.connect(self._tab_changed)

@@ -1,9 +1,12 @@
-"""Loading PyTorch in the background, so that the first training run starts at once: the job (`warm_up_job`) and
-the app's one warm-up (`shared_warm_up()`), which the window starts on its first frame and the Train page waits for."""
+"""Loading PyTorch and the plotting library in the background, so that the first training run starts at once and the
+Train page opens without a second's wait: the job (`warm_up_job`), the lock the pages build under
+(`plots_import_lock`), and the app's one warm-up (`shared_warm_up()`), which the window starts on its first frame and
+the Train page waits for."""
 
 from __future__ import annotations
 
 import gc
+import threading
 
 from PySide6.QtCore import QObject, Signal
 
@@ -12,6 +15,11 @@ from workbench.core.training.dynamo_free import lean_optimizer
 from workbench.gui.workers import start_worker
 
 _frozen = False  # whether a warm-up has frozen what PyTorch's imports made (the first one does)
+
+plots_import_lock = threading.Lock()
+"""Held while the warm-up imports the plotting library, and by the window while it builds a page, so that the two
+threads never import the same package at once (a page then waits for the import already under way, which is what it
+would otherwise do itself)."""
 
 
 def warm_up_job(job_control) -> list[GpuInfo]:
@@ -24,6 +32,9 @@ def warm_up_job(job_control) -> list[GpuInfo]:
     allocates, scanned them all in full collections of 120-220 ms that held the interpreter lock and froze the
     window. So collection is paused while they load, and what they made is then frozen (`gc.freeze`): it lives as
     long as the app, and later full collections skip it.
+
+    Then it imports the plotting library the Train and Evaluate pages draw with (pyqtgraph, about 0.9 s, most of
+    the time a first opening of the Train page took), so that opening either later only builds its widgets.
 
     Returns the NVIDIA GPUs PyTorch sees (the Train page offers a choice of them where there are several), so that
     no page asks torch on the GUI thread."""
@@ -40,13 +51,21 @@ def warm_up_job(job_control) -> list[GpuInfo]:
         optimizer = lean_optimizer(torch.optim.AdamW)(layer.parameters())
         layer(torch.zeros(1, 2)).sum().backward()
         optimizer.step()
-        return cuda_devices()
+        gpus = cuda_devices()
+        load_plots()
+        return gpus
     finally:
         if first:
             gc.freeze()
             _frozen = True
             if was_enabled:
                 gc.enable()
+
+
+def load_plots() -> None:
+    """Imports the plotting library (under `plots_import_lock`)."""
+    with plots_import_lock:
+        import workbench.gui.plots.training_curves  # noqa: F401  # lazy: pyqtgraph, 0.9 s, loaded in the background
 
 
 class WarmUp(QObject):
