@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-from workbench.core.data import DatasetSpec
+from workbench.core.data import DatasetSpec, load_dataset
 from workbench.core.project import load_project, open_template, save_project
 from workbench.core.project.cluster_job import ClusterJobError, JobFolderNotEmptyError, write_cluster_job
 
@@ -129,3 +129,37 @@ def test_run_sh_trains_the_project_with_two_processes(project, tmp_path):
     assert (job.folder / trained.runs[0].files.weights).is_file()
     assert trained.runs[0].files.weights.startswith("runs/my-iris/")
     assert project.runs == []
+
+
+def write_idx_pair(folder, images_name, labels_name, count=12):
+    """An IDX images file of `count` 4x4 images and its labels file (two classes)."""
+    header = b"\x00\x00\x08\x03" + count.to_bytes(4, "big") + (4).to_bytes(4, "big") * 2
+    (folder / images_name).write_bytes(header + bytes(range(count * 16)))
+    (folder / labels_name).write_bytes(b"\x00\x00\x08\x01" + count.to_bytes(4, "big") + bytes(i % 2 for i in range(count)))
+
+
+@pytest.mark.parametrize("named", [False, True], ids=["labels-beside-by-name", "labels_path-option"])
+def test_an_idx_file_goes_with_its_labels(tmp_path, named):
+    labels_name = "my-answers.bin" if named else "train-labels-idx1-ubyte"
+    write_idx_pair(tmp_path, "train-images-idx3-ubyte", labels_name)
+    project = open_template("mlp")
+    options = {"labels_path": labels_name} if named else {}
+    project.dataset = DatasetSpec.from_dict({"source": "idx", "path": "train-images-idx3-ubyte", "options": options})
+    save_project(project, tmp_path / "idx.wbproj")
+
+    job = write_cluster_job(project, tmp_path / "job")
+    assert job.data == "copied"
+    for name in ("train-images-idx3-ubyte", labels_name):
+        assert (job.folder / "data" / name).read_bytes() == (tmp_path / name).read_bytes()
+    there = load_project(job.project_file).dataset
+    assert there.options.get("labels_path") == (f"data/{labels_name}" if named else None)
+    assert len(load_dataset(there, base_dir=job.folder).y) == 12  # the job reads its images with their labels
+    assert f"with {labels_name}" in (job.folder / "README.txt").read_text()
+    assert project.dataset.options == options  # the user's project is unchanged
+
+    expected = write_cluster_job(project, tmp_path / "expected", data_path="/scratch/me/train-images-idx3-ubyte")
+    assert not (expected.folder / "data").exists()
+    readme = (expected.folder / "README.txt").read_text()
+    assert f"/scratch/me/train-images-idx3-ubyte\nand beside it, in the same folder:\n    {labels_name}" in readme
+    assert load_project(expected.project_file).dataset.options.get("labels_path") == (
+        f"/scratch/me/{labels_name}" if named else None)

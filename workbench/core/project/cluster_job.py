@@ -1,7 +1,8 @@
 """Taking a project to a cluster: `write_cluster_job` writes a job folder that trains it there with `torchrun`.
 
 The folder holds the project file (its runs left behind: the job makes a new one), its data (copied when it is a
-file or folder of at most `COPY_LIMIT_BYTES`; else the project names the path the data will have on the cluster),
+file or folder of at most `COPY_LIMIT_BYTES`, with its labels file for the IDX format; else the project names the
+path the data will have on the cluster),
 ``run.sh`` (the `torchrun` command, for one machine or several), ``job.slurm`` (a SLURM batch script: `srun` starts
 one `torchrun` per machine, meeting on the first) and ``README.txt`` in plain words. The run lands in the folder
 itself (the project file and its ``runs/`` folder), from where `bring_back_runs` (cluster_runs.py) adds it to the
@@ -19,6 +20,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from workbench.core.data.arrays import partner_path
 from workbench.core.data.loader import resolve_path
 from workbench.core.errors import WorkbenchError
 from workbench.core.project.file_format import project_text, project_to_dict
@@ -76,12 +78,18 @@ def write_cluster_job(project: Project, out_dir, *, nodes: int = 1, gpus_per_nod
         raise JobFolderNotEmptyError(f"The folder '{out_dir}' is not empty. Choose an empty or new folder, or "
                                      "allow writing into it.")
     source = _data_source(project, data_path)
-    copied = source is not None and data_path is None and _size(source) <= copy_limit_bytes
+    companions = _companions(project, source)
+    copied = (source is not None and data_path is None
+              and _size(source) + sum(_size(c) for c in companions) <= copy_limit_bytes)
     if copied:
         job_data = f"{DATA_FOLDER}/{source.name}"
     else:
         job_data = data_path or (str(source) if source is not None else None)
     dataset = dataclasses.replace(project.dataset, path=job_data) if job_data else project.dataset
+    if project.dataset.options.get("labels_path") and job_data:  # the labels file goes (or is expected) beside it
+        labels_name = companions[0].name
+        dataset = dataclasses.replace(dataset, options={**dataset.options, "labels_path": (
+            f"{DATA_FOLDER}/{labels_name}" if copied else str(Path(job_data).parent / labels_name))})
     job_project = Project(graph=project.graph.copy(), name=project.name, description=project.description,
                           dataset=dataset, training=project.training, search=project.search,
                           extra=dict(project.extra), format_minor=project.format_minor)
@@ -90,8 +98,9 @@ def write_cluster_job(project: Project, out_dir, *, nodes: int = 1, gpus_per_nod
              "run.sh": run_script(project_name, project.name, nodes, gpus_per_node),
              "job.slurm": slurm_script(project_name, project.name, nodes, gpus_per_node, time_limit, partition),
              "README.txt": readme(project_name, project.name, nodes, gpus_per_node,
-                                  "built-in" if source is None else "copied" if copied else "expected", job_data)}
-    _write_folder(out_dir, texts, source if copied else None)
+                                  "built-in" if source is None else "copied" if copied else "expected", job_data,
+                                  [c.name for c in companions])}
+    _write_folder(out_dir, texts, [source, *companions] if copied else [])
     return ClusterJob(out_dir.resolve(), out_dir.resolve() / project_name,
                       "built-in" if source is None else "copied" if copied else "expected", job_data, nodes,
                       gpus_per_node)
@@ -122,13 +131,25 @@ def _data_source(project: Project, data_path: str | None) -> Path | None:
     return source
 
 
+def _companions(project: Project, source: Path | None) -> list[Path]:
+    """The files the data needs beside it: an IDX images file's labels file (the `labels_path` option, or the one
+    named by the MNIST convention, which the loader looks for beside it), when it is there."""
+    if source is None or project.dataset.source != "idx":
+        return []
+    if project.dataset.options.get("labels_path"):
+        labels = resolve_path(project.dataset.options["labels_path"], project.folder)
+    else:
+        labels = next(p for p in partner_path(source) if p != source)
+    return [labels] if labels != source and labels.is_file() else []
+
+
 def _size(path: Path) -> int:
     if path.is_file():
         return path.stat().st_size
     return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
 
 
-def _write_folder(out_dir: Path, texts: dict[str, str], data: Path | None) -> None:
+def _write_folder(out_dir: Path, texts: dict[str, str], data: list[Path]) -> None:
     """Writes everything into a new folder beside `out_dir`, then puts it in place (into an existing folder, file
     by file), so that a failure leaves no half-written job."""
     parent = out_dir.parent
@@ -142,10 +163,11 @@ def _write_folder(out_dir: Path, texts: dict[str, str], data: Path | None) -> No
             (staging / name).write_text(text, encoding="utf-8")
         for script in ("run.sh", "job.slurm"):
             os.chmod(staging / script, 0o755)
-        if data is not None:
+        if data:
             (staging / DATA_FOLDER).mkdir()
-            copy = shutil.copytree if data.is_dir() else shutil.copy2
-            copy(data, staging / DATA_FOLDER / data.name)
+        for item in data:
+            copy = shutil.copytree if item.is_dir() else shutil.copy2
+            copy(item, staging / DATA_FOLDER / item.name)
         if not out_dir.exists():
             os.replace(staging, out_dir)
             return
@@ -220,12 +242,16 @@ srun --kill-on-bad-exit=1 "$PYTHON" -m torch.distributed.run \\
 """
 
 
-def readme(project_name: str, title: str, nodes: int, gpus_per_node: int, data: str, data_path: str | None) -> str:
-    """``README.txt``: what the folder is, how to run it, where the result lands and how to bring it back."""
+def readme(project_name: str, title: str, nodes: int, gpus_per_node: int, data: str, data_path: str | None,
+           companions: list[str] = ()) -> str:
+    """``README.txt``: what the folder is, how to run it, where the result lands and how to bring it back;
+    `companions` are the names of files the data needs beside it (an IDX file's labels)."""
+    beside = "".join(f"\nand beside it, in the same folder:\n    {name}" for name in companions)
     data_text = {
         "built-in": "The project trains on a data set built into Workbench: there is no data to take along.",
-        "copied": f"The data is in this folder ({data_path}): it travels with the folder.",
-        "expected": f"THE DATA IS NOT IN THIS FOLDER. Put it on the cluster at:\n    {data_path}\n"
+        "copied": f"The data is in this folder ({data_path}"
+                  + "".join(f", with {name}" for name in companions) + "): it travels with the folder.",
+        "expected": f"THE DATA IS NOT IN THIS FOLDER. Put it on the cluster at:\n    {data_path}{beside}\n"
                     f"(or change the path: open {project_name} in Workbench on the cluster, or edit its \"dataset\" "
                     "\"path\").",
     }[data]
