@@ -7,7 +7,8 @@ its reports to the caller's callbacks, so progress and curves show as for a run 
 caller's `RunControl` reaches the child through a control file (pause, resume, stop). When the child has saved,
 its run record is read back and returned (the caller adds it to the project, as with `train_project`), and its
 weights folder is moved to where a run in the app writes it, under ``<base_dir>/runs/``. The hidden folder is
-removed whatever happens.
+removed whatever happens. When the caller cancels (the app is closing), the child is asked to stop and, if it has
+not ended `CANCEL_GRACE_S` later, ended, so that no training outlives the app and no hidden folder is left behind.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ from workbench.core.training.callbacks import RunControl
 from workbench.core.training.run_feed import PAUSE, RUN, STOP, FeedReader, relay, write_control
 
 POLL_S = 0.1
+CANCEL_GRACE_S = 2.0  # within the app's wait for its jobs at exit (workers.cancel_all_workers: 5 s)
 HIDDEN_PREFIX = ".workbench-gpus-"
 
 
@@ -118,21 +120,37 @@ def _move(source: Path, target: Path) -> tuple[Path, Path]:
 
 
 def _follow(child, reader: FeedReader, callbacks, control: RunControl, control_file: Path, should_cancel) -> None:
-    """Relays the child's reports and the user's pause, resume and stop until the child ends."""
+    """Relays the child's reports and the user's pause, resume and stop until the child ends; ends the child
+    itself when it is still running `CANCEL_GRACE_S` after a cancel."""
     said = RUN
+    cancelled_at = None
     while True:
         ended = child.poll() is not None
         for report in reader.new_reports():
             relay(report, callbacks)
         if ended:
             return
-        if should_cancel is not None and should_cancel():
+        if cancelled_at is None and should_cancel is not None and should_cancel():
+            cancelled_at = time.monotonic()
             control.stop()
+        if cancelled_at is not None and time.monotonic() - cancelled_at > CANCEL_GRACE_S:
+            _end(child)
+            return
         word = STOP if control.stop_requested else PAUSE if control.paused else RUN
         if word != said:
             write_control(control_file, word)
             said = word
         time.sleep(POLL_S)
+
+
+def _end(child) -> None:
+    """Ends the child: SIGTERM, which torchrun passes on to its training processes, then SIGKILL."""
+    child.terminate()
+    try:
+        child.wait(CANCEL_GRACE_S)
+    except subprocess.TimeoutExpired:
+        child.kill()
+        child.wait()
 
 
 def _child_error(errors: str, returncode: int) -> str:
