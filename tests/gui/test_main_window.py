@@ -235,8 +235,9 @@ def test_a_page_says_it_is_opening_and_is_painted_before_it_builds(qtbot, data_d
     assert SlowPage.seen == [("Opening the Train page\N{HORIZONTAL ELLIPSIS}", True, 1)]
     assert imported_under_lock == [True]  # never importing the plotting library beside the warm-up
     assert isinstance(lazy.page, SlowPage)
+    assert [label for label in lazy.findChildren(QLabel) if label.isVisible() and label is not lazy.page] == []
     qtbot.waitUntil(lazy.page.isVisible)
-    assert lazy.layout().count() == 1  # the "Opening..." label is gone
+    assert lazy.layout().count() == 1 and lazy.opening is None  # the "Opening..." label is gone
 
 
 def test_busy_document_refuses_edits_with_the_reason(window):

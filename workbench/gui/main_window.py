@@ -78,7 +78,9 @@ class LazyPage(QWidget):
             self.page = QLabel(f"This page could not be opened:\n\n{traceback.format_exc(limit=3)}", self)
             self.page.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.layout().removeWidget(self.opening)
+        self.opening.hide()  # at once: the deletion waits for the event loop
         self.opening.deleteLater()
+        self.opening = None
         self.layout().addWidget(self.page)
 
 
