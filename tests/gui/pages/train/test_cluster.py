@@ -1,6 +1,7 @@
 """The cluster's side of the Train page, driven like a user: "Run on a Cluster…" writes a job folder (asking before
 writing into one with files); the job's run.sh trains it (here: 1 machine x 2 CPU processes); "Bring Back a Run…"
-adds its run, which shows in the runs table with its curves. The File menu leads to both."""
+adds its run (its weights copied in a worker, the project locked meanwhile), which shows in the runs table with its
+curves. The File menu leads to both."""
 
 import json
 import os
@@ -93,6 +94,10 @@ def test_a_run_made_by_run_sh_comes_back_with_its_curves(qtbot, page, tmp_path, 
     monkeypatch.setattr(QFileDialog, "getExistingDirectory", lambda *args: str(tmp_path / "job"))
     qtbot.mouseClick(page.bring_back_button, LEFT)
     project = page.document.project
+    assert page.document.busy_reason and "Bringing back the runs in" in page.message_label.text()
+    assert not page.train_button.isEnabled() and not page.bring_back_button.isEnabled()  # locked meanwhile
+    qtbot.waitUntil(lambda: page.bringing_back is None, timeout=30_000)  # its weights are copied in a worker
+    assert page.document.busy_reason is None and page.bring_back_button.isEnabled()
     assert len(project.runs) == 1, page.message_label.text()
     record = project.runs[0]
     assert "× 2 processes (gloo)" in record.device and record.epochs_done == 3
@@ -104,6 +109,7 @@ def test_a_run_made_by_run_sh_comes_back_with_its_curves(qtbot, page, tmp_path, 
     assert load_project(tmp_path / "job" / "moons.wbproj").runs[0].id == record.id
 
     qtbot.mouseClick(page.bring_back_button, LEFT)  # a second time: nothing new
+    qtbot.waitUntil(lambda: page.bringing_back is None, timeout=30_000)
     assert len(project.runs) == 1 and "in the project already" in page.message_label.text()
 
 

@@ -36,9 +36,10 @@ from workbench.gui.pages.train.runs_table import RunsTable
 from workbench.gui.pages.train.settings_form import TrainSettingsForm
 from workbench.gui.plots.training_curves import TrainingCurves
 from workbench.gui.warm_up import shared_warm_up
-from workbench.gui.workers import Worker
+from workbench.gui.workers import Worker, start_worker
 
 BUSY_REASON = "Training is running"
+BRINGING_BACK_REASON = "A run is being brought back from a cluster job"
 EMIT_INTERVAL_S = 0.1  # ten progress signals a second: the curves redraw at most that often
 LABEL_INTERVAL_S = 0.25  # status text changes re-lay out the page: four times a second is enough to read
 PAINT_FIRST_MS = 1  # the run's thread starts after this delay, once the page has painted its running state
@@ -122,6 +123,12 @@ def train_job(job_control, project: Project, base_dir, run_control: RunControl, 
                                  resume_run=resume_run, progress=bridge.stage, should_cancel=should_cancel)
 
 
+def bring_back_job(_job_control, project: Project, folder: str, base_dir):
+    """Runs in a worker: the runs of the job in `folder` that `project` (a snapshot) lacks, their weights copied
+    under `base_dir` (`actions.bring_back_runs`)."""
+    return actions.bring_back_runs(project, folder, base_dir)
+
+
 class TrainPage(QWidget):
     run_finished = Signal(object)  # the run record
     run_open_requested = Signal(str)  # a run id to show on the Evaluate page (the window switches to it)
@@ -130,6 +137,7 @@ class TrainPage(QWidget):
         super().__init__(parent)
         self.document = document
         self.worker = None
+        self.bringing_back = None  # the worker copying a cluster job's runs in, while it runs
         self.run_control: RunControl | None = None
         self._resuming: str | None = None
         self._waiting_for_torch = False  # pressed while PyTorch was still loading: the run starts when it has
@@ -533,34 +541,52 @@ class TrainPage(QWidget):
                   "the run back with Bring Back a Run….", "ok")
 
     def bring_back(self, folder: str | None = None) -> bool:
-        """Adds the runs of a cluster job folder (asked for when not given) to the project and shows the last one's
-        curves; returns whether any was added."""
+        """Starts adding the runs of a cluster job folder (asked for when not given) to the project: their weights
+        are copied in a worker, the project locked meanwhile, and the last run's curves shown when they are in.
+        Returns whether it started."""
         if self.is_running:
             self._say("Wait until this run finishes.", "warning")
+            return False
+        if self.document.busy_reason:
+            self._say(f"{self.document.busy_reason}: wait until it finishes.", "warning")
             return False
         if folder is None:
             folder = QFileDialog.getExistingDirectory(self, "The cluster job's folder, back from the cluster",
                                                       str(self.document.workspace_dir()))
             if not folder:
                 return False
-        try:
-            brought = actions.bring_back_runs(self.document.project, folder, self.document.workspace_dir())
-        except WorkbenchError as exc:
-            self._say(str(exc), "error")
-            return False
+        self.document.busy_reason = BRINGING_BACK_REASON
+        self._say(f"Bringing back the runs in {folder}\N{HORIZONTAL ELLIPSIS}", "note")
+        self._set_cluster_buttons(False)
+        self.bringing_back = start_worker(bring_back_job, self.document.project.snapshot(), folder,
+                                          self.document.workspace_dir())
+        self.bringing_back.returned.connect(self._brought_back)
+        self.bringing_back.errored.connect(lambda message, _details: self._say(message, "error"))
+        self.bringing_back.finished.connect(self._bring_back_finished)
+        return True
+
+    def _brought_back(self, brought) -> None:
         brought.add_to(self.document.project)
         self.document.mark_dirty()
         self._fill_compare()
         self.runs.refresh()
         self._refresh_context()
-        self._update_buttons()
         latest = brought.records[-1]
         self.curves.show_record(latest)
         names = ", ".join(r.title for r in brought.records)
         self.status_label.setText(f"Showing {latest.title}: {latest.message}")
         self._say(f"Brought back {names} from {brought.source.parent} (trained on {latest.device})." +
                   "".join(f"\n⚠ {note}" for note in brought.notes), "warning" if brought.notes else "ok")
-        return True
+
+    def _bring_back_finished(self) -> None:
+        self.bringing_back = None
+        self.document.busy_reason = None
+        self._set_cluster_buttons(True)
+        self._update_buttons()
+
+    def _set_cluster_buttons(self, enabled: bool) -> None:
+        for button in (self.train_button, self.bring_back_button, self.cluster_button):
+            button.setEnabled(enabled)
 
     # --- messages and export ------------------------------------------------------------------------------------
 
