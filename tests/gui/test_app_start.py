@@ -1,6 +1,6 @@
 """Starting the app: PyTorch's warm-up starts once the window has painted its first frame, not before, and the
-collector that the entry point paused runs again from then on, with what the start made frozen; quitting waits for
-the warm-up (an import cannot be cancelled, and a thread still running at exit aborts the process)."""
+collector that the entry point paused runs again from then on, with what the start made frozen (after a few seconds
+anyway when the window never paints, and only once); quitting waits for the warm-up (an import cannot be cancelled, and a thread still running at exit aborts the process)."""
 
 from __future__ import annotations
 
@@ -65,3 +65,26 @@ def test_the_warm_up_starts_after_the_first_frame_and_the_collector_is_on_again(
         qapp.setQuitOnLastWindowClosed(True)
         qapp.removeEventFilter(painted)
     assert events == ["painted", "warm-up started", "waited for the warm-up"]
+
+
+def test_a_window_that_never_paints_still_gets_the_collector_back(qtbot, data_dir):
+    calls = []
+    window = MainWindow()  # never shown: like a window started minimised, it paints nothing
+    qtbot.addWidget(window)
+    app_module.FirstFrame(window, lambda: calls.append("then"), fallback_ms=50)
+    qtbot.waitUntil(lambda: calls == ["then"], timeout=5_000)
+    window.show()  # a later first frame does not call it again
+    qtbot.waitExposed(window)
+    qtbot.wait(50)
+    assert calls == ["then"]
+
+
+def test_the_first_frame_calls_once_and_the_fallback_does_not_call_again(qtbot, data_dir):
+    calls = []
+    window = MainWindow()
+    qtbot.addWidget(window)
+    app_module.FirstFrame(window, lambda: calls.append("then"), fallback_ms=300)
+    window.show()
+    qtbot.waitUntil(lambda: calls == ["then"], timeout=5_000)
+    qtbot.wait(400)  # past the fallback
+    assert calls == ["then"]

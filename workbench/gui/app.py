@@ -21,6 +21,8 @@ from workbench.gui.app_icon import app_icon
 from workbench.gui.main_window import MainWindow
 from workbench.gui.warm_up import shared_warm_up
 
+FIRST_FRAME_FALLBACK_MS = 5_000  # a shown window paints within 0.3-2.5 s here, even under load
+
 
 def load_initial_project(window: MainWindow, project_arg: str | None) -> None:
     """Opens `project_arg` (a file or a template name), or the demo; a bad argument is reported, then the demo."""
@@ -41,18 +43,32 @@ def load_initial_project(window: MainWindow, project_arg: str | None) -> None:
 
 class FirstFrame(QObject):
     """Calls `then()` once, right after `window` has painted its first frame (queued behind the paint, so the frame
-    reaches the screen first)."""
+    reaches the screen first), or after `fallback_ms` if no frame has come by then (a window started minimised or
+    on a hidden desktop paints nothing, and the collector must not stay off meanwhile)."""
 
-    def __init__(self, window, then):
+    def __init__(self, window, then, fallback_ms: int = FIRST_FRAME_FALLBACK_MS):
         super().__init__(window)
         self.then = then
+        self.window = window
+        self.fallback = QTimer(self)
+        self.fallback.setSingleShot(True)
+        self.fallback.timeout.connect(self._call)
+        self.fallback.start(fallback_ms)
         window.installEventFilter(self)
 
     def eventFilter(self, watched, event):
         if event.type() == QEvent.Type.Paint:
+            self.fallback.stop()
             watched.removeEventFilter(self)
-            QTimer.singleShot(0, self, self.then)  # not once the window is gone
+            QTimer.singleShot(0, self, self._call)  # not once the window is gone
         return False
+
+    def _call(self) -> None:
+        if self.then is None:
+            return
+        self.window.removeEventFilter(self)
+        then, self.then = self.then, None
+        then()
 
 
 def after_first_frame() -> None:
