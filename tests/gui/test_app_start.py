@@ -1,6 +1,7 @@
 """Starting the app: PyTorch's warm-up starts once the window has painted its first frame, not before, and the
 collector that the entry point paused runs again from then on, with what the start made frozen (after a few seconds
-anyway when the window never paints, and only once); quitting waits for the warm-up (an import cannot be cancelled, and a thread still running at exit aborts the process)."""
+anyway when the window never paints, and only once); quitting waits for the warm-up (an import cannot be cancelled,
+and a thread still running at exit aborts the process)."""
 
 from __future__ import annotations
 
