@@ -104,6 +104,7 @@ def test_a_malformed_label_column_is_a_plain_error(tmp_path, capsys):
 
 
 def test_a_multilabel_monitor_trains_a_multilabel_project_and_is_refused_by_a_classifier(tmp_path, capsys):
+    """From the project file or --monitor."""
     data = tmp_path / "weather.csv"
     tiny_csv(data)
     project = open_template("mlp")
@@ -112,8 +113,11 @@ def test_a_multilabel_monitor_trains_a_multilabel_project_and_is_refused_by_a_cl
     path = save_project(project, tmp_path / "labels.json")
     code, summary, err = run_json(capsys, ["train", str(path), "--epochs", "30", "--threads", "1", "--json"])
     assert code == 0, err
-    assert load_project(summary["project"]).runs[-1].monitor == "val_f1_micro"
+    assert summary["monitor"] == load_project(summary["project"]).runs[-1].monitor == "val_f1_micro"
     assert summary["test"]["f1_micro"] > 0.7
+    code, summary, err = run_json(capsys, ["train", str(path), "--epochs", "2", "--threads", "1", "--json",
+                                           "--monitor", "val_exact_match", "--out", str(tmp_path / "exact.json")])
+    assert code == 0 and summary["monitor"] == "val_exact_match", err
 
     classifier = open_template("mlp")
     classifier.dataset = DatasetSpec(source="builtin", name="iris")
@@ -127,3 +131,7 @@ def test_a_multilabel_monitor_trains_a_multilabel_project_and_is_refused_by_a_cl
            "run measures the validation exact match (rows with every label right). Choose val_loss, val_accuracy " \
            "or val_f1_macro." in err
     assert path.read_bytes() == before
+    classifier.training = classifier.training.replaced(monitor="val_loss")
+    path = save_project(classifier, tmp_path / "iris.json")
+    assert run_command(["train", str(path), "--epochs", "1", "--threads", "1", "--monitor", "val_f1_micro"]) != 0
+    assert "error: training.monitor: val_f1_micro does not apply to a classification task" in capsys.readouterr().err
