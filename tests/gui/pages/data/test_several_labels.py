@@ -163,13 +163,21 @@ def test_unticking_several_labels_goes_back_to_the_single_target(qtbot, page, tm
         tick_box(qtbot, choice.several)
     assert form.target.currentData() == single and imported.args[0].task == "classification"
     assert not choice.columns.isVisible() and choice.hint.isVisible()
-    # choosing one column in the target list closes the checklist too
+    # choosing one column in the target list closes the checklist too (here after leaving one label ticked)
     with qtbot.waitSignal(page.imported, timeout=WAIT_MS):
         tick_box(qtbot, choice.several)
+    for name in ("windy", "wet"):
+        with qtbot.waitSignal(page.imported, timeout=WAIT_MS):
+            toggle_item(qtbot, choice.columns, choice.item(name))
     form.target.setFocus()
     with qtbot.waitSignal(page.imported, timeout=WAIT_MS) as imported:
         qtbot.keyClicks(form.target, "visits")
     assert not choice.is_open and not choice.columns.isVisible() and imported.args[0].spec.options["target"] == "visits"
+    # the entry of the last two or more columns ticked opens the checklist again, with those columns ticked
+    assert form.target.findText("warm, wet (several columns)") >= 0
+    with qtbot.waitSignal(page.imported, timeout=WAIT_MS) as imported:
+        qtbot.keyClicks(form.target, "warm, wet")
+    assert choice.is_open and checked(choice) == ["warm", "wet"] and imported.args[0].class_names == ["warm", "wet"]
 
 
 def test_one_ticked_label_is_that_column_alone_and_a_column_that_is_not_a_label_says_why(qtbot, page, tmp_path,
