@@ -15,7 +15,7 @@ import onnxruntime as ort
 from workbench.cli import run_command
 from workbench.core.data import DatasetSpec
 from workbench.core.export.metadata import read_metadata
-from workbench.core.project import open_template, save_project
+from workbench.core.project import load_project, open_template, save_project
 
 
 def tiny_csv(path, separated: bool = False, n: int = 240):
@@ -101,3 +101,37 @@ def test_a_malformed_label_column_is_a_plain_error(tmp_path, capsys):
     assert "error: Column 'windy' holds 2, but a label column holds only 0 and 1. Choose regression to predict the " \
            "numbers, or leave the column out of the targets." in err
     assert path.read_bytes() == before
+
+
+def test_a_multilabel_monitor_trains_a_multilabel_project_and_is_refused_by_a_classifier(tmp_path, capsys):
+    """From the project file or --monitor."""
+    data = tmp_path / "weather.csv"
+    tiny_csv(data)
+    project = open_template("mlp")
+    project.dataset = DatasetSpec(source="csv", path=str(data), options={"target": ["warm", "windy", "wet"]})
+    project.training = project.training.replaced(monitor="val_f1_micro", patience=3)
+    path = save_project(project, tmp_path / "labels.json")
+    code, summary, err = run_json(capsys, ["train", str(path), "--epochs", "30", "--threads", "1", "--json"])
+    assert code == 0, err
+    assert summary["monitor"] == load_project(summary["project"]).runs[-1].monitor == "val_f1_micro"
+    assert summary["test"]["f1_micro"] > 0.7
+    code, summary, err = run_json(capsys, ["train", str(path), "--epochs", "2", "--threads", "1", "--json",
+                                           "--monitor", "val_exact_match", "--out", str(tmp_path / "exact.json")])
+    assert code == 0 and summary["monitor"] == "val_exact_match", err
+
+    classifier = open_template("mlp")
+    classifier.dataset = DatasetSpec(source="builtin", name="iris")
+    classifier.training = classifier.training.replaced(monitor="val_exact_match")
+    path = save_project(classifier, tmp_path / "iris.json")
+    before = path.read_bytes()
+    code = run_command(["train", str(path), "--epochs", "1", "--threads", "1"])
+    err = capsys.readouterr().err
+    assert code != 0 and "Traceback" not in err
+    assert "error: training.monitor: val_exact_match does not apply to a classification task: only a multi-label " \
+           "run measures the validation exact match (rows with every label right). Choose val_loss, val_accuracy " \
+           "or val_f1_macro." in err
+    assert path.read_bytes() == before
+    classifier.training = classifier.training.replaced(monitor="val_loss")
+    path = save_project(classifier, tmp_path / "iris.json")
+    assert run_command(["train", str(path), "--epochs", "1", "--threads", "1", "--monitor", "val_f1_micro"]) != 0
+    assert "error: training.monitor: val_f1_micro does not apply to a classification task" in capsys.readouterr().err

@@ -34,6 +34,7 @@ from workbench.core.training.callbacks import Callback, RunControl, format_durat
 from workbench.core.training.distributed import (LaunchPlan, finish, launch, launched_ranks, leave_together,
                                                  write_failure)
 from workbench.core.training.run_feed import FeedWriter, watch_control_file
+from workbench.core.training.settings import MONITORS
 
 BAR_WIDTH = 24
 REDRAW_S = 0.1
@@ -44,6 +45,9 @@ def add_parser(subparsers):
     parser.add_argument("project", metavar="PROJECT", help="project file or template name")
     add_data_arguments(parser)
     parser.add_argument("--epochs", type=int, metavar="N", help="train for N epochs (overrides the project)")
+    parser.add_argument("--monitor", choices=MONITORS, help="the validation figure that decides the best epoch and "
+                        "early stopping (overrides the project; val_f1_micro and val_exact_match are multi-label "
+                        "figures)")
     parser.add_argument("--device", choices=("auto", "cpu", "cuda", "mps"), help="where to train (default: the "
                         "project's choice, normally auto: CUDA, then Apple MPS, then the CPU)")
     add_threads_argument(parser, None, "CPU threads for PyTorch (default: 1 on a machine with 2 cores or fewer, where "
@@ -162,9 +166,9 @@ def child_arguments(args, out: Path) -> list[str]:
     """The `workbench train` arguments each process started by `torchrun` gets (the same run, written to `out`)."""
     argv = ["train", args.project, "--out", str(out)]
     for flag, value in (("--data", args.data), ("--target", args.target), ("--ignore", args.ignore),
-                        ("--epochs", args.epochs), ("--device", args.device), ("--threads", args.threads),
-                        ("--resume", args.resume), ("--init-from", args.init_from), ("--feed", args.feed),
-                        ("--control", args.control)):
+                        ("--epochs", args.epochs), ("--monitor", args.monitor), ("--device", args.device),
+                        ("--threads", args.threads), ("--resume", args.resume), ("--init-from", args.init_from),
+                        ("--feed", args.feed), ("--control", args.control)):
         if value is not None:
             argv += [flag, str(value)]
     for flag, columns in (("--categorical", args.categorical), ("--numeric", args.numeric)):
@@ -230,6 +234,8 @@ def train_here(args, project, out: Path, ranks, data_report: dict | None) -> int
     overrides = {}
     if args.epochs is not None:
         overrides["epochs"] = args.epochs
+    if args.monitor:
+        overrides["monitor"] = args.monitor
     if args.device:
         overrides["device"] = args.device
     if args.init_from:
@@ -255,7 +261,7 @@ def train_here(args, project, out: Path, ranks, data_report: dict | None) -> int
         outcome.add_to(project)
         saved = save_result(project, out, out_state, record.id)
     summary = {"project": str(saved), "run": record.id, "status": record.status.value, "message": record.message,
-               "epochs_done": record.epochs_done, "device": record.device,
+               "epochs_done": record.epochs_done, "monitor": record.monitor, "device": record.device,
                "duration_s": record.duration_s, "samples_per_s": record.samples_per_s,
                "test": record.figures("test"), "val": record.figures("val"),
                "weights": record.files.weights, "warnings": record.warnings, "transfer": record.transfer}

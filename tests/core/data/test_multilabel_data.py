@@ -123,3 +123,23 @@ def test_the_digit_traits_are_three_labels_of_the_digits():
     assert np.array_equal(ds.y, expected) and np.array_equal(ds.x, digits.x)
     with pytest.raises(DataError, match="choose multi-label"):
         load_dataset(DatasetSpec(source="builtin", name="digit_traits", options={"task": "classification"}))
+
+
+def test_the_import_names_the_columns_that_can_be_labels(tmp_path):
+    text = "a,red,size,spam,colour,one,gappy\n" + "".join(
+        f"{i % 7},{i % 2},{i % 5},{'yes' if i % 3 else 'no'},{'rg'[i % 2]},1,{'' if i == 4 else i % 2}\n"
+        for i in range(30))
+    ds = load(write(tmp_path, text), target="a", task="regression")
+    # 0 and 1 (or yes and no), both present, gaps allowed; not other numbers, words, or a single value
+    assert ds.label_columns == ["red", "spam", "gappy"]
+    split = tmp_path / "big.csv"
+    split.write_text("x,flag\n" + "".join(f"{i},{i % 2}\n" for i in range(70_000)) + "5,2\n")
+    assert load(str(split), target="x", task="regression").label_columns == []   # a 2 in the last row
+
+
+def test_labels_together_with_a_column_of_words_are_refused_in_plain_words(tmp_path):
+    text = "a,red,round,colour\n" + "".join(f"{i % 7},{i % 2},{i % 3 == 0:d},{'rg'[i % 2]}\n" for i in range(20))
+    with pytest.raises(DataError, match=r"^Column 'colour' holds 'r', but a label column holds only 0 and 1 \(or "
+                                        r"yes and no, true and false\): it cannot be one of several labels\. Leave "
+                                        r"it out of the target columns, or choose it alone as the target\.$"):
+        load(write(tmp_path, text), target=["red", "round", "colour"])

@@ -51,6 +51,7 @@ class Dataset:
     vocab_size: int | None = None
     skipped: list[str] = field(default_factory=list)
     sample_files: list[str] = field(default_factory=list)  # image folders: each sample's file, to show it as it is
+    label_columns: list[str] = field(default_factory=list)  # tables: the columns of 0 and 1 (both), which can be labels
     spec: DatasetSpec | None = None
 
     @property

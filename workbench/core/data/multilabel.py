@@ -41,6 +41,22 @@ def binary_problem(col: ColumnData) -> str | None:
     return f"holds {example!r}, but a label column holds only 0 and 1 (or yes and no, true and false)"
 
 
+def can_be_label(col: ColumnData) -> bool:
+    """Whether `col` holds only 0 and 1 (or yes and no, true and false), both of them, so it can be one of several
+    labels; reads a column of numbers block by block and stops at the first block with another value."""
+    if col.kind == "numeric":
+        zeros = ones = False
+        for block in col.chunks:
+            if block is None:
+                continue
+            zero, one = block == 0, block == 1
+            if not np.all(zero | one | np.isnan(block)):
+                return False
+            zeros, ones = zeros or bool(zero.any()), ones or bool(one.any())
+        return zeros and ones
+    return len(col.categories) == 2 and binary_problem(col) is None
+
+
 def separator_of(col: ColumnData) -> str | None:
     """The separator of a column of separated labels (``|`` before ``;``), or None when no value holds one."""
     if col.kind != "categorical" or col.looks_like_text:

@@ -13,7 +13,7 @@ import numpy as np
 
 from workbench.core.data.columns import ColumnData, column_width, encode_into, feature_names
 from workbench.core.data.dataset import Dataset
-from workbench.core.data.multilabel import (binary_problem, check_labels_vary, label_columns_target,
+from workbench.core.data.multilabel import (binary_problem, can_be_label, check_labels_vary, label_columns_target,
                                             reads_separated_labels, separated_labels_target, separator_of)
 from workbench.core.data.progress import ProgressReporter
 from workbench.core.data.splits import check_classes_in_train, make_splits
@@ -221,10 +221,16 @@ def decide_task(target_plans: list[ColumnPlan], options: dict, n_rows: int, repo
                             "to predict several numbers.")
         if task == "multilabel":
             return task
-        if task == "auto" and not any(binary_problem(p.data) for p in target_plans):
+        problems = [(p.data, binary_problem(p.data)) for p in target_plans]
+        if task == "auto" and not any(problem for _, problem in problems):
             report.append(f"The {len(target_plans)} target columns hold only 0 and 1, so the task is multi-label: "
                           "each row can have several of the labels (choose regression to predict the numbers).")
             return "multilabel"
+        text = next(((col, problem) for col, problem in problems if problem and col.kind != "numeric"), None)
+        if task == "auto" and text is not None and any(not problem for _, problem in problems):
+            col, problem = text     # labels and a column of text: not numbers to predict, so meant as a label
+            raise DataError(f"Column {col.name!r} {problem}: it cannot be one of several labels. Leave it out of "
+                            "the target columns, or choose it alone as the target.")
         for plan in target_plans:
             _check_regression_target(plan)
         return "regression"
@@ -276,6 +282,7 @@ def build_table(cols: list[ColumnData], options: dict, split: dict, source: Tabl
     """The whole table pipeline; ``text_builder(plans, target info...)`` handles a text column when chosen."""
     plans, target_plans = resolve_columns(cols, options, source, n_rows, report)
     task = decide_task(target_plans, options, n_rows, report)
+    label_columns = [c.name for c in cols if can_be_label(c)]  # read before the blocks are freed
     features = [p for p in plans if p.role == "feature"]
     missing_policy = options.get("missing", DEFAULT_MISSING)
     n_chunks = len(source.chunk_rows)
@@ -327,8 +334,10 @@ def build_table(cols: list[ColumnData], options: dict, split: dict, source: Tabl
         scale_regression_target(y, splits["train"], target_info)
 
     if text_plan is not None:
-        return text_builder.build(text_plan, kept_rows, splits, y, task, class_names, target_info, source, report,
-                                  reporter, plans)
+        dataset = text_builder.build(text_plan, kept_rows, splits, y, task, class_names, target_info, source, report,
+                                     reporter, plans)
+        dataset.label_columns = label_columns
+        return dataset
 
     if not features:
         raise DataError(f"{source.title} has no columns left to learn from: every column is the target, left out, "
@@ -377,7 +386,8 @@ def build_table(cols: list[ColumnData], options: dict, split: dict, source: Tabl
         "target": target_info,
     }
     return Dataset(name=source.name, task=task, x=x, y=y, class_names=class_names, input_shape=(width,),
-                   input_dtype="float", preprocessing=preprocessing, splits=splits, report=report)
+                   input_dtype="float", preprocessing=preprocessing, splits=splits, report=report,
+                   label_columns=label_columns)
 
 
 def _filled_line(rows: int, policy: str) -> str:

@@ -47,7 +47,8 @@ GLOSSARY: dict[str, GlossaryEntry] = {
         "F1 score",
         "Precision and recall combined into one number between 0 and 1 (their harmonic mean); it is high only "
         "when both are. \"F1 (mean over classes)\" averages it over the classes, so small classes count as much "
-        "as large ones.",
+        "as large ones. With several labels per sample, \"F1 (all labels together)\" pools the answers of every "
+        "label first, so common labels weigh more, while \"mean over labels\" gives each label the same weight.",
         ("precision", "recall", "accuracy")),
     "confusion_matrix": GlossaryEntry(
         "Confusion matrix",
@@ -68,6 +69,13 @@ GLOSSARY: dict[str, GlossaryEntry] = {
         "while the validation loss starts to rise. Remedies: more data, a smaller network, Dropout, fewer epochs "
         "(early stopping does this for you).",
         ("validation", "loss", "epoch")),
+    "early_stopping": GlossaryEntry(
+        "Early stopping",
+        "Ends training once the watched figure (\"Watch\" on the Train page) has not improved for a number of "
+        "epochs, the patience, and keeps the weights of its best epoch. The validation loss is a good figure to "
+        "watch; with several labels per sample, \"F1 (all labels together)\" or \"exact match\" follow more "
+        "closely how often the labels come out right. The list offers only the figures your data's task measures.",
+        ("overfitting", "validation", "exact_match")),
     "learning_rate": GlossaryEntry(
         "Learning rate",
         "How big a step the weights take after each batch. Too big and the loss jumps about or grows; too small "

@@ -17,8 +17,13 @@ from workbench.core.errors import ProjectFileError
 OPTIMIZERS = ("adam", "adamw", "sgd")
 SCHEDULES = ("constant", "step", "cosine", "one_cycle")
 DEVICES = ("auto", "cpu", "cuda", "mps")
-MONITORS = ("val_loss", "val_accuracy", "val_f1_macro", "val_mae", "val_rmse", "val_r2")
-MAXIMIZED_MONITORS = ("val_accuracy", "val_f1_macro", "val_r2")
+MONITORS = ("val_loss", "val_accuracy", "val_f1_macro", "val_f1_micro", "val_exact_match", "val_mae", "val_rmse",
+            "val_r2")
+MAXIMIZED_MONITORS = ("val_accuracy", "val_f1_macro", "val_f1_micro", "val_exact_match", "val_r2")
+# the figures each task's validation gives (a multi-label run's accuracy is the share of its labels right)
+TASK_MONITORS = {"classification": ("val_loss", "val_accuracy", "val_f1_macro"),
+                 "multilabel": ("val_loss", "val_accuracy", "val_f1_macro", "val_f1_micro", "val_exact_match"),
+                 "regression": ("val_loss", "val_mae", "val_rmse", "val_r2")}
 INIT_KEYS = ("run", "project", "weights")
 MAX_GPUS = 1024
 WRITTEN_WHEN_CHOSEN = {"gpus": 1, "gpu": 0}  # added after 0.1.0: left out of the file at their default

@@ -39,15 +39,15 @@ from workbench.core.training.distributed import (PeerFailure, Ranks, RankSync, b
                                                  weights_digest, wrap)
 from workbench.core.training.divergence import DivergenceGuard
 from workbench.core.training.dynamo_free import set_deterministic
-from workbench.core.training.early_stopping import EarlyStopping
+from workbench.core.training.early_stopping import EarlyStopping, monitor_title
 from workbench.core.training.hooks import FitState, LoopCallback
 from workbench.core.training.loop import run_fit
-from workbench.core.training.objective import objective_for
+from workbench.core.training.objective import TASK_WORDS, objective_for
 from workbench.core.training.optim import augmenter, make_optimizer, make_scheduler, mixed_precision
 from workbench.core.training.out_of_memory import OutOfMemoryGuard
 from workbench.core.training.progress import RunProgress
 from workbench.core.training.progress_feed import ProgressFeed
-from workbench.core.training.settings import TrainingSettings
+from workbench.core.training.settings import MONITORS, TASK_MONITORS, TrainingSettings
 from workbench.core.training.status import RunStatus
 from workbench.core.training.step import TrainStep
 from workbench.core.training.validation import EpochValidation
@@ -261,7 +261,7 @@ class Trainer:
         weights = BestWeights(s.restore_best, best)
         concerns: list[LoopCallback] = []
         if s.early_stopping:
-            concerns.append(EarlyStopping(monitor, s.patience))
+            concerns.append(EarlyStopping(monitor, s.patience, self.objective.task))
         concerns += [cb for cb in self.callbacks if isinstance(cb, LoopCallback)]
         if self.checkpoint_dir is not None and (self.ranks is None or self.ranks.is_main):  # one process writes
             concerns.append(Checkpointing(self.checkpoint_dir, self.node_names, self.checkpoint_interval_s, weights))
@@ -321,15 +321,16 @@ _TRAINER_STATES = {RunStatus.STOPPED: TrainerState.STOPPED, RunStatus.DIVERGED: 
 
 
 def _monitor_name(s: TrainingSettings, task: str, val_samples: int) -> str:
+    """The figure that decides the best epoch: the settings' (refused with a plain message where the task does not
+    give it), or the training loss without validation samples."""
+    allowed = TASK_MONITORS.get(task, MONITORS)
+    if s.monitor not in allowed:
+        having = [TASK_WORDS[t] for t, monitors in TASK_MONITORS.items() if s.monitor in monitors]
+        choices = ", ".join(allowed[:-1]) + f" or {allowed[-1]}"
+        raise WorkbenchError(f"training.monitor: {s.monitor} does not apply to {TASK_WORDS[task]} task: only "
+                             f"{' or '.join(having)} run measures {monitor_title(s.monitor)}. Choose {choices}.")
     if not val_samples:
         return "train_loss"
-    regression_only = ("val_mae", "val_rmse", "val_r2")
-    classification_only = ("val_accuracy", "val_f1_macro")
-    labels = task in ("classification", "multilabel")
-    if (labels and s.monitor in regression_only) or (task == "regression" and s.monitor in classification_only):
-        what = "a multi-label" if task == "multilabel" else f"a {task}"
-        choices = "val_loss, val_accuracy or val_f1_macro" if labels else "val_loss, val_mae, val_rmse or val_r2"
-        raise WorkbenchError(f"training.monitor: {s.monitor} does not apply to {what} task; choose {choices}.")
     return s.monitor
 
 

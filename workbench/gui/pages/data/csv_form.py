@@ -2,7 +2,9 @@
 kinds, missing values, categories, task and a text column.
 
 The import suggests a target when none is chosen; until the user confirms it ("Predict 'species'") or chooses
-another, `target_unconfirmed` names it and the page does not use the data.
+another, `target_unconfirmed` names it and the page does not use the data. Several columns of 0 and 1 can be the
+target together, one label each (`LabelColumnsChoice`): they are one entry of the target list. A project that reads
+its table as Workbench did before it suggested targets (``target_rule: last``) keeps doing so.
 
 Opening a file reads only its start (`detect_format`) to list the columns. After an import the column list shows
 what the import did with each column (the report's line for it) and which columns it left out on its own, such as
@@ -19,6 +21,7 @@ from PySide6.QtWidgets import QComboBox, QLabel, QPushButton, QSpinBox, QTreeWid
 
 from workbench.core.data.csv_format import delimiter_name, detect_format
 from workbench.core.errors import WorkbenchError
+from workbench.gui.pages.data.label_choice import LabelColumnsChoice
 from workbench.gui.pages.data.options import compact_form, select_data, set_auto_text, task_combo
 
 DELIMITERS = (("Automatic", None), ("Comma  ,", ","), ("Semicolon  ;", ";"), ("Tab", "\t"), ("Bar  |", "|"),
@@ -56,6 +59,8 @@ class CsvOptionsForm(QWidget):
     def __init__(self, parent=None):
         super().__init__(parent)
         self.several_targets = ""  # several target columns joined by SEVERAL_SEPARATOR, or none
+        self.target_rule: str | None = None     # the project's rule for a target left to Automatic, kept as it is
+        self._single_target: str | None = None  # the target before "Several labels" was ticked, to go back to
         form = compact_form(self)
         self.path: Path | None = None
         self.names: list[str] = []
@@ -72,6 +77,9 @@ class CsvOptionsForm(QWidget):
                                        "another one in the list")
         self.confirm_target.setVisible(False)
         self.confirm_target.clicked.connect(self._confirm_target)
+        self.labels = LabelColumnsChoice(self)
+        self.labels.opened.connect(self._several_opened)
+        self.labels.edited.connect(self._labels_edited)
         self.kind = _combo(self, KIND_CHOICES)
         self.kind.setToolTip("How to read the column selected above: as detected, as categories (also when it "
                              "holds numbers, such as codes) or as numbers (cells that are not numbers become "
@@ -100,6 +108,7 @@ class CsvOptionsForm(QWidget):
         form.addRow("Header", self.header)
         form.addRow("Target", self.target)
         form.addRow("", self.confirm_target)
+        form.addRow("", self.labels)
         form.addRow("Task", self.task)
         form.addRow(QLabel("Columns to learn from", self))
         form.addRow(self.columns)
@@ -112,8 +121,8 @@ class CsvOptionsForm(QWidget):
 
         self.delimiter.currentIndexChanged.connect(self._format_changed)
         self.header.currentIndexChanged.connect(self._format_changed)
-        self.target.currentIndexChanged.connect(self._roles_changed)
-        self.text_column.currentIndexChanged.connect(self._roles_changed)
+        self.target.currentIndexChanged.connect(self._target_chosen)
+        self.text_column.currentIndexChanged.connect(self._text_chosen)
         for combo in (self.task, self.missing, self.categorical, self.text_mode):
             combo.currentIndexChanged.connect(self._edited)
         self.max_len.valueChanged.connect(self._edited)
@@ -136,6 +145,7 @@ class CsvOptionsForm(QWidget):
         # them: one entry of the target list, kept as the user's choice
         self.several_targets = SEVERAL_SEPARATOR.join(target) if isinstance(target, list) and len(target) > 1 \
             else ""
+        self.target_rule = options.get("target_rule")
         self._filling = True
         try:
             select_data(self.delimiter, options.get("delimiter"))
@@ -152,6 +162,7 @@ class CsvOptionsForm(QWidget):
             select_data(self.text_mode, text.get("mode", "words"))
             self.max_len.setValue(text.get("max_len") or 0)
             self._fill_columns(set(options.get("ignore", [])), set(options.get("include", [])))
+            self._fill_labels()
         finally:
             self._filling = False
         self._update_text_rows()
@@ -188,6 +199,7 @@ class CsvOptionsForm(QWidget):
             return
         self.auto_excluded, self.auto_target = set(), ""
         self._fill_columns(ignored, included)
+        self._fill_labels()
         self._update_confirmation()
         self.changed.emit()
 
@@ -259,6 +271,13 @@ class CsvOptionsForm(QWidget):
         """Columns the user ticked that the import would have left out on its own."""
         return [name for name, used in self._checkable_states() if used and name in self.auto_excluded]
 
+    def _target_chosen(self, *_):
+        """The user chose a target in the list: "Several labels" shows whether it is the entry of several (whose
+        columns are then the ticked ones)."""
+        if not self._filling:
+            self._fill_labels(self.labels.candidates)
+        self._roles_changed()
+
     def _roles_changed(self, *_):
         if self._filling:
             return
@@ -266,6 +285,54 @@ class CsvOptionsForm(QWidget):
         self._update_text_rows()
         self._update_confirmation()
         self.changed.emit()
+
+    # --- several labels -------------------------------------------------------------------------------------------
+
+    def _fill_labels(self, candidates: list[str] | None = None) -> None:
+        """The label checklist for the columns read (the text column cannot be a label); ``candidates``: the
+        columns of 0 and 1, when known."""
+        text = self.text_column.currentData()
+        chosen = self.several_targets.split(SEVERAL_SEPARATOR) if self.several_targets else []
+        self.labels.set_columns([n for n in self.names if n != text], chosen)
+        if candidates is not None:
+            self.labels.set_candidates(candidates)
+        self.labels.set_open(SEVERAL_SEPARATOR in (self.target.currentData() or ""))
+
+    def _text_chosen(self, *_) -> None:
+        if not self._filling:
+            self._fill_labels(self.labels.candidates)
+        self._roles_changed()
+
+    def _several_opened(self, on: bool) -> None:
+        if on:
+            current = self.target.currentData()
+            self._single_target = current if SEVERAL_SEPARATOR not in (current or "") else None
+            self._labels_edited()
+        else:
+            self._set_target(self._single_target)
+
+    def _labels_edited(self) -> None:
+        """The ticked label columns are the target: two or more the entry of several, one that column alone."""
+        chosen = self.labels.chosen()
+        if len(chosen) >= 2:
+            self.several_targets = SEVERAL_SEPARATOR.join(chosen)
+            self.target.blockSignals(True)
+            index = next((i for i in range(self.target.count())
+                          if SEVERAL_SEPARATOR in (self.target.itemData(i) or "")), -1)
+            if index < 0:
+                self.target.addItem("", None)
+                index = self.target.count() - 1
+            self.target.setItemText(index, f"{', '.join(chosen)} (several columns)")
+            self.target.setItemData(index, self.several_targets)
+            self.target.blockSignals(False)
+        self._set_target(self.several_targets if len(chosen) >= 2 else chosen[0] if chosen else self._single_target)
+
+    def _set_target(self, target: str | None) -> None:
+        """Selects ``target`` without closing the label checklist, and tells the page."""
+        self.target.blockSignals(True)
+        select_data(self.target, target)
+        self.target.blockSignals(False)
+        self._roles_changed()
 
     # --- the target the import suggests ---------------------------------------------------------------------------
 
@@ -325,6 +392,8 @@ class CsvOptionsForm(QWidget):
         if self.target.currentData():
             target = self.target.currentData()
             options["target"] = target.split(SEVERAL_SEPARATOR) if SEVERAL_SEPARATOR in target else target
+        elif self.target_rule is not None:
+            options["target_rule"] = self.target_rule
         if self.ignored():
             options["ignore"] = self.ignored()
         if self.included():
@@ -369,6 +438,7 @@ class CsvOptionsForm(QWidget):
                                   and n != text}
             notes = {name: column_note(dataset.report, name) for name in self.names}
             self._fill_columns(ignored, set(options.get("include", [])) & used, notes)
+            self.labels.set_candidates(dataset.label_columns)
         finally:
             self._filling = False
         self._update_confirmation()

@@ -38,8 +38,8 @@ def task_combo(parent: QWidget) -> QComboBox:
     for text, value in TASK_CHOICES:
         combo.addItem(text, value)
     combo.setToolTip("Classification sorts samples into classes; regression predicts numbers; multi-label gives "
-                     "each sample any number of labels (a target column of labels separated by '|' or ';'). "
-                     "Automatic decides from the target column.")
+                     "each sample any number of labels (several target columns of 0 and 1, see “Several labels "
+                     "per row”, or one column of labels separated by '|' or ';'). Automatic decides from the target.")
     return combo
 
 

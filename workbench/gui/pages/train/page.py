@@ -29,6 +29,7 @@ from workbench.core.errors import WorkbenchError
 from workbench.core.project import Project, RunRecord, actions
 from workbench.core.project.train import transfer_lines
 from workbench.core.training.callbacks import Callback, RunControl, format_duration
+from workbench.core.training.objective import HEAD_OF_TASK
 from workbench.core.training.settings import TrainingSettings
 from workbench.gui.help.glossary_links import TRAIN_TERMS, GlossaryLinks
 from workbench.gui.pages.train.cluster_dialog import ClusterJobDialog
@@ -289,7 +290,8 @@ class TrainPage(QWidget):
 
     def _task(self) -> str:
         heads = self.document.project.graph.head_nodes()
-        return "regression" if heads and heads[0].type == "RegressionHead" else "classification"
+        tasks = {head: task for task, head in HEAD_OF_TASK.items()}
+        return tasks.get(heads[0].type, "classification") if heads else "classification"
 
     def _refresh_context(self) -> None:
         if self.is_running:

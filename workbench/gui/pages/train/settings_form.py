@@ -17,15 +17,24 @@ from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFileDialog, QFormLayout, QGroupBox, QHBoxLayout,
                                QLabel, QListWidget, QListWidgetItem, QPushButton, QSpinBox, QVBoxLayout, QWidget)
 
-from workbench.core.training.settings import DEVICES, OPTIMIZER_TITLES, SCHEDULE_TITLES, TrainingSettings
+from workbench.core.help import GLOSSARY
+from workbench.core.training.settings import (DEVICES, OPTIMIZER_TITLES, SCHEDULE_TITLES, TASK_MONITORS,
+                                               TrainingSettings)
 
 DEVICE_TITLES = {"auto": "Automatic (GPU if there is one)", "cpu": "CPU", "cuda": "NVIDIA GPU (CUDA)",
                  "mps": "Apple GPU (MPS)"}
 MONITOR_TITLES = {"val_loss": "Validation loss", "val_accuracy": "Validation accuracy",
                   "val_f1_macro": "Validation F1", "val_mae": "Validation MAE", "val_rmse": "Validation RMSE",
                   "val_r2": "Validation R²"}
-CLASSIFICATION_MONITORS = ("val_loss", "val_accuracy", "val_f1_macro")
-REGRESSION_MONITORS = ("val_loss", "val_mae", "val_rmse", "val_r2")
+# a multi-label run's figures, named as the glossary and the Evaluate page name them
+MULTILABEL_MONITOR_TITLES = {"val_loss": "Validation loss", "val_accuracy": "Validation labels right",
+                             "val_f1_macro": "Validation F1 (mean over labels)",
+                             "val_f1_micro": "Validation F1 (all labels together)",
+                             "val_exact_match": "Validation exact match"}
+# each monitor's glossary entry, whose text is the monitor's tooltip
+MONITOR_TERMS = {"val_loss": "loss", "val_accuracy": "accuracy", "val_f1_macro": "f1", "val_f1_micro": "f1",
+                 "val_exact_match": "exact_match", "val_mae": "mae", "val_rmse": "rmse", "val_r2": "r2"}
+NOT_FOR_TASK = "{title} (not measured for this data)"  # a monitor the project names that the task does not give
 REDO_ALSO = QKeySequence("Ctrl+Y")[0]  # the window's second Redo key
 
 
@@ -114,7 +123,8 @@ class TrainSettingsForm(QWidget):
         self.early_stopping = QCheckBox("Stop when it stops improving", self)
         self.early_stopping.setObjectName("early_stopping")
         form.addRow(self.early_stopping)
-        self.monitor = self._combo("monitor", MONITOR_TITLES, "The figure that decides the best epoch.")
+        self.monitor = self._combo("monitor", MONITOR_TITLES, "The figure that decides the best epoch (and when "
+                                   "to stop early); the list offers the figures this data's task measures.")
         form.addRow("Watch", self.monitor)
         self.patience = self._spin("patience", 1, 100_000, "Epochs without improvement before stopping.")
         form.addRow("Patience (epochs)", self.patience)
@@ -227,10 +237,6 @@ class TrainSettingsForm(QWidget):
             item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
             item.setCheckState(Qt.CheckState.Unchecked)
         self._runs = [r for r in runs if r.files.weights]
-        allowed = CLASSIFICATION_MONITORS if task == "classification" else REGRESSION_MONITORS
-        for i in range(self.monitor.count()):
-            key = self.monitor.itemData(i)
-            self.monitor.model().item(i).setEnabled(key in allowed)
         self._loading = False
         self.set_settings(self._settings)
 
@@ -274,7 +280,7 @@ class TrainSettingsForm(QWidget):
         self.weight_decay.setValue(s.weight_decay)
         self.momentum.setValue(s.momentum)
         self.early_stopping.setChecked(s.early_stopping)
-        _select(self.monitor, s.monitor)
+        self._fill_monitors(s.monitor)
         self.patience.setValue(s.patience)
         self.restore_best.setChecked(s.restore_best)
         self.grad_clip.setValue(s.grad_clip)
@@ -294,6 +300,21 @@ class TrainSettingsForm(QWidget):
 
     def settings(self) -> TrainingSettings:
         return self._settings
+
+    def _fill_monitors(self, current: str) -> None:
+        """Only the figures the task measures; one the project names that it does not is shown as such (training
+        then says why it cannot follow it), so that nothing changes until the user chooses."""
+        titles = MULTILABEL_MONITOR_TITLES if self._task == "multilabel" else MONITOR_TITLES
+        allowed = TASK_MONITORS.get(self._task, TASK_MONITORS["classification"])
+        self.monitor.clear()
+        for key in allowed:
+            self.monitor.addItem(titles[key], key)
+            self.monitor.setItemData(self.monitor.count() - 1, GLOSSARY[MONITOR_TERMS[key]].text,
+                                     Qt.ItemDataRole.ToolTipRole)
+        if current not in allowed:
+            title = MULTILABEL_MONITOR_TITLES.get(current) or MONITOR_TITLES.get(current, current)
+            self.monitor.addItem(NOT_FOR_TASK.format(title=title), current)
+        _select(self.monitor, current)
 
     def _fill_sources(self, current: dict | None) -> None:
         self.init_from.clear()
