@@ -77,6 +77,12 @@ class NodeItem(QGraphicsItem):
         self.name = name
         self.update()
 
+    def set_spec(self, spec) -> None:
+        """A new kind for the same ports (a Block node whose block was renamed)."""
+        self.spec = spec
+        self.info_key = None
+        self.update()
+
     def set_info(self, key, params: int | None, output, macs: int | None, problems: list[Problem],
                  shape_from_data: bool = False) -> None:
         """Shows a new validation result for this node (`key` sums it up, to skip redraws when unchanged)."""

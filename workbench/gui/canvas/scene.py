@@ -81,6 +81,7 @@ class GraphScene(QGraphicsScene):
         g.edge_removed.connect(self._on_edge_removed)
         g.node_renamed.connect(self._on_node_renamed)
         g.node_moved.connect(self._on_node_moved)
+        g.params_changed.connect(self._on_params_changed)
         for node in g.nodes.values():
             self._on_node_added(node)
         for edge in g.edges:
@@ -97,6 +98,7 @@ class GraphScene(QGraphicsScene):
         g.edge_removed.disconnect(self._on_edge_removed)
         g.node_renamed.disconnect(self._on_node_renamed)
         g.node_moved.disconnect(self._on_node_moved)
+        g.params_changed.disconnect(self._on_params_changed)
 
     def _on_node_added(self, node: Node) -> None:
         item = NodeItem(node)
@@ -133,6 +135,13 @@ class GraphScene(QGraphicsScene):
         item.set_name(name)
         for edge in item.edges:
             edge.set_info(edge.info)
+
+    def _on_params_changed(self, node_id: str) -> None:
+        """A Block node's block was renamed: its card shows the new name."""
+        node = self.graph.nodes.get(node_id)
+        item = self.node_items.get(node_id)
+        if node is not None and item is not None and node.definition is not None and node.spec is not item.spec:
+            item.set_spec(node.spec)
 
     def _on_node_moved(self, node_id: str, x: float, y: float) -> None:
         """The model moved a node (a drag committed, an undo, a layout): wires follow once the edit is complete."""

@@ -75,6 +75,8 @@ class DesignPage(QWidget):
         self.problems.problem_clicked.connect(self.editor.select_and_centre)
         self.scene.node_double_clicked.connect(self._double_clicked)
         self.editor.rename_requested.connect(self._edit_node)
+        self.editor.rename_block_requested.connect(self._edit_block_name)
+        document.graph_changed.connect(self._show_breadcrumb)  # a block renamed: the breadcrumb says so
         self.view.context_menu_requested.connect(self.editor.show_context_menu)
         self.inspector.new_head_requested.connect(self.new_head)
         document.validated.connect(self.problems.show_result)
@@ -159,14 +161,25 @@ class DesignPage(QWidget):
         self.scene.select_nodes([node_id])
         self.inspector.focus_name()
 
-    def _shown_changed(self) -> None:
-        """Into a block or back out: the breadcrumb names where the canvas is, and the graph fills the view."""
+    def _edit_block_name(self, node_id: str) -> None:
+        self.scene.select_nodes([node_id])
+        self.inspector.focus_block_name()
+
+    def _show_breadcrumb(self) -> None:
+        """The breadcrumb names where the canvas is: each block instance and its block."""
         graph, labels = self.document.project.graph, []
         for node_id in self.document.shown_path:
-            node = graph.nodes[node_id]
+            node = graph.nodes.get(node_id)
+            if node is None or node.definition is None:  # an undo took the block away: the canvas goes back out
+                return
             labels.append(f"{node.name} ({node.params['block']})")
             graph = node.definition
-        self.breadcrumb.show_path(labels)
+        if labels != self.breadcrumb.labels:
+            self.breadcrumb.show_path(labels)
+
+    def _shown_changed(self) -> None:
+        """Into a block or back out: the breadcrumb names where the canvas is, and the graph fills the view."""
+        self._show_breadcrumb()
         self.inspector.show_selection([])
         QTimer.singleShot(0, self.view.fit_to_graph)
 
