@@ -7,6 +7,8 @@ changed on the canvas.
 
 from __future__ import annotations
 
+from collections import Counter
+
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QSplitter, QVBoxLayout, QWidget
 
@@ -79,11 +81,10 @@ class DesignPage(QWidget):
         document.graph_changed.connect(self._show_breadcrumb)  # a block renamed: the breadcrumb says so
         self.view.context_menu_requested.connect(self.editor.show_context_menu)
         self.inspector.new_head_requested.connect(self.new_head)
-        document.validated.connect(self.problems.show_result)
-        document.validated.connect(self._size_problems)
+        self.problems.elsewhere_clicked.connect(self.editor.leave_block)
+        document.validated.connect(self._show_problems)
         document.project_replaced.connect(self._project_replaced)
-        self.problems.show_result(document.result)
-        self._size_problems(document.result)
+        self._show_problems(document.result)
 
     def new_head(self) -> bool:
         """"New head for this dataset" on the project and its loaded data, as one undo step; says what changed (or
@@ -127,9 +128,27 @@ class DesignPage(QWidget):
         self.palette.fill_blocks()
         self.view.show_message(f"'{name}' is now in My blocks.")
 
-    def _size_problems(self, result) -> None:
+    def _show_problems(self, result) -> None:
+        """The problems of what the canvas shows: the network's, or inside a block its own and a count of the
+        others."""
+        document = self.document
+        if not document.shown_path:
+            self.problems.show_result(result)
+        else:
+            shown = document.shown_result(result)
+            inside = Counter((p.severity, p.message) for p in shown.problems)  # mapping keeps each message
+            elsewhere = []
+            for problem in result.problems:
+                key = (problem.severity, problem.message)
+                if inside[key]:
+                    inside[key] -= 1
+                else:
+                    elsewhere.append(problem)
+            self.problems.show_result(shown, tuple(elsewhere), document.shown_graph.block_name)
+        self._size_problems(bool(result.problems))
+
+    def _size_problems(self, has_problems: bool) -> None:
         """The problems list takes room only while there are problems; the canvas gets the rest."""
-        has_problems = bool(result.problems)
         if has_problems == self._showing_problems:
             return
         self._showing_problems = has_problems
@@ -180,6 +199,7 @@ class DesignPage(QWidget):
     def _shown_changed(self) -> None:
         """Into a block or back out: the breadcrumb names where the canvas is, and the graph fills the view."""
         self._show_breadcrumb()
+        self._show_problems(self.document.result)
         self.inspector.show_selection([])
         QTimer.singleShot(0, self.view.fit_to_graph)
 
