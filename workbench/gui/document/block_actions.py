@@ -1,6 +1,6 @@
-"""The canvas's block actions: Make block from the selected layers, Expand an instance back into layers and Collapse
-them back into one, Make unique (one instance gets a definition of its own), and adding a block from the palette. Each is one undo step of ordinary
-edits, worked out first by workbench/core/graph/block_edits.py.
+"""The canvas's block actions: Make block from the selected layers, Expand an instance back into layers and
+Collapse them back into one, Make unique (one instance gets a definition of its own), and adding a block from the
+palette. Each is one undo step of ordinary edits, worked out first by workbench/core/graph/block_edits.py.
 """
 
 from __future__ import annotations

@@ -26,7 +26,8 @@ def open_block(window, node_id):
 
 def activate_in_palette(window, type_name):
     tree = window.design.palette.tree
-    item = window.design.palette.items[type_name]
+    palette = window.design.palette
+    item = palette.items.get(type_name) or palette.port_items[type_name]
     tree.setFocus()
     tree.setCurrentItem(item)
     QTest.keyClick(tree, Qt.Key.Key_Return)
@@ -56,3 +57,44 @@ def test_the_problems_list_inside_a_block_shows_its_own_and_a_line_for_the_other
     assert window.document.shown_path == () and not design.breadcrumb.isVisible()
     assert all(not row.endswith("click to go back to it") for row in rows(problems))
     assert len(rows(problems)) == len(window.document.result.problems)
+
+
+def test_the_palette_offers_a_blocks_ports_inside_it_and_each_added_port_is_one_undo_step(window, qtbot):
+    from PySide6.QtGui import QDropEvent
+
+    graph = window.document.project.graph
+    design, palette = window.design, window.design.palette
+    assert palette.ports_group.isHidden() and "BlockInput" not in palette.visible_types()
+    select(window, ["conv1", "relu1"])
+    first = design.editor.make_block()
+    open_block(window, first)
+    assert not palette.ports_group.isHidden() and palette.tree.topLevelItem(0) is palette.ports_group
+    assert [palette.ports_group.child(i).text(0) for i in range(2)] == ["Block input", "Block output"]
+    palette.grab().save("/tmp/blk/palette_block_ports.png")
+    definition = graph.blocks["Block 1"]
+    before = snapshot(graph)
+    design.scene.select_nodes(["relu1"])
+    activate_in_palette(window, "BlockOutput")  # wired from the selected layer
+    assert definition.block_ports() == (("in1",), ("out1", "out2"))
+    assert [(e.src, e.dst) for e in definition.edges if e.dst == "out2"] == [("relu1", "out2")]
+    mime = palette.mime_data_for("BlockInput")
+    point = QPointF(design.view.viewport().rect().center())
+    design.view.dropEvent(QDropEvent(point, Qt.DropAction.CopyAction, mime, LEFT, NO_MOD))
+    assert definition.block_ports() == (("in1", "in2"), ("out1", "out2"))
+    menu = design.editor.show_context_menu(QPointF(-2000, -2000), design.view.mapToGlobal(point.toPoint()))
+    next(a for a in menu.actions() if a.text() == "Add block output here").trigger()
+    menu.close()
+    assert definition.block_ports()[1] == ("out1", "out2", "out3")
+    window.undo_action.trigger()
+    window.undo_action.trigger()
+    assert definition.block_ports() == (("in1",), ("out1", "out2"))
+    window.redo_action.trigger()
+    design.palette.search.setText("output")
+    assert not palette.ports_group.isHidden() and palette.port_items["BlockInput"].isHidden()
+    design.breadcrumb.buttons[0].click()
+    assert palette.ports_group.isHidden()
+    item = design.scene.node_items[first]
+    assert list(item.inputs) == ["in1", "in2"] and list(item.outputs) == ["out1", "out2"]
+    window.undo_action.trigger()
+    window.undo_action.trigger()
+    assert snapshot(graph) == before

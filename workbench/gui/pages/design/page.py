@@ -78,7 +78,7 @@ class DesignPage(QWidget):
         self.scene.node_double_clicked.connect(self._double_clicked)
         self.editor.rename_requested.connect(self._edit_node)
         self.editor.rename_block_requested.connect(self._edit_block_name)
-        document.graph_changed.connect(self._show_breadcrumb)  # a block renamed: the breadcrumb says so
+        document.graph_changed.connect(self._show_where)  # e.g. a block renamed: the breadcrumb says so
         self.view.context_menu_requested.connect(self.editor.show_context_menu)
         self.inspector.new_head_requested.connect(self.new_head)
         self.problems.elsewhere_clicked.connect(self.editor.leave_block)
@@ -184,8 +184,10 @@ class DesignPage(QWidget):
         self.scene.select_nodes([node_id])
         self.inspector.focus_block_name()
 
-    def _show_breadcrumb(self) -> None:
-        """The breadcrumb names where the canvas is: each block instance and its block."""
+    def _show_where(self) -> None:
+        """The breadcrumb names where the canvas is (each block instance and its block), and the palette offers a
+        block's ports while the canvas is inside one."""
+        self.palette.show_block_ports(bool(self.document.shown_path))
         graph, labels = self.document.project.graph, []
         for node_id in self.document.shown_path:
             node = graph.nodes.get(node_id)
@@ -198,7 +200,7 @@ class DesignPage(QWidget):
 
     def _shown_changed(self) -> None:
         """Into a block or back out: the breadcrumb names where the canvas is, and the graph fills the view."""
-        self._show_breadcrumb()
+        self._show_where()
         self._show_problems(self.document.result)
         self.inspector.show_selection([])
         QTimer.singleShot(0, self.view.fit_to_graph)

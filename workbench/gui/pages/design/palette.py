@@ -3,7 +3,8 @@
 Drag a layer onto the canvas to add it there; double-click it (or press Enter) to add it after the selected layer.
 Right-click it for its help page (F1 in the window opens the help of the current layer). The Blocks section lists
 the shipped blocks and the user's own (My blocks, JSON files in the user's data folder); a block drags and
-double-clicks like a layer.
+double-clicks like a layer. While the canvas shows the inside of a block, the Block ports section on top offers
+its ports (Block input, Block output), to give the block more inputs or outputs.
 """
 
 from __future__ import annotations
@@ -23,6 +24,8 @@ from workbench.gui.style import category_colour
 TYPE_ROLE = Qt.ItemDataRole.UserRole
 BLOCK_ROLE = Qt.ItemDataRole.UserRole + 1  # a block item's block name
 BLOCKS_SECTION = "Blocks"
+PORTS_SECTION = "Block ports"
+PORT_TYPES = ("BlockInput", "BlockOutput")
 
 
 def swatch(colour: QColor, size: int = 12) -> QIcon:
@@ -81,7 +84,10 @@ class PalettePanel(QWidget):
         self.items: dict[str, QTreeWidgetItem] = {}
         self.categories: dict[str, QTreeWidgetItem] = {}
         self.block_items: dict[str, QTreeWidgetItem] = {}
+        self.port_items: dict[str, QTreeWidgetItem] = {}  # the Block ports section's, by layer type
         self.blocks_group: QTreeWidgetItem | None = None
+        self.ports_group: QTreeWidgetItem | None = None
+        self.ports_shown = False  # whether the canvas shows the inside of a block
         self._fill()
         self.fill_blocks()
         self.search.textChanged.connect(self.filter)
@@ -108,7 +114,31 @@ class PalettePanel(QWidget):
                 item.setFlags(Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
                               | Qt.ItemFlag.ItemIsDragEnabled)
                 self.items[spec.type_name] = item
+        self._fill_ports()
         self.tree.expandAll()
+
+    def _fill_ports(self) -> None:
+        group = self.ports_group = QTreeWidgetItem([PORTS_SECTION])
+        self.tree.insertTopLevelItem(0, group)
+        group.setFlags(Qt.ItemFlag.ItemIsEnabled)
+        font = group.font(0)
+        font.setBold(True)
+        group.setFont(0, font)
+        group.setIcon(0, swatch(category_colour("Structure")))
+        for type_name in PORT_TYPES:
+            spec = CATALOG[type_name]
+            item = QTreeWidgetItem(group, [spec.display_name])
+            item.setData(0, TYPE_ROLE, spec.type_name)
+            item.setToolTip(0, spec.description)
+            item.setFlags(Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemIsDragEnabled)
+            self.port_items[type_name] = item
+        group.setHidden(True)
+
+    def show_block_ports(self, shown: bool) -> None:
+        """Offers the block ports (inside a block) or hides them (in the network)."""
+        if shown != self.ports_shown:
+            self.ports_shown = shown
+            self.filter(self.search.text())
 
     def fill_blocks(self) -> None:
         """(Re)lists the Blocks section: the user's blocks under My blocks, then the shipped ones."""
@@ -160,6 +190,15 @@ class PalettePanel(QWidget):
                 visible += match
             group.setHidden(visible == 0)
             group.setExpanded(True)
+        visible_ports = 0
+        for type_name, item in self.port_items.items():
+            spec = CATALOG[type_name]
+            haystack = f"{spec.display_name} {spec.type_name} block port {spec.description}".lower()
+            match = not needle or needle in haystack
+            item.setHidden(not match)
+            visible_ports += match
+        self.ports_group.setHidden(not self.ports_shown or visible_ports == 0)
+        self.ports_group.setExpanded(True)
         shown_blocks = 0
         for name, item in self.block_items.items():
             match = not needle or needle in f"{name} block {item.toolTip(0)}".lower()
@@ -173,7 +212,7 @@ class PalettePanel(QWidget):
 
     def mime_data_for(self, type_name: str) -> QMimeData:
         """What dragging `type_name` out of the palette carries."""
-        return self.tree.mimeData([self.items[type_name]])
+        return self.tree.mimeData([self.items.get(type_name) or self.port_items[type_name]])
 
     def help_topic(self) -> str | None:
         """The help topic of the layer under the keyboard focus, if any."""
