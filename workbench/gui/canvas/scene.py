@@ -8,6 +8,7 @@ shapes or problems changed are redrawn, so editing a large graph stays smooth.
 from __future__ import annotations
 
 from bisect import bisect_left, bisect_right, insort
+from collections import Counter
 
 from PySide6.QtCore import QPointF, QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import QPainterPath, QPen
@@ -221,7 +222,10 @@ class GraphScene(QGraphicsScene):
             if problem.node_id is not None:
                 by_node.setdefault(problem.node_id, []).append(problem)
         no_data = self.document.project.dataset is None
+        uses = self._block_uses()
         for node_id, item in self.node_items.items():
+            if item.is_block:
+                item.set_uses(uses.get(self.graph.nodes[node_id].params["block"], 1))
             problems = by_node.get(node_id, [])
             output = result.outputs.get(node_id)
             params = result.params.get(node_id)
@@ -237,6 +241,14 @@ class GraphScene(QGraphicsScene):
                 note = "Assumed until a dataset is chosen: the Input's shape comes from the data."
             if info != item.info or note != item.note:
                 item.set_info(info, note, warns)
+
+    def _block_uses(self) -> dict[str, int]:
+        """How many instances each block has in the whole network (none counted when no block is shown)."""
+        if not any(item.is_block for item in self.node_items.values()):
+            return {}
+        network = self.graph.network
+        return Counter(n.params["block"] for g in (network, *network.blocks.values()) for n in g.nodes.values()
+                       if n.type == "Block")
 
     # --- selection --------------------------------------------------------------------------------------------------
 
