@@ -20,7 +20,7 @@ from workbench.gui.document.block_actions import add_block_at
 from workbench.gui.document.editor import GraphEditor
 from workbench.gui.pages.design.breadcrumb import Breadcrumb
 from workbench.gui.pages.design.inspector import InspectorPanel
-from workbench.gui.pages.design.my_blocks import load_my_blocks, save_my_block
+from workbench.gui.pages.design.my_blocks import load_my_blocks, rename_my_block, save_my_block
 from workbench.gui.pages.design.new_head import NewHeadCommand
 from workbench.gui.pages.design.palette import PalettePanel
 from workbench.gui.pages.design.problems import ProblemsPanel
@@ -70,6 +70,7 @@ class DesignPage(QWidget):
         self.view.layer_dropped.connect(self.editor.add_node_at)
         self.view.block_dropped.connect(self.add_block_at)
         self.editor.save_block_requested.connect(self.save_block)
+        self.palette.my_block_renamed.connect(self.rename_my_block)
         self.breadcrumb.level_chosen.connect(self.editor.leave_block)
         document.shown_changed.connect(self._shown_changed)
         self.palette.block_activated.connect(lambda name: self.add_block_at(name, self.view.visible_centre()))
@@ -146,6 +147,21 @@ class DesignPage(QWidget):
                     elsewhere.append(problem)
             self.problems.show_result(shown, tuple(elsewhere), document.shown_graph.block_name)
         self._size_problems(bool(result.problems))
+
+    def rename_my_block(self, old: str, new: str) -> bool:
+        """Renames one of My blocks (its file in the data folder); says so, or why not, on the canvas."""
+        try:
+            new = rename_my_block(old, new)
+        except WorkbenchError as exc:
+            self.view.show_message(f"Not renamed: {exc}")
+            new = None
+        except OSError as exc:
+            self.view.show_message(f"The block could not be renamed in your data folder ({exc.strerror}).")
+            new = None
+        QTimer.singleShot(0, self.palette.fill_blocks)  # not while the list's editor is closing
+        if new is not None and new != old:
+            self.view.show_message(f"'{old}' is now called '{new}' in My blocks.")
+        return new is not None
 
     def _size_problems(self, has_problems: bool) -> None:
         """The problems list takes room only while there are problems; the canvas gets the rest."""

@@ -60,6 +60,7 @@ class PaletteTree(QTreeWidget):
 class PalettePanel(QWidget):
     layer_activated = Signal(str)  # double-click or Enter: add this layer type after the selection
     block_activated = Signal(str)  # double-click or Enter on a block: add it (by name)
+    my_block_renamed = Signal(str, str)  # one of My blocks was given a new name in the list: old name, new name
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -75,6 +76,7 @@ class PalettePanel(QWidget):
         self.tree.setDefaultDropAction(Qt.DropAction.CopyAction)
         self.tree.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.tree.setFrameShape(QTreeWidget.Shape.NoFrame)
+        self.tree.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)  # a double-click adds; Rename edits
         self.tree.setStyleSheet("QTreeView::item { padding: 2px 0; }")
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 0, 6)
@@ -94,6 +96,7 @@ class PalettePanel(QWidget):
         self.tree.itemActivated.connect(self._activated)
         self.tree.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.tree.customContextMenuRequested.connect(self._context_menu)
+        self.tree.itemChanged.connect(self._item_changed)
 
     def _fill(self) -> None:
         for category in CATEGORIES:
@@ -154,7 +157,8 @@ class PalettePanel(QWidget):
         mine = QTreeWidgetItem(group, ["My blocks"])
         mine.setFlags(Qt.ItemFlag.ItemIsEnabled)
         for name in load_my_blocks():
-            self._block_item(mine, name, "Your block, saved in your data folder")
+            self._block_item(mine, name, "Your block, saved in your data folder (right-click to rename it)")
+            self.block_items[name].setFlags(self.block_items[name].flags() | Qt.ItemFlag.ItemIsEditable)
         shipped = QTreeWidgetItem(group, ["Shipped"])
         shipped.setFlags(Qt.ItemFlag.ItemIsEnabled)
         for block in SHIPPED_BLOCKS.values():
@@ -228,11 +232,26 @@ class PalettePanel(QWidget):
         menu.addAction(f"Help on {name}", lambda: open_help(self, layer_topic(type_name))).setShortcut("F1")
         return menu
 
+    def block_context_menu_for(self, name: str) -> QMenu:
+        """The right-click menu of a block: add it, and for one of My blocks, rename it."""
+        menu = QMenu(self)
+        menu.addAction(f"Add {name}", lambda: self.block_activated.emit(name))
+        item = self.block_items[name]
+        if item.flags() & Qt.ItemFlag.ItemIsEditable:
+            menu.addAction("Rename…", lambda: self.tree.editItem(item, 0))
+        return menu
+
+    def _item_changed(self, item: QTreeWidgetItem, column: int) -> None:
+        old = item.data(0, BLOCK_ROLE)
+        if old and item.text(0) != old:
+            self.my_block_renamed.emit(old, item.text(0))
+
     def _context_menu(self, point) -> None:
         item = self.tree.itemAt(point)
         type_name = item.data(0, TYPE_ROLE) if item is not None else None
-        if type_name:
-            menu = self.context_menu_for(type_name)
+        block = item.data(0, BLOCK_ROLE) if item is not None else None
+        if type_name or block:
+            menu = self.context_menu_for(type_name) if type_name else self.block_context_menu_for(block)
             menu.exec(self.tree.viewport().mapToGlobal(point))
             menu.deleteLater()
 
