@@ -87,3 +87,20 @@ def test_renaming_a_block_renames_every_instance_nested_ones_too_and_keeps_its_p
     with pytest.raises(GraphEditError, match="A block needs a name"):
         g.rename_block("Inner", "   ")
     assert list(g.blocks) == ["Inner", "Outer"]
+
+
+def test_inside_a_block_a_nested_instance_expands_and_collapses_back():
+    g = branches()
+    apply(g, plan_make_block(g, ["dense_a"], "A", "a", "a"))
+    apply(g, plan_make_block(g, ["a", "dense_b"], "Outer", "outer", "outer"))
+    outer = g.blocks["Outer"]
+    flat_before = sorted(map(str, graph_to_dict(flatten(g))["nodes"]))
+    made = unordered(outer)
+    apply(outer, plan_expand(outer, "a"))
+    assert "a__dense_a" in outer.nodes
+    plan, matched = plan_collapse(outer, "a__dense_a", "Block 1")
+    assert matched == "A"
+    apply(outer, plan)
+    assert unordered(outer) == made and sorted(map(str, graph_to_dict(flatten(g))["nodes"])) == flat_before
+    with pytest.raises(GraphEditError, match="did not come from a block"):
+        plan_collapse(outer, "dense_b", "Block 1")

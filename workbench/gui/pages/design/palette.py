@@ -17,8 +17,8 @@ from workbench.core.blocks import SHIPPED_BLOCKS
 from workbench.core.help import layer_topic
 from workbench.core.layers import CATALOG, CATEGORIES
 from workbench.gui.canvas.view import BLOCK_MIME_TYPE, LAYER_MIME_TYPE
-from workbench.gui.pages.design.my_blocks import load_my_blocks
 from workbench.gui.help.browser import open_help
+from workbench.gui.pages.design.my_blocks import load_my_blocks
 from workbench.gui.style import category_colour
 
 TYPE_ROLE = Qt.ItemDataRole.UserRole
