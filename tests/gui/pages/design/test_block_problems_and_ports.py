@@ -70,6 +70,8 @@ def test_the_palette_offers_a_blocks_ports_inside_it_and_each_added_port_is_one_
     open_block(window, first)
     assert not palette.ports_group.isHidden() and palette.tree.topLevelItem(0) is palette.ports_group
     assert [palette.ports_group.child(i).text(0) for i in range(2)] == ["Block input", "Block output"]
+    assert "Input" not in palette.visible_types() and "ClassificationHead" not in palette.visible_types()
+    assert "Conv2d" in palette.visible_types()
     palette.grab().save("/tmp/blk/palette_block_ports.png")
     definition = graph.blocks["Block 1"]
     before = snapshot(graph)
@@ -91,8 +93,9 @@ def test_the_palette_offers_a_blocks_ports_inside_it_and_each_added_port_is_one_
     window.redo_action.trigger()
     design.palette.search.setText("output")
     assert not palette.ports_group.isHidden() and palette.port_items["BlockInput"].isHidden()
+    design.palette.search.clear()
     design.breadcrumb.buttons[0].click()
-    assert palette.ports_group.isHidden()
+    assert palette.ports_group.isHidden() and len(palette.visible_types()) == len(palette.items)
     item = design.scene.node_items[first]
     assert list(item.inputs) == ["in1", "in2"] and list(item.outputs) == ["out1", "out2"]
     window.undo_action.trigger()

@@ -138,7 +138,8 @@ class PalettePanel(QWidget):
         group.setHidden(True)
 
     def show_block_ports(self, shown: bool) -> None:
-        """Offers the block ports (inside a block) or hides them (in the network)."""
+        """Offers the block ports (inside a block, where the Input and the output layers are not offered) or hides
+        them (in the network)."""
         if shown != self.ports_shown:
             self.ports_shown = shown
             self.filter(self.search.text())
@@ -181,7 +182,8 @@ class PalettePanel(QWidget):
         return self.tree.mimeData([self.block_items[name]])
 
     def filter(self, text: str) -> None:
-        """Shows the layers whose name, category or description contains `text`."""
+        """Shows the layers whose name, category or description contains `text` (inside a block, those that can go
+        there: not the Input and the output layers)."""
         needle = text.strip().lower()
         for category, group in self.categories.items():
             visible = 0
@@ -189,7 +191,8 @@ class PalettePanel(QWidget):
                 item = group.child(i)
                 spec = CATALOG[item.data(0, TYPE_ROLE)]
                 haystack = f"{spec.display_name} {spec.type_name} {spec.category} {spec.description}".lower()
-                match = not needle or needle in haystack
+                match = (not needle or needle in haystack) and not (self.ports_shown
+                                                                    and spec.role in ("input", "head"))
                 item.setHidden(not match)
                 visible += match
             group.setHidden(visible == 0)
