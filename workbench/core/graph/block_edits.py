@@ -5,6 +5,7 @@ list matters to a Concat). An editor applies a plan as a sequence of ordinary, u
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass, field
 
 from workbench.core.errors import GraphEditError
@@ -190,3 +191,143 @@ def _free(stem: str, taken: set[str], fits) -> str:
     while f"{stem}{i}" in taken or not fits(f"{stem}{i}"):
         i += 1
     return f"{stem}{i}"
+
+
+def expanded_group(graph: Graph, node_id: str) -> tuple[str, list[str]] | None:
+    """The instance a layer made by Expand came from, read from its id (``block1__conv1``: ``block1``), and the
+    layers of `graph` made from that instance (every id behind ``block1__``, those of blocks inside it included);
+    None for a layer whose id names no instance."""
+    instance_id, separator, _ = node_id.rpartition(SEPARATOR)
+    if not separator or not instance_id or node_id not in graph.nodes:
+        return None
+    prefix = instance_id + SEPARATOR
+    members = [nid for nid in graph.nodes if nid.startswith(prefix)]
+    if any(graph.nodes[nid].spec.role in ("input", "head", "block_input", "block_output") for nid in members):
+        return None
+    return instance_id, members
+
+
+def plan_collapse(graph: Graph, node_id: str, new_block_name: str) -> tuple[BlockPlan, str | None]:
+    """Puts the layers that Expand made from one instance (the group of `node_id`) back into one Block node: an
+    instance of a block of the network whose Expand gives exactly these layers, settings and wires back (the block
+    they came from, unless they were changed since), else of a new block `new_block_name`, as Make block does.
+    Returns the plan and the name of the block matched (None: a new one)."""
+    group = expanded_group(graph, node_id)
+    if group is None:
+        raise GraphEditError(f"{graph.node(node_id).label} did not come from a block: only the layers that Expand "
+                             f"made can be collapsed. To make a new block of layers, select them and use Make block.")
+    origin, members = group
+    instance_id = origin
+    if instance_id in graph.nodes:  # a node took the instance's id since: the layers get new flattened ids
+        instance_id = next(f"block{i}" for i in itertools.count(1) if f"block{i}" not in graph.nodes)
+    names = {graph.nodes[nid].name for nid in members}
+    stems = {name.partition("/")[0] for name in names}
+    taken_names = {n.name for n in graph.nodes.values()} - names
+    stem = stems.pop() if len(stems) == 1 and all("/" in name for name in names) else "block"
+    instance_name = stem if stem not in taken_names else _free(stem, taken_names, lambda n: len(n) <= MAX_NAME_LENGTH)
+    prefix = origin + SEPARATOR
+    for name in graph.network.blocks:
+        plan = _collapse_into(graph, members, prefix, name, instance_id, instance_name)
+        if plan is not None:
+            return plan, name
+    plan = plan_make_block(graph, members, new_block_name, instance_id, instance_name)
+    plan.definition = _without_prefix(plan.definition, prefix, f"{stem}/")
+    return plan, None
+
+
+def _collapse_into(graph: Graph, members: list[str], prefix: str, block_name: str, instance_id: str,
+                   instance_name: str) -> BlockPlan | None:
+    """The plan that puts `members` back as an instance of block `block_name`, if expanding that instance gives
+    them back exactly (ids, types, settings and the wires into every port, in order); else None."""
+    definition = graph.network.blocks[block_name]
+    layers = {nid for nid, n in definition.nodes.items() if n.type not in ("BlockInput", "BlockOutput")}
+    inside = set(members)
+    if layers != {nid[len(prefix):] for nid in members}:
+        return None
+    if block_name == graph.block_name or (graph.block_name is not None
+                                          and graph.block_name in definition.used_blocks()):
+        return None  # a block cannot contain itself
+    entry = {(e.dst, e.dst_port): e.src for e in definition.edges if definition.nodes[e.src].type == "BlockInput"}
+    exit_ = {(e.src, e.src_port): e.dst for e in definition.edges if definition.nodes[e.dst].type == "BlockOutput"}
+    feeds: dict[str, tuple[str, str]] = {}
+    wires: list[tuple[int, Edge]] = []
+    for index, e in enumerate(graph.edges):
+        if (e.src in inside) == (e.dst in inside):
+            continue
+        if e.dst in inside:
+            port = entry.get((e.dst[len(prefix):], e.dst_port))
+            if port is None or feeds.setdefault(port, (e.src, e.src_port)) != (e.src, e.src_port):
+                return None
+            if not any(w.dst_port == port for _, w in wires):
+                wires.append((index, Edge(e.src, instance_id, e.src_port, port)))
+        else:
+            port = exit_.get((e.src[len(prefix):], e.src_port))
+            if port is None:
+                return None
+            wires.append((index, Edge(instance_id, e.dst, port, e.dst_port)))
+    anchor = next((nid for nid in members if nid in graph.positions and nid[len(prefix):] in definition.positions),
+                  None)
+    position = None
+    if anchor is not None:  # where Expand had put the layers from: the instance's corner
+        (x, y), (dx, dy) = graph.positions[anchor], definition.positions[anchor[len(prefix):]]
+        position = (x - dx, y - dy)
+    plan = BlockPlan(list(members), nodes=[NewNode(instance_id, "Block", instance_name, {"block": block_name},
+                                                   position)], wires=_placed(graph, inside, wires))
+    trial = graph.copy()
+    try:
+        apply_plan(trial, plan)
+        apply_plan(trial, plan_expand(trial, instance_id))
+    except GraphEditError:
+        return None
+    moved = {nid: instance_id + SEPARATOR + nid[len(prefix):] for nid in members}
+    return plan if _wiring(trial) == _wiring(graph, moved) else None
+
+
+def _wiring(graph: Graph, ids: dict[str, str] | None = None) -> tuple:
+    """What a graph computes, for comparing: each layer's type and settings, and what feeds each of its input
+    ports in order (ids renamed through `ids`)."""
+    ids = ids or {}
+    nodes = {ids.get(nid, nid): (n.type, n.params) for nid, n in graph.nodes.items()}
+    into: dict[tuple[str, str], list[tuple[str, str]]] = {}
+    for e in graph.edges:
+        into.setdefault((ids.get(e.dst, e.dst), e.dst_port), []).append((ids.get(e.src, e.src), e.src_port))
+    return nodes, into
+
+
+def _without_prefix(definition: Graph, prefix: str, name_prefix: str) -> Graph:
+    """`definition` with its layers' ids behind `prefix` shortened to what follows it (``block1__conv1``:
+    ``conv1``), so the new block's flattened ids are the layers' ids as they stand, and their names behind
+    `name_prefix` likewise (``block1/conv1``: ``conv1``); an id or a name that would clash stays as it is."""
+    ids, names = {}, {}
+    taken_ids, taken_names = set(definition.nodes), {n.name for n in definition.nodes.values()}
+    for nid, node in definition.nodes.items():
+        short = nid[len(prefix):] if nid.startswith(prefix) else nid
+        if short != nid and short not in taken_ids and ID_PATTERN.match(short):
+            taken_ids.add(short)
+            ids[nid] = short
+        short = node.name[len(name_prefix):] if node.name.startswith(name_prefix) else node.name
+        if short != node.name and short and short not in taken_names:
+            taken_names.add(short)
+            names[nid] = short
+    renamed = Graph()
+    for nid, node in definition.nodes.items():
+        new_id = ids.get(nid, nid)
+        renamed.nodes[new_id] = Node(new_id, node.type, names.get(nid, node.name), node.params, node.definition)
+        if nid in definition.positions:
+            renamed.positions[new_id] = definition.positions[nid]
+    renamed.edges = [Edge(ids.get(e.src, e.src), ids.get(e.dst, e.dst), e.src_port, e.dst_port)
+                     for e in definition.edges]
+    return renamed
+
+
+def apply_plan(graph: Graph, plan: BlockPlan) -> None:
+    """Makes the edits of `plan` on `graph` directly, in the order an editor's undo step makes them (for trying a
+    plan out on a copy)."""
+    for node_id in plan.removed:
+        graph.remove_node(node_id)
+    if plan.block_name is not None:
+        graph.add_block(plan.block_name, plan.definition)
+    for n in plan.nodes:
+        graph.add_node(n.type, n.params, n.name, n.node_id, n.position)
+    for index, edge in plan.wires:
+        graph.add_edge(edge, index)

@@ -320,6 +320,29 @@ class Graph:
         network.changed.emit()
         return definition
 
+    def rename_block(self, old: str, new: str) -> str:
+        """Renames the definition `old` to `new` for every instance of it (their setting `block` follows), keeping
+        its place among the definitions; returns the new name. Refuses an empty name and one another block has."""
+        network = self.network
+        new = new.strip() if isinstance(new, str) else ""
+        if old not in network.blocks:
+            raise GraphEditError(f"There is no block called '{old}'.")
+        check_block_name(new)
+        if new == old:
+            return new
+        if new in network.blocks:
+            raise GraphEditError(f"There is already a block called '{new}'. Choose another name.")
+        definitions = list(network.blocks.items())
+        network.blocks.clear()  # the one map every graph of the network shares: changed in place
+        network.blocks.update((new if name == old else name, definition) for name, definition in definitions)
+        definition = network.blocks[new]
+        definition.block_name = new
+        for graph, instance in self.instances_of(old):
+            instance.params = {**instance.params, "block": new}
+            graph.params_changed.emit(instance.id)
+        network.changed.emit()
+        return new
+
     def instances_of(self, name: str) -> list[tuple["Graph", Node]]:
         """Every (graph, Block node) of the network that is an instance of the block `name`."""
         network = self.network

@@ -396,14 +396,17 @@ LAYER_GUIDES: dict[str, LayerGuide] = {
         "layers inside it. Every instance of a block shares its definition: a change inside changes them all, each "
         "with weights of its own.",
         "Select layers and choose Make block (Ctrl+B) to turn them into one, or drag one from the palette's "
-        "Blocks section. Double-click it to work inside; Expand puts its layers back into the network, and Make "
-        "unique gives one instance a definition of its own to change apart from the others."),
+        "Blocks section. Double-click it to work inside; Expand puts its layers back into the network (right-click "
+        "one of them, Collapse into block, to make them one again); Rename block renames it for every instance; "
+        "and Make unique gives one instance a definition of its own to change apart from the others."),
     "BlockInput": LayerGuide(
         "Inside a block, the place where one of the block's inputs comes in, as the wire into that port of the "
         "block node.",
-        "Make block adds one for every wire that enters the selection; wire it to the layers that read that input."),
+        "Make block adds one for every wire that enters the selection; wire it to the layers that read that input. "
+        "Inside a block, add another from the palette's Block ports to give the block one more input."),
     "BlockOutput": LayerGuide(
         "Inside a block, the place where one of the block's outputs leaves, as the wire out of that port of the "
         "block node.",
-        "Make block adds one for every wire that leaves the selection; wire the block's result into it."),
+        "Make block adds one for every wire that leaves the selection; wire the block's result into it. Inside a "
+        "block, add another from the palette's Block ports to give the block one more output."),
 }

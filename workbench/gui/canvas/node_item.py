@@ -1,5 +1,8 @@
 """A layer on the canvas: a rounded card with its name, type and parameter count, red when it is at fault.
 
+A Block node is drawn as a stack of cards, the front one naming its block and, when the block is used more than
+once in the network, how many times ("×3"): editing the inside changes them all.
+
 A layer at fault says in a few words what is wrong (hovering gives the whole message) and, where the repair is
 mechanical, offers it as a button under the card. An Input before any data is chosen says that its shape will come
 from the data. The item shows what the scene tells it (`set_info`); it never changes the model. Its position is the
@@ -26,6 +29,8 @@ NODE_HEIGHT = 62.0
 HEADER_HEIGHT = 24.0
 CORNER = 9.0
 BOUNDS = QRectF(-4, -4, NODE_WIDTH + 8, NODE_HEIGHT + 10)  # the card, its selection glow and its shadow
+STACK_STEP = 4.0  # how far each card behind a Block node's front card shows
+BLOCK_BOUNDS = BOUNDS.adjusted(0, -2 * STACK_STEP, 2 * STACK_STEP, 0)  # with the two cards behind it
 
 
 class NodeItem(QGraphicsItem):
@@ -51,6 +56,7 @@ class NodeItem(QGraphicsItem):
         self._details: tuple = (None, None, None)  # output, parameters, MACs: for the tooltip
         self.shape_from_data = False  # an Input whose shape is assumed until data is chosen
         self.fix_button: FixButtonItem | None = None
+        self.uses = 1  # a Block node's: how many instances its block has in the network
 
     @staticmethod
     def _place_ports(ports: dict, x: float) -> None:
@@ -75,6 +81,28 @@ class NodeItem(QGraphicsItem):
 
     def set_name(self, name: str) -> None:
         self.name = name
+        self.update()
+
+    @property
+    def is_block(self) -> bool:
+        return self.spec.role == "block"
+
+    def set_uses(self, uses: int) -> None:
+        """A Block node: how many instances its block has (the card says "×N" when more than one)."""
+        if uses != self.uses:
+            self.uses = uses
+            self.update()
+
+    def type_text(self) -> str:
+        """The card's middle line: the layer type, or a Block node's block and how often it is used."""
+        if self.is_block and self.uses > 1:
+            return f"{self.spec.display_name}  \u00d7{self.uses}"
+        return self.spec.display_name
+
+    def set_spec(self, spec) -> None:
+        """A new kind for the same ports (a Block node whose block was renamed)."""
+        self.spec = spec
+        self.info_key = None
         self.update()
 
     def set_info(self, key, params: int | None, output, macs: int | None, problems: list[Problem],
@@ -114,6 +142,10 @@ class NodeItem(QGraphicsItem):
         output, params, macs = self._details
         lines = [f"<b>{html.escape(self.name)}</b> &mdash; {html.escape(self.spec.display_name)}",
                  f"<i>{html.escape(self.spec.description)}</i>"]
+        if self.is_block:
+            lines.append(f"Block '{html.escape(self.spec.display_name)}', used {self.uses} time"
+                         f"{'s' if self.uses != 1 else ''} in the network: double-click to edit its inside"
+                         + (" (that changes every use)" if self.uses > 1 else ""))
         if output is not None:
             lines.append(f"Output: {html.escape(str(output))}")
         if self.shape_from_data:
@@ -131,7 +163,7 @@ class NodeItem(QGraphicsItem):
     # --- geometry and painting -------------------------------------------------------------------------------------
 
     def boundingRect(self) -> QRectF:
-        return BOUNDS
+        return BLOCK_BOUNDS if self.is_block else BOUNDS
 
     def shape(self) -> QPainterPath:
         path = QPainterPath()
@@ -150,6 +182,15 @@ class NodeItem(QGraphicsItem):
             painter.drawRoundedRect(rect.adjusted(-1, -1, 1, 1), CORNER + 1, CORNER + 1)
 
         shadow = QColor(0, 0, 0, 70 if theme.dark else 28)
+        if self.is_block:  # the cards behind: a block stands for several layers
+            for step in (2, 1):
+                behind = rect.translated(step * STACK_STEP, -step * STACK_STEP)
+                painter.setPen(Qt.PenStyle.NoPen)
+                painter.setBrush(shadow)
+                painter.drawRoundedRect(behind.translated(0, 2.5), CORNER, CORNER)
+                painter.setPen(QPen(theme.error if self.has_error else self.category, 1.2))
+                painter.setBrush(QBrush(theme.node_body))
+                painter.drawRoundedRect(behind, CORNER, CORNER)
         painter.setPen(Qt.PenStyle.NoPen)
         painter.setBrush(shadow)
         painter.drawRoundedRect(rect.translated(0, 2.5), CORNER, CORNER)
@@ -194,8 +235,7 @@ class NodeItem(QGraphicsItem):
         painter.setFont(small)
         painter.setPen(theme.text)
         body_rect = QRectF(12, HEADER_HEIGHT + 2, NODE_WIDTH - 24, (NODE_HEIGHT - HEADER_HEIGHT) / 2)
-        type_text = QFontMetricsF(small).elidedText(self.spec.display_name, Qt.TextElideMode.ElideRight,
-                                                    body_rect.width())
+        type_text = QFontMetricsF(small).elidedText(self.type_text(), Qt.TextElideMode.ElideRight, body_rect.width())
         painter.drawText(body_rect, Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft, type_text)
         painter.setPen(theme.error if self.has_error else theme.warning if self.has_warning else theme.muted_text)
         info_rect = body_rect.translated(0, body_rect.height() - 3)

@@ -8,6 +8,7 @@ shapes or problems changed are redrawn, so editing a large graph stays smooth.
 from __future__ import annotations
 
 from bisect import bisect_left, bisect_right, insort
+from collections import Counter
 
 from PySide6.QtCore import QPointF, QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import QPainterPath, QPen
@@ -81,6 +82,7 @@ class GraphScene(QGraphicsScene):
         g.edge_removed.connect(self._on_edge_removed)
         g.node_renamed.connect(self._on_node_renamed)
         g.node_moved.connect(self._on_node_moved)
+        g.params_changed.connect(self._on_params_changed)
         for node in g.nodes.values():
             self._on_node_added(node)
         for edge in g.edges:
@@ -97,6 +99,7 @@ class GraphScene(QGraphicsScene):
         g.edge_removed.disconnect(self._on_edge_removed)
         g.node_renamed.disconnect(self._on_node_renamed)
         g.node_moved.disconnect(self._on_node_moved)
+        g.params_changed.disconnect(self._on_params_changed)
 
     def _on_node_added(self, node: Node) -> None:
         item = NodeItem(node)
@@ -133,6 +136,13 @@ class GraphScene(QGraphicsScene):
         item.set_name(name)
         for edge in item.edges:
             edge.set_info(edge.info)
+
+    def _on_params_changed(self, node_id: str) -> None:
+        """A Block node's block was renamed: its card shows the new name."""
+        node = self.graph.nodes.get(node_id)
+        item = self.node_items.get(node_id)
+        if node is not None and item is not None and node.definition is not None and node.spec is not item.spec:
+            item.set_spec(node.spec)
 
     def _on_node_moved(self, node_id: str, x: float, y: float) -> None:
         """The model moved a node (a drag committed, an undo, a layout): wires follow once the edit is complete."""
@@ -212,7 +222,10 @@ class GraphScene(QGraphicsScene):
             if problem.node_id is not None:
                 by_node.setdefault(problem.node_id, []).append(problem)
         no_data = self.document.project.dataset is None
+        uses = self._block_uses()
         for node_id, item in self.node_items.items():
+            if item.is_block:
+                item.set_uses(uses.get(self.graph.nodes[node_id].params["block"], 1))
             problems = by_node.get(node_id, [])
             output = result.outputs.get(node_id)
             params = result.params.get(node_id)
@@ -228,6 +241,14 @@ class GraphScene(QGraphicsScene):
                 note = "Assumed until a dataset is chosen: the Input's shape comes from the data."
             if info != item.info or note != item.note:
                 item.set_info(info, note, warns)
+
+    def _block_uses(self) -> dict[str, int]:
+        """How many instances each block has in the whole network (none counted when no block is shown)."""
+        if not any(item.is_block for item in self.node_items.values()):
+            return {}
+        network = self.graph.network
+        return Counter(n.params["block"] for g in (network, *network.blocks.values()) for n in g.nodes.values()
+                       if n.type == "Block")
 
     # --- selection --------------------------------------------------------------------------------------------------
 

@@ -1,6 +1,6 @@
-"""The canvas's block actions: Make block from the selected layers, Expand an instance back into layers, Make unique
-(one instance gets a definition of its own), and adding a block from the palette. Each is one undo step of ordinary
-edits, worked out first by workbench/core/graph/block_edits.py.
+"""The canvas's block actions: Make block from the selected layers, Expand an instance back into layers and
+Collapse them back into one, Make unique (one instance gets a definition of its own), and adding a block from the
+palette. Each is one undo step of ordinary edits, worked out first by workbench/core/graph/block_edits.py.
 """
 
 from __future__ import annotations
@@ -10,7 +10,8 @@ import re
 from PySide6.QtCore import QPointF
 
 from workbench.core.errors import WorkbenchError
-from workbench.core.graph.block_edits import free_block_name, plan_expand, plan_make_block, plan_make_unique, used_first
+from workbench.core.graph.block_edits import (free_block_name, plan_collapse, plan_expand, plan_make_block,
+                                              plan_make_unique, used_first)
 from workbench.core.graph.model import Graph
 from workbench.gui.canvas.node_item import NODE_HEIGHT, NODE_WIDTH
 from workbench.gui.document.commands import AddBlockCommand, AddNodeCommand, MacroCommand, plan_command
@@ -46,6 +47,27 @@ def expand_block(editor, instance_id: str) -> list[str]:
     ids = [n.node_id for n in plan.nodes]
     editor.scene.select_nodes(ids)
     return ids
+
+
+def collapse_block(editor, node_id: str) -> str | None:
+    """The layers Expand made from one instance (those of `node_id`) become one Block node again: an instance of
+    the block they came from while they are as Expand left them, else of a new block, which the canvas announces.
+    Returns the Block node's id."""
+    graph = editor.graph
+    name = free_block_name(graph)
+    try:
+        plan, matched = plan_collapse(graph, node_id, name)
+    except WorkbenchError as exc:
+        editor.refuse(str(exc))
+        return None
+    instance = plan.nodes[0]
+    if not editor.push(plan_command(graph, plan, f"Collapse {instance.name} into block {matched or name}")):
+        return None
+    editor.scene.select_nodes([instance.node_id])
+    if matched is None:
+        editor.tell(f"These layers were changed since they were expanded (or their block is gone), so they became "
+                      f"a new block, '{name}', as Make block does. Undo (Ctrl+Z) takes it back.")
+    return instance.node_id
 
 
 def make_unique(editor, instance_id: str) -> str | None:

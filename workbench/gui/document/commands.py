@@ -232,6 +232,20 @@ class RenameCommand(EditCommand):
         self.graph.rename(self.node_id, self.old_name)
 
 
+class RenameBlockCommand(EditCommand):
+    """Renames a block definition, and so every instance of it."""
+
+    def __init__(self, graph: Graph, old: str, new: str):
+        super().__init__(f"Rename block {old} to {new.strip()}")
+        self.graph, self.old, self.new = graph, old, new.strip()
+
+    def apply(self) -> None:
+        self.graph.rename_block(self.old, self.new)
+
+    def revert(self) -> None:
+        self.graph.rename_block(self.new, self.old)
+
+
 Position = tuple[float, float]
 
 

@@ -13,7 +13,7 @@ from PySide6.QtGui import QCursor, QGuiApplication
 from PySide6.QtWidgets import QMenu
 
 from workbench.core.errors import GraphEditError, WorkbenchError
-from workbench.core.graph.block_edits import used_first
+from workbench.core.graph.block_edits import expanded_group, used_first
 from workbench.core.graph.layout import COLUMN_SPACING, ROW_SPACING, layered_layout, rows_to_fit
 from workbench.core.graph.model import Edge, Graph
 from workbench.core.graph.validate import Fix
@@ -23,8 +23,8 @@ from workbench.gui.canvas.view import FIT_MARGIN_X, FIT_MARGIN_Y, FIT_MAX_ZOOM, 
 from workbench.gui.document import block_actions
 from workbench.gui.document.clipboard import graph_from_text, selection_to_text
 from workbench.gui.document.commands import (AddBlockCommand, AddEdgeCommand, AddNodeCommand, DeleteCommand,
-                                             EditCommand, MacroCommand, MoveNodesCommand, RenameCommand,
-                                             SetParamsCommand)
+                                             EditCommand, MacroCommand, MoveNodesCommand, RenameBlockCommand,
+                                             RenameCommand, SetParamsCommand)
 
 PASTE_OFFSET = 40.0
 
@@ -34,8 +34,9 @@ def id_stem(spec: LayerSpec) -> str:
 
 
 class GraphEditor(QObject):
-    message = Signal(str)  # why an edit was refused, in the user's words
+    message = Signal(str)  # why an edit was refused, or what it did that the canvas cannot show, in plain words
     rename_requested = Signal(str)  # node id whose name the user wants to edit
+    rename_block_requested = Signal(str)  # id of the Block node whose block (definition) the user wants to rename
     selection_changed = Signal(list)  # selected node ids
     save_block_requested = Signal(str)  # block name the user wants among My blocks
 
@@ -62,6 +63,10 @@ class GraphEditor(QObject):
     def refuse(self, text: str) -> None:
         """Reports why an edit was not made."""
         self.last_message = text
+        self.message.emit(text)
+
+    def tell(self, text: str) -> None:
+        """Says what an edit did that the canvas alone does not show."""
         self.message.emit(text)
 
     # --- pushing ----------------------------------------------------------------------------------------------------
@@ -321,6 +326,12 @@ class GraphEditor(QObject):
             return True
         return self.push(RenameCommand(self.graph, node_id, name))
 
+    def rename_block(self, old: str, new: str) -> bool:
+        """Renames the block definition `old` (for every instance of it) as one undo step."""
+        if old == new.strip():
+            return True
+        return self.push(RenameBlockCommand(self.graph, old, new))
+
     def set_params(self, node_id: str, changes: dict) -> bool:
         node = self.graph.node(node_id)
         if all(node.params.get(k) == v for k, v in changes.items()):
@@ -396,8 +407,11 @@ class GraphEditor(QObject):
             menu.addAction("Cut", self.cut_selection)
             menu.addSeparator()
             menu.addAction("Make block", self.make_block).setShortcut("Ctrl+B")
+            if expanded_group(self.graph, node_id) is not None:  # a layer that Expand made
+                menu.addAction("Collapse into block", lambda: block_actions.collapse_block(self, node_id))
             if count == 1 and self.graph.nodes[node_id].definition is not None:
                 menu.addAction("Open block", lambda: self.open_block(node_id))
+                menu.addAction("Rename block…", lambda: self.rename_block_requested.emit(node_id))
                 menu.addAction("Expand", lambda: block_actions.expand_block(self, node_id))
                 menu.addAction("Make unique", lambda: block_actions.make_unique(self, node_id))
                 block = self.graph.nodes[node_id].params["block"]

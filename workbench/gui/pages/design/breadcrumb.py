@@ -18,10 +18,12 @@ class Breadcrumb(QWidget):
         self.row.setContentsMargins(8, 4, 8, 4)
         self.row.setSpacing(4)
         self.buttons: list[QPushButton] = []
+        self.labels: list[str] = []  # what `show_path` was last given
         self.setVisible(False)
 
     def show_path(self, labels: list[str]) -> None:
         """`labels`: one per block the canvas is inside of, outermost first; empty hides the breadcrumb."""
+        self.labels = list(labels)
         while self.row.count():
             widget = self.row.takeAt(0).widget()
             if widget is not None:

@@ -139,6 +139,7 @@ class InspectorPanel(QScrollArea):
         self.selection: list[str] = []
         self.editors: dict[str, SettingEditor] = {}
         self.name_edit: QLineEdit | None = None
+        self.block_name_edit: QLineEdit | None = None  # a Block node's: the name of its block (definition)
         self.help_button: QPushButton | None = None
         self.setWidgetResizable(True)
         self.setFrameShape(QFrame.Shape.NoFrame)
@@ -158,6 +159,7 @@ class InspectorPanel(QScrollArea):
         self.node_id = node_id
         self.editors = {}
         self.name_edit = None
+        self.block_name_edit = None
         self.help_button = None
         page = QWidget()
         layout = QVBoxLayout(page)
@@ -183,6 +185,8 @@ class InspectorPanel(QScrollArea):
                 for editor in self.editors.values():
                     editor.widget.setEnabled(False)
                 self.name_edit.setEnabled(False)
+                if self.block_name_edit is not None:
+                    self.block_name_edit.setEnabled(False)
         layout.addWidget(self.details)
         layout.addStretch(1)
         self.setWidget(page)
@@ -207,7 +211,21 @@ class InspectorPanel(QScrollArea):
         self.name_error.hide()
         form.addRow("Name", self.name_edit)
         form.addRow(self.name_error)
-        for setting in spec.settings:
+        settings = spec.settings
+        if node.definition is not None:  # the block's name is edited here, for every instance of it
+            settings = tuple(s for s in settings if s.name != "block")
+            self.block_name_edit = QLineEdit(node.params["block"], page)
+            self.block_name_edit.setMaxLength(64)
+            self.block_name_edit.setToolTip("The name of the block this node is an instance of: renaming it renames "
+                                            "it for every instance")
+            self.block_name_edit.editingFinished.connect(self._rename_block)
+            self.block_name_error = QLabel(page)
+            self.block_name_error.setStyleSheet("color: #d93636;")
+            self.block_name_error.setWordWrap(True)
+            self.block_name_error.hide()
+            form.addRow("Block name", self.block_name_edit)
+            form.addRow(self.block_name_error)
+        for setting in settings:
             editor = SettingEditor(setting, self._commit, page)
             label = QLabel(setting.label, page)
             label.setToolTip(setting.help)
@@ -215,7 +233,7 @@ class InspectorPanel(QScrollArea):
             form.addRow(editor.error)
             self.editors[setting.name] = editor
         layout.addLayout(form)
-        if not spec.settings:
+        if not settings and node.definition is None:
             hint = QLabel(f"{spec.display_name} has no settings.", page)
             hint.setEnabled(False)
             layout.addWidget(hint)
@@ -247,6 +265,8 @@ class InspectorPanel(QScrollArea):
                             f"</span><br><span>{html.escape(spec.description)}</span>")
         if self.name_edit is not None and not self.name_edit.hasFocus():
             self.name_edit.setText(node.name)
+        if self.block_name_edit is not None and not self.block_name_edit.hasFocus():
+            self.block_name_edit.setText(node.params["block"])
         for name, editor in self.editors.items():
             editor.load(node.params[name])
         lines = []
@@ -306,6 +326,23 @@ class InspectorPanel(QScrollArea):
         else:
             self.name_error.setText(f"Not renamed: {self.editor.last_message}")
             self.name_error.show()
+
+    def _rename_block(self) -> None:
+        if self.node_id is None or self.block_name_edit is None:
+            return
+        node = self.document.shown_graph.nodes.get(self.node_id)
+        if node is None or node.definition is None:
+            return
+        if self.editor.rename_block(node.params["block"], self.block_name_edit.text()):
+            self.block_name_error.hide()
+        else:
+            self.block_name_error.setText(f"Not renamed: {self.editor.last_message}")
+            self.block_name_error.show()
+
+    def focus_block_name(self) -> None:
+        if self.block_name_edit is not None:
+            self.block_name_edit.setFocus()
+            self.block_name_edit.selectAll()
 
     def help_topic(self) -> str | None:
         """The help topic of the layer shown, if one is."""

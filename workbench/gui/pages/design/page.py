@@ -7,6 +7,8 @@ changed on the canvas.
 
 from __future__ import annotations
 
+from collections import Counter
+
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QSplitter, QVBoxLayout, QWidget
 
@@ -18,7 +20,7 @@ from workbench.gui.document.block_actions import add_block_at
 from workbench.gui.document.editor import GraphEditor
 from workbench.gui.pages.design.breadcrumb import Breadcrumb
 from workbench.gui.pages.design.inspector import InspectorPanel
-from workbench.gui.pages.design.my_blocks import load_my_blocks, save_my_block
+from workbench.gui.pages.design.my_blocks import load_my_blocks, rename_my_block, save_my_block
 from workbench.gui.pages.design.new_head import NewHeadCommand
 from workbench.gui.pages.design.palette import PalettePanel
 from workbench.gui.pages.design.problems import ProblemsPanel
@@ -68,6 +70,7 @@ class DesignPage(QWidget):
         self.view.layer_dropped.connect(self.editor.add_node_at)
         self.view.block_dropped.connect(self.add_block_at)
         self.editor.save_block_requested.connect(self.save_block)
+        self.palette.my_block_renamed.connect(self.rename_my_block)
         self.breadcrumb.level_chosen.connect(self.editor.leave_block)
         document.shown_changed.connect(self._shown_changed)
         self.palette.block_activated.connect(lambda name: self.add_block_at(name, self.view.visible_centre()))
@@ -75,13 +78,14 @@ class DesignPage(QWidget):
         self.problems.problem_clicked.connect(self.editor.select_and_centre)
         self.scene.node_double_clicked.connect(self._double_clicked)
         self.editor.rename_requested.connect(self._edit_node)
+        self.editor.rename_block_requested.connect(self._edit_block_name)
+        document.graph_changed.connect(self._show_where)  # e.g. a block renamed: the breadcrumb says so
         self.view.context_menu_requested.connect(self.editor.show_context_menu)
         self.inspector.new_head_requested.connect(self.new_head)
-        document.validated.connect(self.problems.show_result)
-        document.validated.connect(self._size_problems)
+        self.problems.elsewhere_clicked.connect(self.editor.leave_block)
+        document.validated.connect(self._show_problems)
         document.project_replaced.connect(self._project_replaced)
-        self.problems.show_result(document.result)
-        self._size_problems(document.result)
+        self._show_problems(document.result)
 
     def new_head(self) -> bool:
         """"New head for this dataset" on the project and its loaded data, as one undo step; says what changed (or
@@ -125,9 +129,42 @@ class DesignPage(QWidget):
         self.palette.fill_blocks()
         self.view.show_message(f"'{name}' is now in My blocks.")
 
-    def _size_problems(self, result) -> None:
+    def _show_problems(self, result) -> None:
+        """The problems of what the canvas shows: the network's, or inside a block its own and a count of the
+        others."""
+        document = self.document
+        if not document.shown_path:
+            self.problems.show_result(result)
+        else:
+            shown = document.shown_result(result)
+            inside = Counter((p.severity, p.message) for p in shown.problems)  # mapping keeps each message
+            elsewhere = []
+            for problem in result.problems:
+                key = (problem.severity, problem.message)
+                if inside[key]:
+                    inside[key] -= 1
+                else:
+                    elsewhere.append(problem)
+            self.problems.show_result(shown, tuple(elsewhere), document.shown_graph.block_name)
+        self._size_problems(bool(result.problems))
+
+    def rename_my_block(self, old: str, new: str) -> bool:
+        """Renames one of My blocks (its file in the data folder); says so, or why not, on the canvas."""
+        try:
+            new = rename_my_block(old, new)
+        except WorkbenchError as exc:
+            self.view.show_message(f"Not renamed: {exc}")
+            new = None
+        except OSError as exc:
+            self.view.show_message(f"The block could not be renamed in your data folder ({exc.strerror}).")
+            new = None
+        QTimer.singleShot(0, self.palette.fill_blocks)  # not while the list's editor is closing
+        if new is not None and new != old:
+            self.view.show_message(f"'{old}' is now called '{new}' in My blocks.")
+        return new is not None
+
+    def _size_problems(self, has_problems: bool) -> None:
         """The problems list takes room only while there are problems; the canvas gets the rest."""
-        has_problems = bool(result.problems)
         if has_problems == self._showing_problems:
             return
         self._showing_problems = has_problems
@@ -159,14 +196,28 @@ class DesignPage(QWidget):
         self.scene.select_nodes([node_id])
         self.inspector.focus_name()
 
-    def _shown_changed(self) -> None:
-        """Into a block or back out: the breadcrumb names where the canvas is, and the graph fills the view."""
+    def _edit_block_name(self, node_id: str) -> None:
+        self.scene.select_nodes([node_id])
+        self.inspector.focus_block_name()
+
+    def _show_where(self) -> None:
+        """The breadcrumb names where the canvas is (each block instance and its block), and the palette offers a
+        block's ports while the canvas is inside one."""
+        self.palette.show_block_ports(bool(self.document.shown_path))
         graph, labels = self.document.project.graph, []
         for node_id in self.document.shown_path:
-            node = graph.nodes[node_id]
+            node = graph.nodes.get(node_id)
+            if node is None or node.definition is None:  # an undo took the block away: the canvas goes back out
+                return
             labels.append(f"{node.name} ({node.params['block']})")
             graph = node.definition
-        self.breadcrumb.show_path(labels)
+        if labels != self.breadcrumb.labels:
+            self.breadcrumb.show_path(labels)
+
+    def _shown_changed(self) -> None:
+        """Into a block or back out: the breadcrumb names where the canvas is, and the graph fills the view."""
+        self._show_where()
+        self._show_problems(self.document.result)
         self.inspector.show_selection([])
         QTimer.singleShot(0, self.view.fit_to_graph)
 
