@@ -105,11 +105,11 @@ def test_import_shows_repeated_units_as_blocks_unless_no_blocks(capsys, tmp_path
     model.write_bytes(export_bytes("resnet_units", 17))
     code, out, err = run_cli(capsys, "import", model, "--out", tmp_path / "b.json")
     assert code == 0, err
-    assert "3 repeated units of 5 layers are shown as the block 'layer1 unit' (layer1/layer1.0, layer1/layer1.1, " \
+    assert "3 repeated units of 5 layers are shown as the block 'Residual unit (layer1)' (layer1/layer1.0, layer1/layer1.1, " \
            "layer1/layer1.2)" in out
     project = actions.open_project(tmp_path / "b.json")
     assert sum(n.type == "Block" for n in project.graph.nodes.values()) == 3 and list(project.graph.blocks) == \
-        ["layer1 unit"]
+        ["Residual unit (layer1)"]
     code, out, err = run_cli(capsys, "import", model, "--out", tmp_path / "f.json", "--no-blocks", "--json")
     assert code == 0, err
     summary = json.loads(out)
@@ -121,5 +121,5 @@ def test_import_shows_repeated_units_as_blocks_unless_no_blocks(capsys, tmp_path
         torch.testing.assert_close(build_trained_module(project, project.find_run())(x), make_model("resnet_units")(x),
                                    rtol=1e-4, atol=1e-5)
     code, out, err = run_cli(capsys, "import", model, "--out", tmp_path / "j.json", "--json")
-    assert json.loads(out)["blocks"] == [{"name": "layer1 unit", "instances": ["layer1/layer1.0", "layer1/layer1.1",
+    assert json.loads(out)["blocks"] == [{"name": "Residual unit (layer1)", "instances": ["layer1/layer1.0", "layer1/layer1.1",
                                                                              "layer1/layer1.2"], "layers": 5}]

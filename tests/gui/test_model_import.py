@@ -94,7 +94,7 @@ def test_repeated_units_open_as_block_instances(window, qtbot, monkeypatch, tmp_
     with qtbot.waitSignal(window.model_importer.imported, timeout=60_000):
         menu_action(window, "File", "Import ONNX Model").trigger()
     [(complete, text)] = seen["reports"]
-    assert complete and "3 repeated units of 5 layers are shown as the block 'layer1 unit'" in text
+    assert complete and "3 repeated units of 5 layers are shown as the block 'Residual unit (layer1)'" in text
     graph = window.document.project.graph
     instances = [n.id for n in graph.nodes.values() if n.type == "Block"]
     assert len(instances) == 3 and set(window.design.scene.node_items) == set(graph.nodes)

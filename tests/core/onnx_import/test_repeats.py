@@ -30,12 +30,12 @@ def test_identical_residual_units_are_instances_of_one_block(resnet_file):
     imported = import_onnx(resnet_file)
     graph, report = imported.graph, imported.report
     instances = [n for n in graph.nodes.values() if n.type == "Block"]
-    assert [n.name for n in instances] == UNITS and {n.params["block"] for n in instances} == {"layer1 unit"}
-    assert list(graph.blocks) == ["layer1 unit"]
-    unit = graph.blocks["layer1 unit"]
+    assert [n.name for n in instances] == UNITS and {n.params["block"] for n in instances} == {"Residual unit (layer1)"}
+    assert list(graph.blocks) == ["Residual unit (layer1)"]
+    unit = graph.blocks["Residual unit (layer1)"]
     assert sorted(n.name for n in unit.nodes.values()) == ["Add", "Relu", "Relu_1", "conv1/Conv", "conv2/Conv",
                                                            "in", "out"]
-    assert "3 repeated units of 5 layers are shown as the block 'layer1 unit'" in "\n".join(report.lines())
+    assert "3 repeated units of 5 layers are shown as the block 'Residual unit (layer1)'" in "\n".join(report.lines())
     assert report.layers == 21 and report.round_trip.ok and report.round_trip.max_relative_diff <= 1e-4
     flat = flatten(graph)
     assert flat.node_by_name("layer1/layer1.2/conv2/Conv").id == "layer1_layer1_2__conv2_Conv"

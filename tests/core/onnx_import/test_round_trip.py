@@ -39,7 +39,7 @@ def test_the_imported_layers_are_the_models_layers(tmp_path):
     assert [n.params["shape"] for n in graph.input_nodes()] == [(3, 16, 16)]
     assert set(graph.positions) == set(graph.nodes)
     assert len({x for x, _ in graph.positions.values()}) == len(graph.nodes)  # a chain, left to right
-    unit = graph.blocks["units unit"]
+    unit = graph.blocks["Residual unit (units)"]
     assert set(unit.positions) == set(unit.nodes) and len({x for x, _ in unit.positions.values()}) > 5
     plain = import_onnx(path, blocks=False, verify=False).graph
     columns = {plain.positions[n.id][0] for n in plain.nodes.values()}

@@ -29,7 +29,7 @@ from workbench.core.onnx_import.converter import id_stem
 
 MAX_PERIOD = 32  # pieces in one unit
 MIN_LAYERS = 2  # layers in one unit
-ID_PART = 30  # characters of an instance's id, and of a layer's id inside a block: a flat id stays <= 64
+ID_PART = 28  # characters of an instance's id, and of a layer's id inside a block (a suffix aside): flat ids <= 64
 UNGROUPABLE = ("input", "head", "placeholder", "block_input", "block_output")
 BLOCK_PORTS = ("in", "out")
 
@@ -214,7 +214,7 @@ def _grouped(graph: Graph, weights: dict, pieces: list[list[str]], order: list[s
         for k, layers in enumerate(units):
             wanted = "/".join(prefixes[k]) if named else f"{plan['name']} {len(plan['instances']) + 1}"
             instance_name = _free(wanted[-MAX_NAME_LENGTH:], taken_names)
-            instance_id = _free(id_stem(instance_name)[-ID_PART:].lstrip("_") or "unit", taken_ids)
+            instance_id = _free(_short_id(instance_name), taken_ids)
             taken_names.add(instance_name)
             taken_ids.add(instance_id)
             plan["instances"].append(instance_name)
@@ -269,7 +269,7 @@ def _definition(graph: Graph, layers: list[str], prefix: list[str], incoming: di
         # have other names, which the shared definition cannot keep)
         name = _free("/".join(node.name.split("/")[len(prefix):]) if prefix else node.spec.display_name, names, " ")
         names.add(name)
-        inner = _free(id_stem(name)[-ID_PART:].lstrip("_") or "layer", taken)
+        inner = _free(_short_id(name), taken)
         taken.add(inner)
         inner_ids.append(inner)
         nodes.append({"id": inner, "type": node.type, "name": name, "params": dict(node.params)})
@@ -288,14 +288,21 @@ def _definition(graph: Graph, layers: list[str], prefix: list[str], incoming: di
 
 
 def _block_name(graph: Graph, layers: list[str], prefix: list[str], incoming: dict, entry: str) -> str:
-    """From the units' common name ("layer1.0" -> "layer1 unit"), else from what the unit does."""
-    stem = re.sub(r"[._\-]?\d+$", "", prefix[-1]) if prefix else ""
-    if stem:
-        return f"{stem[:MAX_NAME_LENGTH - 8]} unit"
+    """What the unit does ("Residual unit": its input is added to what it computes; "Branching unit": branches
+    joined by a Concat; else its first kinds of layer), with the units' common name where they have one
+    ("layer1.0" -> "Residual unit (layer1)")."""
     if any(graph.nodes[n].type == "Add" and any(e.src == entry for e in incoming[n]) for n in layers):
-        return "Residual unit"
-    types = list(dict.fromkeys(graph.nodes[n].spec.display_name for n in layers))
-    return f"{'-'.join(types[:3])[:MAX_NAME_LENGTH - 8]} unit"
+        kind = "Residual unit"
+    elif any(graph.nodes[n].type == "Concat" for n in layers):
+        kind = "Branching unit"
+    else:
+        kind = f"{'-'.join(list(dict.fromkeys(graph.nodes[n].spec.display_name for n in layers))[:3])} unit"
+    stem = re.sub(r"[._\-]?\d+$", "", prefix[-1]) if prefix else ""
+    return f"{kind} ({stem})"[:MAX_NAME_LENGTH - 4] if stem else kind[:MAX_NAME_LENGTH - 4]
+
+
+def _short_id(name: str) -> str:
+    return id_stem(id_stem(name)[-ID_PART:])
 
 
 def _free(wanted: str, taken: set[str], separator: str = "_") -> str:
