@@ -108,6 +108,11 @@ def test_a_new_head_freezes_the_imported_units_and_trains(resnet_file, tmp_path)
     inside = "layer1_layer1_1__conv2_Conv"
     torch.testing.assert_close(after.layers[inside].weight, before.layers[inside].weight)
     assert not torch.equal(after.layers[change.head_id].weight, before.layers[change.head_id].weight)
+    # the fine-tuned network with its blocks compresses and exports, verified
+    variants = actions.compress_project(project, "prune-structured", 0.25, base_dir=tmp_path, epochs=1)
+    assert variants[-1].params < variants[0].params
+    exported = actions.export_project(project, tmp_path / "export", base_dir=tmp_path)
+    assert exported.onnx_path.is_file() and exported.parity_max_abs_diff < 1e-4 and exported.parity_samples > 0
 
 
 def test_the_saved_project_keeps_the_blocks_and_computes_the_original(resnet_file, tmp_path):
