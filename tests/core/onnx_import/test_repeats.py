@@ -2,6 +2,8 @@
 instances of one definition, each with its own weights re-keyed to its layers' flat ids, so the round trip, training
 from the imported weights and a new head work as on the flat graph; a model without repetition is unchanged."""
 
+import warnings
+
 import numpy as np
 import pytest
 import torch
@@ -126,3 +128,27 @@ def test_the_saved_project_keeps_the_blocks_and_computes_the_original(resnet_fil
     x = torch.from_numpy(np.random.default_rng(0).standard_normal((4, 1, 8, 8)).astype(np.float32))
     with torch.no_grad():
         torch.testing.assert_close(module(x), make_model("resnet_units")(x), rtol=1e-4, atol=1e-5)
+
+
+def test_units_without_names_of_their_own_are_numbered_and_named_by_their_layers(tmp_path):
+    """A plain chain of identical conv-ReLU pairs, whose ONNX names share no per-unit prefix ("features/features.0/
+    Conv", "features/features.1/Relu", ...): the units are numbered, the layers inside named by their kind."""
+    model = torch.nn.Sequential(torch.nn.Conv2d(1, 4, 3, padding=1), torch.nn.ReLU(),
+                                *[m for _ in range(3) for m in (torch.nn.Conv2d(4, 4, 3, padding=1),
+                                                                torch.nn.ReLU())],
+                                torch.nn.Flatten(), torch.nn.Linear(4 * 6 * 6, 3)).eval()
+    path = tmp_path / "chain.onnx"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        torch.onnx.export(model, (torch.randn(2, 1, 6, 6),), path, dynamo=False, opset_version=17,
+                          input_names=["input"], output_names=["output"], dynamic_axes={"input": {0: "batch"}})
+    imported = import_onnx(path)
+    [block] = imported.report.blocks
+    assert block.name == "Conv2d-ReLU unit" and block.instances == ("Conv2d-ReLU unit 1", "Conv2d-ReLU unit 2",
+                                                                    "Conv2d-ReLU unit 3")
+    assert sorted(n.name for n in imported.graph.blocks[block.name].nodes.values()) == ["Conv2d", "ReLU", "in", "out"]
+    assert imported.report.round_trip.ok
+    x = torch.randn(2, 1, 6, 6)
+    module = build_trained_module(actions.import_model_project(path).project, None)
+    with torch.no_grad():
+        torch.testing.assert_close(module(x), model(x), rtol=1e-4, atol=1e-5)

@@ -10,7 +10,8 @@ which is topological), are cut wherever one output feeds everything after it; th
 signature, and a sequence of 1 to `MAX_PERIOD` pieces repeated at least twice in a row, with at least two layers
 and some weights, is a run. Runs are taken from the start of the network on, the longest first; of the runs that
 differ only in where the unit starts (conv-ReLU-conv-add then ReLU, or ReLU then conv-ReLU-conv-add), the one whose
-units each share a prefix of ONNX node names (``layer1/layer1.0/``) wins. Such a prefix names the instance, and its
+units each share a prefix of ONNX node names (``layer1/layer1.0/``) wins, then the one of more units, then one whose
+units start with a layer with weights (conv-ReLU rather than ReLU-conv). Such a prefix names the instance, and its
 layers keep the rest of their names, so the flattened network has the model's own layer names; without one, the
 instances are numbered ("Residual unit 2") and the layers inside named by their kind.
 """
@@ -41,8 +42,9 @@ class RepeatedBlock:
     layers: int  # in each instance
 
     def sentence(self) -> str:
+        shown = self.instances if len(self.instances) <= 6 else (*self.instances[:3], "…", self.instances[-1])
         return (f"{len(self.instances)} repeated units of {self.layers} layers are shown as the block '{self.name}' "
-                f"({', '.join(self.instances)}); each keeps its own weights.")
+                f"({', '.join(shown)}); each keeps its own weights.")
 
 
 @dataclass
@@ -86,7 +88,7 @@ def group_repeats(graph: Graph, weights: dict) -> Grouping:
         signature = _signature(graph, piece, order[cuts[k]], incoming, shapes)
         sequence.append(signatures.setdefault(signature, len(signatures)) if signature is not None else -1 - k)
     worth = [(len(p), any(n in shapes for n in p)) for p in pieces]
-    runs = _runs(sequence, worth, [[graph.nodes[n].name for n in p] for p in pieces])
+    runs = _runs(sequence, worth, [[graph.nodes[n].name for n in p] for p in pieces], [p[0] in shapes for p in pieces])
     if not runs:
         return unchanged
     try:
@@ -134,7 +136,8 @@ def _signature(graph: Graph, piece: list[str], entry: str, incoming: dict, shape
     return tuple(parts)
 
 
-def _runs(sequence: list[int], worth: list[tuple[int, bool]], names: list[list[str]]) -> list[_Run]:
+def _runs(sequence: list[int], worth: list[tuple[int, bool]], names: list[list[str]],
+          starts_weighted: list[bool]) -> list[_Run]:
     runs = []
     i = 0
     while i < len(sequence):
@@ -148,7 +151,7 @@ def _runs(sequence: list[int], worth: list[tuple[int, bool]], names: list[list[s
             continue
         shifted = [_Run(i + s, best.period, _repeats(sequence, i + s, best.period)) for s in range(best.period)]
         best = max((r for r in shifted if r.count >= 2 and _worth(worth, r.start, r.period)),
-                   key=lambda r: (_prefix_score(r, names), r.count, -r.start))
+                   key=lambda r: (_prefix_score(r, names), r.count, starts_weighted[r.start], -r.start))
         runs.append(best)
         i = best.start + best.count * best.period
     return runs
