@@ -4,11 +4,14 @@ Run: QT_QPA_PLATFORM=offscreen .venv/bin/python tests/bench/bench_import.py [--b
 
 A ResNet-style network of `--blocks` residual blocks (conv-BN-ReLU-conv-BN, Add, ReLU: five layers each once torch
 folds the batch norms into the convolutions) is built and exported with torch (not timed). Timed, in the real main
-window at 1440x900: the import (read, convert, lay out; without the round-trip check, timed apart), validation and
-showing it on the canvas (the document takes the project, the scene builds every item, events are processed and
-the canvas is repainted). Then edits on the open model, each until the window is up to date as in
-bench_editor.py: a setting changed on a convolution in the middle and undone, a layer moved. Budgets: open at most
-1 s, an edit at most 50 ms. The median of `--repeat` runs is printed.
+window at 1440x900, both ways in turn in each round: imported flat (`blocks=False`, every layer on the canvas) and
+with its repeated units as blocks (the default: one block, `--blocks` instances): the import (read, convert, find
+the repeats, lay out; without the round-trip check, timed apart), validation and showing it on the canvas (the
+document takes the project, the scene builds every item, events are processed and the canvas is repainted). Then
+edits on the open model, each until the window is up to date as in bench_editor.py: flat, a setting changed on a
+convolution in the middle and undone, a layer moved; with blocks, a setting of a convolution inside the block (all
+instances change) and undone, an instance moved. Budgets: open at most 1 s, an edit at most 50 ms. The median of
+`--repeat` rounds is printed, and the ratio blocks / flat of each median.
 """
 
 from __future__ import annotations
@@ -91,54 +94,70 @@ def main() -> int:
         app.processEvents()
         view.viewport().repaint()
 
-    rows: dict[str, list[float]] = {}
+    rows: dict[str, dict[bool, list[float]]] = {}
+
+    def timed(name: str, blocks: bool, since: float) -> None:
+        rows.setdefault(name, {True: [], False: []})[blocks].append(ms_since(since))
+
     layers = 0
     for _ in range(args.repeat):
-        start = time.perf_counter()
-        imported = import_onnx(path, verify=False)
-        rows.setdefault("import (read, convert, lay out)", []).append(ms_since(start))
-        mark = time.perf_counter()
-        result = validate(imported.graph)
-        rows.setdefault("validate", []).append(ms_since(mark))
-        assert result.ok, result.problems[:3]
-        mark = time.perf_counter()
-        window.document.replace_project(project_of_import(imported, path), dirty=True)
-        settle()
-        rows.setdefault("show on the canvas (scene, panels, repaint)", []).append(ms_since(mark))
-        rows.setdefault("open in all", []).append(ms_since(start))
-        layers = len(imported.graph.nodes)
-        mark = time.perf_counter()
-        check = import_onnx(path).report.round_trip
-        rows.setdefault("import with the round-trip check (reference)", []).append(ms_since(mark))
-        assert check.ok
+        for blocks in (False, True):
+            start = time.perf_counter()
+            imported = import_onnx(path, verify=False, blocks=blocks)
+            timed("import (read, convert, lay out)", blocks, start)
+            mark = time.perf_counter()
+            result = validate(imported.graph)
+            timed("validate", blocks, mark)
+            assert result.ok, result.problems[:3]
+            assert bool(imported.graph.blocks) == blocks
+            mark = time.perf_counter()
+            window.document.replace_project(project_of_import(imported, path), dirty=True)
+            settle()
+            timed("show on the canvas (scene, panels, repaint)", blocks, mark)
+            timed("open in all", blocks, start)
+            layers = imported.report.layers
+            mark = time.perf_counter()
+            check = import_onnx(path, blocks=blocks).report.round_trip
+            timed("import with the round-trip check (reference)", blocks, mark)
+            assert check.ok
 
-        graph = window.document.project.graph
-        convs = [n.id for n in graph.nodes.values() if n.type == "Conv2d"]
-        middle = convs[len(convs) // 2]
-        mark = time.perf_counter()
-        editor.set_params(middle, {"bias": False})
-        settle()
-        rows.setdefault("edit: a setting of a middle convolution", []).append(ms_since(mark))
-        mark = time.perf_counter()
-        window.undo()
-        settle()
-        rows.setdefault("edit: undo it", []).append(ms_since(mark))
-        item = window.design.scene.node_items[middle]
-        mark = time.perf_counter()
-        item.setPos(item.pos() + QPointF(0, 40))
-        editor.commit_moves()
-        settle()
-        rows.setdefault("edit: move a layer (drag released)", []).append(ms_since(mark))
+            graph = window.document.project.graph
+            instances = [n.id for n in graph.nodes.values() if n.type == "Block"]
+            if blocks:
+                editor.open_block(instances[len(instances) // 2])
+                settle()
+                graph = editor.graph
+            convs = [n.id for n in graph.nodes.values() if n.type == "Conv2d"]
+            middle = convs[len(convs) // 2]
+            mark = time.perf_counter()
+            editor.set_params(middle, {"bias": False})
+            settle()
+            timed("edit: a setting of a middle convolution (blocks: inside the block)", blocks, mark)
+            mark = time.perf_counter()
+            window.undo()
+            settle()
+            timed("edit: undo it", blocks, mark)
+            if blocks:
+                editor.leave_block()
+                settle()
+                middle = instances[len(instances) // 2]
+            item = window.design.scene.node_items[middle]
+            mark = time.perf_counter()
+            item.setPos(item.pos() + QPointF(0, 40))
+            editor.commit_moves()
+            settle()
+            timed("edit: move a layer (blocks: an instance; drag released)", blocks, mark)
 
     print(f"Imported model: {layers} layers ({args.blocks} residual blocks), median of {args.repeat}, load average "
           f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
-    print("| step | median | worst | budget |")
-    print("| --- | ---: | ---: | ---: |")
-    for name, values in rows.items():
+    print("| step | flat: median (worst) | blocks: median (worst) | blocks / flat | budget |")
+    print("| --- | ---: | ---: | ---: | ---: |")
+    for name, by_mode in rows.items():
+        flat, grouped = statistics.median(by_mode[False]), statistics.median(by_mode[True])
         budget = OPEN_BUDGET_MS if name == "open in all" else EDIT_BUDGET_MS if name.startswith("edit") else None
-        mark = "" if budget is None else f"{budget:.0f} ms " + ("ok" if statistics.median(values) <= budget
-                                                                  else "OVER")
-        print(f"| {name} | {statistics.median(values):.1f} ms | {max(values):.1f} ms | {mark} |")
+        mark = "" if budget is None else f"{budget:.0f} ms " + ("ok" if max(flat, grouped) <= budget else "OVER")
+        print(f"| {name} | {flat:.1f} ms ({max(by_mode[False]):.1f}) | {grouped:.1f} ms ({max(by_mode[True]):.1f}) | "
+              f"{grouped / flat:.2f} | {mark} |")
     return 0
 
 

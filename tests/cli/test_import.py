@@ -98,3 +98,28 @@ def test_import_with_data_and_a_new_head_is_ready_to_fine_tune(capsys, tmp_path)
     first = project.graph.node_by_name("net/net.0/Gemm")
     assert len(project.training.frozen_nodes) == 4 and first.id not in project.training.frozen_nodes
     assert "net/net.0/Gemm no longer fit the weights of 'imported from mlp.onnx'" in out
+
+
+def test_import_shows_repeated_units_as_blocks_unless_no_blocks(capsys, tmp_path):
+    model = tmp_path / "resnet.onnx"
+    model.write_bytes(export_bytes("resnet_units", 17))
+    code, out, err = run_cli(capsys, "import", model, "--out", tmp_path / "b.json")
+    assert code == 0, err
+    assert "3 repeated units of 5 layers are shown as the block 'Residual unit (layer1)' (layer1/layer1.0, layer1/layer1.1, " \
+           "layer1/layer1.2)" in out
+    project = actions.open_project(tmp_path / "b.json")
+    assert sum(n.type == "Block" for n in project.graph.nodes.values()) == 3 and list(project.graph.blocks) == \
+        ["Residual unit (layer1)"]
+    code, out, err = run_cli(capsys, "import", model, "--out", tmp_path / "f.json", "--no-blocks", "--json")
+    assert code == 0, err
+    summary = json.loads(out)
+    assert summary["blocks"] == [] and summary["round_trip"]["ok"]
+    project = actions.open_project(tmp_path / "f.json")
+    assert not project.graph.blocks and len(project.graph.nodes) == 21
+    x = torch.randn(2, 1, 8, 8)
+    with torch.no_grad():
+        torch.testing.assert_close(build_trained_module(project, project.find_run())(x), make_model("resnet_units")(x),
+                                   rtol=1e-4, atol=1e-5)
+    code, out, err = run_cli(capsys, "import", model, "--out", tmp_path / "j.json", "--json")
+    assert json.loads(out)["blocks"] == [{"name": "Residual unit (layer1)", "instances": ["layer1/layer1.0", "layer1/layer1.1",
+                                                                             "layer1/layer1.2"], "layers": 5}]

@@ -85,3 +85,22 @@ def test_the_placeholder_is_not_offered_and_its_inspector_shows_what_it_stands_f
     editor = window.design.inspector.editors["operator"].widget
     assert editor.isReadOnly() and editor.text() == "Einsum"
     assert window.design.inspector.editors["onnx_node"].widget.text() == "/mix/Einsum"
+
+
+def test_repeated_units_open_as_block_instances(window, qtbot, monkeypatch, tmp_path):
+    path = tmp_path / "resnet_units.onnx"
+    path.write_bytes(export_bytes("resnet_units", 17))
+    seen = _patch_dialogs(window, monkeypatch, path)
+    with qtbot.waitSignal(window.model_importer.imported, timeout=60_000):
+        menu_action(window, "File", "Import ONNX Model").trigger()
+    [(complete, text)] = seen["reports"]
+    assert complete and "3 repeated units of 5 layers are shown as the block 'Residual unit (layer1)'" in text
+    graph = window.document.project.graph
+    instances = [n.id for n in graph.nodes.values() if n.type == "Block"]
+    assert len(instances) == 3 and set(window.design.scene.node_items) == set(graph.nodes)
+    assert window.document.result.ok and not window.design.scene.node_items[instances[1]].has_error
+    window.design.view.fit_to_graph()
+    window.grab().save(str(tmp_path / "imported_blocks.png"))
+    assert window.editor.open_block(instances[1])
+    assert {n.name for n in window.editor.graph.nodes.values()} >= {"conv1/Conv", "conv2/Conv", "Add"}
+    window.grab().save(str(tmp_path / "inside_block.png"))

@@ -1,5 +1,6 @@
-"""`workbench import MODEL.onnx --out PROJECT`: an ONNX model becomes a Workbench project (its graph, its weights as
-an imported run), with the import report; exits 1 when operators were left as placeholders to replace."""
+"""`workbench import MODEL.onnx --out PROJECT`: an ONNX model becomes a Workbench project (its graph, with repeated
+units as blocks unless `--no-blocks`, and its weights as an imported run), with the import report; exits 1 when
+operators were left as placeholders to replace."""
 
 from __future__ import annotations
 
@@ -34,6 +35,8 @@ def add_parser(subparsers):
     parser.add_argument("--input-shape", type=sample_shape, action="append", default=[], metavar="[NAME=]D1,D2,...",
                         help="the shape of one sample of an input whose size the model leaves open, without the "
                              "batch (repeat for several inputs)")
+    parser.add_argument("--no-blocks", action="store_true",
+                        help="keep every layer on the main canvas: do not show repeated units as blocks")
     add_data_arguments(parser)
     parser.add_argument("--new-head", action="store_true",
                         help="with --data: replace the output layer by a new one for the data's classes and freeze "
@@ -49,7 +52,8 @@ def run(args) -> int:
         raise WorkbenchError(f"'{out}' already exists; choose another --out, or add --overwrite to replace it.")
     if args.new_head and not args.data:
         raise WorkbenchError("--new-head needs --data: the new output layer is fitted to the data's classes.")
-    imported = actions.import_model_project(args.model, input_shapes=dict(args.input_shape) or None)
+    imported = actions.import_model_project(args.model, input_shapes=dict(args.input_shape) or None,
+                                            blocks=not args.no_blocks)
     notes = []
     if args.data:
         ignored = [c.strip() for c in args.ignore.split(",") if c.strip()] if args.ignore else None
@@ -65,6 +69,8 @@ def run(args) -> int:
         print_json({"project": str(saved), "complete": report.complete, "layers": report.layers,
                     "placeholders": [{"operator": p.operator, "onnx_node": p.onnx_node, "layer": p.node_id,
                                       "reason": p.reason} for p in report.placeholders],
+                    "blocks": [{"name": b.name, "instances": list(b.instances), "layers": b.layers}
+                               for b in report.blocks],
                     "notes": report.notes + notes, "round_trip": None if trip is None else
                     {"ok": trip.ok, "max_relative_diff": trip.max_relative_diff, "opset": trip.opset},
                     "not_checked": report.not_checked})

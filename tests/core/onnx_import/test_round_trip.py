@@ -6,6 +6,7 @@ import torch
 
 from tests.core.onnx_import.torch_models import MODELS, export_bytes
 from workbench.core.build import build_module
+from workbench.core.graph.blocks import flatten
 from workbench.core.onnx_import import import_onnx
 from workbench.core.onnx_import.round_trip import check_round_trip
 from workbench.core.training.weights import load_state
@@ -29,14 +30,19 @@ def test_the_imported_layers_are_the_models_layers(tmp_path):
     path = tmp_path / "shufflenet.onnx"
     path.write_bytes(export_bytes("shufflenet", 17))
     graph = import_onnx(path).graph
-    types = [n.type for n in graph.nodes.values()]
+    layers = flatten(graph)  # its two shuffle units are a block's instances, their layers named as in the model
+    types = [n.type for n in layers.nodes.values()]
     assert types.count("ChannelShuffle") == 2 and "Reshape" not in types and "Permute" not in types
-    depthwise = graph.node_by_name("units/units.0/depthwise/Conv")
+    depthwise = layers.node_by_name("units/units.0/depthwise/Conv")
     assert depthwise.params["groups"] == 12 and depthwise.params["bias"]  # its batch norm folded in by torch
-    assert graph.node_by_name("units/units.0/compress/Conv").params["groups"] == 3
+    assert layers.node_by_name("units/units.0/compress/Conv").params["groups"] == 3
     assert [n.params["shape"] for n in graph.input_nodes()] == [(3, 16, 16)]
     assert set(graph.positions) == set(graph.nodes)
-    columns = {graph.positions[n.id][0] for n in graph.nodes.values()}
+    assert len({x for x, _ in graph.positions.values()}) == len(graph.nodes)  # a chain, left to right
+    unit = graph.blocks["Residual unit (units)"]
+    assert set(unit.positions) == set(unit.nodes) and len({x for x, _ in unit.positions.values()}) > 5
+    plain = import_onnx(path, blocks=False, verify=False).graph
+    columns = {plain.positions[n.id][0] for n in plain.nodes.values()}
     assert len(columns) > 10  # laid out left to right, not piled up
 
 

@@ -29,6 +29,31 @@ class ResNetStyle(nn.Module):
         return self.fc(torch.flatten(F.adaptive_avg_pool2d(x, 1), 1))
 
 
+class ResidualUnit(nn.Module):
+    def __init__(self, channels):
+        super().__init__()
+        self.conv1 = nn.Conv2d(channels, channels, 3, padding=1, bias=False)
+        self.bn1 = nn.BatchNorm2d(channels)
+        self.conv2 = nn.Conv2d(channels, channels, 3, padding=1, bias=False)
+        self.bn2 = nn.BatchNorm2d(channels)
+
+    def forward(self, x):
+        return F.relu(x + self.bn2(self.conv2(F.relu(self.bn1(self.conv1(x))))))
+
+
+class ResNetUnits(nn.Module):
+    """A ResNet stage of three identical residual units (for digits: 1x8x8 in, 10 classes out)."""
+
+    def __init__(self):
+        super().__init__()
+        self.stem = nn.Sequential(nn.Conv2d(1, 8, 3, padding=1), nn.ReLU())
+        self.layer1 = nn.Sequential(ResidualUnit(8), ResidualUnit(8), ResidualUnit(8))
+        self.fc = nn.Linear(8, 10)
+
+    def forward(self, x):
+        return self.fc(torch.flatten(F.adaptive_avg_pool2d(self.layer1(self.stem(x)), 1), 1))
+
+
 class VGGStyle(nn.Module):
     def __init__(self):
         super().__init__()
@@ -148,7 +173,7 @@ class TextModel(nn.Module):
         return self.out(torch.sigmoid(self.fc(self.embed(tokens).mean(dim=1))))
 
 
-MODELS = {"resnet": (ResNetStyle, (3, 16, 16)), "vgg": (VGGStyle, (1, 16, 16)),
+MODELS = {"resnet": (ResNetStyle, (3, 16, 16)), "resnet_units": (ResNetUnits, (1, 8, 8)), "vgg": (VGGStyle, (1, 16, 16)),
           "squeezenet": (SqueezeNetStyle, (3, 33, 33)), "densenet": (DenseNetStyle, (3, 8, 8)),
           "shufflenet": (ShuffleNetStyle, (3, 16, 16)), "mlp": (MLP, (20,)), "text": (TextModel, (12,))}
 

@@ -108,7 +108,7 @@ class Converter:
         """Adds a layer fed by the nodes `sources` (ids); its weights by parameter name. Returns its id."""
         node = self.current
         base = _display_name(node) + suffix
-        stem = _id_stem(base)
+        stem = id_stem(base)
         node_id = stem if stem not in self.graph.nodes else self.graph.unique_id(stem + "_")
         name = base[-64:]
         if name in self.names:
@@ -187,7 +187,7 @@ class Converter:
         return Conversion(self.graph, self.weights, self.placeholders, self.notes, self.onnx_shapes, self.infos)
 
     def _input_id(self, name: str) -> str:
-        stem = _id_stem(name)
+        stem = id_stem(name)
         return stem if stem not in self.graph.nodes else self.graph.unique_id(stem + "_")
 
     def _collect_shapes(self) -> None:
@@ -247,7 +247,7 @@ def _display_name(node) -> str:
     return name or node.op_type
 
 
-def _id_stem(name: str) -> str:
+def id_stem(name: str) -> str:
     stem = re.sub(r"[^A-Za-z0-9_]", "_", name).strip("_") or "node"
     if not (stem[0].isalpha() or stem[0] == "_"):
         stem = "n" + stem

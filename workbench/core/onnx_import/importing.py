@@ -19,6 +19,7 @@ from workbench.core.onnx_import.converter import Converter, Placeholder
 from workbench.core.onnx_import.heads import OutputLink, make_heads
 from workbench.core.onnx_import.operators import OPERATORS
 from workbench.core.onnx_import.reading import read_onnx
+from workbench.core.onnx_import.repeats import RepeatedBlock, group_repeats
 from workbench.core.onnx_import.round_trip import RoundTrip, check_round_trip
 from workbench.core.training.weights import load_state
 
@@ -33,6 +34,7 @@ class ImportReport:
     layers: int  # Workbench layers made
     placeholders: list[Placeholder] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    blocks: list[RepeatedBlock] = field(default_factory=list)  # repeated units shown as blocks
     round_trip: RoundTrip | None = None
     not_checked: str = ""  # why the round trip was not checked
 
@@ -44,6 +46,7 @@ class ImportReport:
         lines = [f"Imported '{self.source}' (ONNX opset {self.opset}): {self.operators} operators became "
                  f"{self.layers} layers."]
         lines += self.notes
+        lines += [block.sentence() for block in self.blocks]
         if self.placeholders:
             lines.append(f"{len(self.placeholders)} operator(s) have no Workbench layer; they are placeholders on "
                          "the canvas, and training and export are refused until each is replaced:")
@@ -58,16 +61,18 @@ class ImportReport:
 @dataclass
 class OnnxImport:
     graph: Graph
-    tensors: dict  # "<node id>.<parameter>" -> torch tensor
+    tensors: dict  # "<flat node id>.<parameter>" -> torch tensor (a layer in a block: "<instance>__<layer>")
     report: ImportReport
     outputs: list[OutputLink]
 
 
 def import_onnx(path: str | os.PathLike, input_shapes: dict[str, tuple[int, ...]] | None = None, *,
-                verify: bool = True, opset: int = DEFAULT_OPSET, progress: Progress | None = None) -> OnnxImport:
+                verify: bool = True, opset: int = DEFAULT_OPSET, blocks: bool = True,
+                progress: Progress | None = None) -> OnnxImport:
     """Converts the ONNX model at `path`; raises `OnnxImportError` for a file that cannot be imported.
     `input_shapes` gives sample shapes (input name -> shape without the batch; "" for the only input) where the
-    file leaves sizes open. With `verify`, the network is exported again at `opset` and compared on ONNX Runtime."""
+    file leaves sizes open. With `blocks`, repeated units become instances of blocks (repeats.py). With `verify`,
+    the network (its blocks flattened) is exported again at `opset` and compared on ONNX Runtime."""
     import torch  # lazy
 
     progress = progress or (lambda fraction, message: None)
@@ -77,10 +82,13 @@ def import_onnx(path: str | os.PathLike, input_shapes: dict[str, tuple[int, ...]
     converter = Converter(read)
     conversion = converter.run(OPERATORS)
     links = make_heads(conversion, converter.producer, [o.name for o in read.model.graph.output])
-    graph = conversion.graph
-    tensors = {k: torch.from_numpy(np.array(v)) for k, v in conversion.weights.items()}
-    report = ImportReport(Path(path).name, read.opset, len(read.model.graph.node), len(graph.nodes),
-                          conversion.placeholders, conversion.notes)
+    layers = len(conversion.graph.nodes)
+    grouping = group_repeats(conversion.graph, conversion.weights) if blocks else None
+    graph = grouping.graph if grouping else conversion.graph
+    weights = grouping.weights if grouping else conversion.weights
+    tensors = {k: torch.from_numpy(np.array(v)) for k, v in weights.items()}
+    report = ImportReport(Path(path).name, read.opset, len(read.model.graph.node), layers,
+                          conversion.placeholders, conversion.notes, grouping.blocks if grouping else [])
     progress(0.6, "Checking the network")
     result = validate(graph)
     if conversion.placeholders:

@@ -20,7 +20,7 @@ NEW_HEAD_NAME = "new_head"
 @dataclass(frozen=True)
 class NewHead:
     head_id: str
-    frozen: list[str]  # node ids
+    frozen: list[str]  # node ids (a block instance: all its layers)
     notes: list[str]
 
 
@@ -46,9 +46,10 @@ def new_head_for_dataset(project: Project, run_id: str | None = None, dataset=No
     head = replace_node_type(graph, old.id, kind, params)
     graph.rename(head.id, graph.unique_name(NEW_HEAD_NAME) if graph.node_by_name(NEW_HEAD_NAME) else NEW_HEAD_NAME)
     result = validate(graph)
-    trained = validate(run.graph_snapshot(graph)).params
+    trained, now = _layer_params(validate(run.graph_snapshot(graph))), _layer_params(result)
+    layers = _layers_of(result)
     weighted = [nid for nid in result.order if nid != head.id and result.params.get(nid)]
-    frozen = [nid for nid in weighted if trained.get(nid) == result.params[nid]]
+    frozen = [nid for nid in weighted if all(trained.get(f) == now[f] for f in layers.get(nid, [nid]) if now.get(f))]
     refitted = [graph.nodes[nid].name for nid in weighted if nid not in frozen]
     project.training = dataclasses.replace(project.training, init_from={"run": run.id}, frozen_nodes=frozen)
     width = head.params.get("classes", head.params.get("labels", head.params.get("outputs")))
@@ -61,3 +62,17 @@ def new_head_for_dataset(project: Project, run_id: str | None = None, dataset=No
         notes.append(f"{', '.join(refitted)} no longer fit the weights of '{run.title}' (the data differs from what "
                      "the network was made for), so they train from scratch and are not frozen.")
     return NewHead(head.id, frozen, notes)
+
+
+def _layer_params(result) -> dict[str, int]:
+    """The parameter count of every layer, blocks inlined (runs record the plain graph, keyed by its ids)."""
+    return (result.flat or result).params
+
+
+def _layers_of(result) -> dict[str, list[str]]:
+    """A network with blocks: each of its nodes -> the ids of its layers once the blocks are inlined."""
+    layers: dict[str, list[str]] = {}
+    if result.flat_graph is not None:
+        for flat_id, path in result.flat_graph.paths.items():
+            layers.setdefault(path[0], []).append(flat_id)
+    return layers

@@ -18,7 +18,7 @@ to the listeners, and at the end the processes compare fingerprints of their wei
 
 Hooks for other jobs: ``loss_fn(outputs, targets, inputs)`` replaces the head's loss (e.g. distillation from a
 teacher's outputs), ``after_step`` functions run after each optimizer step (e.g. re-applying pruning masks), and
-``settings.frozen_nodes`` keeps chosen nodes' weights fixed.
+``settings.frozen_nodes`` keeps chosen nodes' weights fixed (a block instance's id: all the layers in it).
 """
 
 from __future__ import annotations
@@ -31,6 +31,7 @@ import numpy as np
 
 from workbench.core.device import choose_device, device_label
 from workbench.core.errors import WorkbenchError
+from workbench.core.graph.blocks import SEPARATOR
 from workbench.core.training.batches import DeviceBatches, StreamedBatches, fits_on_device
 from workbench.core.training.best_weights import BestWeights
 from workbench.core.training.callbacks import Callback, FitInfo, RunControl, TrainerState
@@ -295,13 +296,15 @@ class Trainer:
         frozen = []
         layers = getattr(self.module, "layers", None)
         for node_id in self.settings.frozen_nodes:
-            if layers is None or node_id not in layers:
+            inside = [] if layers is None or node_id in layers else \
+                [key for key in layers if key.startswith(node_id + SEPARATOR)]  # a block instance's layers
+            if layers is None or (node_id not in layers and not inside):
                 raise WorkbenchError(f"training.frozen_nodes: there is no layer with id {node_id!r} in the network "
                                      "(was it removed?). Unfreeze it in the training settings.")
-            sub = layers[node_id]
-            for p in sub.parameters():
-                p.requires_grad_(False)
-            frozen.append(sub)
+            for sub in [layers[key] for key in inside] if inside else [layers[node_id]]:
+                for p in sub.parameters():
+                    p.requires_grad_(False)
+                frozen.append(sub)
         return frozen
 
     def _result(self, state: FitState) -> TrainResult:
