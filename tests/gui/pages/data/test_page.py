@@ -17,6 +17,7 @@ from workbench.core.project import open_template
 from workbench.core.project.data import cached_project_dataset
 from workbench.gui.document.document import ProjectDocument
 from workbench.gui.pages.data.page import DataPage
+from workbench.gui.pages.data.preview import format_number
 from workbench.gui.workers import cancel_all_workers
 
 LEFT = Qt.MouseButton.LeftButton
@@ -304,3 +305,7 @@ def test_generated_data_keeps_the_projects_settings_and_a_change_asks_for_import
     with qtbot.waitSignal(page.imported, timeout=WAIT_MS):
         qtbot.mouseClick(page.import_button, LEFT)
     assert "500 samples" in page.preview.summary.text() and page.use_button.isEnabled()
+
+
+def test_a_zero_reads_0_in_the_preview_never_minus_0():  # the preview's cells and histogram edges
+    assert [format_number(v) for v in (-0.0, 0.0, -0.5, 1234.5678, 123456.0)] == ["0", "0", "-0.5", "1235", "123,456"]

@@ -33,6 +33,8 @@ def to_qimage(pixels: np.ndarray) -> QImage:
 
 
 def format_number(value: float) -> str:
+    """A cell's number in at most 4 significant digits; a zero that rounding left negative reads "0", not "-0"."""
+    value = value + 0.0  # -0.0 becomes 0.0
     return f"{value:.4g}" if abs(value) < 1e5 else f"{value:,.0f}"
 
 
