@@ -189,6 +189,17 @@ def test_set_dataset_for_regression_replaces_the_head_and_keeps_its_wiring(docum
     assert snapshot(graph) == before
 
 
+def test_data_of_another_task_sets_a_monitor_it_does_not_measure_back_to_the_loss_in_the_same_step(document):
+    document.set_training(document.project.training.replaced(monitor="val_accuracy"))
+    steps = document.undo_stack.count()
+    document.set_dataset(DatasetSpec(source="builtin", name="diabetes"), (1, 8, 8), "float", "regression", 1)
+    assert document.project.training.monitor == "val_loss" and document.undo_stack.count() == steps + 1
+    document.undo_stack.undo()
+    assert document.project.training.monitor == "val_accuracy"
+    document.set_dataset(DatasetSpec(source="builtin", name="wine"), (1, 8, 8), "float", "classification", 3)
+    assert document.project.training.monitor == "val_accuracy"  # measured for this task too: kept
+
+
 def test_set_dataset_with_impossible_values_is_refused_whole(document):
     graph = document.project.graph
     before = snapshot(graph)

@@ -25,6 +25,7 @@ from workbench.core.graph.layout import layered_layout
 from workbench.core.graph.model import Edge
 from workbench.core.layers import CATALOG
 from workbench.core.project import Project, actions, open_template
+from workbench.core.training.settings import TASK_MONITORS
 from workbench.gui.document.commands import (AddEdgeCommand, AddNodeCommand, DeleteCommand, EditCommand, MacroCommand,
                                              SetParamsCommand, SetTrainingCommand, SetValueCommand)
 from workbench.gui.user_paths import data_dir
@@ -137,7 +138,8 @@ class ProjectDocument(QObject):
     def set_dataset(self, spec: DatasetSpec, input_shape: tuple, input_dtype: str, task: str, output_size: int,
                     label: str = "Choose dataset", vocab_size: int | None = None) -> None:
         """One undoable step: the dataset, and the graph fitted to it as `plan_fit` says (every Input's shape and
-        values, each output head for the task, an Embedding's vocabulary)."""
+        values, each output head for the task, an Embedding's vocabulary), and the early-stopping monitor back to
+        the validation loss where the new task does not measure the one chosen (accuracy on a regression...)."""
         graph = self.project.graph
         if task not in ("classification", "regression", "multilabel"):
             raise WorkbenchError(f"Workbench cannot train for the task {task!r}: choose classification, regression "
@@ -158,6 +160,9 @@ class ProjectDocument(QObject):
             children.append(DeleteCommand(graph, [node_id]))
             children.append(AddNodeCommand(graph, head_type, node_id, node.name, params, graph.positions.get(node_id)))
             children.extend(AddEdgeCommand(graph, Edge(e.src, e.dst, e.src_port, e.dst_port)) for e in wires)
+        if self.project.training.monitor not in TASK_MONITORS[task]:
+            children.append(SetTrainingCommand(self._set_training_value, self.project.training,
+                                               self.project.training.replaced(monitor="val_loss")))
         self.push(MacroCommand(label, children))
 
     def set_training(self, settings) -> None:
