@@ -7,21 +7,9 @@ import torch
 from workbench.core.build import build_module, example_inputs
 from workbench.core.errors import GraphEditError
 from workbench.core.graph import Graph, validate
-from workbench.core.graph.block_edits import plan_expand, plan_make_block, plan_make_unique
+from workbench.core.graph.block_edits import apply_plan, plan_expand, plan_make_block, plan_make_unique
 from workbench.core.graph.blocks import flatten
 from workbench.core.graph.serialize import graph_to_dict
-
-
-def apply(graph: Graph, plan) -> None:
-    """What the editor's undo step does, in the same order."""
-    for node_id in plan.removed:
-        graph.remove_node(node_id)
-    if plan.block_name is not None:
-        graph.add_block(plan.block_name, plan.definition)
-    for n in plan.nodes:
-        graph.add_node(n.type, n.params, n.name, n.node_id, n.position)
-    for index, edge in plan.wires:
-        graph.add_edge(edge, index)
 
 
 def branches() -> Graph:
@@ -52,7 +40,7 @@ def test_make_block_keeps_what_the_network_computes_and_the_order_into_a_concat(
     g = branches()
     x = example_inputs(build_module(g))
     before = outputs(g, x)
-    apply(g, plan_make_block(g, ["dense_b", "dense_a"], "Pair", "pair", "pair"))
+    apply_plan(g, plan_make_block(g, ["dense_b", "dense_a"], "Pair", "pair", "pair"))
     assert set(g.nodes) == {"input", "pair", "concat", "head"} and g.blocks["Pair"].block_ports() == (
         ("in1",), ("out1", "out2"))
     assert [(e.src, e.src_port) for e in g.incoming("concat")] == [("pair", "out1"), ("pair", "out2")]
@@ -69,9 +57,9 @@ def test_make_block_keeps_what_the_network_computes_and_the_order_into_a_concat(
 
 def test_expand_puts_the_layers_back_with_their_flattened_ids_and_wire_order():
     g = branches()
-    apply(g, plan_make_block(g, ["dense_a", "dense_b"], "Pair", "pair", "pair"))
+    apply_plan(g, plan_make_block(g, ["dense_a", "dense_b"], "Pair", "pair", "pair"))
     flat_before = graph_to_dict(flatten(g))
-    apply(g, plan_expand(g, "pair"))
+    apply_plan(g, plan_expand(g, "pair"))
     assert {"pair__dense_a", "pair__dense_b"} <= set(g.nodes) and "pair" not in g.nodes
     assert [e.src for e in g.incoming("concat")] == ["pair__dense_b", "pair__dense_a"]
     flat_after = graph_to_dict(flatten(g))
@@ -81,8 +69,8 @@ def test_expand_puts_the_layers_back_with_their_flattened_ids_and_wire_order():
 
 def test_make_unique_detaches_one_instance():
     g = branches()
-    apply(g, plan_make_block(g, ["dense_a", "dense_b"], "Pair", "pair", "pair"))
-    apply(g, plan_make_unique(g, "pair", "Pair 2"))
+    apply_plan(g, plan_make_block(g, ["dense_a", "dense_b"], "Pair", "pair", "pair"))
+    apply_plan(g, plan_make_unique(g, "pair", "Pair 2"))
     assert g.nodes["pair"].params["block"] == "Pair 2" and validate(g).ok
     g.blocks["Pair 2"].set_params("dense_a", {"units": 4})
     assert g.blocks["Pair"].nodes["dense_a"].params["units"] == 3
