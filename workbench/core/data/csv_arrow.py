@@ -28,7 +28,7 @@ from workbench.core.data.columns import MISSING_TOKENS
 from workbench.core.data.csv_format import CsvFormat
 from workbench.core.data.files import refuse_special_file
 
-BLOCK_BYTES = 4 << 20
+BLOCK_BYTES = 2 << 20
 SAMPLE_BYTES = 1 << 20
 ARROW_ENCODINGS = ("utf-8", "utf-8-sig")
 NULL_TOKENS = sorted({t for token in MISSING_TOKENS for t in (token, token.upper(), token.title())})

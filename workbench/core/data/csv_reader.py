@@ -151,9 +151,10 @@ class _ColumnParser:
 
     def _add_floats(self, values: np.ndarray, first_row: int) -> None:
         """A block that is numbers only (NaN where missing)."""
-        n_bad = len(values) - int(np.count_nonzero(np.abs(values) <= FLOAT32_MAX))  # missing, infinite or huge
-        if n_bad > np.count_nonzero(np.isnan(values)):  # infinite or huge ones among them (else all are NaN)
-            self._drop_huge(values, first_row)
+        n_bad = int(np.count_nonzero(np.isnan(values)))   # missing, infinite or huge
+        if n_bad < len(values) and not -FLOAT32_MAX <= np.fmin.reduce(values) <= np.fmax.reduce(values) <= FLOAT32_MAX:
+            n_bad = len(values) - int(np.count_nonzero(np.abs(values) <= FLOAT32_MAX))
+            self._drop_huge(values, first_row)            # infinite or huge ones among them
         self.n_missing += n_bad
         self.n_numeric += len(values) - n_bad
         self.floats.append(values)
