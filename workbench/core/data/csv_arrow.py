@@ -158,7 +158,7 @@ def arrow_blocks(path: Path, fmt: CsvFormat, use: list[int], rows_per_block: int
     keys = {j: _column_key(j) for j in use}
     limit = csv.field_size_limit() // 4            # in bytes, for at most 4 bytes per character
     size = max(path.stat().st_size, 1)
-    pending: list[tuple[int, dict]] = []            # blocks of PyArrow's batches not handed out yet, as numpy
+    pending: list[tuple[object, dict]] = []         # PyArrow's batches not handed out yet, with their dictionaries
     start = pending_rows = done = 0
     with open(path, "rb") as f:
         try:
@@ -168,12 +168,11 @@ def arrow_blocks(path: Path, fmt: CsvFormat, use: list[int], rows_per_block: int
                     batch = reader.read_next_batch()
                 except StopIteration:
                     break
-                pending.append((batch.num_rows, {j: _floats(batch.column(key), j) if j in numeric else
-                                                 _dictionary(batch.column(key), limit) for j, key in keys.items()}))
+                pending.append((batch, {j: _strings(batch.column(key), limit) for j, key in keys.items()
+                                        if j not in numeric}))
                 pending_rows += batch.num_rows
-                batch = None
                 while pending_rows >= rows_per_block:
-                    columns, pending, start = _take(pending, start, rows_per_block, use)
+                    columns, pending, start = _take(pending, start, rows_per_block, keys, numeric)
                     pending_rows -= rows_per_block
                     done += rows_per_block
                     yield rows_per_block, columns
@@ -184,22 +183,71 @@ def arrow_blocks(path: Path, fmt: CsvFormat, use: list[int], rows_per_block: int
                 raise ArrowRetype(int(conversion.group(1))) from None
             raise ArrowCannotRead from None
     if pending_rows:
-        columns, _, _ = _take(pending, start, pending_rows, use)
+        columns, _, _ = _take(pending, start, pending_rows, keys, numeric)
         yield pending_rows, columns
         progress(1.0, done + pending_rows)
-    pending = columns = None
+    pending = columns = batch = None
     pa.default_memory_pool().release_unused()      # PyArrow's allocator keeps freed blocks; the table needs room
 
 
-def _floats(cells, j: int) -> np.ndarray:
-    """A float64 array of PyArrow's as numpy's (whose heap hands freed blocks back), NaN for a null. A NaN among the
-    numbers ("NaN", "nan(1)") stops the read: its cell may not be what our reading of the strings takes for one."""
-    values = np.frombuffer(cells.buffers()[1], dtype=np.float64, count=len(cells), offset=cells.offset * 8).copy()
-    if cells.null_count:
-        values[_nulls(cells)] = np.nan
-    if np.count_nonzero(np.isnan(values)) != cells.null_count:
+def _strings(cells, limit: int) -> list[str]:
+    """The strings of a dictionary array of PyArrow's. A cell longer than the `csv` module takes (an unclosed quote,
+    often) is its error to report."""
+    strings = cells.dictionary
+    if strings.nbytes > limit and len(strings):     # else no cell can be that long
+        ends = np.frombuffer(strings.buffers()[1], dtype=np.int32, count=len(strings) + 1,
+                             offset=strings.offset * 4)  # a string array's offsets: cell j is ends[j:j+2]
+        if int(np.diff(ends).max()) > limit:
+            raise ArrowCannotRead
+    return strings.to_pylist()
+
+
+def _take(pending: list[tuple[object, dict]], start: int, rows: int, keys: dict[int, str], numeric: frozenset[int]):
+    """The next ``rows`` rows of the ``pending`` batches (the first one from row ``start``), column by column, copied
+    once out of PyArrow's memory; returns (columns, batches left, start in the first of them)."""
+    parts, taken = [], 0
+    while taken < rows:
+        batch, strings = pending[0]
+        n = min(batch.num_rows - start, rows - taken)
+        parts.append((batch, strings, start, n))
+        taken += n
+        start += n
+        if start == batch.num_rows:
+            pending, start = pending[1:], 0
+    columns = {}
+    for j, key in keys.items():
+        if j in numeric:
+            columns[j] = _floats([batch.column(key).slice(first, n) for batch, _, first, n in parts], rows, j)
+        else:
+            columns[j] = _distinct([(strings[j], _codes(batch.column(key).indices.slice(first, n)))
+                                    for batch, strings, first, n in parts])
+    return columns, pending, start
+
+
+def _floats(pieces: list, rows: int, j: int) -> np.ndarray:
+    """Consecutive pieces of a float64 array of PyArrow's as one of numpy's (whose heap hands freed blocks back),
+    NaN for a null. A NaN among the numbers ("NaN", "nan(1)") stops the read: its cell may not be what our reading of
+    the strings takes for one."""
+    values = np.empty(rows, dtype=np.float64)
+    at = nulls = 0
+    for cells in pieces:
+        out = values[at:at + len(cells)]
+        out[:] = np.frombuffer(cells.buffers()[1], dtype=np.float64, count=len(cells), offset=cells.offset * 8)
+        if cells.null_count:
+            out[_nulls(cells)] = np.nan
+            nulls += cells.null_count
+        at += len(cells)
+    if np.count_nonzero(np.isnan(values)) != nulls:
         raise ArrowRetype(j)
     return values
+
+
+def _codes(indices) -> np.ndarray:
+    """The int32 indices of a dictionary array of PyArrow's as numpy's, -1 for a null."""
+    codes = np.frombuffer(indices.buffers()[1], dtype=np.int32, count=len(indices), offset=indices.offset * 4).copy()
+    if indices.null_count:
+        codes[_nulls(indices)] = -1
+    return codes
 
 
 def _nulls(cells) -> np.ndarray:
@@ -207,45 +255,6 @@ def _nulls(cells) -> np.ndarray:
     valid = np.unpackbits(np.frombuffer(cells.buffers()[0], dtype=np.uint8), count=cells.offset + len(cells),
                           bitorder="little")[cells.offset:]
     return valid == 0
-
-
-def _dictionary(cells, limit: int) -> tuple[list[str], np.ndarray]:
-    """A dictionary array of PyArrow's as (its strings, int32 index of each cell into them, -1 for a null). A cell
-    longer than the `csv` module takes (an unclosed quote, often) is its error to report."""
-    strings = cells.dictionary
-    if strings.nbytes > limit and len(strings):     # else no cell can be that long
-        ends = np.frombuffer(strings.buffers()[1], dtype=np.int32, count=len(strings) + 1,
-                             offset=strings.offset * 4)  # a string array's offsets: cell j is ends[j:j+2]
-        if int(np.diff(ends).max()) > limit:
-            raise ArrowCannotRead
-    indices = cells.indices
-    codes = np.frombuffer(indices.buffers()[1], dtype=np.int32, count=len(indices), offset=indices.offset * 4).copy()
-    if indices.null_count:
-        codes[_nulls(indices)] = -1
-    return strings.to_pylist(), codes
-
-
-def _take(pending: list[tuple[int, dict]], start: int, rows: int, use: list[int]):
-    """The next ``rows`` rows of the ``pending`` blocks (the first one from row ``start``), column by column (no copy
-    of numbers unless they span blocks); returns (columns, blocks left, start in the first of them)."""
-    parts, taken = [], 0
-    while taken < rows:
-        n_block, block = pending[0]
-        n = min(n_block - start, rows - taken)
-        parts.append((block, slice(start, start + n)))
-        taken += n
-        start += n
-        if start == n_block:
-            pending, start = pending[1:], 0
-    columns = {}
-    for j in use:
-        pieces = [(block[j], rows) for block, rows in parts]
-        if isinstance(pieces[0][0], np.ndarray):
-            columns[j] = pieces[0][0][pieces[0][1]] if len(pieces) == 1 else \
-                np.concatenate([values[rows] for values, rows in pieces])
-        else:
-            columns[j] = _distinct([(strings, codes[rows]) for (strings, codes), rows in pieces])
-    return columns, pending, start
 
 
 def _distinct(pieces: list[tuple[list[str], np.ndarray]]) -> Distinct:
