@@ -92,7 +92,7 @@ def _column_key(j: int) -> str:
     return f"c{j}"
 
 
-def _options(fmt: CsvFormat, use: list[int], numeric: frozenset[int]):
+def reader_options(fmt: CsvFormat, use: list[int], numeric: frozenset[int]):
     """PyArrow's read, parse and convert options: the columns ``use``, those in ``numeric`` as float64, the others
     as dictionaries of strings, the missing-value tokens as nulls."""
     import pyarrow as pa  # lazy
@@ -124,7 +124,7 @@ def numeric_columns(path: Path, fmt: CsvFormat, candidates: list[int]) -> frozen
         data = f.read(SAMPLE_BYTES)
         if f.read(1):                                       # more follows: end the sample at a line's end
             data = data[:data.rfind(b"\n") + 1]
-    read, parse, convert = _options(fmt, candidates, frozenset())
+    read, parse, convert = reader_options(fmt, candidates, frozenset())
     try:
         sample = pacsv.read_csv(pa.py_buffer(data), read_options=read, parse_options=parse,
                                 convert_options=convert)
@@ -154,7 +154,7 @@ def arrow_blocks(path: Path, fmt: CsvFormat, use: list[int], rows_per_block: int
     import pyarrow.csv as pacsv  # lazy
 
     refuse_special_file(path, "a table file")
-    read, parse, convert = _options(fmt, use, numeric)
+    read, parse, convert = reader_options(fmt, use, numeric)
     keys = {j: _column_key(j) for j in use}
     limit = csv.field_size_limit() // 4            # in bytes, for at most 4 bytes per character
     size = max(path.stat().st_size, 1)
@@ -252,9 +252,9 @@ def _codes(indices) -> np.ndarray:
 
 def _nulls(cells) -> np.ndarray:
     """Where a PyArrow array (with nulls) has them, from its validity bitmap."""
-    valid = np.unpackbits(np.frombuffer(cells.buffers()[0], dtype=np.uint8), count=cells.offset + len(cells),
-                          bitorder="little")[cells.offset:]
-    return valid == 0
+    skip, first = cells.offset % 8, cells.offset // 8           # the bytes of the slice only
+    bits = np.frombuffer(cells.buffers()[0], dtype=np.uint8, count=(skip + len(cells) + 7) // 8, offset=first)
+    return np.unpackbits(bits, count=skip + len(cells), bitorder="little")[skip:] == 0
 
 
 def _distinct(pieces: list[tuple[list[str], np.ndarray]]) -> Distinct:
