@@ -13,10 +13,14 @@ highest peak of the repeats are kept. On a machine shared with other work the CP
   pandas      pandas.read_csv, then the same encoding: numbers standardised with the mean filled in and a "was
               missing" column, categories one-hot with the most frequent filled in and a "was missing" column,
               float32 (fitted on all rows: a little less work than ours)
+  with --floors, what the reading alone takes on each side:
+  pyarrow-read  PyArrow's CSV reader with our options (numbers as float64, the other columns as dictionaries),
+              its batches only: the part of our import that is PyArrow's
+  pandas-read pandas.read_csv alone
 
 Not part of the test suite (pandas is not a dependency: `pip install pandas` to run it). Run:
     .venv/bin/python tests/bench/bench_csv_parser.py [--rows 100000 1000000] [--repeat 2] [--keep DIR]
-        [--no-csv-module] [--markdown]
+        [--no-csv-module] [--floors] [--markdown]
 """
 
 from __future__ import annotations
@@ -85,8 +89,22 @@ def _pandas_encoding(path: str) -> dict:
     return {"samples": len(x), "width": x.shape[1], "labels": int(y.sum())}
 
 
+def _pyarrow_read(path: str) -> dict:
+    import pyarrow.csv as pacsv
+
+    from workbench.core.data.csv_arrow import numeric_columns, reader_options
+    from workbench.core.data.csv_format import detect_format
+
+    fmt = detect_format(Path(path), None, None)
+    use = list(range(len(fmt.names)))
+    read, parse, convert = reader_options(fmt, use, numeric_columns(Path(path), fmt, use))
+    rows = sum(batch.num_rows for batch in pacsv.open_csv(path, read_options=read, parse_options=parse,
+                                                          convert_options=convert))
+    return {"samples": rows, "width": len(use)}
+
+
 def child(case: str, path: str) -> None:
-    import pandas  # noqa: F401 - imported before the clock in every case alike
+    import pandas  # imported before the clock in every case alike
     import pyarrow.csv  # noqa: F401
 
     from workbench.core.data import DatasetSpec, csv_reader, load_dataset
@@ -100,6 +118,11 @@ def child(case: str, path: str) -> None:
         result = {"samples": ds.num_samples, "width": ds.x.shape[1]}
     elif case == "pandas":
         result = _pandas_encoding(path)
+    elif case == "pyarrow-read":
+        result = _pyarrow_read(path)
+    elif case == "pandas-read":
+        frame = pandas.read_csv(path)
+        result = {"samples": len(frame), "width": frame.shape[1]}
     else:
         raise SystemExit(f"unknown case {case}")
     wall, cpu = time.perf_counter() - start, time.process_time() - start_cpu
@@ -119,6 +142,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=2)
     parser.add_argument("--keep", type=Path, help="generate into (and reuse) this folder")
     parser.add_argument("--no-csv-module", action="store_true", help="skip the former reader (slow)")
+    parser.add_argument("--floors", action="store_true", help="also time PyArrow's reader and read_csv alone")
     parser.add_argument("--markdown", action="store_true")
     args = parser.parse_args()
     if args.child:
@@ -126,7 +150,8 @@ def main() -> None:
         return
     work = args.keep or Path(tempfile.mkdtemp(prefix="wb-csv-bench-"))
     work.mkdir(parents=True, exist_ok=True)
-    cases = ["workbench", "pandas"] + ([] if args.no_csv_module else ["csv-module"])
+    cases = ["workbench", "pandas"] + ([] if args.no_csv_module else ["csv-module"]) + \
+        (["pyarrow-read", "pandas-read"] if args.floors else [])
     table_rows = []
     for rows in args.rows:
         table = work / f"mixed_{rows}.csv"
@@ -156,6 +181,11 @@ def main() -> None:
                 "memory_workbench_over_pandas": w["above_start_mb"] / p["above_start_mb"]}
         if "csv-module" in best:
             line["time_csv_module_over_workbench"] = best["csv-module"]["wall_s"] / w["wall_s"]
+        if "pyarrow-read" in best:
+            line["workbench_cpu_beyond_reader_s"] = w["cpu_s"] - best["pyarrow-read"]["cpu_s"]
+            line["pandas_cpu_beyond_read_csv_s"] = p["cpu_s"] - best["pandas-read"]["cpu_s"]
+            print(f"{rows:>10,} rows  CPU beyond the reading: workbench {line['workbench_cpu_beyond_reader_s']:.2f} s, "
+                  f"pandas {line['pandas_cpu_beyond_read_csv_s']:.2f} s", file=sys.stderr)
         print(f"{rows:>10,} rows  pandas/workbench time {line['time_pandas_over_workbench']:.2f}x (CPU "
               f"{line['cpu_pandas_over_workbench']:.2f}x), workbench/pandas memory {line['memory_workbench_over_pandas']:.2f}x", file=sys.stderr)
         table_rows.append(line)
@@ -169,6 +199,14 @@ def main() -> None:
                   f"+{r['workbench_mb']:.0f} MB | {r['pandas_s']:.2f} s (CPU {r['pandas_cpu_s']:.2f} s), "
                   f"+{r['pandas_mb']:.0f} MB | {before} | {r['time_pandas_over_workbench']:.2f}x | "
                   f"{r['cpu_pandas_over_workbench']:.2f}x | {r['memory_workbench_over_pandas']:.2f}x |")
+        if "pyarrow-read_s" in table_rows[0]:
+            print("\n| rows | PyArrow's reader alone | pandas.read_csv alone | workbench CPU beyond the reader | "
+                  "pandas CPU beyond read_csv |")
+            print("|---:|---:|---:|---:|---:|")
+            for r in table_rows:
+                print(f"| {r['rows']:,} | {r['pyarrow-read_s']:.2f} s (CPU {r['pyarrow-read_cpu_s']:.2f} s) | "
+                      f"{r['pandas-read_s']:.2f} s (CPU {r['pandas-read_cpu_s']:.2f} s) | "
+                      f"{r['workbench_cpu_beyond_reader_s']:.2f} s | {r['pandas_cpu_beyond_read_csv_s']:.2f} s |")
     print(json.dumps(table_rows))
 
 

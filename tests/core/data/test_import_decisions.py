@@ -1,13 +1,14 @@
 """What a CSV import decides on its own, as a user means it: the suggested target, missing values filled in with
 a "was missing" input, column kinds the user declares, free text that repeats, the summary of the decisions, and
-PyArrow's reader giving the same table as the `csv` module."""
+PyArrow's reader giving the same table as the `csv` module, also where a column it parses as numbers holds text
+after the sample it was chosen from."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from workbench.core.data import DatasetSpec, apply_preprocessing, csv_reader, data_summary, load_dataset
+from workbench.core.data import DatasetSpec, apply_preprocessing, csv_arrow, csv_reader, data_summary, load_dataset
 from workbench.core.errors import DataError
 
 SPLIT = {"train": 0.6, "val": 0.2, "test": 0.2, "seed": 0, "stratify": True}
@@ -209,3 +210,41 @@ def test_pyarrow_reads_the_same_table_as_the_csv_module(tmp_path, monkeypatch, t
     plain = load(path)
     assert arrow.report == plain.report and arrow.preprocessing == plain.preprocessing
     assert np.array_equal(arrow.x, plain.x) and np.array_equal(arrow.y, plain.y)
+
+
+def numbers_then(late: str, row: int = 250) -> str:
+    """Numbers in column v (and a category in w) with ``late`` in v at ``row``, far past a 200-byte sample."""
+    return "v,w,label\n" + "".join(f"{late if i == row else i * 0.25},{'xyz'[i % 3]},{'pq'[i % 2]}\n"
+                                    for i in range(300))
+
+
+@pytest.mark.parametrize("late", ["unknown", " NA", "NaN", " nan(1)", "1_000", "1e400", " 2.5"])
+def test_a_column_parsed_as_numbers_with_other_cells_later_gives_the_csv_modules_table(tmp_path, monkeypatch,
+                                                                                       late):
+    path = write(tmp_path, numbers_then(late))
+    monkeypatch.setattr(csv_arrow, "SAMPLE_BYTES", 200)
+    monkeypatch.setattr(csv_arrow, "BLOCK_BYTES", 1024)        # several batches before the cell
+    monkeypatch.setattr(csv_reader, "CHUNK_CELLS", 4)
+    numeric = []
+    arrow_blocks, csv_blocks = csv_reader.arrow_blocks, csv_reader._csv_blocks
+
+    def blocks(path, fmt, use, rows, progress, numbers=frozenset()):
+        numeric.append(sorted(numbers))
+        return arrow_blocks(path, fmt, use, rows, progress, numbers)
+
+    def no_csv_module(*args):
+        raise AssertionError("PyArrow gave up")
+
+    monkeypatch.setattr(csv_reader, "arrow_blocks", blocks)
+    monkeypatch.setattr(csv_reader, "_csv_blocks", no_csv_module)
+    arrow = load(path)
+    assert numeric[0] == [0]                                   # the sample: v holds numbers
+    read_again = late not in ("1e400", " 2.5")                 # PyArrow parses those as the cast would
+    assert numeric[1:2] == ([[]] if read_again else [])
+    monkeypatch.setattr(csv_reader, "_csv_blocks", csv_blocks)
+    monkeypatch.setattr(csv_reader, "arrow_can_read", lambda path, fmt: False)
+    plain = load(path)
+    assert arrow.report == plain.report and arrow.preprocessing == plain.preprocessing
+    assert np.array_equal(arrow.x, plain.x) and np.array_equal(arrow.y, plain.y)
+    assert arrow.splits.keys() == plain.splits.keys()
+    assert all(np.array_equal(arrow.splits[k], plain.splits[k]) for k in arrow.splits)

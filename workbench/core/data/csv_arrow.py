@@ -1,11 +1,17 @@
 """Read a delimited text file in blocks of rows with PyArrow's CSV reader (C++, multithreaded, streaming).
 
-Every cell comes as a string (the missing-value tokens as nulls), so our own column detection in `csv_reader`
-decides what a column holds, exactly as it does for the `csv` module's cells; PyArrow only splits the file and
-turns whole blocks of strings into numbers or dictionaries in C. PyArrow reads UTF-8 files only, and it splits some
-files differently from the `csv` module (spaces before a quote, a space delimiter, cells over the `csv` module's
-size limit, a ragged row, invalid UTF-8 after the sample): then `ArrowCannotRead` is raised, before or during the
-read, and the caller reads the file with the `csv` module instead, which gives the same table or the same error.
+A sample from the start of the file says which columns hold numbers only: PyArrow parses those into float64 itself
+(exactly as its cast of the same strings would, spaces around a number aside). Every other column comes as a
+dictionary per block (its distinct cells and each cell's index into them), so our own column detection in
+`csv_reader` decides what the column holds, exactly as it does for the `csv` module's cells. A column read as
+numbers that turns out to hold a cell that is not one (text after the sample, or a NaN spelled in a way that is not a
+missing-value token) stops the read with `ArrowRetype`: the caller reads the file again with that column as
+dictionaries, so the table is the same as if it had been read so from the start.
+
+PyArrow reads UTF-8 files only, and it splits some files differently from the `csv` module (spaces before a quote,
+a space delimiter, cells over the `csv` module's size limit, a ragged row, invalid UTF-8 after the sample): then
+`ArrowCannotRead` is raised, before or during the read, and the caller reads the file with the `csv` module instead,
+which gives the same table or the same error.
 """
 
 from __future__ import annotations
@@ -13,6 +19,7 @@ from __future__ import annotations
 import csv
 import re
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -21,13 +28,48 @@ from workbench.core.data.columns import MISSING_TOKENS
 from workbench.core.data.csv_format import CsvFormat
 from workbench.core.data.files import refuse_special_file
 
-BLOCK_BYTES = 4 << 20
+BLOCK_BYTES = 2 << 20
+SAMPLE_BYTES = 1 << 20
 ARROW_ENCODINGS = ("utf-8", "utf-8-sig")
 NULL_TOKENS = sorted({t for token in MISSING_TOKENS for t in (token, token.upper(), token.title())})
+CONVERSION_ERROR = re.compile(r"In CSV column #(\d+): CSV conversion error")
 
 
 class ArrowCannotRead(Exception):
     """PyArrow would not read this file as the `csv` module does; read it with the `csv` module."""
+
+
+class ArrowRetype(Exception):
+    """The column at index ``column``, read as numbers, holds a cell that is not one: read it as text."""
+
+    def __init__(self, column: int):
+        super().__init__(column)
+        self.column = column
+
+
+@dataclass
+class Distinct:
+    """One block of a column read as text: its distinct cells in order of first appearance (among those new to the
+    column), and each cell's index into them, -1 for a null (a missing-value token)."""
+
+    cells: list[str]
+    indices: np.ndarray
+
+    def strings(self) -> tuple[str, ...]:
+        """Every cell as a Python string, "" for a null."""
+        return tuple(np.array(self.cells + [""], dtype=object)[self.indices].tolist())
+
+    def numbers(self) -> np.ndarray | None:
+        """Every cell as a float64 number (NaN for a null) as PyArrow's cast reads it, or None when a cell is not a
+        plain number."""
+        import pyarrow as pa  # lazy
+        import pyarrow.compute as pc  # lazy
+
+        try:
+            numbers = pc.cast(pa.array(self.cells, pa.string()), pa.float64())
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+            return None
+        return np.append(numbers.to_numpy(zero_copy_only=False), np.nan)[self.indices]
 
 
 def arrow_can_read(path: Path, fmt: CsvFormat) -> bool:
@@ -50,26 +92,73 @@ def _column_key(j: int) -> str:
     return f"c{j}"
 
 
-def arrow_blocks(path: Path, fmt: CsvFormat, use: list[int], rows_per_block: int,
-                 progress) -> Iterator[tuple[int, dict[int, object]]]:
-    """(rows, {column index: pyarrow string array}) per block of ``rows_per_block`` rows (the last one shorter);
-    ``progress(fraction, rows so far)`` after each block. Raises `ArrowCannotRead` where the `csv` module would
-    read the file otherwise."""
+def reader_options(fmt: CsvFormat, use: list[int], numeric: frozenset[int]):
+    """PyArrow's read, parse and convert options: the columns ``use``, those in ``numeric`` as float64, the others
+    as dictionaries of strings, the missing-value tokens as nulls."""
+    import pyarrow as pa  # lazy
+    import pyarrow.csv as pacsv  # lazy
+
+    read = pacsv.ReadOptions(column_names=[_column_key(j) for j in range(len(fmt.names))],
+                             skip_rows=1 if fmt.header else 0, block_size=BLOCK_BYTES, use_threads=True)
+    parse = pacsv.ParseOptions(delimiter=fmt.delimiter, quote_char='"', double_quote=True, escape_char=False,
+                               newlines_in_values=True, ignore_empty_lines=True)
+    text = pa.dictionary(pa.int32(), pa.string())
+    types = {_column_key(j): pa.float64() if j in numeric else text for j in use}
+    convert = pacsv.ConvertOptions(column_types=types, include_columns=[_column_key(j) for j in use],
+                                   null_values=NULL_TOKENS, strings_can_be_null=True, quoted_strings_can_be_null=True)
+    return read, parse, convert
+
+
+def numeric_columns(path: Path, fmt: CsvFormat, candidates: list[int]) -> frozenset[int]:
+    """The columns among ``candidates`` whose cells in the first megabyte of the file are numbers (some at least)
+    and missing-value tokens only: PyArrow's reader parses those as float64. Empty when the sample cannot be read
+    (a quoted cell over its end, a ragged row...): then every column comes as text, as the reader sees fit."""
+    import pyarrow as pa  # lazy
+    import pyarrow.compute as pc  # lazy
+    import pyarrow.csv as pacsv  # lazy
+
+    if not candidates:
+        return frozenset()
+    refuse_special_file(path, "a table file")
+    with open(path, "rb") as f:
+        data = f.read(SAMPLE_BYTES)
+        if f.read(1):                                       # more follows: end the sample at a line's end
+            data = data[:data.rfind(b"\n") + 1]
+    read, parse, convert = reader_options(fmt, candidates, frozenset())
+    try:
+        sample = pacsv.read_csv(pa.py_buffer(data), read_options=read, parse_options=parse,
+                                convert_options=convert)
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError, UnicodeDecodeError):
+        return frozenset()
+    numeric = set()
+    for j in candidates:
+        cells = sample.column(_column_key(j))
+        if cells.null_count == len(cells):
+            continue
+        try:
+            numbers = pc.cast(cells.cast(pa.string()), pa.float64())
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+            continue
+        if not pc.any(pc.is_nan(numbers)).as_py():             # a NaN read from a cell: see `_floats`
+            numeric.add(j)
+    return frozenset(numeric)
+
+
+def arrow_blocks(path: Path, fmt: CsvFormat, use: list[int], rows_per_block: int, progress,
+                 numeric: frozenset[int] = frozenset()) -> Iterator[tuple[int, dict[int, object]]]:
+    """(rows, {column index: cells}) per block of ``rows_per_block`` rows (the last one shorter), where cells are
+    float64 numbers with NaN for a null (the columns in ``numeric``) or a `Distinct`; ``progress(fraction, rows so
+    far)`` after each block. Raises `ArrowCannotRead` where the `csv` module would read the file otherwise, and
+    `ArrowRetype` where a column in ``numeric`` holds a cell that is not a number."""
     import pyarrow as pa  # lazy
     import pyarrow.csv as pacsv  # lazy
 
     refuse_special_file(path, "a table file")
-    names = [_column_key(j) for j in range(len(fmt.names))]
-    keep = [_column_key(j) for j in use]
-    read = pacsv.ReadOptions(column_names=names, skip_rows=1 if fmt.header else 0, block_size=BLOCK_BYTES,
-                             use_threads=True)
-    parse = pacsv.ParseOptions(delimiter=fmt.delimiter, quote_char='"', double_quote=True, escape_char=False,
-                               newlines_in_values=True, ignore_empty_lines=True)
-    convert = pacsv.ConvertOptions(column_types={name: pa.string() for name in keep}, include_columns=keep,
-                                   null_values=NULL_TOKENS, strings_can_be_null=True, quoted_strings_can_be_null=True)
+    read, parse, convert = reader_options(fmt, use, numeric)
+    keys = {j: _column_key(j) for j in use}
     limit = csv.field_size_limit() // 4            # in bytes, for at most 4 bytes per character
     size = max(path.stat().st_size, 1)
-    pending: list = []                              # record batches not handed out yet; the first one in part
+    pending: list[tuple[object, dict]] = []         # PyArrow's batches not handed out yet, with their dictionaries
     start = pending_rows = done = 0
     with open(path, "rb") as f:
         try:
@@ -79,75 +168,122 @@ def arrow_blocks(path: Path, fmt: CsvFormat, use: list[int], rows_per_block: int
                     batch = reader.read_next_batch()
                 except StopIteration:
                     break
-                _check_cells(batch, limit)
-                pending.append(batch)
+                pending.append((batch, {j: _strings(batch.column(key), limit) for j, key in keys.items()
+                                        if j not in numeric}))
                 pending_rows += batch.num_rows
                 while pending_rows >= rows_per_block:
-                    columns, pending, start = _take(pending, start, rows_per_block, keep, use)
+                    columns, pending, start = _take(pending, start, rows_per_block, keys, numeric)
                     pending_rows -= rows_per_block
                     done += rows_per_block
                     yield rows_per_block, columns
                     progress(min(f.tell() / size, 1.0), done)
-        except (pa.ArrowInvalid, pa.ArrowNotImplementedError, UnicodeDecodeError):
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError, UnicodeDecodeError) as e:
+            conversion = CONVERSION_ERROR.match(str(e))
+            if conversion and int(conversion.group(1)) in numeric:
+                raise ArrowRetype(int(conversion.group(1))) from None
             raise ArrowCannotRead from None
     if pending_rows:
-        columns, _, _ = _take(pending, start, pending_rows, keep, use)
+        columns, _, _ = _take(pending, start, pending_rows, keys, numeric)
         yield pending_rows, columns
         progress(1.0, done + pending_rows)
-    pending = columns = None
+    pending = columns = batch = None
     pa.default_memory_pool().release_unused()      # PyArrow's allocator keeps freed blocks; the table needs room
 
 
-def _take(batches: list, start: int, rows: int, keep: list[str], use: list[int]):
-    """The next ``rows`` rows from ``batches`` (the first one from row ``start``) as one array per column (no copy
-    unless they span batches); returns (columns, batches left, start in the first of them)."""
-    import pyarrow as pa  # lazy
+def _strings(cells, limit: int) -> list[str]:
+    """The strings of a dictionary array of PyArrow's. A cell longer than the `csv` module takes (an unclosed quote,
+    often) is its error to report."""
+    strings = cells.dictionary
+    if strings.nbytes > limit and len(strings):     # else no cell can be that long
+        ends = np.frombuffer(strings.buffers()[1], dtype=np.int32, count=len(strings) + 1,
+                             offset=strings.offset * 4)  # a string array's offsets: cell j is ends[j:j+2]
+        if int(np.diff(ends).max()) > limit:
+            raise ArrowCannotRead
+    return strings.to_pylist()
 
+
+def _take(pending: list[tuple[object, dict]], start: int, rows: int, keys: dict[int, str], numeric: frozenset[int]):
+    """The next ``rows`` rows of the ``pending`` batches (the first one from row ``start``), column by column, copied
+    once out of PyArrow's memory; returns (columns, batches left, start in the first of them)."""
     parts, taken = [], 0
     while taken < rows:
-        batch = batches[0]
+        batch, strings = pending[0]
         n = min(batch.num_rows - start, rows - taken)
-        parts.append(batch.slice(start, n))
+        parts.append((batch, strings, start, n))
         taken += n
         start += n
         if start == batch.num_rows:
-            batches, start = batches[1:], 0
+            pending, start = pending[1:], 0
     columns = {}
-    for j, key in zip(use, keep):
-        pieces = [part.column(key) for part in parts]
-        columns[j] = pieces[0] if len(pieces) == 1 else pa.concat_arrays(pieces)
-    return columns, batches, start
+    for j, key in keys.items():
+        if j in numeric:
+            columns[j] = _floats([batch.column(key).slice(first, n) for batch, _, first, n in parts], rows, j)
+        else:
+            columns[j] = _distinct([(strings[j], _codes(batch.column(key).indices.slice(first, n)))
+                                    for batch, strings, first, n in parts])
+    return columns, pending, start
 
 
-def _check_cells(batch, limit: int) -> None:
-    """A cell longer than the `csv` module takes (an unclosed quote, often) is its error to report."""
-    for column in batch.columns:
-        if column.nbytes > limit and len(column):   # else no cell can be that long
-            ends = np.frombuffer(column.buffers()[1], dtype=np.int32, count=len(column) + 1,
-                                 offset=column.offset * 4)       # a string array's offsets: cell j is ends[j:j+2]
-            if int(np.diff(ends).max()) > limit:
-                raise ArrowCannotRead
+def _floats(pieces: list, rows: int, j: int) -> np.ndarray:
+    """Consecutive pieces of a float64 array of PyArrow's as one of numpy's (whose heap hands freed blocks back),
+    NaN for a null. A NaN among the numbers ("NaN", "nan(1)") stops the read: its cell may not be what our reading of
+    the strings takes for one."""
+    values = np.empty(rows, dtype=np.float64)
+    at = nulls = 0
+    for cells in pieces:
+        out = values[at:at + len(cells)]
+        out[:] = np.frombuffer(cells.buffers()[1], dtype=np.float64, count=len(cells), offset=cells.offset * 8)
+        if cells.null_count:
+            out[_nulls(cells)] = np.nan
+            nulls += cells.null_count
+        at += len(cells)
+    if np.count_nonzero(np.isnan(values)) != nulls:
+        raise ArrowRetype(j)
+    return values
 
 
-def arrow_floats(cells) -> np.ndarray | None:
-    """A string array as float64 numbers (NaN for nulls), or None when a cell is not a plain number."""
-    import pyarrow as pa  # lazy
-    import pyarrow.compute as pc  # lazy
-
-    try:
-        numbers = pc.cast(cells, pa.float64())
-    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
-        return None
-    return numbers.to_numpy(zero_copy_only=False).copy()  # into numpy's heap, which hands freed blocks back
+def _codes(indices) -> np.ndarray:
+    """The int32 indices of a dictionary array of PyArrow's as numpy's, -1 for a null."""
+    codes = np.frombuffer(indices.buffers()[1], dtype=np.int32, count=len(indices), offset=indices.offset * 4).copy()
+    if indices.null_count:
+        codes[_nulls(indices)] = -1
+    return codes
 
 
-def arrow_dictionary(cells) -> tuple[list[str | None], np.ndarray]:
-    """(the distinct strings in order of first appearance, int32 index of each cell into them, -1 for a null)."""
-    import pyarrow.compute as pc  # lazy
+def _nulls(cells) -> np.ndarray:
+    """Where a PyArrow array (with nulls) has them, from its validity bitmap."""
+    skip, first = cells.offset % 8, cells.offset // 8           # the bytes of the slice only
+    bits = np.frombuffer(cells.buffers()[0], dtype=np.uint8, count=(skip + len(cells) + 7) // 8, offset=first)
+    return np.unpackbits(bits, count=skip + len(cells), bitorder="little")[skip:] == 0
 
-    encoded = pc.dictionary_encode(cells)
-    indices = encoded.indices.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int32, copy=False)
-    return encoded.dictionary.to_pylist(), indices
+
+def _distinct(pieces: list[tuple[list[str], np.ndarray]]) -> Distinct:
+    """One `Distinct` of consecutive pieces of dictionary arrays: the strings that occur, in the order of the
+    dictionaries (of first appearance in each, so of first appearance among the strings new to this block)."""
+    if len(pieces) == 1:
+        strings, codes = pieces[0]
+        used = np.zeros(len(strings) + 1, dtype=bool)
+        used[codes] = True                              # -1 (a null) marks the last
+        kept = np.flatnonzero(used[:-1])
+        if len(kept) == len(strings):
+            return Distinct(strings, codes)
+        remap = np.full(len(strings) + 1, -1, dtype=np.int32)
+        remap[kept] = np.arange(len(kept), dtype=np.int32)
+        return Distinct([strings[i] for i in kept.tolist()], remap[codes])
+    cells: list[str] = []
+    index_of: dict[str, int] = {}
+    parts = []
+    for strings, codes in pieces:
+        used = np.zeros(len(strings) + 1, dtype=bool)
+        used[codes] = True
+        remap = np.full(len(strings) + 1, -1, dtype=np.int32)
+        for i in np.flatnonzero(used[:-1]).tolist():
+            k = index_of.setdefault(strings[i], len(cells))
+            if k == len(cells):
+                cells.append(strings[i])
+            remap[i] = k
+        parts.append(remap[codes])
+    return Distinct(cells, np.concatenate(parts))
 
 
 def check_distinct(dictionary: list[str]) -> None:
@@ -156,8 +292,3 @@ def check_distinct(dictionary: list[str]) -> None:
     for cell in dictionary:
         if cell[:1].isspace() and cell.lstrip().startswith('"'):
             raise ArrowCannotRead
-
-
-def arrow_strings(cells) -> tuple[str, ...]:
-    """A string array as Python strings, "" for nulls (which are missing-value tokens)."""
-    return tuple("" if s is None else s for s in cells.to_pylist())

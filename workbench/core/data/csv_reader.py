@@ -2,9 +2,11 @@
 
 The file is read once, by PyArrow's CSV reader where it reads the file as the `csv` module does (`csv_arrow`: UTF-8,
 no spaces before quotes...), else by the `csv` module; each block of about 200,000 cells becomes, column by column,
-float64 numbers (PyArrow's cast, or ``np.fromiter(map(float, ...))``) or int32 category codes (PyArrow's dictionary
-of the block's distinct cells, or a dict per cell). The decisions below are ours in both cases, taken on the same
-blocks, so both readers give the same table. Nothing but the parsed blocks is kept, so a 200 MB file needs about the
+float64 numbers (parsed by PyArrow's reader in the columns a sample shows to hold numbers, else PyArrow's cast of the
+block's distinct cells, or ``np.fromiter(map(float, ...))``) or int32 category codes (PyArrow's dictionary of the
+block's distinct cells, or a dict per cell). The decisions below are ours in both cases, taken on the same blocks, so
+both readers give the same table; where a column PyArrow parses as numbers holds a cell that is not one, it is read
+again from the start as text. Nothing but the parsed blocks is kept, so a 200 MB file needs about the
 memory of its numbers, not of its text. A column that turns out to hold text after many rows of numbers is read again
 in a second pass (rare). Progress is by bytes or characters read.
 
@@ -26,8 +28,8 @@ from pathlib import Path
 import numpy as np
 
 from workbench.core.data.columns import FLOAT32_MAX, MISSING_TOKENS, ColumnData
-from workbench.core.data.csv_arrow import (ArrowCannotRead, arrow_blocks, arrow_can_read, arrow_dictionary,
-                                           arrow_floats, arrow_strings, check_distinct)
+from workbench.core.data.csv_arrow import (ArrowCannotRead, ArrowRetype, Distinct, arrow_blocks, arrow_can_read,
+                                           check_distinct, numeric_columns)
 from workbench.core.data.csv_format import CHAR_BYTES, CsvFormat, csv_problem, delimiter_name, suggest_delimiter
 from workbench.core.data.progress import ProgressReporter
 from workbench.core.errors import DataError
@@ -99,23 +101,26 @@ class _ColumnParser:
                 return
         self._add_cells(cells, first_row)
 
-    def add_arrow(self, cells, first_row: int) -> None:
-        """One block as a PyArrow string array (`csv_arrow`): numbers and categories converted in C."""
+    def add_arrow(self, cells: np.ndarray | Distinct, first_row: int) -> None:
+        """One block from `csv_arrow`: float64 numbers PyArrow parsed (a column that is not ``force_text`` and keeps
+        no strings, whose state stays numeric), or the block's distinct cells and each cell's index into them."""
+        if isinstance(cells, np.ndarray):
+            self._add_floats(cells, first_row)
+            return
         if self.strings is not None:
-            self.strings.append(list(arrow_strings(cells)))
+            self.strings.append(list(cells.strings()))
         if self.state == "numeric":
-            values = arrow_floats(cells)
+            values = cells.numbers()
             if values is not None:
                 self._add_floats(values, first_row)
                 return
-        dictionary, indices = arrow_dictionary(cells)
-        check_distinct(dictionary)
-        if self.state == "numeric" and self._add_distinct(dictionary, indices, first_row):
+        check_distinct(cells.cells)
+        if self.state == "numeric" and self._add_distinct(cells.cells, cells.indices, first_row):
             return
         if self.state == "text":
-            self.codes.append(self._dictionary_codes(dictionary, indices))
+            self.codes.append(self._dictionary_codes(cells.cells, cells.indices))
             return
-        self._add_cells(arrow_strings(cells), first_row)
+        self._add_cells(cells.strings(), first_row)
 
     def _add_distinct(self, dictionary: list[str], indices: np.ndarray, first_row: int) -> bool:
         """A block of a numeric column judged by its distinct cells (as `_add_slow` judges every cell): numbers and
@@ -146,9 +151,10 @@ class _ColumnParser:
 
     def _add_floats(self, values: np.ndarray, first_row: int) -> None:
         """A block that is numbers only (NaN where missing)."""
-        n_bad = len(values) - int(np.count_nonzero(np.abs(values) <= FLOAT32_MAX))  # missing, infinite or huge
-        if n_bad > np.count_nonzero(np.isnan(values)):  # infinite or huge ones among them (else all are NaN)
-            self._drop_huge(values, first_row)
+        n_bad = int(np.count_nonzero(np.isnan(values)))   # missing, infinite or huge
+        if n_bad < len(values) and not -FLOAT32_MAX <= np.fmin.reduce(values) <= np.fmax.reduce(values) <= FLOAT32_MAX:
+            n_bad = len(values) - int(np.count_nonzero(np.abs(values) <= FLOAT32_MAX))
+            self._drop_huge(values, first_row)            # infinite or huge ones among them
         self.n_missing += n_bad
         self.n_numeric += len(values) - n_bad
         self.floats.append(values)
@@ -358,11 +364,15 @@ def read_columns(path: Path, fmt: CsvFormat, use: list[int], reporter: ProgressR
         def progress(fraction: float, rows: int) -> None:
             reporter.update(fraction, f"Reading {path.name}: {rows:,} rows")
 
-        try:
-            return _parse(path, fmt, use, force_text, force_numeric, keep_strings, expect_chunks, True,
-                          arrow_blocks(path, fmt, use, rows_per_chunk, progress))
-        except ArrowCannotRead:
-            pass
+        numeric = numeric_columns(path, fmt, [j for j in use if j not in force_text and j not in keep_strings])
+        while True:
+            try:
+                return _parse(path, fmt, use, force_text, force_numeric, keep_strings, expect_chunks, True,
+                              arrow_blocks(path, fmt, use, rows_per_chunk, progress, numeric))
+            except ArrowRetype as e:                # text after the sample in a column read as numbers: again
+                numeric = numeric - {e.column}
+            except ArrowCannotRead:
+                break
     return _parse(path, fmt, use, force_text, force_numeric, keep_strings, expect_chunks, False,
                   _csv_blocks(path, fmt, use, rows_per_chunk, reporter))
 

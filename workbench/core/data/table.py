@@ -102,15 +102,16 @@ def _finite_range(chunks: list) -> tuple[float, float, float] | None:
     """(the first number, the smallest, the largest) of a numeric column's blocks, NaN left out; None if none."""
     first = low = high = None
     for values in chunks:
-        if values is None:
+        if values is None or not len(values):
             continue
-        finite = values[~np.isnan(values)]
-        if not len(finite):
+        low_here = np.fmin.reduce(values)                  # NaN left out, NaN itself only when all are
+        if np.isnan(low_here):
             continue
+        high_here = np.fmax.reduce(values)
         if first is None:
-            first, low, high = finite[0], finite.min(), finite.max()
+            first, low, high = values[np.argmin(np.isnan(values))], low_here, high_here
         else:
-            low, high = min(low, finite.min()), max(high, finite.max())
+            low, high = min(low, low_here), max(high, high_here)
     return None if first is None else (first, low, high)
 
 
@@ -471,8 +472,10 @@ def _fit_column(plan: ColumnPlan, in_train: np.ndarray, keep: np.ndarray, bounds
     blocks = [(values, slice(bounds[k], bounds[k + 1])) for k, values in enumerate(col.chunks)]
     train = np.concatenate([values[in_train[rows]] for values, rows in blocks])
 
+    every_row = bool(keep.all())
+
     def kept_count(count) -> int:
-        return sum(int(np.count_nonzero(count(values[keep[rows]]))) for values, rows in blocks)
+        return sum(int(np.count_nonzero(count(values if every_row else values[keep[rows]]))) for values, rows in blocks)
 
     if col.kind == "numeric":
         present = train[~np.isnan(train)]
