@@ -248,3 +248,25 @@ def test_a_column_parsed_as_numbers_with_other_cells_later_gives_the_csv_modules
     assert np.array_equal(arrow.x, plain.x) and np.array_equal(arrow.y, plain.y)
     assert arrow.splits.keys() == plain.splits.keys()
     assert all(np.array_equal(arrow.splits[k], plain.splits[k]) for k in arrow.splits)
+
+
+def test_late_text_in_many_columns_read_as_numbers_reads_the_file_three_times_at_most(tmp_path, monkeypatch):
+    rows = "".join(",".join("late" if i == 250 + j else f"{i * 0.5 + j}" for j in range(5)) + f",{'pq'[i % 2]}\n"
+                   for i in range(300))
+    path = write(tmp_path, "a,b,c,d,e,label\n" + rows)
+    monkeypatch.setattr(csv_arrow, "SAMPLE_BYTES", 200)
+    monkeypatch.setattr(csv_arrow, "BLOCK_BYTES", 1024)
+    numeric = []
+    arrow_blocks = csv_reader.arrow_blocks
+
+    def blocks(path, fmt, use, rows, progress, numbers=frozenset()):
+        numeric.append(sorted(numbers))
+        return arrow_blocks(path, fmt, use, rows, progress, numbers)
+
+    monkeypatch.setattr(csv_reader, "arrow_blocks", blocks)
+    arrow = load(path)
+    assert numeric == [[0, 1, 2, 3, 4], [1, 2, 3, 4], []]  # not once per column: the third read parses none
+    monkeypatch.setattr(csv_reader, "arrow_can_read", lambda path, fmt: False)
+    plain = load(path)
+    assert arrow.report == plain.report and arrow.preprocessing == plain.preprocessing
+    assert np.array_equal(arrow.x, plain.x) and np.array_equal(arrow.y, plain.y)

@@ -40,6 +40,7 @@ TEXT_SHARE_FOR_CATEGORIES = 0.05    # up to this share of text cells, a column o
 MEASURE_DISTINCT_NUMBERS = 20       # more different numbers than this: the numbers are measurements, not codes
 TEXT_ROWS_KEPT = 10                 # rows named in the report for the text cells of a numeric column
 MISS = -2
+MAX_RETYPES = 2                     # reads again after the first, when columns read as numbers hold text later
 
 
 class _Counter:
@@ -365,12 +366,14 @@ def read_columns(path: Path, fmt: CsvFormat, use: list[int], reporter: ProgressR
             reporter.update(fraction, f"Reading {path.name}: {rows:,} rows")
 
         numeric = numeric_columns(path, fmt, [j for j in use if j not in force_text and j not in keep_strings])
-        while True:
+        for again in range(MAX_RETYPES + 1):
             try:
                 return _parse(path, fmt, use, force_text, force_numeric, keep_strings, expect_chunks, True,
                               arrow_blocks(path, fmt, use, rows_per_chunk, progress, numeric))
             except ArrowRetype as e:                # text after the sample in a column read as numbers: again
-                numeric = numeric - {e.column}
+                # the next read without that column parsed as numbers; the last without any, so that a file with
+                # late text in many columns is read three times at most, not once per such column
+                numeric = numeric - {e.column} if again + 1 < MAX_RETYPES else frozenset()
             except ArrowCannotRead:
                 break
     return _parse(path, fmt, use, force_text, force_numeric, keep_strings, expect_chunks, False,
