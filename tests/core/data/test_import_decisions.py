@@ -5,6 +5,8 @@ after the sample it was chosen from."""
 
 from __future__ import annotations
 
+import threading
+
 import numpy as np
 import pytest
 
@@ -270,3 +272,31 @@ def test_late_text_in_many_columns_read_as_numbers_reads_the_file_three_times_at
     plain = load(path)
     assert arrow.report == plain.report and arrow.preprocessing == plain.preprocessing
     assert np.array_equal(arrow.x, plain.x) and np.array_equal(arrow.y, plain.y)
+
+
+def test_an_error_in_the_middle_of_a_read_stops_the_read_ahead_thread(tmp_path, monkeypatch):
+    path = write(tmp_path, "v,w,label\n" + "".join(f"{i},x,{'pq'[i % 2]}\n" for i in range(3000)))
+    monkeypatch.setattr(csv_arrow, "BLOCK_BYTES", 1024)         # many batches, a few read ahead
+    monkeypatch.setattr(csv_reader, "CHUNK_CELLS", 4)
+    calls = []
+    add_arrow = csv_reader._ColumnParser.add_arrow
+
+    def failing(self, cells, first_row):
+        calls.append(first_row)
+        if len(calls) == 20:  # of 12 blocks x 3 columns
+            raise DataError("stopped here")
+        return add_arrow(self, cells, first_row)
+
+    monkeypatch.setattr(csv_reader._ColumnParser, "add_arrow", failing)
+    with pytest.raises(DataError, match="stopped here"):
+        load(path)
+    assert not [t for t in threading.enumerate() if t.name == "csv-read-ahead"]
+
+
+def test_reading_in_the_callers_thread_gives_the_same_table(tmp_path, monkeypatch):
+    path = write(tmp_path, numbers_then("unknown"))
+    monkeypatch.setattr(csv_arrow, "BLOCK_BYTES", 1024)
+    ahead = load(path)
+    monkeypatch.setattr(csv_arrow, "READ_AHEAD", 0)
+    serial = load(path)
+    assert ahead.report == serial.report and np.array_equal(ahead.x, serial.x) and np.array_equal(ahead.y, serial.y)

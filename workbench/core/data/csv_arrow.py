@@ -17,7 +17,9 @@ which gives the same table or the same error.
 from __future__ import annotations
 
 import csv
+import queue
 import re
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,6 +31,8 @@ from workbench.core.data.csv_format import CsvFormat
 from workbench.core.data.files import refuse_special_file
 
 BLOCK_BYTES = 2 << 20
+READ_AHEAD = 4  # batches of BLOCK_BYTES read before the caller has taken them (8 MB at most); 0: no thread
+_END = object()
 SAMPLE_BYTES = 1 << 20
 ARROW_ENCODINGS = ("utf-8", "utf-8-sig")
 NULL_TOKENS = sorted({t for token in MISSING_TOKENS for t in (token, token.upper(), token.title())})
@@ -163,11 +167,7 @@ def arrow_blocks(path: Path, fmt: CsvFormat, use: list[int], rows_per_block: int
     with open(path, "rb") as f:
         try:
             reader = pacsv.open_csv(f, read_options=read, parse_options=parse, convert_options=convert)
-            while True:
-                try:
-                    batch = reader.read_next_batch()
-                except StopIteration:
-                    break
+            for batch in _read_ahead(reader):
                 pending.append((batch, {j: _strings(batch.column(key), limit) for j, key in keys.items()
                                         if j not in numeric}))
                 pending_rows += batch.num_rows
@@ -188,6 +188,53 @@ def arrow_blocks(path: Path, fmt: CsvFormat, use: list[int], rows_per_block: int
         progress(1.0, done + pending_rows)
     pending = columns = batch = None
     pa.default_memory_pool().release_unused()      # PyArrow's allocator keeps freed blocks; the table needs room
+
+
+def _read_ahead(reader) -> Iterator:
+    """The reader's batches, read by a thread of its own up to `READ_AHEAD` batches ahead of the caller: PyArrow
+    parses without holding the interpreter lock, so its reading and our work on the batches before run on two cores
+    at once. An error of the reader is raised here, in the caller's thread; a caller that stops early (an error of
+    its own, a cancel) stops the thread before this returns. With `READ_AHEAD` 0 the caller's thread reads."""
+    if READ_AHEAD == 0:
+        while True:
+            try:
+                yield reader.read_next_batch()
+            except StopIteration:
+                return
+    batches: queue.Queue = queue.Queue(READ_AHEAD)
+    stop = threading.Event()
+
+    def put(item) -> bool:
+        while not stop.is_set():
+            try:
+                batches.put(item, timeout=0.05)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def read() -> None:
+        try:
+            while put(reader.read_next_batch()):
+                pass
+        except StopIteration:
+            put(_END)
+        except BaseException as e:  # noqa: BLE001 - handed to the caller's thread, which raises it
+            put(e)
+
+    thread = threading.Thread(target=read, name="csv-read-ahead", daemon=True)
+    thread.start()
+    try:
+        while True:
+            item = batches.get()
+            if item is _END:
+                return
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        stop.set()
+        thread.join()
 
 
 def _strings(cells, limit: int) -> list[str]:
