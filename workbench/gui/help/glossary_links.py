@@ -11,7 +11,8 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QWidget
 from workbench.core.help import GLOSSARY, glossary_topic
 from workbench.gui.help.browser import open_help
 
-TRAIN_TERMS = ["loss", "validation", "epoch", "batch", "learning_rate", "overfitting", "accuracy", "r2"]
+TRAIN_TERMS = ["loss", "validation", "epoch", "batch", "learning_rate", "overfitting", "early_stopping", "accuracy",
+               "r2"]
 CLASSIFICATION_TERMS = ["accuracy", "f1", "precision", "recall", "loss", "confusion_matrix", "overfitting"]
 REGRESSION_TERMS = ["r2", "mae", "rmse", "loss", "overfitting"]
 MULTILABEL_TERMS = ["accuracy", "exact_match", "f1", "precision", "recall", "loss", "overfitting"]

@@ -145,7 +145,8 @@ class TrainingCurves(QWidget):
 
     def set_task(self, task: str) -> None:
         self.metric_key = metric_key_for(task)
-        self.metric_plot.setTitle(METRIC_TITLES[self.metric_key])
+        # a multi-label run's accuracy is the share of its labels right (as the Evaluate page calls it)
+        self.metric_plot.setTitle("Validation labels right" if task == "multilabel" else METRIC_TITLES[self.metric_key])
 
     def add_batches(self, first_step: int, losses: np.ndarray, learning_rate: float | None = None) -> None:
         if not len(losses):
@@ -246,7 +247,8 @@ class TrainingCurves(QWidget):
     def show_record(self, record) -> None:
         """Shows a finished run's saved curves (a `RunRecord`; its batch losses are averaged, see `curves_of`)."""
         curves = record.curves
-        task = "regression" if any("val_mae" in r for r in curves.epochs) else "classification"
+        task = ("regression" if any("val_mae" in r for r in curves.epochs) else
+                "multilabel" if any("val_exact_match" in r for r in curves.epochs) else "classification")
         self.start_run(curves.batches_per_epoch or 1, task, record.epochs_done or None)
         self.timer.stop()
         steps = np.asarray(curves.batch_step, dtype=np.float64)

@@ -3,6 +3,8 @@ network adds the micro F1 and the exact match, a classifier does not; a monitor 
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import pytest
 from PySide6.QtCore import Qt
 
@@ -84,3 +86,22 @@ def test_the_list_follows_the_head_when_the_data_becomes_multilabel(show):
     assert offered(form) == MULTILABEL
     document.undo_stack.undo()
     assert offered(form) == CLASSIFICATION
+
+
+def test_a_multilabel_run_plots_its_labels_right_and_the_page_links_early_stopping(qtbot, show):
+    page = TrainPage(document_on("digit_traits"))
+    qtbot.addWidget(page)
+    show(page, 1200, 800)
+    assert page.curves.metric_plot.titleLabel.text == "Validation labels right"
+    assert "early_stopping" in page.glossary.links
+    record = SimpleNamespace(curves=SimpleNamespace(batches_per_epoch=1, batch_step=[0], batch_loss=[0.5],
+                                                    learning_rate=[], epochs=[{"epoch": 0, "val_loss": 0.4,
+                                                                               "val_accuracy": 0.8,
+                                                                               "val_exact_match": 0.5}]),
+                             epochs_done=1)
+    page.curves.show_record(record)
+    assert page.curves.metric_plot.titleLabel.text == "Validation labels right"
+    assert list(page.curves.buffers["metric"].y) == [0.8]
+    classifier = TrainPage(document_on("iris"))
+    qtbot.addWidget(classifier)
+    assert classifier.curves.metric_plot.titleLabel.text == "Validation accuracy"
