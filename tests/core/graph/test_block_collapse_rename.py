@@ -4,10 +4,10 @@ and a new block of the same layers and flattened ids once they were changed; a r
 
 import pytest
 
-from tests.core.graph.test_block_edits import apply, branches
+from tests.core.graph.test_block_edits import branches
 from workbench.core.errors import GraphEditError
 from workbench.core.graph import validate
-from workbench.core.graph.block_edits import expanded_group, plan_collapse, plan_expand, plan_make_block
+from workbench.core.graph.block_edits import apply_plan, expanded_group, plan_collapse, plan_expand, plan_make_block
 from workbench.core.graph.blocks import flatten
 from workbench.core.graph.serialize import graph_to_dict, positions_to_dict
 
@@ -22,9 +22,9 @@ def unordered(g):
 
 def expanded():
     g = branches()
-    apply(g, plan_make_block(g, ["dense_a", "dense_b"], "Pair", "pair", "pair"))
+    apply_plan(g, plan_make_block(g, ["dense_a", "dense_b"], "Pair", "pair", "pair"))
     made = unordered(g)
-    apply(g, plan_expand(g, "pair"))
+    apply_plan(g, plan_expand(g, "pair"))
     return g, made
 
 
@@ -34,7 +34,7 @@ def test_collapse_undoes_expand_exactly_while_the_layers_are_unchanged():
     assert expanded_group(g, "concat") is None
     plan, matched = plan_collapse(g, "pair__dense_b", "Block 1")
     assert matched == "Pair" and plan.block_name is None
-    apply(g, plan)
+    apply_plan(g, plan)
     assert unordered(g) == made
     assert [(e.src, e.src_port) for e in g.incoming("concat")] == [("pair", "out1"), ("pair", "out2")]
 
@@ -45,7 +45,7 @@ def test_changed_layers_collapse_into_a_new_block_with_the_same_flattened_ids():
     flat_before = graph_to_dict(flatten(g))
     plan, matched = plan_collapse(g, "pair__dense_a", "Pair 2")
     assert matched is None and plan.block_name == "Pair 2"
-    apply(g, plan)
+    apply_plan(g, plan)
     assert g.nodes["pair"].params["block"] == "Pair 2" and g.nodes["pair"].name == "pair"
     inside = g.blocks["Pair 2"]
     assert {n.id: n.name for n in inside.nodes.values() if n.type == "Dense"} == {"dense_a": "dense1",
@@ -73,8 +73,8 @@ def test_a_layer_that_did_not_come_from_a_block_cannot_be_collapsed():
 
 def test_renaming_a_block_renames_every_instance_nested_ones_too_and_keeps_its_place():
     g = branches()
-    apply(g, plan_make_block(g, ["dense_a"], "A", "a", "a"))
-    apply(g, plan_make_block(g, ["a", "dense_b"], "Outer", "outer", "outer"))
+    apply_plan(g, plan_make_block(g, ["dense_a"], "A", "a", "a"))
+    apply_plan(g, plan_make_block(g, ["a", "dense_b"], "Outer", "outer", "outer"))
     assert list(g.blocks) == ["A", "Outer"]
     assert g.rename_block("A", "  Inner ") == "Inner"
     assert list(g.blocks) == ["Inner", "Outer"] and g.blocks["Inner"].block_name == "Inner"
@@ -91,16 +91,16 @@ def test_renaming_a_block_renames_every_instance_nested_ones_too_and_keeps_its_p
 
 def test_inside_a_block_a_nested_instance_expands_and_collapses_back():
     g = branches()
-    apply(g, plan_make_block(g, ["dense_a"], "A", "a", "a"))
-    apply(g, plan_make_block(g, ["a", "dense_b"], "Outer", "outer", "outer"))
+    apply_plan(g, plan_make_block(g, ["dense_a"], "A", "a", "a"))
+    apply_plan(g, plan_make_block(g, ["a", "dense_b"], "Outer", "outer", "outer"))
     outer = g.blocks["Outer"]
     flat_before = sorted(map(str, graph_to_dict(flatten(g))["nodes"]))
     made = unordered(outer)
-    apply(outer, plan_expand(outer, "a"))
+    apply_plan(outer, plan_expand(outer, "a"))
     assert "a__dense_a" in outer.nodes
     plan, matched = plan_collapse(outer, "a__dense_a", "Block 1")
     assert matched == "A"
-    apply(outer, plan)
+    apply_plan(outer, plan)
     assert unordered(outer) == made and sorted(map(str, graph_to_dict(flatten(g))["nodes"])) == flat_before
     with pytest.raises(GraphEditError, match="did not come from a block"):
         plan_collapse(outer, "dense_b", "Block 1")
