@@ -81,6 +81,23 @@ def test_save_to_my_blocks_lists_it_in_the_palette(window, qtbot, data_dir):
     assert item.parent().text(0) == "My blocks"
 
 
+def test_saving_a_block_never_replaces_another_blocks_file(window, qtbot, data_dir):
+    editor, design = window.design.editor, window.design
+    select(window, ["conv1", "relu1"])
+    editor.make_block()
+    assert editor.rename_block("Block 1", "a b")
+    design.save_block("a b")
+    select(window, ["conv2", "relu2"])
+    editor.make_block()
+    assert editor.rename_block("Block 1", "a_b")
+    design.save_block("a_b")  # its file name would be a_b.json too
+    folder = data_dir / "blocks"
+    assert sorted(p.name for p in folder.iterdir()) == ["a_b.json", "a_b_2.json"]
+    assert {"a b", "a_b"} <= set(design.palette.block_items)
+    design.save_block("a b")  # saved again: it replaces its own file, no third one
+    assert sorted(p.name for p in folder.iterdir()) == ["a_b.json", "a_b_2.json"]
+
+
 def test_open_a_block_by_double_click_edit_inside_for_every_instance_undo_and_go_back(window, qtbot):
     from PySide6.QtTest import QTest
 

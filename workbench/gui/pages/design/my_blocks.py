@@ -28,14 +28,25 @@ def _file_name(name: str) -> str:
 
 
 def save_my_block(graph: Graph, name: str) -> None:
-    """Saves block `name` of `graph`'s network (with the blocks inside it) as one of the user's blocks."""
-    _write(graph, name)
+    """Saves block `name` of `graph`'s network (with the blocks inside it) as one of the user's blocks: it replaces
+    the one of My blocks with that name, and never another block's file whose name reads the same once cleaned up
+    ("a b" and "a_b"): that one keeps its file, and this block gets a file of its own."""
+    found = _read_all()
+    if name in found:
+        _write(graph, name, found[name][0])
+        return
+    stem = _file_name(name)
+    path, i = blocks_folder() / f"{stem}.json", 2
+    while path.exists():
+        path, i = blocks_folder() / f"{stem}_{i}.json", i + 1
+    _write(graph, name, path)
 
 
-def _write(graph: Graph, name: str):
-    """Writes block `name` of `graph`'s network as a block file (atomically); returns the file's path."""
+def _write(graph: Graph, name: str, path=None):
+    """Writes block `name` of `graph`'s network as a block file (atomically), at `path` or the file its name gives;
+    returns the file's path."""
     data = {"format": FORMAT, "version": 1, "name": name, "graph": block_to_dict(graph, name)}
-    path = blocks_folder() / f"{_file_name(name)}.json"
+    path = path or blocks_folder() / f"{_file_name(name)}.json"
     partial = path.with_suffix(".json.partial")
     partial.write_text(json.dumps(data, indent=1), encoding="utf-8")
     partial.replace(path)
