@@ -135,3 +135,14 @@ def test_a_multilabel_monitor_trains_a_multilabel_project_and_is_refused_by_a_cl
     path = save_project(classifier, tmp_path / "iris.json")
     assert run_command(["train", str(path), "--epochs", "1", "--threads", "1", "--monitor", "val_f1_micro"]) != 0
     assert "error: training.monitor: val_f1_micro does not apply to a classification task" in capsys.readouterr().err
+
+
+def test_train_on_data_of_another_task_watches_the_validation_loss_instead(tmp_path, capsys):
+    project = open_template("mlp")
+    project.training = project.training.replaced(epochs=1, monitor="val_accuracy")
+    save_project(project, tmp_path / "iris.wbproj")
+    code, summary, err = run_json(capsys, ["train", str(tmp_path / "iris.wbproj"), "--data", "diabetes", "--out",
+                                           str(tmp_path / "out.wbproj"), "--json"])
+    assert code == 0, err
+    assert summary["monitor"] == "val_loss"  # a regression has no accuracy to watch
+    assert load_project(tmp_path / "out.wbproj").training.monitor == "val_loss"

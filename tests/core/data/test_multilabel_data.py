@@ -6,20 +6,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from tests.core.data.test_import_decisions import load, write
 from workbench.core.data import DatasetSpec, load_dataset
 from workbench.core.errors import DataError
-
-SPLIT = {"train": 0.6, "val": 0.2, "test": 0.2, "seed": 0, "stratify": True}
-
-
-def write(tmp_path, text: str, name: str = "data.csv") -> str:
-    path = tmp_path / name
-    path.write_text(text, encoding="utf-8")
-    return str(path)
-
-
-def load(path: str, **options):
-    return load_dataset(DatasetSpec(source="csv", path=path, options=options, split=dict(SPLIT)))
 
 
 def rows(n: int = 30, seed: int = 0):

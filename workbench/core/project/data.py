@@ -94,12 +94,14 @@ def remember_project_dataset(project, dataset):
 def use_data(project, data: str, target: str | None = None, ignore: list[str] | None = None,
              kinds: dict[str, str] | None = None, text: str | None = None):
     """Points the project at other data (the command line's ``--data``: a file, folder or built-in name; for a
-    table, the target, columns left out, declared column kinds and text column), fits its Input and head to it, and
-    returns the loaded data, which later calls of `project_dataset` get without reading the files again."""
+    table, the target, columns left out, declared column kinds and text column), fits its Input and head to it (and
+    its early-stopping monitor, as `TrainingSettings.for_task` says), and returns the loaded data, which later calls
+    of `project_dataset` get without reading the files again."""
     spec = resolve_data_argument(data, target=target, ignore=ignore, kinds=kinds, text=text)
     dataset = load_dataset(spec)
     project.dataset = spec
     fit_graph_to_dataset(project.graph, dataset)
+    project.training = project.training.for_task(dataset.task)
     return remember_project_dataset(project, dataset)
 
 

@@ -86,6 +86,13 @@ class TrainingSettings:
         """A checked copy with some fields changed (raises `ProjectFileError` on a bad value)."""
         return TrainingSettings.from_dict({**self.to_dict(), **changes})
 
+    def for_task(self, task: str) -> TrainingSettings:
+        """These settings for data of `task`: the early-stopping monitor back to the validation loss where the task
+        does not measure the one chosen (accuracy on a regression, exact match on a classification), else these."""
+        if self.monitor in TASK_MONITORS.get(task, MONITORS):
+            return self
+        return self.replaced(monitor="val_loss")
+
     def gpu_processes(self, gpus_here: int) -> int:
         """How many processes train together on a machine with `gpus_here` CUDA devices: one per GPU chosen
         (all of them for 0), never more than there are; 1 on the CPU or Apple's GPU, or with fewer than two GPUs."""

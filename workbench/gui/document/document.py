@@ -25,7 +25,6 @@ from workbench.core.graph.layout import layered_layout
 from workbench.core.graph.model import Edge
 from workbench.core.layers import CATALOG
 from workbench.core.project import Project, actions, open_template
-from workbench.core.training.settings import TASK_MONITORS
 from workbench.gui.document.commands import (AddEdgeCommand, AddNodeCommand, DeleteCommand, EditCommand, MacroCommand,
                                              SetParamsCommand, SetTrainingCommand, SetValueCommand)
 from workbench.gui.user_paths import data_dir
@@ -160,9 +159,9 @@ class ProjectDocument(QObject):
             children.append(DeleteCommand(graph, [node_id]))
             children.append(AddNodeCommand(graph, head_type, node_id, node.name, params, graph.positions.get(node_id)))
             children.extend(AddEdgeCommand(graph, Edge(e.src, e.dst, e.src_port, e.dst_port)) for e in wires)
-        if self.project.training.monitor not in TASK_MONITORS[task]:
-            children.append(SetTrainingCommand(self._set_training_value, self.project.training,
-                                               self.project.training.replaced(monitor="val_loss")))
+        training = self.project.training.for_task(task)
+        if training != self.project.training:
+            children.append(SetTrainingCommand(self._set_training_value, self.project.training, training))
         self.push(MacroCommand(label, children))
 
     def set_training(self, settings) -> None:
