@@ -1,4 +1,5 @@
-"""Read a delimited text file in blocks of rows with PyArrow's CSV reader (C++, multithreaded, streaming).
+"""Read a delimited text file in blocks of rows with PyArrow's CSV reader (C++, streaming), a large file by two
+readers at once, one per half (`_segments`).
 
 A sample from the start of the file says which columns hold numbers only: PyArrow parses those into float64 itself
 (exactly as its cast of the same strings would, spaces around a number aside). Every other column comes as a
@@ -17,6 +18,7 @@ which gives the same table or the same error.
 from __future__ import annotations
 
 import csv
+import io
 import queue
 import re
 import threading
@@ -29,9 +31,12 @@ import numpy as np
 from workbench.core.data.columns import MISSING_TOKENS
 from workbench.core.data.csv_format import CsvFormat
 from workbench.core.data.files import refuse_special_file
+from workbench.core.data.memory import release_freed_memory
 
 BLOCK_BYTES = 2 << 20
 READ_AHEAD = 4  # batches of BLOCK_BYTES read before the caller has taken them (8 MB at most); 0: no thread
+TRIM_EVERY = 4  # blocks: the memory of the batches taken is handed back to the system this often (`memory`)
+SPLIT_BYTES = 16 << 20  # a file this big is read by two of PyArrow's readers at once, one per half (`_segments`)
 _END = object()
 SAMPLE_BYTES = 1 << 20
 ARROW_ENCODINGS = ("utf-8", "utf-8-sig")
@@ -155,33 +160,33 @@ def arrow_blocks(path: Path, fmt: CsvFormat, use: list[int], rows_per_block: int
     far)`` after each block. Raises `ArrowCannotRead` where the `csv` module would read the file otherwise, and
     `ArrowRetype` where a column in ``numeric`` holds a cell that is not a number."""
     import pyarrow as pa  # lazy
-    import pyarrow.csv as pacsv  # lazy
 
     refuse_special_file(path, "a table file")
-    read, parse, convert = reader_options(fmt, use, numeric)
+    options = reader_options(fmt, use, numeric)
     keys = {j: _column_key(j) for j in use}
     limit = csv.field_size_limit() // 4            # in bytes, for at most 4 bytes per character
     size = max(path.stat().st_size, 1)
     pending: list[tuple[object, dict]] = []         # PyArrow's batches not handed out yet, with their dictionaries
     start = pending_rows = done = 0
-    with open(path, "rb") as f:
-        try:
-            reader = pacsv.open_csv(f, read_options=read, parse_options=parse, convert_options=convert)
-            for batch in _read_ahead(reader):
-                pending.append((batch, {j: _strings(batch.column(key), limit) for j, key in keys.items()
-                                        if j not in numeric}))
-                pending_rows += batch.num_rows
-                while pending_rows >= rows_per_block:
-                    columns, pending, start = _take(pending, start, rows_per_block, keys, numeric)
-                    pending_rows -= rows_per_block
-                    done += rows_per_block
-                    yield rows_per_block, columns
-                    progress(min(f.tell() / size, 1.0), done)
-        except (pa.ArrowInvalid, pa.ArrowNotImplementedError, UnicodeDecodeError) as e:
-            conversion = CONVERSION_ERROR.match(str(e))
-            if conversion and int(conversion.group(1)) in numeric:
-                raise ArrowRetype(int(conversion.group(1))) from None
-            raise ArrowCannotRead from None
+    try:
+        for batch, position in _read_ahead(path, _segments(path, size), options):
+            pending.append((batch, {j: _strings(batch.column(key), limit) for j, key in keys.items()
+                                    if j not in numeric}))
+            pending_rows += batch.num_rows
+            while pending_rows >= rows_per_block:
+                columns, pending, start = _take(pending, start, rows_per_block, keys, numeric)
+                pending_rows -= rows_per_block
+                done += rows_per_block
+                yield rows_per_block, columns
+                progress(min(position / size, 1.0), done)
+                if done % (TRIM_EVERY * rows_per_block) == 0:
+                    release_freed_memory()
+                    pa.default_memory_pool().release_unused()
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError, UnicodeDecodeError) as e:
+        conversion = CONVERSION_ERROR.match(str(e))
+        if conversion and int(conversion.group(1)) in numeric:
+            raise ArrowRetype(int(conversion.group(1))) from None
+        raise ArrowCannotRead from None
     if pending_rows:
         columns, _, _ = _take(pending, start, pending_rows, keys, numeric)
         yield pending_rows, columns
@@ -190,51 +195,126 @@ def arrow_blocks(path: Path, fmt: CsvFormat, use: list[int], rows_per_block: int
     pa.default_memory_pool().release_unused()      # PyArrow's allocator keeps freed blocks; the table needs room
 
 
-def _read_ahead(reader) -> Iterator:
-    """The reader's batches, read by a thread of its own up to `READ_AHEAD` batches ahead of the caller: PyArrow
-    parses without holding the interpreter lock, so its reading and our work on the batches before run on two cores
-    at once. An error of the reader is raised here, in the caller's thread; a caller that stops early (an error of
-    its own, a cancel) stops the thread before this returns. With `READ_AHEAD` 0 the caller's thread reads."""
+def _segments(path: Path, size: int) -> list[tuple[int, int]]:
+    """The (start, end) bytes of the file that PyArrow's readers read at once, one each: the whole file, or for a
+    file of `SPLIT_BYTES` or more, its halves, cut after the first line end past the middle when no quote comes
+    before it. A line end is then the end of a row (a quoted cell, whose line ends are its text, would need a
+    quote before), and the second reader starts at a row as the first reader would reach it."""
+    if size < SPLIT_BYTES or READ_AHEAD == 0:
+        return [(0, size)]
+    with open(path, "rb") as f:
+        f.seek(size // 2)
+        f.readline()
+        middle = f.tell()
+        if middle >= size:
+            return [(0, size)]
+        f.seek(0)
+        buffer = bytearray(4 << 20)
+        at = 0
+        while at < middle:
+            n = f.readinto(buffer)
+            if not n:
+                return [(0, size)]                  # the file shrank meanwhile: one reader, which will say so
+            if buffer.find(b'"', 0, min(n, middle - at)) >= 0:
+                return [(0, size)]
+            at += n
+    return [(0, middle), (middle, size)]
+
+
+class _Segment(io.RawIOBase):
+    """Bytes ``start`` to ``end`` of a file, read by one of PyArrow's readers, with the position it has reached."""
+
+    def __init__(self, path: Path, start: int, end: int):
+        super().__init__()
+        self._file = open(path, "rb", buffering=0)
+        self._file.seek(start)
+        self.position = start
+        self._end = end
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        n = min(len(buffer), self._end - self.position)
+        if n <= 0:
+            return 0
+        got = self._file.readinto(memoryview(buffer)[:n])
+        self.position += got
+        return got
+
+    def close(self) -> None:
+        self._file.close()
+        super().close()
+
+
+def _read_ahead(path: Path, segments: list[tuple[int, int]], options) -> Iterator[tuple[object, int]]:
+    """(batch, the byte of the file its reader has reached) for each of PyArrow's batches of the ``segments`` in
+    order, each segment read by a thread of its own: PyArrow parses without holding the interpreter lock, so the
+    readers and our work on the batches before run on two cores at once. The first segment's thread reads up to
+    `READ_AHEAD` batches ahead of the caller, the second's as far as it gets (its batches, about the memory the
+    caller keeps of the first half, wait for the caller to reach them). A reader's error is raised here, in the
+    caller's thread, when the caller reaches it; a caller that stops early (an error of its own, a cancel) stops
+    the threads before this returns. With `READ_AHEAD` 0 the caller's thread reads."""
+    import pyarrow.csv as pacsv  # lazy
+
+    start, parse, convert = options
+    rest = pacsv.ReadOptions(column_names=start.column_names, skip_rows=0, block_size=start.block_size,
+                             use_threads=start.use_threads)                # no header in the second half
+
+    def open_reader(segment: _Segment, first: bool):
+        return pacsv.open_csv(segment, read_options=start if first else rest, parse_options=parse,
+                              convert_options=convert)
+
     if READ_AHEAD == 0:
-        while True:
-            try:
-                yield reader.read_next_batch()
-            except StopIteration:
-                return
-    batches: queue.Queue = queue.Queue(READ_AHEAD)
+        with _Segment(path, *segments[0]) as segment:
+            reader = open_reader(segment, True)
+            while True:
+                try:
+                    yield reader.read_next_batch(), segment.position
+                except StopIteration:
+                    return
     stop = threading.Event()
+    queues = [queue.Queue(READ_AHEAD if i == 0 else 0) for i in range(len(segments))]
 
-    def put(item) -> bool:
-        while not stop.is_set():
-            try:
-                batches.put(item, timeout=0.05)
-                return True
-            except queue.Full:
-                continue
-        return False
+    def read(i: int) -> None:
+        batches = queues[i]
 
-    def read() -> None:
+        def put(item) -> bool:
+            while not stop.is_set():
+                try:
+                    batches.put(item, timeout=0.05)
+                    return True
+                except queue.Full:
+                    continue
+            return False
+
         try:
-            while put(reader.read_next_batch()):
-                pass
+            with _Segment(path, *segments[i]) as segment:
+                reader = open_reader(segment, i == 0)
+                while put((reader.read_next_batch(), segment.position)):
+                    pass
         except StopIteration:
             put(_END)
         except BaseException as e:  # noqa: BLE001 - handed to the caller's thread, which raises it
             put(e)
 
-    thread = threading.Thread(target=read, name="csv-read-ahead", daemon=True)
-    thread.start()
+    threads = [threading.Thread(target=read, args=(i,), name="csv-read-ahead", daemon=True)
+               for i in range(len(segments))]
+    for thread in threads:
+        thread.start()
     try:
-        while True:
-            item = batches.get()
-            if item is _END:
-                return
-            if isinstance(item, BaseException):
-                raise item
-            yield item
+        for batches in queues:
+            while True:
+                item = batches.get()
+                if item is _END:
+                    break
+                if isinstance(item, BaseException):
+                    raise item
+                yield item
     finally:
         stop.set()
-        thread.join()
+        for thread in threads:
+            thread.join()
 
 
 def _strings(cells, limit: int) -> list[str]:

@@ -13,6 +13,7 @@ import numpy as np
 
 from workbench.core.data.columns import ColumnData, column_width, encode_into, feature_names
 from workbench.core.data.dataset import Dataset
+from workbench.core.data.memory import release_freed_memory
 from workbench.core.data.multilabel import (binary_problem, can_be_label, check_labels_vary, label_columns_target,
                                             reads_separated_labels, separated_labels_target, separator_of)
 from workbench.core.data.progress import ProgressReporter
@@ -53,27 +54,6 @@ class ColumnPlan:
     role: str = "feature"         # feature | target | ignored | excluded
     reason: str = ""              # why excluded
     analysis: str = ""            # numeric | categorical | identifier | text | constant | empty | overflow
-
-
-def release_freed_memory() -> None:
-    """Hand freed heap pages back to the system (glibc only; elsewhere a no-op).
-
-    The raw blocks are freed while x fills, but the C heap keeps their pages, so without this the peak memory would
-    be raw blocks + x instead of about the larger of the two.
-    """
-    global _malloc_trim
-    if _malloc_trim is None:
-        try:
-            import ctypes
-
-            _malloc_trim = ctypes.CDLL("libc.so.6").malloc_trim
-        except (OSError, AttributeError):
-            _malloc_trim = False
-    if _malloc_trim:
-        _malloc_trim(0)
-
-
-_malloc_trim = None
 
 
 def _concat(chunks: list) -> np.ndarray:
