@@ -48,7 +48,9 @@ def make_splits(n: int, split: dict, labels: np.ndarray | None = None) -> dict[s
         labels = np.asarray(labels)
         keys = np.empty(n, dtype=np.float64)
         jitter = rng.random(n)
-        for cls in np.unique(labels):
+        classes = np.flatnonzero(np.bincount(labels)) if labels.dtype.kind in "iu" and labels.min() >= 0 else \
+            np.unique(labels)                                   # class indices: np.unique's answer without sorting
+        for cls in classes:
             members = np.flatnonzero(labels == cls)
             members = members[rng.permutation(len(members))]
             keys[members] = np.arange(len(members)) / len(members)
