@@ -12,6 +12,8 @@ highest peak of the repeats are kept. On a machine shared with other work the CP
   csv-module  the same, with PyArrow switched off (the `csv` module and float() per cell, as before)
   workbench-serial  the same, PyArrow reading in the caller's thread (`csv_arrow.READ_AHEAD = 0`), as before its
               reading moved to a thread of its own, beside our work on the blocks before
+  workbench-one-reader  the same, one PyArrow reader for the whole file (`csv_arrow.SPLIT_BYTES` out of reach), as
+              before a large file was read by two readers at once, one per half
   pandas      pandas.read_csv, then the same encoding: numbers standardised with the mean filled in and a "was
               missing" column, categories one-hot with the most frequent filled in and a "was missing" column,
               float32 (fitted on all rows: a little less work than ours)
@@ -22,7 +24,7 @@ highest peak of the repeats are kept. On a machine shared with other work the CP
 
 Not part of the test suite (pandas is not a dependency: `pip install pandas` to run it). Run:
     .venv/bin/python tests/bench/bench_csv_parser.py [--rows 100000 1000000] [--repeat 2] [--keep DIR]
-        [--no-csv-module] [--floors] [--serial] [--markdown]
+        [--no-csv-module] [--floors] [--serial] [--one-reader] [--markdown]
 """
 
 from __future__ import annotations
@@ -115,9 +117,11 @@ def child(case: str, path: str) -> None:
         csv_reader.arrow_can_read = lambda path, fmt: False
     if case == "workbench-serial":
         csv_arrow.READ_AHEAD = 0
+    if case == "workbench-one-reader":
+        csv_arrow.SPLIT_BYTES = 1 << 62
     base = status_kb("VmRSS")
     start, start_cpu = time.perf_counter(), time.process_time()
-    if case in ("workbench", "csv-module", "workbench-serial"):
+    if case in ("workbench", "csv-module", "workbench-serial", "workbench-one-reader"):
         ds = load_dataset(DatasetSpec(source="csv", path=path, options={"target": "label"}))
         result = {"samples": ds.num_samples, "width": ds.x.shape[1]}
     elif case == "pandas":
@@ -148,6 +152,7 @@ def main() -> None:
     parser.add_argument("--no-csv-module", action="store_true", help="skip the former reader (slow)")
     parser.add_argument("--floors", action="store_true", help="also time PyArrow's reader and read_csv alone")
     parser.add_argument("--serial", action="store_true", help="also time our import reading in the caller's thread")
+    parser.add_argument("--one-reader", action="store_true", help="also time our import with one PyArrow reader")
     parser.add_argument("--markdown", action="store_true")
     args = parser.parse_args()
     if args.child:
@@ -156,7 +161,8 @@ def main() -> None:
     work = args.keep or Path(tempfile.mkdtemp(prefix="wb-csv-bench-"))
     work.mkdir(parents=True, exist_ok=True)
     cases = ["workbench", "pandas"] + ([] if args.no_csv_module else ["csv-module"]) + \
-        (["pyarrow-read", "pandas-read"] if args.floors else []) + (["workbench-serial"] if args.serial else [])
+        (["pyarrow-read", "pandas-read"] if args.floors else []) + (["workbench-serial"] if args.serial else []) + \
+        (["workbench-one-reader"] if args.one_reader else [])
     table_rows = []
     for rows in args.rows:
         table = work / f"mixed_{rows}.csv"
@@ -190,6 +196,10 @@ def main() -> None:
             line["time_serial_over_workbench"] = best["workbench-serial"]["wall_s"] / w["wall_s"]
             print(f"{rows:>10,} rows  reading in the caller's thread / read ahead: "
                   f"{line['time_serial_over_workbench']:.2f}x the time", file=sys.stderr)
+        if "workbench-one-reader" in best:
+            line["time_one_reader_over_workbench"] = best["workbench-one-reader"]["wall_s"] / w["wall_s"]
+            print(f"{rows:>10,} rows  one reader / two readers: {line['time_one_reader_over_workbench']:.2f}x the "
+                  "time", file=sys.stderr)
         if "pyarrow-read" in best:
             line["workbench_cpu_beyond_reader_s"] = w["cpu_s"] - best["pyarrow-read"]["cpu_s"]
             line["pandas_cpu_beyond_read_csv_s"] = p["cpu_s"] - best["pandas-read"]["cpu_s"]
