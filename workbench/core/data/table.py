@@ -286,6 +286,7 @@ def build_table(cols: list[ColumnData], options: dict, split: dict, source: Tabl
         text_plan = text_builder.plan(plans)
         if text_plan is not None:
             features = []
+    complete = None
     if features:
         complete = keep.copy()
         for plan in features:
@@ -329,6 +330,11 @@ def build_table(cols: list[ColumnData], options: dict, split: dict, source: Tabl
         report.append(_column_line(plan, specs, target_info, class_names))
     widths = [column_width(s) for s in specs]
     width = sum(widths)
+    # before x takes its room: what only the target and the fit needed (row indices, the target and left-out columns)
+    kept_rows = train_rows = complete = None
+    for plan in plans:
+        if plan.role != "feature":
+            plan.data.chunks = [None] * len(plan.data.chunks)
     release_freed_memory()
     x = np.empty((n, width), dtype=np.float32)
     # per column: map its own codes to the fitted categories (-2: not seen in training)
