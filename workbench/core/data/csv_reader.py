@@ -1,7 +1,7 @@
 """Stream a delimited text file into columns, one block of rows at a time.
 
 The file is read once, by PyArrow's CSV reader where it reads the file as the `csv` module does (`csv_arrow`: UTF-8,
-no spaces before quotes...), else by the `csv` module; each block of about 200,000 cells becomes, column by column,
+no spaces before quotes...), else by the `csv` module; each block of about 500,000 cells becomes, column by column,
 float64 numbers (parsed by PyArrow's reader in the columns a sample shows to hold numbers, else PyArrow's cast of the
 block's distinct cells, or ``np.fromiter(map(float, ...))``) or int32 category codes (PyArrow's dictionary of the
 block's distinct cells, or a dict per cell). The decisions below are ours in both cases, taken on the same blocks, so
@@ -34,7 +34,7 @@ from workbench.core.data.csv_format import CHAR_BYTES, CsvFormat, csv_problem, d
 from workbench.core.data.progress import ProgressReporter
 from workbench.core.errors import DataError
 
-CHUNK_CELLS = 200_000
+CHUNK_CELLS = 500_000
 MAX_CATEGORIES = 100_000
 TEXT_SHARE_FOR_CATEGORIES = 0.05    # up to this share of text cells, a column of numbers stays numeric
 MEASURE_DISTINCT_NUMBERS = 20       # more different numbers than this: the numbers are measurements, not codes
