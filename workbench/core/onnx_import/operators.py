@@ -272,10 +272,10 @@ def selu(cv: Converter, node) -> None:
 
 
 def gelu(cv: Converter, node) -> None:
-    approximate = attributes(node).get("approximate", b"none")
-    if (approximate.decode() if isinstance(approximate, bytes) else approximate) != "none":
-        raise Unmappable("it uses the tanh approximation, which Workbench's GELU does not")
-    _simple("GELU")(cv, node)
+    approximation = _text(attributes(node).get("approximate", b"none"))
+    if approximation not in ("none", "tanh"):
+        raise Unmappable(f"it uses the '{approximation}' approximation, which Workbench's GELU does not")
+    _simple("GELU", lambda attrs: {"approximation": approximation})(cv, node)
 
 
 def _softmax(type_name: str):

@@ -1,7 +1,8 @@
 """Reading an ONNX file safely: it must be ONNX, whole, of a size Workbench agrees to convert, with any external
 weights inside its own folder; older opsets are brought to `TARGET_OPSET` with ONNX's version converter; every
 input gets a fixed sample shape (from the file, or from the caller where the file leaves a size open); ONNX's shape
-inference then gives every tensor its shape, and GELUs written with Erf become Gelu nodes (`erf_gelu.py`).
+inference then gives every tensor its shape, and GELUs written out in pieces (with Erf or Tanh) become Gelu nodes
+(`gelu_fusion.py`).
 
 Nothing in the file is executed: it is parsed as data (protocol buffers), and the external-data references are
 checked before any of them is read.
@@ -13,7 +14,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from workbench.core.onnx_import.erf_gelu import fuse_erf_gelu
+from workbench.core.onnx_import.gelu_fusion import fuse_gelu
 from workbench.core.onnx_import.errors import InputShapeNeeded, OnnxImportError
 
 TARGET_OPSET = 17  # what the converter works in; newer files (up to MAX_OPSET) are read as they are
@@ -88,7 +89,7 @@ def read_onnx(path: str | os.PathLike, input_shapes: dict[str, tuple[int, ...]] 
     except Exception as exc:
         given = " with the input size given" if input_shapes else ""
         raise OnnxImportError(f"The shapes of '{name}' could not be worked out{given}: {_short(exc)}.") from None
-    fuse_erf_gelu(model)
+    fuse_gelu(model)
     return ReadModel(model, original, inputs, opset, notes)
 
 
