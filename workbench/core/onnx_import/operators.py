@@ -9,6 +9,7 @@ import numpy as np
 
 from workbench.core.onnx_import.constants import BATCH_MARK, attributes
 from workbench.core.onnx_import.converter import Converter, Unmappable
+from workbench.core.onnx_import.recurrent import FUSED_DOMAIN
 
 TORCH_BN_EPS = 1e-5  # the epsilon of Workbench's BatchNorm layers (torch's default)
 
@@ -525,10 +526,69 @@ def pad(cv: Converter, node) -> None:
 
 def gather(cv: Converter, node) -> None:
     table = cv.const(node.input[0])
+    if table is None and _one_step(cv, node):
+        return
     if table is None or table.ndim != 2 or int(attributes(node).get("axis", 0)) != 0:
         raise Unmappable("it picks values out of computed tensors, which only an Embedding's table can be")
     cv.output(node.output[0], cv.add("Embedding", {"vocab_size": int(table.shape[0]), "dim": int(table.shape[1])},
                                      [cv.source(node.input[1])], {"weight": table.astype(np.float32)}))
+
+
+# --- recurrent layers (fused before the walk: recurrent.py) ------------------------------------------------------------
+
+LSTM_GATES = [0, 2, 3, 1]  # ONNX's gates i, o, f, c in torch's order i, f, g (c), o
+GRU_GATES = [1, 0, 2]  # ONNX's z, r, h in torch's order r, z, n
+
+
+def recurrent(cv: Converter, node) -> None:
+    """A fused LSTM or GRU run becomes one layer, each ONNX layer's weights (per direction) re-ordered into the
+    torch module's `rnn.weight_ih_l<k>[_reverse]`, `weight_hh`, `bias_ih`, `bias_hh`."""
+    attrs = attributes(node)
+    hidden, layers = int(attrs["hidden_size"]), int(attrs["num_layers"])
+    directions = ["", "_reverse"] if attrs["bidirectional"] else [""]
+    order = LSTM_GATES if node.op_type == "LSTM" else GRU_GATES
+    rows = len(order) * hidden
+    weights = {}
+    for layer in range(layers):
+        w, r = (cv.need_const(name, "weights").astype(np.float32) for name in node.input[1 + 3 * layer:3 + 3 * layer])
+        b = cv.const(node.input[3 + 3 * layer])
+        b = np.zeros((len(directions), 2 * rows), np.float32) if b is None else b.astype(np.float32)
+        if w.shape[:2] != (len(directions), rows) or r.shape != (len(directions), rows, hidden) or \
+                b.shape != (len(directions), 2 * rows):
+            raise Unmappable("its weights do not have the shapes of its settings")
+        for direction, suffix in enumerate(directions):
+            weights[f"rnn.weight_ih_l{layer}{suffix}"] = _gates(w[direction], order, hidden)
+            weights[f"rnn.weight_hh_l{layer}{suffix}"] = _gates(r[direction], order, hidden)
+            weights[f"rnn.bias_ih_l{layer}{suffix}"] = _gates(b[direction, :rows], order, hidden)
+            weights[f"rnn.bias_hh_l{layer}{suffix}"] = _gates(b[direction, rows:], order, hidden)
+    params = {"hidden_size": hidden, "num_layers": layers, "bidirectional": len(directions) == 2,
+              "return_sequences": bool(attrs["return_sequences"])}
+    cv.output(node.output[0], cv.add(node.op_type, params, [cv.source(node.input[0])], weights))
+
+
+def _gates(values: np.ndarray, order: list[int], hidden: int) -> np.ndarray:
+    """`values` (the gates stacked along the first axis) with its gates re-ordered."""
+    return values.reshape(len(order), hidden, *values.shape[1:])[order].reshape(values.shape)
+
+
+def recurrent_left(cv: Converter, node) -> None:
+    """An ONNX LSTM or GRU that recurrent.py could not fuse: a placeholder saying why."""
+    raise Unmappable(cv.read.recurrent_reasons.get(node.output[0], f"Workbench's {node.op_type} cannot compute it"))
+
+
+def _one_step(cv: Converter, node) -> bool:
+    """`x[:, -1]` or `x[:, 0]` of a (batch, time, features) sequence becomes a SequencePool of its last or first
+    step; True if it did."""
+    index = cv.const(node.input[1])
+    shape = cv.shape(node.input[0])
+    if index is None or index.ndim != 0 or len(shape) != 3 or int(attributes(node).get("axis", 0)) % 3 != 1:
+        return False
+    step = int(index) % shape[1]
+    if step not in (0, shape[1] - 1):
+        raise Unmappable("it picks one step of a sequence other than the first or the last")
+    mode = "first" if step == 0 else "last"
+    cv.output(node.output[0], cv.add("SequencePool", {"mode": mode}, [cv.source(node.input[0])]))
+    return True
 
 
 OPERATORS = {
@@ -545,4 +605,6 @@ OPERATORS = {
     "ReduceMean": _reduce("mean"), "ReduceMax": _reduce("max"), "Resize": resize,
     "Flatten": flatten, "Reshape": reshape, "Transpose": transpose, "Squeeze": _squeeze_like,
     "Unsqueeze": _squeeze_like, "Pad": pad, "Gather": gather,
+    "LSTM": recurrent_left, "GRU": recurrent_left,
+    (FUSED_DOMAIN, "LSTM"): recurrent, (FUSED_DOMAIN, "GRU"): recurrent,
 }
