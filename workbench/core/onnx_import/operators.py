@@ -289,15 +289,32 @@ def _softmax(type_name: str):
 
 
 def prelu(cv: Converter, node) -> None:
+    """One slope, or one per channel (axis 1: Workbench's PReLU); one per feature of the last axis of a sequence or
+    a channels-last image (the slope broadcast along the last axis, as Keras writes it) becomes that PReLU between
+    two Permutes that bring the last axis to axis 1 and back."""
     slope = cv.need_const(node.input[1], "slope").astype(np.float32)
     shape = cv.shape(node.input[0])
+    rank = len(shape)
     if slope.size == 1:
-        params, weight = {"per_channel": False}, slope.reshape(1)
-    elif len(shape) >= 2 and slope.size == shape[1] and slope.shape[0] == shape[1] and slope.ndim == len(shape) - 1:
-        params, weight = {"per_channel": True}, slope.reshape(-1)
-    else:
-        raise Unmappable("its slopes are not one per channel")
-    cv.output(node.output[0], cv.add("PReLU", params, [cv.source(node.input[0])], {"weight": weight}))
+        cv.output(node.output[0], cv.add("PReLU", {"per_channel": False}, [cv.source(node.input[0])],
+                                         {"weight": slope.reshape(1)}))
+        return
+    if slope.ndim > rank or rank < 2:
+        raise Unmappable("its slopes do not fit its input")
+    aligned = (1,) * (rank - slope.ndim) + slope.shape  # ONNX broadcasts the slope from the last axis
+    varying = [axis for axis, size in enumerate(aligned) if size != 1]
+    if varying == [1]:
+        cv.output(node.output[0], cv.add("PReLU", {"per_channel": True}, [cv.source(node.input[0])],
+                                         {"weight": slope.reshape(-1)}))
+        return
+    if varying != [rank - 1]:
+        raise Unmappable("its slopes vary along more than one axis (or along the batch); Workbench's PReLU has one "
+                         "slope per channel, or one for all")
+    to_front = cv.add("Permute", {"order": [rank - 1, *range(1, rank - 1)]}, [cv.source(node.input[0])],
+                      suffix="_features_first")
+    activation = cv.add("PReLU", {"per_channel": True}, [to_front], {"weight": slope.reshape(-1)})
+    cv.output(node.output[0], cv.add("Permute", {"order": [*range(2, rank), 1]}, [activation],
+                                     suffix="_features_last"))
 
 
 def identity(cv: Converter, node) -> None:
