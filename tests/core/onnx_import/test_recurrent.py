@@ -34,6 +34,8 @@ class RecurrentClassifier(nn.Module):
         h = state[0] if isinstance(state, tuple) else state
         if self.read == "state":  # the top layer's final state, both directions side by side
             summary = torch.cat([h[-2], h[-1]], dim=1) if self.rnn.bidirectional else h[-1]
+        elif self.read == "flat state":  # both directions side by side, laid out by hand
+            summary = h.transpose(0, 1).reshape(tokens.shape[0], -1)
         elif self.read == "last step":
             summary = steps[:, -1]
         elif self.read == "mean":
@@ -73,6 +75,8 @@ def test_a_recurrent_classifier_imports_as_one_layer_with_the_same_outputs(cell,
     imported = import_onnx(path)
     report = imported.report
     assert report.complete, report.lines()
+    operators = len(onnx.load(path).graph.node)  # the file's, not the fused nodes'
+    assert report.lines()[0] == f"Imported 'text.onnx' (ONNX opset {opset}): {operators} operators became 4 layers."
     assert report.round_trip.ok and report.round_trip.max_relative_diff <= 1e-4
     kind = cell.__name__
     assert [n.type for n in imported.graph.nodes.values()] == ["Input", "Embedding", kind, "ClassificationHead"]
@@ -101,6 +105,38 @@ def test_reading_every_step_imports_as_a_layer_returning_sequences(read, pool, t
     assert [n.type for n in layers] == ["Input", "Embedding", "GRU", "SequencePool", "ClassificationHead"]
     assert layers[2].params["return_sequences"] and layers[2].params["bidirectional"]
     assert layers[3].params["mode"] == pool
+
+
+def test_a_state_laid_out_by_hand_is_the_layers_final_state(tmp_path):
+    path = tmp_path / "text.onnx"
+    write(classifier(bidirectional=True, read="flat state"), path)
+    imported = import_onnx(path)
+    assert imported.report.complete and imported.report.round_trip.ok, imported.report.lines()
+    assert [n.type for n in imported.graph.nodes.values()] == ["Input", "Embedding", "LSTM", "ClassificationHead"]
+
+
+class TwoRecurrentModules(nn.Module):  # an LSTM feeding a GRU of another size: torch drops the Transposes between
+    def __init__(self):
+        super().__init__()
+        self.embed = nn.Embedding(VOCAB, DIM)
+        self.lstm = nn.LSTM(DIM, HIDDEN, batch_first=True)
+        self.gru = nn.GRU(HIDDEN, 5, batch_first=True, bidirectional=True)
+        self.fc = nn.Linear(10, 3)
+
+    def forward(self, tokens):
+        h = self.gru(self.lstm(self.embed(tokens))[0])[1]
+        return self.fc(torch.cat([h[-2], h[-1]], dim=1))
+
+
+def test_two_recurrent_modules_in_a_row_import_as_two_layers(tmp_path):
+    path = tmp_path / "text.onnx"
+    torch.manual_seed(0)
+    write(TwoRecurrentModules().eval(), path)
+    imported = import_onnx(path)
+    assert imported.report.complete and imported.report.round_trip.ok, imported.report.lines()
+    layers = list(imported.graph.nodes.values())
+    assert [n.type for n in layers] == ["Input", "Embedding", "LSTM", "GRU", "ClassificationHead"]
+    assert layers[2].params["return_sequences"] and not layers[3].params["return_sequences"]
 
 
 class GivenState(nn.Module):

@@ -42,6 +42,7 @@ class ReadModel:
     inputs: list[InputInfo]
     opset: int  # the opset of the file
     notes: list[str]
+    operators: int = 0  # the operators in the file (before any pattern was fused)
     recurrent_reasons: dict[str, str] = field(default_factory=dict)  # LSTM/GRU left as they are (first output): why
 
 
@@ -94,7 +95,7 @@ def read_onnx(path: str | os.PathLike, input_shapes: dict[str, tuple[int, ...]] 
         raise OnnxImportError(f"The shapes of '{name}' could not be worked out{given}: {_short(exc)}.") from None
     fuse_gelu(model)
     reasons = fuse_recurrent(model)
-    return ReadModel(model, original, inputs, opset, notes, reasons)
+    return ReadModel(model, original, inputs, opset, notes, count, reasons)
 
 
 def _default_opset(model) -> int:

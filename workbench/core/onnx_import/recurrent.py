@@ -1,7 +1,9 @@
 """LSTM and GRU as torch's exporter writes `nn.LSTM`/`nn.GRU(batch_first=True)`: a Transpose to time first, one
 ONNX LSTM or GRU node per layer (its initial state zeros of a shape worked out from the input's), a Squeeze (or,
 bidirectional, a Transpose and Reshape) between layers and after the last, a Transpose back to batch first; the
-final states of the layers joined by a Concat and picked with Gather (`h[-1]`, or `torch.cat([h[-2], h[-1]], 1)`).
+final states of the layers joined by a Concat and picked with Gather (`h[-1]`, `torch.cat([h[-2], h[-1]], 1)`;
+Slice and Squeeze before opset 13) or laid side by side (`h.transpose(0, 1).reshape(batch, -1)`). Two recurrent
+modules in a row read each other's steps time first (torch drops the two Transposes between them).
 
 `fuse_recurrent` rewrites each such run, in the model read from the file, as one node of `FUSED_DOMAIN` ("LSTM" or
 "GRU") that reads the batch-first sequence and gives what a Workbench LSTM or GRU layer gives: every step of the
@@ -20,6 +22,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from workbench.core.onnx_import.constants import BATCH_MARK, evaluate, shape_of
+
 FUSED_DOMAIN = "workbench.fused"
 DEFAULT_ACTIVATIONS = {"LSTM": ["Sigmoid", "Tanh", "Tanh"], "GRU": ["Sigmoid", "Tanh"]}
 SHAPE_PLUMBING = ("Slice", "Gather", "Squeeze", "Unsqueeze", "Reshape", "Expand", "Identity", "Cast")
@@ -29,8 +33,11 @@ SHAPE_PLUMBING = ("Slice", "Gather", "Squeeze", "Unsqueeze", "Reshape", "Expand"
 class _Chain:
     layers: list  # the ONNX recurrent nodes, bottom to top
     removed: list = field(default_factory=list)  # every node the fused node replaces
+    source: str = ""  # the batch-first sequence it reads
     output: str = ""  # the tensor the fused node computes
+    anchor: object = None  # the node whose place the fused node takes (after its inputs, before its readers)
     return_sequences: bool = False
+    time_first: str = ""  # the top layer's steps as (time, batch, features), which a next run may read
 
 
 def fuse_recurrent(model) -> dict[str, str]:
@@ -44,30 +51,30 @@ def fuse_recurrent(model) -> dict[str, str]:
     reasons: dict[str, str] = {}
     chains: list[_Chain] = []
     taken: set[int] = set()
+    batch_first: dict[str, str] = {}  # a fused run's time-first steps -> the batch-first steps it gives
     for node in nodes_in_order:
         if not look.is_recurrent(node) or id(node) in taken:
             continue
         reason = look.why_not_alone(node)
         chain = _Chain([node])
         if reason is None:
-            chain, reason = look.chain_from(node)
+            chain, reason = look.chain_from(node, batch_first)
         if reason is not None:
             reasons.update((layer.output[0], reason) for layer in chain.layers)
-            taken.update(id(n) for n in chain.layers)
-            continue
-        chains.append(chain)
+        else:
+            chains.append(chain)
+            if chain.return_sequences:
+                batch_first[chain.time_first] = chain.output
         taken.update(id(n) for n in chain.layers)
     if not chains:
         return reasons
-    fused: dict[int, object] = {}  # id(the node computing the chain's output) -> the fused node
+    fused: dict[int, object] = {}  # id(the node whose place it takes) -> the fused node
     removed: set[int] = set()
     for chain in chains:
         first, top = chain.layers[0], chain.layers[-1]
-        x = look.producers[first.input[0]].input[0]  # the batch-first sequence, before the Transpose
         weights = [name for layer in chain.layers for name in (layer.input[1], layer.input[2], _input(layer, 3))]
-        last = look.producers[chain.output]
-        fused[id(last)] = helper.make_node(
-            top.op_type, [x, *weights], [chain.output], name=_layer_name(first), domain=FUSED_DOMAIN,
+        fused[id(chain.anchor)] = helper.make_node(
+            top.op_type, [chain.source, *weights], [chain.output], name=_layer_name(first), domain=FUSED_DOMAIN,
             hidden_size=int(look.attrs(top)["hidden_size"]), num_layers=len(chain.layers),
             bidirectional=int(_direction(look.attrs(top)) == "bidirectional"),
             return_sequences=int(chain.return_sequences))
@@ -136,6 +143,11 @@ class _Lookup:
                     self.readers.setdefault(name, []).append(node)
         self.outputs = {o.name for o in graph.output}
         self.initializers = {t.name: t for t in graph.initializer}
+        self.shapes = {}  # tensor -> its shape from ONNX's shape inference, None for a size left open (the batch)
+        for value in (*graph.input, *graph.value_info, *graph.output):
+            if value.type.HasField("tensor_type") and value.type.tensor_type.HasField("shape"):
+                self.shapes[value.name] = tuple(d.dim_value if d.HasField("dim_value") else None
+                                                for d in value.type.tensor_type.shape.dim)
 
     def attrs(self, node) -> dict:
         return {a.name: self._helper.get_attribute_value(a) for a in node.attribute}
@@ -228,15 +240,19 @@ class _Lookup:
                 return reshape.output[0], [reader, reshape]
         return None
 
-    def chain_from(self, first) -> tuple[_Chain, str | None]:
-        """The layers stacked from `first` (which must read a batch-first sequence through a Transpose), what they
-        compute, and the nodes around them; with why they cannot be one Workbench layer (None: they can)."""
+    def chain_from(self, first, batch_first: dict[str, str]) -> tuple[_Chain, str | None]:
+        """The layers stacked from `first` (which must read a batch-first sequence through a Transpose, or the steps
+        of a run fused before it), what they compute, and the nodes around them; with why they cannot be one
+        Workbench layer (None: they can)."""
         entry = self.producers.get(first.input[0])
-        if not self.is_op(entry, "Transpose") or list(self.attrs(entry).get("perm", [])) != [1, 0, 2] or \
-                self.only(first.input[0]) is not first:
+        if first.input[0] in batch_first:
+            chain = _Chain([first], [first], source=batch_first[first.input[0]])
+        elif self.is_op(entry, "Transpose") and list(self.attrs(entry).get("perm", [])) == [1, 0, 2] and \
+                self.only(first.input[0]) is first:
+            chain = _Chain([first], [entry, first], source=entry.input[0])
+        else:
             return _Chain([first]), "it reads the sequence time first; Workbench's layers read (batch, time, " \
                                     "features), as torch's batch_first=True does"
-        chain = _Chain([first], [entry, first])
         attrs = self.attrs(first)
         while True:
             top = chain.layers[-1]
@@ -244,13 +260,10 @@ class _Lookup:
             following = self.only(sequence[0]) if sequence else None
             if not (self.is_recurrent(following) and following.input[0] == sequence[0]):
                 break
-            reason = self.why_not_alone(following)
-            if reason is None and (following.op_type != top.op_type or self.attrs(following).get("hidden_size") !=
-                                   attrs["hidden_size"] or _direction(self.attrs(following)) != _direction(attrs)):
-                reason = "its size or direction differs from the layer below"
-            if reason is not None:
-                chain.layers.append(following)
-                return chain, f"a {following.op_type} stacked in it cannot be imported: {reason}"
+            if self.why_not_alone(following) is not None or following.op_type != top.op_type or \
+                    self.attrs(following).get("hidden_size") != attrs["hidden_size"] or \
+                    _direction(self.attrs(following)) != _direction(attrs):
+                break  # a run of its own, reading these steps (or a placeholder saying why not)
             chain.removed += [*sequence[1], following]
             chain.layers.append(following)
         return chain, self._outputs(chain, sequence)
@@ -258,26 +271,51 @@ class _Lookup:
     def _outputs(self, chain: _Chain, sequence: tuple[str, list] | None) -> str | None:
         """Finds what the chain computes (the batch-first steps or the final state); why not, if neither fits."""
         top = chain.layers[-1]
-        steps = None
-        if sequence is not None:
-            back = self.only(sequence[0])
-            if self.is_op(back, "Transpose") and list(self.attrs(back).get("perm", [])) == [1, 0, 2]:
-                steps = (back.output[0], [*sequence[1], back])
+        steps = self._batch_first_steps(top, sequence)
         state = self._final_state(chain)
-        sequence_used = not self.unused(top.output[0])
         if isinstance(state, str):
             return state
-        if state is not None and not sequence_used:
-            chain.output, chain.removed = state[0], chain.removed + state[1]
+        if isinstance(steps, str):
+            return steps
+        if state is not None and steps is not None:
+            return "both its steps and its final state are used; Workbench's layer gives one or the other"
+        if state is not None:
+            chain.output, chain.anchor = state[0], self.producers[state[0]]
+            chain.removed += state[1]
             return None
-        if steps is not None and state is None:
-            chain.output, chain.return_sequences = steps[0], True
+        if steps is not None:
+            chain.output, chain.anchor, chain.return_sequences = steps[0], sequence[1][-1], True
+            chain.time_first = sequence[0]
             chain.removed += steps[1]
             return None
-        if state is not None:
-            return "both its steps and its final state are used; Workbench's layer gives one or the other"
-        return "its outputs are used in a way Workbench's layer cannot give: every step of the top layer, batch " \
-               "first, or the top layer's final state"
+        return "neither its steps nor its final state are used"
+
+    def _batch_first_steps(self, top, sequence):
+        """(the batch-first steps, the nodes making them) when the top layer's steps are read: through a Transpose
+        back to batch first, and by recurrent runs fused after it (which read the same steps); None when they are
+        not read; a reason when they are read otherwise."""
+        if self.unused(top.output[0]):
+            return None
+        otherwise = "its steps are used in a way Workbench's layer cannot give: every step of the top layer, " \
+                    "batch first, or the top layer's final state"
+        if sequence is None or sequence[0] in self.outputs:
+            return otherwise
+        back, following = [], []
+        for reader in self.readers.get(sequence[0], []):
+            if self.is_op(reader, "Transpose") and list(self.attrs(reader).get("perm", [])) == [1, 0, 2]:
+                back.append(reader)
+            elif self.is_recurrent(reader) and reader.input[0] == sequence[0]:
+                reason = self.why_not_alone(reader)
+                if reason is not None:
+                    return f"the {reader.op_type} reading its steps cannot be imported: {reason}"
+                following.append(reader)
+            else:
+                return otherwise
+        if len(back) > 1:
+            return otherwise
+        if back:
+            return back[0].output[0], [*sequence[1], back[0]]
+        return sequence[0] + "/batch_first", list(sequence[1])  # only read by the runs fused after it
 
     def _final_state(self, chain: _Chain):
         """(the final-state tensor, the nodes picking it) when the chain's hidden states are read as the top
@@ -299,6 +337,9 @@ class _Lookup:
         readers = self.readers.get(joined, [])
         if joined in self.outputs or not readers:
             return "its final state is an output of the model; Workbench's layer gives it to the next layer"
+        flattened = self._flattened(readers, count, int(self.attrs(layers[-1])["hidden_size"]))
+        if flattened is not None and count == directions:
+            return flattened[0], picking + flattened[1]
         picks = {}  # index -> (the tensor of that one state, the nodes picking it)
         for reader in readers:
             pick = self._pick(reader, count)
@@ -319,6 +360,40 @@ class _Lookup:
             return "its final state is read one direction at a time; Workbench's layer gives both directions " \
                    "of the top layer side by side"
         return join.output[0], picking + forward_nodes + backward_nodes + [join]
+
+    def _flattened(self, readers: list, count: int, hidden: int) -> tuple[str, list] | None:
+        """(tensor, nodes) where `readers` lay the states of (count, batch, hidden) side by side, as
+        `h.transpose(0, 1).reshape(batch, -1)` does: a Transpose to batch first, then a Reshape or Flatten to
+        (batch, count * hidden)."""
+        if len(readers) != 1 or not self.is_op(readers[0], "Transpose") or \
+                list(self.attrs(readers[0]).get("perm", [])) != [1, 0, 2]:
+            return None
+        flat = self.only(readers[0].output[0])
+        if self.is_op(flat, "Flatten") and int(self.attrs(flat).get("axis", 1)) == 1:
+            return flat.output[0], [readers[0], flat]
+        target = self.worked_out(_input(flat, 1)) if self.is_op(flat, "Reshape") else None
+        if target is None or target.size != 2 or int(target[0]) not in (0, BATCH_MARK) or \
+                int(target[1]) not in (-1, count * hidden):
+            return None
+        return flat.output[0], [readers[0], flat]
+
+    def worked_out(self, name: str, depth: int = 0) -> np.ndarray | None:
+        """The value of a small constant sub-graph (a Reshape's target, say), the batch as `BATCH_MARK`; None if it
+        is not one."""
+        value = self.const(name)
+        node = self.producers.get(name)
+        if value is not None or node is None or depth > 12:
+            return value
+        if self.is_op(node, "Shape") and not node.attribute and self.shapes.get(node.input[0]) is not None:
+            shape = self.shapes[node.input[0]]
+            return shape_of(shape) if all(d is not None for d in shape[1:]) else None  # None first: the batch
+        inputs = [self.worked_out(i, depth + 1) if i else None for i in node.input]
+        if any(v is None for v, i in zip(inputs, node.input) if i):
+            return None
+        try:
+            return evaluate(node, inputs)[0]
+        except Exception:  # NotConstant, or a malformed constant: not a target this module reads
+            return None
 
     def _pick(self, reader, count: int) -> tuple[int, str, list] | None:
         """(index, tensor, nodes) where `reader` picks one state of (count, batch, hidden): `h[i]` as Gather, or as
