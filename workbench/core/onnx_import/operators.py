@@ -1,6 +1,8 @@
 """Which Workbench layers each ONNX operator becomes, with its settings and weights: `OPERATORS` maps an operator
 name to a function of (converter, node) that adds the layers, or raises `Unmappable` saying why it cannot (the node
-then becomes a placeholder). Weights are laid out as the torch modules of the layers keep them.
+then becomes a placeholder). Weights are laid out as the torch modules of the layers keep them. Besides ONNX's own
+operators it maps the nodes of patterns fused before the walk, keyed by (domain, type): LSTM and GRU runs
+(`recurrent.py`); GELUs written out in pieces arrive as ONNX Gelu nodes (`gelu_fusion.py`).
 """
 
 from __future__ import annotations
