@@ -178,13 +178,14 @@ def test_a_recurrent_layer_that_does_not_fit_stays_a_placeholder_that_says_why(m
     assert not any(n.type in ("LSTM", "GRU") for n in imported.graph.nodes.values())
 
 
-def _hand_made_gru(path, **attributes):
+def _hand_made(path, op_type: str = "GRU", **attributes) -> None:
+    """Transpose to time first, the recurrent node (without initial state), its final state squeezed, a ReLU."""
     rng = np.random.default_rng(0)
-    stored = [numpy_helper.from_array(rng.standard_normal(shape).astype(np.float32), name)
-              for name, shape in (("W", (1, 3 * HIDDEN, DIM)), ("R", (1, 3 * HIDDEN, HIDDEN)), ("B", (1, 6 * HIDDEN)))]
+    gates = 3 if op_type == "GRU" else 4
+    stored = [numpy_helper.from_array(rng.standard_normal(shape).astype(np.float32), name) for name, shape in
+              (("W", (1, gates * HIDDEN, DIM)), ("R", (1, gates * HIDDEN, HIDDEN)), ("B", (1, 2 * gates * HIDDEN)))]
     nodes = [helper.make_node("Transpose", ["x"], ["t"], perm=[1, 0, 2]),
-             helper.make_node("GRU", ["t", "W", "R", "B"], ["y", "h"], name="the_gru", hidden_size=HIDDEN,
-                              **attributes),
+             helper.make_node(op_type, ["t", "W", "R", "B"], ["y", "h"], name=f"the_{op_type.lower()}", **attributes),
              helper.make_node("Squeeze", ["h", "axes"], ["s"]),
              helper.make_node("Relu", ["s"], ["out"])]
     stored.append(numpy_helper.from_array(np.array([0], np.int64), "axes"))
@@ -193,11 +194,24 @@ def _hand_made_gru(path, **attributes):
     onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)], ir_version=8), path)
 
 
-def test_a_gru_resetting_before_its_linear_step_stays_a_placeholder(tmp_path):
-    _hand_made_gru(tmp_path / "reset-before.onnx", linear_before_reset=0)
-    placeholders = import_onnx(tmp_path / "reset-before.onnx").report.placeholders
-    assert [p.operator for p in placeholders if p.operator == "GRU"] == ["GRU"]
-    assert "linear_before_reset=0" in next(p.reason for p in placeholders if p.operator == "GRU")
-    _hand_made_gru(tmp_path / "torch-like.onnx", linear_before_reset=1)  # the same, as torch writes it: imported
+@pytest.mark.parametrize("op_type, attributes, reason", [
+    ("GRU", {"linear_before_reset": 0}, "it resets before its linear step (linear_before_reset=0)"),
+    ("LSTM", {"direction": "reverse"}, "it reads the sequence backwards only"),
+    ("LSTM", {"activations": ["Relu", "Tanh", "Tanh"]}, "it uses the activations Relu, Tanh, Tanh"),
+    ("GRU", {"clip": 3.0, "linear_before_reset": 1}, "it clips its values"),
+    ("LSTM", {"input_forget": 1}, "it couples its input and forget gates"),
+])
+def test_a_recurrent_node_a_workbench_layer_cannot_compute_stays_a_placeholder(op_type, attributes, reason,
+                                                                               tmp_path):
+    _hand_made(tmp_path / "other.onnx", op_type, hidden_size=HIDDEN, **attributes)
+    placeholders = import_onnx(tmp_path / "other.onnx").report.placeholders
+    [recurrent] = [p for p in placeholders if p.operator == op_type]
+    assert reason in recurrent.reason
+
+
+@pytest.mark.parametrize("op_type, attributes", [("GRU", {"linear_before_reset": 1}), ("LSTM", {})])
+def test_a_hand_made_recurrent_node_as_torch_writes_it_is_imported(op_type, attributes, tmp_path):
+    _hand_made(tmp_path / "torch-like.onnx", op_type, hidden_size=HIDDEN, **attributes)
     imported = import_onnx(tmp_path / "torch-like.onnx")
     assert imported.report.complete and imported.report.round_trip.ok, imported.report.lines()
+    assert [n.type for n in imported.graph.nodes.values()][:2] == ["Input", op_type]

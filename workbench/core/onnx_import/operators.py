@@ -567,12 +567,16 @@ def recurrent(cv: Converter, node) -> None:
     directions = ["", "_reverse"] if attrs["bidirectional"] else [""]
     order = LSTM_GATES if node.op_type == "LSTM" else GRU_GATES
     rows = len(order) * hidden
+    shape = cv.shape(node.input[0])
+    if len(shape) != 3:
+        raise Unmappable("its input is not a sequence of (batch, time, features)")
     weights = {}
     for layer in range(layers):
         w, r = (cv.need_const(name, "weights").astype(np.float32) for name in node.input[1 + 3 * layer:3 + 3 * layer])
         b = cv.const(node.input[3 + 3 * layer])
         b = np.zeros((len(directions), 2 * rows), np.float32) if b is None else b.astype(np.float32)
-        if w.shape[:2] != (len(directions), rows) or r.shape != (len(directions), rows, hidden) or \
+        features = shape[2] if layer == 0 else hidden * len(directions)
+        if w.shape != (len(directions), rows, features) or r.shape != (len(directions), rows, hidden) or \
                 b.shape != (len(directions), 2 * rows):
             raise Unmappable("its weights do not have the shapes of its settings")
         for direction, suffix in enumerate(directions):

@@ -47,6 +47,8 @@ def fuse_recurrent(model) -> dict[str, str]:
 
     graph = model.graph
     nodes_in_order = list(graph.node)  # held, so that each node keeps its id() below
+    if not any(_Lookup.is_recurrent(n) for n in nodes_in_order):
+        return {}
     look = _Lookup(graph, nodes_in_order)
     reasons: dict[str, str] = {}
     chains: list[_Chain] = []
@@ -172,8 +174,9 @@ class _Lookup:
     def is_op(node, op_type: str) -> bool:
         return node is not None and node.op_type == op_type and node.domain in ("", "ai.onnx")
 
-    def is_recurrent(self, node) -> bool:
-        return self.is_op(node, "LSTM") or self.is_op(node, "GRU")
+    @staticmethod
+    def is_recurrent(node) -> bool:
+        return _Lookup.is_op(node, "LSTM") or _Lookup.is_op(node, "GRU")
 
     def is_zero(self, name: str, depth: int = 0) -> bool:
         """True if `name` is all zeros: a stored zero tensor, ConstantOfShape of 0, or a slice or reshape of one."""
@@ -195,6 +198,8 @@ class _Lookup:
         attrs = self.attrs(node)
         kind = node.op_type
         direction = _direction(attrs)
+        if int(attrs.get("hidden_size", 0)) < 1:
+            return "it does not state the size of its state"
         if direction == "reverse":
             return "it reads the sequence backwards only; Workbench's layer reads it forwards (and backwards too " \
                    "when bidirectional)"
