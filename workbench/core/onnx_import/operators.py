@@ -614,6 +614,32 @@ def _one_step(cv: Converter, node) -> bool:
     return True
 
 
+def slice_one_step(cv: Converter, node) -> None:
+    """`x[:, -1]` or `x[:, 0]` of a (batch, time, features) sequence as exporters write it before opset 13, a Slice
+    of one step and a Squeeze of the time axis: one SequencePool of the last or first step (the Squeeze is taken
+    with it)."""
+    shape = cv.shape(node.input[0])
+    starts, ends, axes, steps = (cv.const(_input(node, i)) for i in (1, 2, 3, 4))
+    squeeze = cv.only_consumer(node.output[0])
+    squeezed = squeeze is not None and squeeze.op_type == "Squeeze" and \
+        cv.shapes.get(squeeze.output[0]) == (None, shape[-1])  # its axes may be a Constant written after it
+    if len(shape) != 3 or starts is None or ends is None or axes is None or starts.size != 1 or \
+            int(axes.reshape(-1)[0]) % 3 != 1 or (steps is not None and int(steps.reshape(-1)[0]) != 1) or \
+            not squeezed:
+        raise Unmappable("it cuts out part of a tensor; Workbench's layers do that only for the first or last step "
+                         "of a sequence (x[:, 0] or x[:, -1])")
+    time = shape[1]
+    start = int(starts.reshape(-1)[0])
+    start = start + time if start < 0 else min(start, time)
+    end = int(ends.reshape(-1)[0])
+    end = end + time if end < 0 else min(end, time)
+    if end != start + 1 or start not in (0, time - 1):
+        raise Unmappable("it picks one step of a sequence other than the first or the last")
+    pool = cv.add("SequencePool", {"mode": "first" if start == 0 else "last"}, [cv.source(node.input[0])])
+    cv.skip.add(id(squeeze))
+    cv.output(squeeze.output[0], pool)
+
+
 OPERATORS = {
     "Conv": conv, "ConvTranspose": conv_transpose, "Gemm": gemm, "MatMul": matmul,
     "Add": add, "Sum": lambda cv, node: _merge(cv, node, "Add"), "Mul": mul, "Concat": concat,
@@ -628,6 +654,6 @@ OPERATORS = {
     "ReduceMean": _reduce("mean"), "ReduceMax": _reduce("max"), "Resize": resize,
     "Flatten": flatten, "Reshape": reshape, "Transpose": transpose, "Squeeze": _squeeze_like,
     "Unsqueeze": _squeeze_like, "Pad": pad, "Gather": gather,
-    "LSTM": recurrent_left, "GRU": recurrent_left,
+    "Slice": slice_one_step, "LSTM": recurrent_left, "GRU": recurrent_left,
     (FUSED_DOMAIN, "LSTM"): recurrent, (FUSED_DOMAIN, "GRU"): recurrent,
 }
