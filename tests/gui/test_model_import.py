@@ -148,4 +148,4 @@ def test_an_lstm_text_model_with_a_tanh_gelu_opens_as_its_layers(window, qtbot, 
     gelu = next(n for n in graph.nodes.values() if n.type == "GELU")
     click_node(window, gelu.id)
     assert window.design.inspector.editors["approximation"].widget.currentText() == "tanh"
-    window.grab().save("/tmp/onnx-lstm-gelu.png")
+    window.grab().save(str(tmp_path / "lstm-gelu.png"))
