@@ -1,10 +1,15 @@
 """File ▸ Import ONNX Model… as a user does it: the model opens on the canvas with its weights as a run, placeholders
 are marked as errors on the canvas, an open input size is asked for, and a bad file leaves the project open."""
 
+import io
+import warnings
+
 import numpy as np
 import onnx
+import torch
 from onnx import TensorProto, helper, numpy_helper
 from PySide6.QtWidgets import QTreeWidgetItemIterator
+from torch import nn
 
 from tests.core.onnx_import.torch_models import export_bytes
 from tests.gui.editor_driving import click_node, menu_action
@@ -104,3 +109,43 @@ def test_repeated_units_open_as_block_instances(window, qtbot, monkeypatch, tmp_
     assert window.editor.open_block(instances[1])
     assert {n.name for n in window.editor.graph.nodes.values()} >= {"conv1/Conv", "conv2/Conv", "Add"}
     window.grab().save(str(tmp_path / "inside_block.png"))
+
+
+def test_an_lstm_text_model_with_a_tanh_gelu_opens_as_its_layers(window, qtbot, monkeypatch, tmp_path):
+    class TextModel(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.embed = nn.Embedding(40, 8)
+            self.rnn = nn.LSTM(8, 12, batch_first=True, bidirectional=True)
+            self.fc = nn.Linear(24, 16)
+            self.act = nn.GELU(approximate="tanh")
+            self.out = nn.Linear(16, 3)
+
+        def forward(self, tokens):
+            h = self.rnn(self.embed(tokens))[1][0]
+            return self.out(self.act(self.fc(torch.cat([h[-2], h[-1]], dim=1))))
+
+    torch.manual_seed(0)
+    buffer = io.BytesIO()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        torch.onnx.export(TextModel().eval(), (torch.randint(0, 40, (2, 9)),), buffer, dynamo=False, opset_version=17,
+                          input_names=["tokens"], output_names=["scores"], dynamic_axes={"tokens": {0: "batch"}})
+    path = tmp_path / "text.onnx"
+    path.write_bytes(buffer.getvalue())
+    seen = _patch_dialogs(window, monkeypatch, path)
+    with qtbot.waitSignal(window.model_importer.imported, timeout=60_000):
+        menu_action(window, "File", "Import ONNX Model").trigger()
+    [(complete, text)] = seen["reports"]
+    assert complete and "gives the same outputs as the original on ONNX Runtime" in text
+    graph = window.document.project.graph
+    assert [n.type for n in graph.nodes.values()] == ["Input", "Embedding", "LSTM", "Dense", "GELU",
+                                                      "ClassificationHead"]
+    lstm = next(n for n in graph.nodes.values() if n.type == "LSTM")
+    click_node(window, lstm.id)
+    assert window.design.inspector.editors["hidden_size"].widget.value() == 12
+    assert window.design.inspector.editors["bidirectional"].widget.isChecked()
+    gelu = next(n for n in graph.nodes.values() if n.type == "GELU")
+    click_node(window, gelu.id)
+    assert window.design.inspector.editors["approximation"].widget.currentText() == "tanh"
+    window.grab().save(str(tmp_path / "lstm-gelu.png"))

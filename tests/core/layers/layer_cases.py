@@ -28,7 +28,7 @@ CASES = {
     "Reshape": [({"target": [4, -1]}, [(2, 3, 4)], "float"), ({"target": [6, 4]}, [(24,)], "float")],
     "ReLU": [({}, [(3, 4)], "float")],
     "LeakyReLU": [({"negative_slope": 0.2}, [(3, 4)], "float")],
-    "GELU": [({}, [(5,)], "float")],
+    "GELU": [({}, [(5,)], "float"), ({"approximation": "tanh"}, [(2, 5)], "float")],
     "SiLU": [({}, [(5,)], "float")],
     "Sigmoid": [({}, [(5,)], "float")],
     "Tanh": [({}, [(5,)], "float")],

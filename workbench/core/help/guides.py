@@ -150,7 +150,9 @@ LAYER_GUIDES: dict[str, LayerGuide] = {
         {"negative_slope": "0.01 is usual: negative values keep one hundredth of their size."}),
     "GELU": LayerGuide(
         "A smooth version of ReLU that bends gently around zero.",
-        "The usual activation inside Transformers; elsewhere ReLU does as well."),
+        "The usual activation inside Transformers; elsewhere ReLU does as well.",
+        {"approximation": "Leave it at none. An imported model (GPT-2 and BERT-like ones, say) may use tanh: keep "
+                          "what it was trained with."}),
     "SiLU": LayerGuide(
         "A smooth version of ReLU: each value times the sigmoid of itself.",
         "An alternative to ReLU in image networks; it sometimes trains a little better."),

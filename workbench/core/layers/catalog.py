@@ -449,7 +449,11 @@ _activation("LeakyReLU", "Like ReLU, but lets a small fraction of negative value
             PASSES_VALUES, (Setting("negative_slope", "float", 0.01, "Negative slope",
                                     "Factor applied to negative values", 0.0, 1.0),),
             lambda p: {"negative_slope": p["negative_slope"]}, "lrelu")
-_activation("GELU", "A smooth ReLU used in Transformers", "GELU", PASSES_VALUES)
+_activation("GELU", "A smooth ReLU used in Transformers", "GELU", PASSES_VALUES,
+            (Setting("approximation", "choice", "none", "Approximation",
+                     "none: the exact curve; tanh: the faster estimate some models were trained with",
+                     choices=("none", "tanh")),),
+            lambda p: {"approximate": p["approximation"]})
 _activation("SiLU", "A smooth ReLU (x times sigmoid of x), also called Swish", "SiLU", PASSES_VALUES)
 _activation("Sigmoid", "Squashes values into the range 0 to 1", "Sigmoid", PASSES_VALUES)
 _activation("Tanh", "Squashes values into the range -1 to 1", "Tanh", PASSES_VALUES)

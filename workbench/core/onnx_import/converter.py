@@ -175,7 +175,8 @@ class Converter:
             self._created = []
             if self._fold(node):
                 continue
-            handler = operators.get(node.op_type) if node.domain in ("", "ai.onnx") else None
+            # a node of a pattern fused before the walk (recurrent.py) is found by its domain and type
+            handler = operators.get(node.op_type if node.domain in ("", "ai.onnx") else (node.domain, node.op_type))
             try:
                 if handler is None:
                     raise Unmappable("Workbench has no layer for this operator")

@@ -87,7 +87,7 @@ def import_onnx(path: str | os.PathLike, input_shapes: dict[str, tuple[int, ...]
     graph = grouping.graph if grouping else conversion.graph
     weights = grouping.weights if grouping else conversion.weights
     tensors = {k: torch.from_numpy(np.array(v)) for k, v in weights.items()}
-    report = ImportReport(Path(path).name, read.opset, len(read.model.graph.node), layers,
+    report = ImportReport(Path(path).name, read.opset, read.operators, layers,
                           conversion.placeholders, conversion.notes, grouping.blocks if grouping else [])
     progress(0.6, "Checking the network")
     result = validate(graph)

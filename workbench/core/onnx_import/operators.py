@@ -1,6 +1,8 @@
 """Which Workbench layers each ONNX operator becomes, with its settings and weights: `OPERATORS` maps an operator
 name to a function of (converter, node) that adds the layers, or raises `Unmappable` saying why it cannot (the node
-then becomes a placeholder). Weights are laid out as the torch modules of the layers keep them.
+then becomes a placeholder). Weights are laid out as the torch modules of the layers keep them. Besides ONNX's own
+operators it maps the nodes of patterns fused before the walk, keyed by (domain, type): LSTM and GRU runs
+(`recurrent.py`); GELUs written out in pieces arrive as ONNX Gelu nodes (`gelu_fusion.py`).
 """
 
 from __future__ import annotations
@@ -9,6 +11,7 @@ import numpy as np
 
 from workbench.core.onnx_import.constants import BATCH_MARK, attributes
 from workbench.core.onnx_import.converter import Converter, Unmappable
+from workbench.core.onnx_import.recurrent import FUSED_DOMAIN
 
 TORCH_BN_EPS = 1e-5  # the epsilon of Workbench's BatchNorm layers (torch's default)
 
@@ -272,10 +275,10 @@ def selu(cv: Converter, node) -> None:
 
 
 def gelu(cv: Converter, node) -> None:
-    approximate = attributes(node).get("approximate", b"none")
-    if (approximate.decode() if isinstance(approximate, bytes) else approximate) != "none":
-        raise Unmappable("it uses the tanh approximation, which Workbench's GELU does not")
-    _simple("GELU")(cv, node)
+    approximation = _text(attributes(node).get("approximate", b"none"))
+    if approximation not in ("none", "tanh"):
+        raise Unmappable(f"it uses the '{approximation}' approximation, which Workbench's GELU does not")
+    _simple("GELU", lambda attrs: {"approximation": approximation})(cv, node)
 
 
 def _softmax(type_name: str):
@@ -288,15 +291,32 @@ def _softmax(type_name: str):
 
 
 def prelu(cv: Converter, node) -> None:
+    """One slope, or one per channel (axis 1: Workbench's PReLU); one per feature of the last axis of a sequence or
+    a channels-last image (the slope broadcast along the last axis, as Keras writes it) becomes that PReLU between
+    two Permutes that bring the last axis to axis 1 and back."""
     slope = cv.need_const(node.input[1], "slope").astype(np.float32)
     shape = cv.shape(node.input[0])
+    rank = len(shape)
     if slope.size == 1:
-        params, weight = {"per_channel": False}, slope.reshape(1)
-    elif len(shape) >= 2 and slope.size == shape[1] and slope.shape[0] == shape[1] and slope.ndim == len(shape) - 1:
-        params, weight = {"per_channel": True}, slope.reshape(-1)
-    else:
-        raise Unmappable("its slopes are not one per channel")
-    cv.output(node.output[0], cv.add("PReLU", params, [cv.source(node.input[0])], {"weight": weight}))
+        cv.output(node.output[0], cv.add("PReLU", {"per_channel": False}, [cv.source(node.input[0])],
+                                         {"weight": slope.reshape(1)}))
+        return
+    if slope.ndim > rank or rank < 2:
+        raise Unmappable("its slopes do not fit its input")
+    aligned = (1,) * (rank - slope.ndim) + slope.shape  # ONNX broadcasts the slope from the last axis
+    varying = [axis for axis, size in enumerate(aligned) if size != 1]
+    if varying == [1]:
+        cv.output(node.output[0], cv.add("PReLU", {"per_channel": True}, [cv.source(node.input[0])],
+                                         {"weight": slope.reshape(-1)}))
+        return
+    if varying != [rank - 1]:
+        raise Unmappable("its slopes vary along more than one axis (or along the batch); Workbench's PReLU has one "
+                         "slope per channel, or one for all")
+    to_front = cv.add("Permute", {"order": [rank - 1, *range(1, rank - 1)]}, [cv.source(node.input[0])],
+                      suffix="_features_first")
+    activation = cv.add("PReLU", {"per_channel": True}, [to_front], {"weight": slope.reshape(-1)})
+    cv.output(node.output[0], cv.add("Permute", {"order": [*range(2, rank), 1]}, [activation],
+                                     suffix="_features_last"))
 
 
 def identity(cv: Converter, node) -> None:
@@ -525,10 +545,99 @@ def pad(cv: Converter, node) -> None:
 
 def gather(cv: Converter, node) -> None:
     table = cv.const(node.input[0])
+    if table is None and _one_step(cv, node):
+        return
     if table is None or table.ndim != 2 or int(attributes(node).get("axis", 0)) != 0:
         raise Unmappable("it picks values out of computed tensors, which only an Embedding's table can be")
     cv.output(node.output[0], cv.add("Embedding", {"vocab_size": int(table.shape[0]), "dim": int(table.shape[1])},
                                      [cv.source(node.input[1])], {"weight": table.astype(np.float32)}))
+
+
+# --- recurrent layers (fused before the walk: recurrent.py) ------------------------------------------------------------
+
+LSTM_GATES = [0, 2, 3, 1]  # ONNX's gates i, o, f, c in torch's order i, f, g (c), o
+GRU_GATES = [1, 0, 2]  # ONNX's z, r, h in torch's order r, z, n
+
+
+def recurrent(cv: Converter, node) -> None:
+    """A fused LSTM or GRU run becomes one layer, each ONNX layer's weights (per direction) re-ordered into the
+    torch module's `rnn.weight_ih_l<k>[_reverse]`, `weight_hh`, `bias_ih`, `bias_hh`."""
+    attrs = attributes(node)
+    hidden, layers = int(attrs["hidden_size"]), int(attrs["num_layers"])
+    directions = ["", "_reverse"] if attrs["bidirectional"] else [""]
+    order = LSTM_GATES if node.op_type == "LSTM" else GRU_GATES
+    rows = len(order) * hidden
+    shape = cv.shape(node.input[0])
+    if len(shape) != 3:
+        raise Unmappable("its input is not a sequence of (batch, time, features)")
+    weights = {}
+    for layer in range(layers):
+        w, r = (cv.need_const(name, "weights").astype(np.float32) for name in node.input[1 + 3 * layer:3 + 3 * layer])
+        b = cv.const(node.input[3 + 3 * layer])
+        b = np.zeros((len(directions), 2 * rows), np.float32) if b is None else b.astype(np.float32)
+        features = shape[2] if layer == 0 else hidden * len(directions)
+        if w.shape != (len(directions), rows, features) or r.shape != (len(directions), rows, hidden) or \
+                b.shape != (len(directions), 2 * rows):
+            raise Unmappable("its weights do not have the shapes of its settings")
+        for direction, suffix in enumerate(directions):
+            weights[f"rnn.weight_ih_l{layer}{suffix}"] = _gates(w[direction], order, hidden)
+            weights[f"rnn.weight_hh_l{layer}{suffix}"] = _gates(r[direction], order, hidden)
+            weights[f"rnn.bias_ih_l{layer}{suffix}"] = _gates(b[direction, :rows], order, hidden)
+            weights[f"rnn.bias_hh_l{layer}{suffix}"] = _gates(b[direction, rows:], order, hidden)
+    params = {"hidden_size": hidden, "num_layers": layers, "bidirectional": len(directions) == 2,
+              "return_sequences": bool(attrs["return_sequences"])}
+    cv.output(node.output[0], cv.add(node.op_type, params, [cv.source(node.input[0])], weights))
+
+
+def _gates(values: np.ndarray, order: list[int], hidden: int) -> np.ndarray:
+    """`values` (the gates stacked along the first axis) with its gates re-ordered."""
+    return values.reshape(len(order), hidden, *values.shape[1:])[order].reshape(values.shape)
+
+
+def recurrent_left(cv: Converter, node) -> None:
+    """An ONNX LSTM or GRU that recurrent.py could not fuse: a placeholder saying why."""
+    raise Unmappable(cv.read.recurrent_reasons.get(node.output[0], f"Workbench's {node.op_type} cannot compute it"))
+
+
+def _one_step(cv: Converter, node) -> bool:
+    """`x[:, -1]` or `x[:, 0]` of a (batch, time, features) sequence becomes a SequencePool of its last or first
+    step; True if it did."""
+    index = cv.const(node.input[1])
+    shape = cv.shape(node.input[0])
+    if index is None or index.ndim != 0 or len(shape) != 3 or int(attributes(node).get("axis", 0)) % 3 != 1:
+        return False
+    step = int(index) % shape[1]
+    if step not in (0, shape[1] - 1):
+        raise Unmappable("it picks one step of a sequence other than the first or the last")
+    mode = "first" if step == 0 else "last"
+    cv.output(node.output[0], cv.add("SequencePool", {"mode": mode}, [cv.source(node.input[0])]))
+    return True
+
+
+def slice_one_step(cv: Converter, node) -> None:
+    """`x[:, -1]` or `x[:, 0]` of a (batch, time, features) sequence as exporters write it before opset 13, a Slice
+    of one step and a Squeeze of the time axis: one SequencePool of the last or first step (the Squeeze is taken
+    with it)."""
+    shape = cv.shape(node.input[0])
+    starts, ends, axes, steps = (cv.const(_input(node, i)) for i in (1, 2, 3, 4))
+    squeeze = cv.only_consumer(node.output[0])
+    squeezed = squeeze is not None and squeeze.op_type == "Squeeze" and \
+        cv.shapes.get(squeeze.output[0]) == (None, shape[-1])  # its axes may be a Constant written after it
+    if len(shape) != 3 or starts is None or ends is None or axes is None or starts.size != 1 or \
+            int(axes.reshape(-1)[0]) % 3 != 1 or (steps is not None and int(steps.reshape(-1)[0]) != 1) or \
+            not squeezed:
+        raise Unmappable("it cuts out part of a tensor; Workbench's layers do that only for the first or last step "
+                         "of a sequence (x[:, 0] or x[:, -1])")
+    time = shape[1]
+    start = int(starts.reshape(-1)[0])
+    start = start + time if start < 0 else min(start, time)
+    end = int(ends.reshape(-1)[0])
+    end = end + time if end < 0 else min(end, time)
+    if end != start + 1 or start not in (0, time - 1):
+        raise Unmappable("it picks one step of a sequence other than the first or the last")
+    pool = cv.add("SequencePool", {"mode": "first" if start == 0 else "last"}, [cv.source(node.input[0])])
+    cv.skip.add(id(squeeze))
+    cv.output(squeeze.output[0], pool)
 
 
 OPERATORS = {
@@ -545,4 +654,6 @@ OPERATORS = {
     "ReduceMean": _reduce("mean"), "ReduceMax": _reduce("max"), "Resize": resize,
     "Flatten": flatten, "Reshape": reshape, "Transpose": transpose, "Squeeze": _squeeze_like,
     "Unsqueeze": _squeeze_like, "Pad": pad, "Gather": gather,
+    "Slice": slice_one_step, "LSTM": recurrent_left, "GRU": recurrent_left,
+    (FUSED_DOMAIN, "LSTM"): recurrent, (FUSED_DOMAIN, "GRU"): recurrent,
 }

@@ -1,7 +1,9 @@
 """Reading an ONNX file safely: it must be ONNX, whole, of a size Workbench agrees to convert, with any external
 weights inside its own folder; older opsets are brought to `TARGET_OPSET` with ONNX's version converter; every
 input gets a fixed sample shape (from the file, or from the caller where the file leaves a size open); ONNX's shape
-inference then gives every tensor its shape, and GELUs written with Erf become Gelu nodes (`erf_gelu.py`).
+inference then gives every tensor its shape; GELUs written out in pieces (with Erf or Tanh) become Gelu nodes
+(`gelu_fusion.py`), and torch's LSTM and GRU, with the Transposes, Squeezes and zero states around them, one fused
+node each (`recurrent.py`).
 
 Nothing in the file is executed: it is parsed as data (protocol buffers), and the external-data references are
 checked before any of them is read.
@@ -10,10 +12,11 @@ checked before any of them is read.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from workbench.core.onnx_import.erf_gelu import fuse_erf_gelu
+from workbench.core.onnx_import.gelu_fusion import fuse_gelu
+from workbench.core.onnx_import.recurrent import fuse_recurrent
 from workbench.core.onnx_import.errors import InputShapeNeeded, OnnxImportError
 
 TARGET_OPSET = 17  # what the converter works in; newer files (up to MAX_OPSET) are read as they are
@@ -39,6 +42,8 @@ class ReadModel:
     inputs: list[InputInfo]
     opset: int  # the opset of the file
     notes: list[str]
+    operators: int = 0  # the operators in the file (before any pattern was fused)
+    recurrent_reasons: dict[str, str] = field(default_factory=dict)  # LSTM/GRU left as they are (first output): why
 
 
 def read_onnx(path: str | os.PathLike, input_shapes: dict[str, tuple[int, ...]] | None = None) -> ReadModel:
@@ -88,8 +93,9 @@ def read_onnx(path: str | os.PathLike, input_shapes: dict[str, tuple[int, ...]] 
     except Exception as exc:
         given = " with the input size given" if input_shapes else ""
         raise OnnxImportError(f"The shapes of '{name}' could not be worked out{given}: {_short(exc)}.") from None
-    fuse_erf_gelu(model)
-    return ReadModel(model, original, inputs, opset, notes)
+    fuse_gelu(model)
+    reasons = fuse_recurrent(model)
+    return ReadModel(model, original, inputs, opset, notes, count, reasons)
 
 
 def _default_opset(model) -> int:
