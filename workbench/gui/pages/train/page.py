@@ -195,7 +195,6 @@ class TrainPage(QWidget):
         self.runs = RunsTable(document, self)
         self.runs.open_requested.connect(self.run_open_requested)
         self.runs.compare_requested.connect(self.compare_runs)
-        self.runs.deleted.connect(self._run_deleted)
         self.export_png_button = QPushButton("Export PNG…", self)
         self.export_csv_button = QPushButton("Export CSV…", self)
         self.cluster_button = QPushButton("Run on a Cluster…", self)
@@ -257,6 +256,7 @@ class TrainPage(QWidget):
         document.project_replaced.connect(self._project_replaced)
         document.training_changed.connect(self.form.set_settings)  # undo and redo show in the form
         document.graph_changed.connect(self._refresh_context)
+        document.records_changed.connect(self._runs_changed)  # e.g. a run deleted, or brought back by undo
         self._project_replaced()
         self.gpus: list = []  # the NVIDIA GPUs PyTorch sees, once the warm-up has looked
         self.warm_up = shared_warm_up()
@@ -303,6 +303,9 @@ class TrainPage(QWidget):
         self.document.set_training(settings)
 
     def _fill_compare(self) -> None:
+        """The runs with curves in the comparison list, newest first; those ticked stay ticked."""
+        ticked = {self.compare.item(i).data(Qt.ItemDataRole.UserRole) for i in range(self.compare.count())
+                  if self.compare.item(i).checkState() == Qt.CheckState.Checked}
         self.compare.blockSignals(True)
         self.compare.clear()
         for record in reversed(self.document.project.runs):
@@ -314,7 +317,7 @@ class TrainPage(QWidget):
             item = QListWidgetItem(f"{record.title} — {record.status.title}{figure}", self.compare)
             item.setData(Qt.ItemDataRole.UserRole, record.id)
             item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
-            item.setCheckState(Qt.CheckState.Unchecked)
+            item.setCheckState(Qt.CheckState.Checked if record.id in ticked else Qt.CheckState.Unchecked)
         self.compare.blockSignals(False)
 
     def compare_runs(self, run_ids: list[str]) -> None:
@@ -327,7 +330,7 @@ class TrainPage(QWidget):
         self.compare.blockSignals(False)
         self._overlays_changed()
 
-    def _run_deleted(self, run_id: str) -> None:
+    def _runs_changed(self) -> None:
         self._fill_compare()
         self._overlays_changed()
         self._update_buttons()
