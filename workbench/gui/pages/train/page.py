@@ -31,7 +31,7 @@ from workbench.core.project.train import transfer_lines
 from workbench.core.training.callbacks import Callback, RunControl, format_duration
 from workbench.core.training.objective import HEAD_OF_TASK
 from workbench.core.training.settings import TrainingSettings
-from workbench.gui.help.glossary_links import TRAIN_TERMS, GlossaryLinks
+from workbench.gui.help.glossary_links import GlossaryLinks, train_terms
 from workbench.gui.pages.train.cluster_dialog import ClusterJobDialog
 from workbench.gui.pages.train.runs_table import RunsTable
 from workbench.gui.pages.train.settings_form import TrainSettingsForm
@@ -186,7 +186,7 @@ class TrainPage(QWidget):
         self.message_label.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
 
         self.curves = TrainingCurves(self)
-        self.glossary = GlossaryLinks(TRAIN_TERMS, self)
+        self.glossary = GlossaryLinks(train_terms(self._task()), self)
         self.compare = QListWidget(self)
         self.compare.setObjectName("compare_runs")
         self.compare.setToolTip("Tick earlier runs to draw their curves for comparison")
@@ -298,6 +298,7 @@ class TrainPage(QWidget):
             return
         self.form.set_context(self.document.project.graph, self.document.result.params, self.document.project.runs,
                               self._task())
+        self.glossary.set_terms(train_terms(self._task()))  # the data's task decides which figures are shown
 
     def _settings_edited(self, settings: TrainingSettings) -> None:
         self.document.set_training(settings)
