@@ -188,3 +188,14 @@ def test_open_on_evaluate_switches_to_the_evaluate_page_showing_that_run(qtbot, 
     evaluate = window.pages["Evaluate"].page
     qtbot.waitUntil(lambda: evaluate.result is not None and evaluate.worker is None, timeout=30_000)
     assert evaluate.run_combo.currentData() == project.runs[0].id
+
+
+def test_a_run_deleted_and_saved_is_gone_once_the_window_is_closed(qtbot, window, tmp_path, monkeypatch):
+    page = train_page_with_runs(window, tmp_path)
+    deleted = window.document.project.runs[0]
+    delete_run(qtbot, page, monkeypatch, "Run 1")
+    assert window.files.save()
+    assert (tmp_path / deleted.files.weights).is_file()       # Edit > Undo could still bring it back
+    window.close()
+    assert not any((tmp_path / p).exists() for p in deleted.files.paths())
+    assert [r.name for r in load_project(tmp_path / "moons.json").runs] == ["Run 2", "Run 3"]
