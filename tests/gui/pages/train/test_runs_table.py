@@ -199,3 +199,20 @@ def test_a_run_deleted_and_saved_is_gone_once_the_window_is_closed(qtbot, window
     window.close()
     assert not any((tmp_path / p).exists() for p in deleted.files.paths())
     assert [r.name for r in load_project(tmp_path / "moons.json").runs] == ["Run 2", "Run 3"]
+
+
+def test_undo_brings_back_the_weights_a_deleted_run_held_in_memory(tmp_path, data_dir):
+    """A run whose folder could not be written keeps its weights in memory until a save: deleting it lets them go,
+    undoing the deletion takes them back, so the next save still writes them."""
+    from workbench.core.project.model import UnsavedWeights
+    from workbench.gui.document.document import ProjectDocument
+
+    document = ProjectDocument(project_with_runs(tmp_path, batch_sizes=(32, 16)))
+    project = document.project
+    record = project.runs[1]
+    held = UnsavedWeights({}, {})
+    project.unsaved_weights[record.files.weights] = held
+    document.delete_run(record.id)
+    assert project.unsaved_weights == {} and [r.id for r in project.runs] == [project.runs[0].id]
+    document.undo_stack.undo()
+    assert project.runs[1] is record and project.unsaved_weights == {record.files.weights: held}
