@@ -74,8 +74,10 @@ def kept_then_saved(result, out: Path, reason: str) -> bool:
     return run.id == record.id
 
 
-WEIGHTS_NOT_WRITTEN = (r"^error: Could not write the weights file 'DISK/runs/.*\.safetensors': REASON\. The project "
-                       r"was not saved; save it in a folder you can write to, so that the run's weights are kept\.$")
+WEIGHTS_NOT_WRITTEN = (r"^error: The run finished but could not be saved: Could not write the weights file "
+                       r"'DISK/runs/.*\.safetensors': REASON\. 'DISK/p\.json' is unchanged and nothing was left "
+                       r"half-written, but the run's weights were only in memory, so the run is lost; train again "
+                       r"with --out in a folder that has free space and that you can write to\.$")
 
 LINES = [
     ("save_project", "the project file", save_onto_disk,

@@ -274,3 +274,36 @@ def test_full_or_read_only_disk(case, tmp_path, small_disk):
     assert [str(w.message) for w in raised] == []
     assert tree_digest(folder) == before
     assert tree_digest(disk) == on_disk          # the older file intact, nothing left behind
+
+
+def test_disk_filling_up_at_the_end_of_training(tmp_path):
+    """`workbench train --out` onto a disk that fills up once the run's checkpoints are written: the command fails,
+    says that the run was not saved and where its weights are kept; the older project file is intact, nothing is
+    half-written, and the weights it names load."""
+    from workbench.core.build import build_module
+    from workbench.core.training.weights import load_weights
+
+    project_file = trained_project(tmp_path / "case")
+    disk = tmp_path / "disk"
+    reason = mount_tmpfs(disk)
+    if reason is not None:
+        pytest.skip(reason)
+    try:
+        (disk / "p.json").write_bytes(OLD_PROJECT)
+        argv = ["train", str(project_file), "--epochs", "1", "--threads", "1", "--device", "cpu", "--out",
+                str(disk / "p.json")]
+        status, out, err = run_workbench(Command(argv, when=r"^epoch 1/1", then=lambda _: fill_disk(disk)),
+                                         tmp_path)
+        assert "Traceback" not in out + err and status == 2, out + err
+        found = re.search(rf"^error: The run finished but could not be saved: Could not save "
+                          rf"'{re.escape(str(disk))}/p\.json': No space left on device\. The file on disk is "
+                          rf"unchanged\. The run is not in it, but its weights are kept in '(?P<weights>.+)' \(a new "
+                          rf"run can start from them with --init-from\)\. Free some space, or train again with --out "
+                          rf"in a folder that has free space and that you can write to\.$", err, re.M)
+        assert found, err
+        assert (disk / "p.json").read_bytes() == OLD_PROJECT
+        assert not [p for p in disk.rglob("*") if p.name.endswith(".tmp")]   # no temporary left half-written
+        project = load_project(project_file)
+        load_weights(build_module(project.runs[-1].graph_snapshot(project.graph)), found["weights"])
+    finally:
+        unmount(disk)

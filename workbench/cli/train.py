@@ -29,6 +29,7 @@ from workbench.core.device import cuda_devices
 from workbench.core.errors import WorkbenchError
 from workbench.core.project import actions, is_template
 from workbench.core.project.data import fit_untrained_graph
+from workbench.core.project.storage import WeightsNotSavedError
 from workbench.core.project.train import transfer_lines
 from workbench.core.training.callbacks import Callback, RunControl, format_duration
 from workbench.core.training.distributed import (LaunchPlan, finish, launch, launched_ranks, leave_together,
@@ -222,6 +223,21 @@ def run(args) -> int:
         finish()
 
 
+def run_not_saved(error: WorkbenchError, weights: str | None, out: Path) -> str:
+    """The message when the trained project could not be written to `out` (`error`): what of the run is left on
+    disk (`weights`, named from `out`'s folder) and what to do, since the run in memory ends with the command."""
+    advice = "train again with --out in a folder that has free space and that you can write to."
+    if isinstance(error, WeightsNotSavedError):
+        unchanged = f"'{out}' is unchanged" if out.exists() else f"'{out}' was not written"
+        return (f"The run finished but could not be saved: {error.reason} {unchanged} and nothing was left "
+                f"half-written, but the run's weights were only in memory, so the run is lost; {advice}")
+    where = out.parent / weights if weights else None
+    if where is None or not where.is_file():
+        return f"The run finished but could not be saved: {error} The run is lost; {advice}"
+    return (f"The run finished but could not be saved: {error} The run is not in it, but its weights are kept in "
+            f"'{where}' (a new run can start from them with --init-from). Free some space, or {advice}")
+
+
 def train_here(args, project, out: Path, ranks, data_report: dict | None) -> int:
     """Trains in this process (one of several when `ranks` is given; only rank 0 reports and saves); `data_report`
     (the import's, with --data) goes into --json."""
@@ -259,7 +275,10 @@ def train_here(args, project, out: Path, ranks, data_report: dict | None) -> int
             return 0 if outcome.result.ok else 1
         record = outcome.record
         outcome.add_to(project)
-        saved = save_result(project, out, out_state, record.id)
+        try:
+            saved = save_result(project, out, out_state, record.id)
+        except WorkbenchError as exc:  # a full or read-only disk: the run ends with this process, say what is left
+            raise WorkbenchError(run_not_saved(exc, record.files.weights, out)) from None
     summary = {"project": str(saved), "run": record.id, "status": record.status.value, "message": record.message,
                "epochs_done": record.epochs_done, "monitor": record.monitor, "device": record.device,
                "duration_s": record.duration_s, "samples_per_s": record.samples_per_s,

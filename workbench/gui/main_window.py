@@ -409,4 +409,5 @@ class MainWindow(QMainWindow):
             event.ignore()
             return
         self.autosaver.close()
+        self.document.remove_deleted_run_files()
         event.accept()

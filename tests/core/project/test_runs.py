@@ -43,14 +43,14 @@ def test_deleting_a_run_removes_its_files_only(project, tmp_path):
     folder = project.folder
     weights = folder / first.files.weights
     assert weights.is_file()
-    removed = delete_run_files(project, first.id)
+    removed = delete_run_files(first, folder)
     assert weights in removed and not weights.exists() and not weights.parent.exists()
     assert (folder / second.files.weights).is_file()
     assert [r.id for r in project.runs] == [first.id, second.id]          # the record is the caller's to drop
     assert project.remove_run(first.id) is first and project.runs == [second]
 
 
-def test_a_run_whose_files_cannot_be_removed_is_kept(project, monkeypatch):
+def test_the_files_of_a_run_that_cannot_be_removed_are_left_as_they_were(project, monkeypatch):
     import pathlib
 
     def refuse(self, *args, **kwargs):
@@ -59,6 +59,6 @@ def test_a_run_whose_files_cannot_be_removed_is_kept(project, monkeypatch):
     monkeypatch.setattr(pathlib.Path, "unlink", refuse)
     record = project.runs[-1]
     with pytest.raises(RunDeleteError, match=r"^The files of 'Run 2' could not all be removed \(Permission denied\); "
-                                             r"the run is kept\.$"):
-        delete_run_files(project, record.id)
+                                             r"those left are where they were\.$"):
+        delete_run_files(record, project.folder)
     assert (project.folder / record.files.weights).is_file()

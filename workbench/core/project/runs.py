@@ -2,8 +2,8 @@
 
 `compare_runs` gives the table the Train page shows: per run its name, status, the settings in which the runs
 differ (and the data, when it differs), the test figures, the duration and the device, each cell as text with a
-sort key. `delete_run_files` removes the files of one run; the caller then drops its record, so a failure (a file
-that cannot be removed) leaves the record and says why, and the project never refers to files it lost silently.
+sort key. `delete_run_files` removes the files of one run once no project file names it any more (the app deletes a
+run as an undoable edit and removes its files when the project is closed; see `ProjectDocument.delete_run`).
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ FIGURES = (("accuracy", "Test accuracy", lambda v: f"{v:.1%}"), ("f1_macro", "Te
 
 
 class RunDeleteError(WorkbenchError):
-    """A run's files could not be removed (the run is kept)."""
+    """A run's files could not all be removed (those left stay where they were)."""
 
 
 @dataclass(frozen=True)
@@ -116,17 +116,12 @@ def _run_number(record: RunRecord) -> object:
     return (0, int(tail), head) if tail.isdigit() else (1, 0, record.title)
 
 
-def delete_run_files(project: Project, run_id: str, base_dir=None) -> list[Path]:
-    """Removes the files of run `run_id` (its weights, checkpoints and their folder when nothing else is left in
-    it) and returns them; the project's record is left for the caller to drop. Files outside the project's folder
-    (`base_dir`) are not touched. Raises `RunDeleteError` when one cannot be removed."""
-    record = project.find_run(run_id)
-    base = Path(base_dir) if base_dir is not None else project.folder
-    if base is None:
-        return []
-    base = base.resolve()
-    paths = {resolve_path(p, base).resolve() for p in (record.files.weights, record.files.best, record.files.last,
-                                                        record.files.state) if p}
+def delete_run_files(record: RunRecord, base_dir) -> list[Path]:
+    """Removes the files of the run `record` (its weights, checkpoints and their folder when nothing else is left in
+    it) and returns them. Files outside the project's folder `base_dir` are not touched. Raises `RunDeleteError`
+    when one cannot be removed."""
+    base = Path(base_dir).resolve()
+    paths = {resolve_path(p, base).resolve() for p in record.files.paths()}
     inside = sorted(p for p in paths if p.is_relative_to(base))
     removed = []
     try:
@@ -142,5 +137,5 @@ def delete_run_files(project: Project, run_id: str, base_dir=None) -> list[Path]
                 folder.rmdir()
     except OSError as exc:
         raise RunDeleteError(f"The files of '{record.title}' could not all be removed ({exc.strerror or exc}); "
-                             "the run is kept.") from None
+                             "those left are where they were.") from None
     return removed

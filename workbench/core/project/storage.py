@@ -48,6 +48,16 @@ class ChangedOnDiskError(WorkbenchError):
                          "it on purpose.")
 
 
+class WeightsNotSavedError(WorkbenchError):
+    """Weights kept in memory (`Project.unsaved_weights`) could not be written, so the project was not saved;
+    `reason` is why, in one sentence naming the file."""
+
+    def __init__(self, reason: str):
+        self.reason = reason
+        super().__init__(f"{reason} The project was not saved; save it in a folder you can write to, so that the "
+                         "run's weights are kept.")
+
+
 @dataclass(frozen=True)
 class FileState:
     """What a file was when last read or written: its modification time, size and content hash."""
@@ -279,8 +289,7 @@ def write_unsaved_weights(project: Project, folder: Path) -> list[str]:
         try:
             save_weights(weights.tensors, folder / relative, weights.node_names)
         except WeightsError as exc:
-            raise WorkbenchError(f"{exc} The project was not saved; save it in a folder you can write to, so that "
-                                 "the run's weights are kept.") from None
+            raise WeightsNotSavedError(str(exc)) from None
     return list(project.unsaved_weights)
 
 

@@ -304,3 +304,27 @@ class SetTrainingCommand(SetValueCommand):
         if self.new == self.old:
             self.setObsolete(True)
         return True
+
+
+class DeleteRunCommand(EditCommand):
+    """Takes a run out of the project: its record, and any weights of it still held in memory; undo puts both back
+    where they were. Its files stay on disk (`ProjectDocument.delete_run` says when they go). `announce` is called
+    after each change."""
+
+    changes_architecture = False
+
+    def __init__(self, project, run_id: str, announce: Callable[[], None]):
+        self.project, self.announce = project, announce
+        self.record = project.find_run(run_id)
+        super().__init__(f"Delete {self.record.title}")
+        self.index = next(i for i, r in enumerate(project.runs) if r.id == run_id)
+        self.unsaved = {p: w for p, w in project.unsaved_weights.items() if p in self.record.files.paths()}
+
+    def apply(self) -> None:
+        self.project.remove_run(self.record.id)
+        self.announce()
+
+    def revert(self) -> None:
+        self.project.runs.insert(self.index, self.record)
+        self.project.unsaved_weights.update(self.unsaved)
+        self.announce()

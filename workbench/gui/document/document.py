@@ -9,6 +9,7 @@ fits it.
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import uuid
 from pathlib import Path
@@ -25,8 +26,11 @@ from workbench.core.graph.layout import layered_layout
 from workbench.core.graph.model import Edge
 from workbench.core.layers import CATALOG
 from workbench.core.project import Project, actions, open_template
-from workbench.gui.document.commands import (AddEdgeCommand, AddNodeCommand, DeleteCommand, EditCommand, MacroCommand,
-                                             SetParamsCommand, SetTrainingCommand, SetValueCommand)
+from workbench.core.project.run_record import RunRecord
+from workbench.core.project.runs import RunDeleteError
+from workbench.gui.document.commands import (AddEdgeCommand, AddNodeCommand, DeleteCommand, DeleteRunCommand,
+                                             EditCommand, MacroCommand, SetParamsCommand, SetTrainingCommand,
+                                             SetValueCommand)
 from workbench.gui.user_paths import data_dir
 
 
@@ -57,6 +61,8 @@ class ProjectDocument(QObject):
         self._stale = False
         self._was_dirty = False
         self._loaded_dataset: tuple[DatasetSpec, object] | None = None
+        self._deleted_runs: list[tuple[RunRecord, Path, Path | None]] = []  # (record, its folder, the project file)
+        self._saved_run_ids: set[str] = set()  # the runs in the project's file as last opened or saved
         self.shown_path: tuple[str, ...] = ()  # the Block nodes the canvas is inside of, outermost first
         self._attach(self.project)
         self.replace_project(project or Project())
@@ -64,7 +70,9 @@ class ProjectDocument(QObject):
     # --- the project as a whole -----------------------------------------------------------------------------------
 
     def replace_project(self, project: Project, dirty: bool = False, workspace_key: str | None = None) -> None:
-        """Shows `project` instead of the current one (New, Open, restore); clears undo history."""
+        """Shows `project` instead of the current one (New, Open, restore); clears undo history and removes the files
+        of the runs deleted from the one closed (see `delete_run`)."""
+        self.remove_deleted_run_files()
         self._detach(self.project)
         place_unpositioned_nodes(project.graph)
         self.project = project
@@ -74,6 +82,7 @@ class ProjectDocument(QObject):
         self.undo_stack.clear()
         self.undo_stack.setClean()
         self._unsaved_records = dirty
+        self._saved_run_ids = {r.id for r in project.runs} if project.path is not None else set()
         self.result = self._validate()
         self._stale = False
         self.project_replaced.emit()
@@ -91,6 +100,7 @@ class ProjectDocument(QObject):
         target = actions.save_project(self.project, path, base_dir=self.workspace_dir(), overwrite=overwrite)
         self.undo_stack.setClean()
         self._unsaved_records = False
+        self._saved_run_ids = {r.id for r in self.project.runs}
         self._emit_dirty()
         self.path_changed.emit()
         return target
@@ -133,6 +143,25 @@ class ProjectDocument(QObject):
             command._applied_by_push = True
         self.undo_stack.push(command)
         self._refresh_if_stale()
+
+    def delete_run(self, run_id: str) -> RunRecord:
+        """Takes the run out of the project as one undoable edit (Edit > Undo brings it back, curves and weights).
+        Its files stay on disk while the project is open, since its file may still name the run; they are removed
+        when the project is closed (`remove_deleted_run_files`) if it was last saved without the run."""
+        command = DeleteRunCommand(self.project, run_id, self.records_changed.emit)
+        self._deleted_runs.append((command.record, self.workspace_dir(), self.project.path))
+        self.push(command)
+        return command.record
+
+    def remove_deleted_run_files(self) -> None:
+        """Removes the files of the runs deleted from the open project that no project file names: the project as
+        last saved does not have the run, or was never saved (its files were in its own workspace). Called when
+        the project is closed. A file that cannot be removed is left where it is: nothing names it."""
+        for record, folder, path in self._deleted_runs:
+            if path is None or (path == self.project.path and record.id not in self._saved_run_ids):
+                with contextlib.suppress(RunDeleteError):
+                    actions.delete_run_files(record, folder)
+        self._deleted_runs = []
 
     def set_dataset(self, spec: DatasetSpec, input_shape: tuple, input_dtype: str, task: str, output_size: int,
                     label: str = "Choose dataset", vocab_size: int | None = None) -> None:

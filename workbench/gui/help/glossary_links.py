@@ -1,5 +1,6 @@
 """`GlossaryLinks`: a small row of links ("What do these words mean? Loss  Accuracy ...") that a page puts beside its
-figures; each link opens its word in the help browser."""
+figures; each link opens its word in the help browser. `train_terms` gives the Train page's words for a task: those
+of training, then the figures the task measures (its early-stopping monitors)."""
 
 from __future__ import annotations
 
@@ -9,13 +10,22 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QWidget
 
 from workbench.core.help import GLOSSARY, glossary_topic
+from workbench.core.training.settings import TASK_MONITORS
 from workbench.gui.help.browser import open_help
 
-TRAIN_TERMS = ["loss", "validation", "epoch", "batch", "learning_rate", "overfitting", "early_stopping", "accuracy",
-               "r2"]
+TRAINING_TERMS = ["loss", "validation", "epoch", "batch", "learning_rate", "overfitting", "early_stopping"]
+TERM_OF_MONITOR = {"val_accuracy": "accuracy", "val_f1_macro": "f1", "val_f1_micro": "f1",
+                   "val_exact_match": "exact_match", "val_mae": "mae", "val_rmse": "rmse", "val_r2": "r2"}
 CLASSIFICATION_TERMS = ["accuracy", "f1", "precision", "recall", "loss", "confusion_matrix", "overfitting"]
 REGRESSION_TERMS = ["r2", "mae", "rmse", "loss", "overfitting"]
 MULTILABEL_TERMS = ["accuracy", "exact_match", "f1", "precision", "recall", "loss", "overfitting"]
+
+
+def train_terms(task: str) -> list[str]:
+    """The Train page's words for a project of `task`: training's, then the figures that task measures (accuracy
+    and F1 for a classifier, MAE, RMSE and R² for a regression, ...), each once."""
+    figures = [TERM_OF_MONITOR[m] for m in TASK_MONITORS.get(task, ()) if m in TERM_OF_MONITOR]
+    return list(dict.fromkeys(TRAINING_TERMS + figures))
 
 
 class GlossaryLinks(QWidget):

@@ -23,14 +23,23 @@ GIB = 1024 ** 3
 
 
 def fake_gpus(monkeypatch, count: int) -> None:
-    """PyTorch sees `count` NVIDIA GPUs (the last one smaller)."""
+    """The warm-up's look at the GPUs (`cuda_devices`) finds `count` NVIDIA GPUs (the last one smaller): PyTorch
+    answers so while it asks, and only then, since PyTorch's optimizers also ask `torch.cuda.is_available` and then
+    reach for a CUDA driver this machine has not got (the warm-up's optimizer step)."""
     def properties(index):
         return SimpleNamespace(name="NVIDIA H100 80GB HBM3" if index < count - 1 else "NVIDIA L4",
                                total_memory=(80 if index < count - 1 else 24) * GIB, major=9, minor=0)
 
-    monkeypatch.setattr(torch.cuda, "is_available", lambda: count > 0)
-    monkeypatch.setattr(torch.cuda, "device_count", lambda: count)
-    monkeypatch.setattr(torch.cuda, "get_device_properties", properties)
+    looks = warm_up_module.cuda_devices
+
+    def cuda_devices_seen():
+        with pytest.MonkeyPatch.context() as fake:
+            fake.setattr(torch.cuda, "is_available", lambda: count > 0)
+            fake.setattr(torch.cuda, "device_count", lambda: count)
+            fake.setattr(torch.cuda, "get_device_properties", properties)
+            return looks()
+
+    monkeypatch.setattr(warm_up_module, "cuda_devices", cuda_devices_seen)
 
 
 @pytest.fixture

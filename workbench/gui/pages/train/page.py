@@ -31,7 +31,7 @@ from workbench.core.project.train import transfer_lines
 from workbench.core.training.callbacks import Callback, RunControl, format_duration
 from workbench.core.training.objective import HEAD_OF_TASK
 from workbench.core.training.settings import TrainingSettings
-from workbench.gui.help.glossary_links import TRAIN_TERMS, GlossaryLinks
+from workbench.gui.help.glossary_links import GlossaryLinks, train_terms
 from workbench.gui.pages.train.cluster_dialog import ClusterJobDialog
 from workbench.gui.pages.train.runs_table import RunsTable
 from workbench.gui.pages.train.settings_form import TrainSettingsForm
@@ -186,7 +186,7 @@ class TrainPage(QWidget):
         self.message_label.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
 
         self.curves = TrainingCurves(self)
-        self.glossary = GlossaryLinks(TRAIN_TERMS, self)
+        self.glossary = GlossaryLinks(train_terms(self._task()), self)
         self.compare = QListWidget(self)
         self.compare.setObjectName("compare_runs")
         self.compare.setToolTip("Tick earlier runs to draw their curves for comparison")
@@ -195,7 +195,6 @@ class TrainPage(QWidget):
         self.runs = RunsTable(document, self)
         self.runs.open_requested.connect(self.run_open_requested)
         self.runs.compare_requested.connect(self.compare_runs)
-        self.runs.deleted.connect(self._run_deleted)
         self.export_png_button = QPushButton("Export PNG…", self)
         self.export_csv_button = QPushButton("Export CSV…", self)
         self.cluster_button = QPushButton("Run on a Cluster…", self)
@@ -257,6 +256,7 @@ class TrainPage(QWidget):
         document.project_replaced.connect(self._project_replaced)
         document.training_changed.connect(self.form.set_settings)  # undo and redo show in the form
         document.graph_changed.connect(self._refresh_context)
+        document.records_changed.connect(self._runs_changed)  # e.g. a run deleted, or brought back by undo
         self._project_replaced()
         self.gpus: list = []  # the NVIDIA GPUs PyTorch sees, once the warm-up has looked
         self.warm_up = shared_warm_up()
@@ -298,11 +298,15 @@ class TrainPage(QWidget):
             return
         self.form.set_context(self.document.project.graph, self.document.result.params, self.document.project.runs,
                               self._task())
+        self.glossary.set_terms(train_terms(self._task()))  # the data's task decides which figures are shown
 
     def _settings_edited(self, settings: TrainingSettings) -> None:
         self.document.set_training(settings)
 
     def _fill_compare(self) -> None:
+        """The runs with curves in the comparison list, newest first; those ticked stay ticked."""
+        ticked = {self.compare.item(i).data(Qt.ItemDataRole.UserRole) for i in range(self.compare.count())
+                  if self.compare.item(i).checkState() == Qt.CheckState.Checked}
         self.compare.blockSignals(True)
         self.compare.clear()
         for record in reversed(self.document.project.runs):
@@ -314,7 +318,7 @@ class TrainPage(QWidget):
             item = QListWidgetItem(f"{record.title} — {record.status.title}{figure}", self.compare)
             item.setData(Qt.ItemDataRole.UserRole, record.id)
             item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
-            item.setCheckState(Qt.CheckState.Unchecked)
+            item.setCheckState(Qt.CheckState.Checked if record.id in ticked else Qt.CheckState.Unchecked)
         self.compare.blockSignals(False)
 
     def compare_runs(self, run_ids: list[str]) -> None:
@@ -327,7 +331,7 @@ class TrainPage(QWidget):
         self.compare.blockSignals(False)
         self._overlays_changed()
 
-    def _run_deleted(self, run_id: str) -> None:
+    def _runs_changed(self) -> None:
         self._fill_compare()
         self._overlays_changed()
         self._update_buttons()

@@ -1,6 +1,6 @@
 """The Train page's table of runs side by side (`compare_runs`): sortable by any column, and from it a run can be
-opened on the Evaluate page, its curves compared with the current ones, or deleted with its files (after the user
-confirms: the weights cannot be brought back)."""
+opened on the Evaluate page, its curves compared with the current ones, or deleted (after the user confirms) as an
+edit that Edit > Undo takes back; its files go when the project is closed, if it was saved without the run."""
 
 from __future__ import annotations
 
@@ -33,7 +33,9 @@ class RunCell(QTableWidgetItem):
 def confirm_delete(parent, title: str) -> bool:
     """Asks before a run's files go (a seam for tests)."""
     answer = QMessageBox.question(parent, "Delete run",
-                                  f"Delete '{title}' and its trained weights? This cannot be undone.",
+                                  f"Delete '{title}' with its curves and trained weights?\n\nEdit > Undo brings it "
+                                  "back. Once you save the project without it, its weights are removed from the disk "
+                                  "when you close the project.",
                                   QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
                                   QMessageBox.StandardButton.Cancel)
     return answer == QMessageBox.StandardButton.Yes
@@ -42,7 +44,6 @@ def confirm_delete(parent, title: str) -> bool:
 class RunsTable(QWidget):
     open_requested = Signal(str)  # a run id to show on the Evaluate page
     compare_requested = Signal(list)  # run ids whose curves to overlay
-    deleted = Signal(str)  # the id of a run deleted
 
     def __init__(self, document, parent=None):
         super().__init__(parent)
@@ -69,6 +70,7 @@ class RunsTable(QWidget):
         self.open_button.clicked.connect(lambda: self.open_requested.emit(self.selected_ids()[0]))
         self.compare_button.clicked.connect(lambda: self.compare_requested.emit(self.selected_ids()))
         self.delete_button.clicked.connect(self.delete_selected)
+        document.records_changed.connect(self.refresh)  # a run finished, was deleted or brought back by undo
         self.message = QLabel("", self)
         self.message.setObjectName("runs_message")
         self.message.setWordWrap(True)
@@ -93,6 +95,7 @@ class RunsTable(QWidget):
     def refresh(self) -> None:
         """Fills the table from the project's runs (the newest first), keeping the chosen runs chosen."""
         chosen = set(self.selected_ids()) if self.table.rowCount() else set()
+        self.message.clear()
         runs = actions.compare_runs(self.document.project)
         self.table.setSortingEnabled(False)
         self.table.clear()
@@ -119,7 +122,7 @@ class RunsTable(QWidget):
         self.delete_button.setEnabled(len(ids) == 1 and not self.document.busy_reason)
 
     def delete_selected(self) -> bool:
-        """Deletes the chosen run with its files once the user confirms; the record goes only when they are gone."""
+        """Deletes the chosen run once the user confirms, as one undoable edit (see `ProjectDocument.delete_run`)."""
         ids = self.selected_ids()
         if len(ids) != 1:
             return False
@@ -127,13 +130,9 @@ class RunsTable(QWidget):
         if not confirm_delete(self, record.title):
             return False
         try:
-            actions.delete_run_files(self.document.project, record.id, self.document.workspace_dir())
+            self.document.delete_run(record.id)
         except WorkbenchError as err:
             self.message.setText(str(err))
             return False
-        self.document.project.remove_run(record.id)
-        self.message.setText(f"Deleted '{record.title}' and its weights.")
-        self.document.mark_dirty()
-        self.refresh()
-        self.deleted.emit(record.id)
+        self.message.setText(f"Deleted '{record.title}'. Edit > Undo brings it back.")
         return True
