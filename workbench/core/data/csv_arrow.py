@@ -169,7 +169,8 @@ def arrow_blocks(path: Path, fmt: CsvFormat, use: list[int], rows_per_block: int
     pending: list[tuple[object, dict]] = []         # PyArrow's batches not handed out yet, with their dictionaries
     start = pending_rows = done = 0
     try:
-        for batch, position in _read_ahead(path, _segments(path, size), options):
+        rows_expected = _rows_expected(path, size)
+        for batch in _read_ahead(path, _segments(path, size), options):
             pending.append((batch, {j: _strings(batch.column(key), limit) for j, key in keys.items()
                                     if j not in numeric}))
             pending_rows += batch.num_rows
@@ -178,7 +179,7 @@ def arrow_blocks(path: Path, fmt: CsvFormat, use: list[int], rows_per_block: int
                 pending_rows -= rows_per_block
                 done += rows_per_block
                 yield rows_per_block, columns
-                progress(min(position / size, 1.0), done)
+                progress(min(done / rows_expected, 0.99), done)
                 if done % (TRIM_EVERY * rows_per_block) == 0:
                     release_freed_memory()
                     pa.default_memory_pool().release_unused()
@@ -193,6 +194,15 @@ def arrow_blocks(path: Path, fmt: CsvFormat, use: list[int], rows_per_block: int
         progress(1.0, done + pending_rows)
     pending = columns = batch = None
     pa.default_memory_pool().release_unused()      # PyArrow's allocator keeps freed blocks; the table needs room
+
+
+def _rows_expected(path: Path, size: int) -> float:
+    """About how many rows the file has, from the length of its first lines: the progress of a read, which the
+    bytes PyArrow has read do not tell (its reader reads tens of megabytes ahead of the batches it hands out)."""
+    with open(path, "rb") as f:
+        start = f.read(SAMPLE_BYTES // 4)
+    lines = start.count(b"\n")
+    return max(size / (len(start) / lines) if lines else 1.0, 1.0)
 
 
 def _segments(path: Path, size: int) -> list[tuple[int, int]]:
@@ -222,7 +232,7 @@ def _segments(path: Path, size: int) -> list[tuple[int, int]]:
 
 
 class _Segment(io.RawIOBase):
-    """Bytes ``start`` to ``end`` of a file, read by one of PyArrow's readers, with the position it has reached."""
+    """Bytes ``start`` to ``end`` of a file, for one of PyArrow's readers."""
 
     def __init__(self, path: Path, start: int, end: int):
         super().__init__()
@@ -247,9 +257,8 @@ class _Segment(io.RawIOBase):
         super().close()
 
 
-def _read_ahead(path: Path, segments: list[tuple[int, int]], options) -> Iterator[tuple[object, int]]:
-    """(batch, the byte of the file its reader has reached) for each of PyArrow's batches of the ``segments`` in
-    order, each segment read by a thread of its own: PyArrow parses without holding the interpreter lock, so the
+def _read_ahead(path: Path, segments: list[tuple[int, int]], options) -> Iterator:
+    """PyArrow's batches of the ``segments`` in order, each segment read by a thread of its own: PyArrow parses without holding the interpreter lock, so the
     readers and our work on the batches before run on two cores at once. The first segment's thread reads up to
     `READ_AHEAD` batches ahead of the caller, the second's as far as it gets (its batches, about the memory the
     caller keeps of the first half, wait for the caller to reach them). A reader's error is raised here, in the
@@ -270,7 +279,7 @@ def _read_ahead(path: Path, segments: list[tuple[int, int]], options) -> Iterato
             reader = open_reader(segment, True)
             while True:
                 try:
-                    yield reader.read_next_batch(), segment.position
+                    yield reader.read_next_batch()
                 except StopIteration:
                     return
     stop = threading.Event()
@@ -291,7 +300,7 @@ def _read_ahead(path: Path, segments: list[tuple[int, int]], options) -> Iterato
         try:
             with _Segment(path, *segments[i]) as segment:
                 reader = open_reader(segment, i == 0)
-                while put((reader.read_next_batch(), segment.position)):
+                while put(reader.read_next_batch()):
                     pass
         except StopIteration:
             put(_END)
