@@ -5,11 +5,11 @@ and a new block of the same layers and flattened ids once they were changed; a r
 import pytest
 
 from tests.core.graph.test_block_edits import branches
-from workbench.core.errors import GraphEditError
+from workbench.core.errors import GraphEditError, ProjectFileError
 from workbench.core.graph import validate
 from workbench.core.graph.block_edits import apply_plan, expanded_group, plan_collapse, plan_expand, plan_make_block
 from workbench.core.graph.blocks import flatten
-from workbench.core.graph.serialize import graph_to_dict, positions_to_dict
+from workbench.core.graph.serialize import graph_from_dict, graph_to_dict, positions_to_dict
 
 
 def unordered(g):
@@ -104,3 +104,37 @@ def test_inside_a_block_a_nested_instance_expands_and_collapses_back():
     assert unordered(outer) == made and sorted(map(str, graph_to_dict(flatten(g))["nodes"])) == flat_before
     with pytest.raises(GraphEditError, match="did not come from a block"):
         plan_collapse(outer, "dense_b", "Block 1")
+
+
+def test_the_expansion_is_saved_with_its_block_and_collapse_after_reopening_gives_the_instance_back():
+    g, made = expanded()
+    g.rename_block("Pair", "Twins")  # the record follows a rename
+    reopened = graph_from_dict(graph_to_dict(g), positions_to_dict(g))
+    assert list(reopened.blocks) == ["Twins"]
+    assert expanded_group(reopened, "pair__dense_a") == ("pair", ["pair__dense_a", "pair__dense_b"])
+    plan, matched = plan_collapse(reopened, "pair__dense_a", "Block 1")
+    assert matched == "Twins" and plan.block_name is None
+    apply_plan(reopened, plan)
+    assert reopened.expansions == {} and reopened.nodes["pair"].params["block"] == "Twins"
+
+
+def test_only_layers_that_expand_made_can_be_collapsed_whatever_their_ids():
+    g = branches()
+    g.add_node("Dense", {"units": 2}, node_id="encoder__dense", name="encoder/dense")  # as an import names a layer
+    with pytest.raises(GraphEditError, match="did not come from a block"):
+        plan_collapse(g, "encoder__dense", "Block 1")
+    assert expanded_group(g, "encoder__dense") is None
+
+
+@pytest.mark.parametrize("raw, field", [
+    ({"pair": {"block": "Nope", "layers": {"dense_a": "dense_a"}}}, "graph.expanded.pair.block"),
+    ({"pair": {"block": "Pair", "layers": {"dense_a": "gone"}}}, "graph.expanded.pair.layers.dense_a"),
+    ({"pair": []}, "graph.expanded.pair"),
+])
+def test_a_bad_expanded_record_in_a_file_is_refused_naming_the_field(raw, field):
+    g, _ = expanded()
+    data = graph_to_dict(g)
+    data["expanded"] = raw
+    with pytest.raises(ProjectFileError) as caught:
+        graph_from_dict(data)
+    assert caught.value.field == field

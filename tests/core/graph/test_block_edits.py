@@ -64,7 +64,12 @@ def test_expand_puts_the_layers_back_with_their_flattened_ids_and_wire_order():
     assert [e.src for e in g.incoming("concat")] == ["pair__dense_b", "pair__dense_a"]
     flat_after = graph_to_dict(flatten(g))
     assert sorted(map(str, flat_after["edges"])) == sorted(map(str, flat_before["edges"]))
-    assert graph_to_dict(g)["nodes"] and "blocks" not in graph_to_dict(g)
+    saved = graph_to_dict(g)  # the definition stays while layers expanded from it are left (for Collapse)
+    assert saved["blocks"].keys() == {"Pair"} and saved["expanded"] == {
+        "pair": {"block": "Pair", "layers": {"dense_a": "pair__dense_a", "dense_b": "pair__dense_b"}}}
+    g.remove_node("pair__dense_a")
+    g.remove_node("pair__dense_b")
+    assert "blocks" not in graph_to_dict(g) and "expanded" not in graph_to_dict(g)  # truly unused: dropped
 
 
 def test_make_unique_detaches_one_instance():
@@ -83,3 +88,4 @@ def test_the_input_cannot_go_into_a_block_and_an_empty_selection_is_refused():
         plan_make_block(g, ["input", "dense_a"], "B", "b", "b")
     with pytest.raises(GraphEditError, match="Select the layers"):
         plan_make_block(g, [], "B", "b", "b")
+

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 from workbench.core.errors import GraphEditError
 from workbench.core.graph.blocks import SEPARATOR
-from workbench.core.graph.model import ID_PATTERN, MAX_NAME_LENGTH, Edge, Graph, Node
+from workbench.core.graph.model import ID_PATTERN, MAX_NAME_LENGTH, Edge, Expansion, Graph, Node
 
 
 @dataclass
@@ -25,13 +25,15 @@ class NewNode:
 @dataclass
 class BlockPlan:
     """Remove `removed` (with their wires), add `definition` as `block_name` (when not None), add `nodes`, then
-    the `wires`, each at its index in the edge list as it stands then (ascending)."""
+    the `wires`, each at its index in the edge list as it stands then (ascending), and last set the record of the
+    expansion of an instance (`expansion`: its id and what Expand made of it, or None to forget it)."""
 
     removed: list[str]
     block_name: str | None = None
     definition: Graph | None = None
     nodes: list[NewNode] = field(default_factory=list)
     wires: list[tuple[int, Edge]] = field(default_factory=list)
+    expansion: tuple[str, Expansion | None] | None = None
 
 
 def free_block_name(graph: Graph, stem: str = "Block") -> str:
@@ -128,8 +130,9 @@ def plan_make_block(graph: Graph, node_ids: list[str], block_name: str, instance
 
 
 def plan_expand(graph: Graph, instance_id: str) -> BlockPlan:
-    """Puts the layers of one block instance back into `graph`, wired as they computed: a layer keeps the id it has
-    in the flattened graph where it can (``unit1__conv``), so trained weights still fit it."""
+    """Puts the layers of one block instance back into `graph`, wired as they computed, and records which layers
+    came from it (for Collapse): a layer keeps the id it has in the flattened graph where it can (``unit1__conv``),
+    so trained weights still fit it."""
     instance = graph.node(instance_id)
     if instance.definition is None:
         raise GraphEditError(f"{instance.label} is not a block.")
@@ -167,7 +170,8 @@ def plan_expand(graph: Graph, instance_id: str) -> BlockPlan:
             wires.extend((index, Edge(src, out.dst, src_port, out.dst_port)) for index, out in consumers.get(e.dst, []))
         else:  # into a new layer: after the others, in the definition's order
             wires.append((end, Edge(src, ids[e.dst], src_port, e.dst_port)))
-    return BlockPlan([instance_id], nodes=nodes, wires=_placed(graph, {instance_id}, wires))
+    return BlockPlan([instance_id], nodes=nodes, wires=_placed(graph, {instance_id}, wires),
+                     expansion=(instance_id, Expansion(instance.params["block"], dict(ids))))
 
 
 def plan_make_unique(graph: Graph, instance_id: str, block_name: str) -> BlockPlan:
@@ -194,29 +198,28 @@ def _free(stem: str, taken: set[str], fits) -> str:
 
 
 def expanded_group(graph: Graph, node_id: str) -> tuple[str, list[str]] | None:
-    """The instance a layer made by Expand came from, read from its id (``block1__conv1``: ``block1``), and the
-    layers of `graph` made from that instance (every id behind ``block1__``, those of blocks inside it included);
-    None for a layer whose id names no instance."""
-    instance_id, separator, _ = node_id.rpartition(SEPARATOR)
-    if not separator or not instance_id or node_id not in graph.nodes:
+    """The instance the layer `node_id` was expanded from (as `graph.expansions` remembers it) and the layers of
+    `graph` that Expand made of that instance and that are left; None for a layer that no Expand made."""
+    found = graph.expansion_of(node_id) if node_id in graph.nodes else None
+    if found is None:
         return None
-    prefix = instance_id + SEPARATOR
-    members = [nid for nid in graph.nodes if nid.startswith(prefix)]
-    if any(graph.nodes[nid].spec.role in ("input", "head", "block_input", "block_output") for nid in members):
-        return None
-    return instance_id, members
+    instance_id, expansion = found
+    made = set(expansion.layers.values())
+    return instance_id, [nid for nid in graph.nodes if nid in made]
 
 
 def plan_collapse(graph: Graph, node_id: str, new_block_name: str) -> tuple[BlockPlan, str | None]:
     """Puts the layers that Expand made from one instance (the group of `node_id`) back into one Block node: an
-    instance of a block of the network whose Expand gives exactly these layers, settings and wires back (the block
-    they came from, unless they were changed since), else of a new block `new_block_name`, as Make block does.
-    Returns the plan and the name of the block matched (None: a new one)."""
+    instance of the block they came from when its Expand gives exactly these layers, settings and wires back (they
+    were not changed since), else of a new block `new_block_name`, as Make block does. Returns the plan and the
+    name of the block matched (None: a new one)."""
     group = expanded_group(graph, node_id)
     if group is None:
         raise GraphEditError(f"{graph.node(node_id).label} did not come from a block: only the layers that Expand "
                              f"made can be collapsed. To make a new block of layers, select them and use Make block.")
     origin, members = group
+    expansion = graph.expansions[origin]
+    inner_of = {nid: inner for inner, nid in expansion.layers.items() if nid in members}
     instance_id = origin
     if instance_id in graph.nodes:  # a node took the instance's id since: the layers get new flattened ids
         instance_id = next(f"block{i}" for i in itertools.count(1) if f"block{i}" not in graph.nodes)
@@ -225,24 +228,27 @@ def plan_collapse(graph: Graph, node_id: str, new_block_name: str) -> tuple[Bloc
     taken_names = {n.name for n in graph.nodes.values()} - names
     stem = stems.pop() if len(stems) == 1 and all("/" in name for name in names) else "block"
     instance_name = stem if stem not in taken_names else _free(stem, taken_names, lambda n: len(n) <= MAX_NAME_LENGTH)
-    prefix = origin + SEPARATOR
-    for name in graph.network.blocks:
-        plan = _collapse_into(graph, members, prefix, name, instance_id, instance_name)
+    if expansion.block in graph.network.blocks:
+        plan = _collapse_into(graph, inner_of, expansion.block, instance_id, instance_name)
         if plan is not None:
-            return plan, name
+            plan.expansion = (origin, None)
+            return plan, expansion.block
     plan = plan_make_block(graph, members, new_block_name, instance_id, instance_name)
-    plan.definition = _without_prefix(plan.definition, prefix, f"{stem}/")
+    original = graph.network.blocks.get(expansion.block)
+    plan.definition = _back_to_block(plan.definition, inner_of, stem, original)
+    plan.expansion = (origin, None)
     return plan, None
 
 
-def _collapse_into(graph: Graph, members: list[str], prefix: str, block_name: str, instance_id: str,
+def _collapse_into(graph: Graph, inner_of: dict[str, str], block_name: str, instance_id: str,
                    instance_name: str) -> BlockPlan | None:
-    """The plan that puts `members` back as an instance of block `block_name`, if expanding that instance gives
-    them back exactly (ids, types, settings and the wires into every port, in order); else None."""
+    """The plan that puts the layers `inner_of` (id -> the id of the definition's node it was made of) back as an
+    instance of block `block_name`, if expanding that instance gives them back exactly (ids, types, settings and the
+    wires into every port, in order); else None."""
     definition = graph.network.blocks[block_name]
     layers = {nid for nid, n in definition.nodes.items() if n.type not in ("BlockInput", "BlockOutput")}
-    inside = set(members)
-    if layers != {nid[len(prefix):] for nid in members}:
+    inside = set(inner_of)
+    if layers != set(inner_of.values()):
         return None
     if block_name == graph.block_name or (graph.block_name is not None
                                           and graph.block_name in definition.used_blocks()):
@@ -255,31 +261,33 @@ def _collapse_into(graph: Graph, members: list[str], prefix: str, block_name: st
         if (e.src in inside) == (e.dst in inside):
             continue
         if e.dst in inside:
-            port = entry.get((e.dst[len(prefix):], e.dst_port))
+            port = entry.get((inner_of[e.dst], e.dst_port))
             if port is None or feeds.setdefault(port, (e.src, e.src_port)) != (e.src, e.src_port):
                 return None
             if not any(w.dst_port == port for _, w in wires):
                 wires.append((index, Edge(e.src, instance_id, e.src_port, port)))
         else:
-            port = exit_.get((e.src[len(prefix):], e.src_port))
+            port = exit_.get((inner_of[e.src], e.src_port))
             if port is None:
                 return None
             wires.append((index, Edge(instance_id, e.dst, port, e.dst_port)))
-    anchor = next((nid for nid in members if nid in graph.positions and nid[len(prefix):] in definition.positions),
-                  None)
+    members = [nid for nid in graph.nodes if nid in inside]
+    anchor = next((nid for nid in members if nid in graph.positions and inner_of[nid] in definition.positions), None)
     position = None
     if anchor is not None:  # where Expand had put the layers from: the instance's corner
-        (x, y), (dx, dy) = graph.positions[anchor], definition.positions[anchor[len(prefix):]]
+        (x, y), (dx, dy) = graph.positions[anchor], definition.positions[inner_of[anchor]]
         position = (x - dx, y - dy)
-    plan = BlockPlan(list(members), nodes=[NewNode(instance_id, "Block", instance_name, {"block": block_name},
-                                                   position)], wires=_placed(graph, inside, wires))
+    plan = BlockPlan(members, nodes=[NewNode(instance_id, "Block", instance_name, {"block": block_name}, position)],
+                     wires=_placed(graph, inside, wires))
     trial = graph.copy()
     try:
         apply_plan(trial, plan)
-        apply_plan(trial, plan_expand(trial, instance_id))
+        expand = plan_expand(trial, instance_id)
+        apply_plan(trial, expand)
     except GraphEditError:
         return None
-    moved = {nid: instance_id + SEPARATOR + nid[len(prefix):] for nid in members}
+    made = expand.expansion[1].layers
+    moved = {nid: made[inner] for nid, inner in inner_of.items()}
     return plan if _wiring(trial) == _wiring(graph, moved) else None
 
 
@@ -294,18 +302,23 @@ def _wiring(graph: Graph, ids: dict[str, str] | None = None) -> tuple:
     return nodes, into
 
 
-def _without_prefix(definition: Graph, prefix: str, name_prefix: str) -> Graph:
-    """`definition` with its layers' ids behind `prefix` shortened to what follows it (``block1__conv1``:
-    ``conv1``), so the new block's flattened ids are the layers' ids as they stand, and their names behind
-    `name_prefix` likewise (``block1/conv1``: ``conv1``); an id or a name that would clash stays as it is."""
+def _back_to_block(definition: Graph, inner_of: dict[str, str], stem: str, original: Graph | None) -> Graph:
+    """`definition` (made of expanded layers) with each layer's id back to the id of the node it was made of
+    (``block1__conv1``: ``conv1``), so the new block's flattened ids are the layers' ids as they stand, and its name
+    back to that node's name where Expand's name for it is unchanged (else its name behind ``stem/``); an id or a
+    name that would clash stays as it is."""
     ids, names = {}, {}
     taken_ids, taken_names = set(definition.nodes), {n.name for n in definition.nodes.values()}
     for nid, node in definition.nodes.items():
-        short = nid[len(prefix):] if nid.startswith(prefix) else nid
+        short = inner_of.get(nid, nid)
         if short != nid and short not in taken_ids and ID_PATTERN.match(short):
             taken_ids.add(short)
             ids[nid] = short
-        short = node.name[len(name_prefix):] if node.name.startswith(name_prefix) else node.name
+        was = original.nodes.get(short) if original is not None and nid in inner_of else None
+        if was is not None and node.name == f"{stem}/{was.name}":
+            short = was.name
+        else:
+            short = node.name[len(stem) + 1:] if node.name.startswith(f"{stem}/") else node.name
         if short != node.name and short and short not in taken_names:
             taken_names.add(short)
             names[nid] = short
@@ -331,3 +344,5 @@ def apply_plan(graph: Graph, plan: BlockPlan) -> None:
         graph.add_node(n.type, n.params, n.name, n.node_id, n.position)
     for index, edge in plan.wires:
         graph.add_edge(edge, index)
+    if plan.expansion is not None:
+        graph.set_expansion(*plan.expansion)

@@ -8,6 +8,10 @@ Reusable blocks: the network's graph keeps named block definitions in `blocks`, 
 whose BlockInput and BlockOutput nodes are the block's ports. A Block node is one instance of a definition (its
 setting `block` names it); its ports are its definition's. Every graph of one network shares the one `blocks` map,
 and the network's graph (the definitions' `owner`) announces a change inside any definition as its own `changed`.
+
+A graph also remembers the layers that Expand put in place of an instance (`expansions`, by the instance's id): the
+block they came from and which of its nodes each one is. Collapse is offered for those layers only, and a saved
+network keeps the definitions they came from.
 """
 
 from __future__ import annotations
@@ -46,6 +50,15 @@ class Node:
 
 
 @dataclass(frozen=True)
+class Expansion:
+    """The layers Expand made of one instance: `block`, the definition it was an instance of, and `layers`, for
+    each node of that definition (its id there), the id of the layer made of it."""
+
+    block: str
+    layers: dict[str, str]
+
+
+@dataclass(frozen=True)
 class Edge:
     src: str
     dst: str
@@ -72,6 +85,7 @@ class Graph:
         self.blocks: dict[str, Graph] = {}  # block name -> definition; shared by every graph of one network
         self.block_name: str | None = None  # the name of the block this graph defines; None for the network
         self.owner: Graph | None = None  # a definition's network
+        self.expansions: dict[str, Expansion] = {}  # instance id -> the layers Expand made of it
 
     # --- queries ------------------------------------------------------------------------------------------------
 
@@ -253,6 +267,20 @@ class Graph:
         self.changed.emit()
         return old
 
+    def expansion_of(self, node_id: str) -> tuple[str, Expansion] | None:
+        """(instance id, expansion) of the Expand that made the layer `node_id`, or None."""
+        return next(((instance_id, expansion) for instance_id, expansion in self.expansions.items()
+                     if node_id in expansion.layers.values()), None)
+
+    def set_expansion(self, instance_id: str, expansion: Expansion | None) -> Expansion | None:
+        """Remembers that Expand made `expansion`'s layers of the instance `instance_id`, or forgets that (None:
+        Collapse, or the undo of an Expand); returns the record it replaces."""
+        previous = self.expansions.pop(instance_id, None)
+        if expansion is not None:
+            self.expansions[instance_id] = expansion
+        self.changed.emit()
+        return previous
+
     def move(self, node_id: str, x: float, y: float) -> None:
         self.node(node_id)
         self.positions[node_id] = (float(x), float(y))
@@ -340,6 +368,9 @@ class Graph:
         for graph, instance in self.instances_of(old):
             instance.params = {**instance.params, "block": new}
             graph.params_changed.emit(instance.id)
+        for graph in (network, *network.blocks.values()):
+            graph.expansions = {instance_id: Expansion(new, e.layers) if e.block == old else e
+                                for instance_id, e in graph.expansions.items()}
         network.changed.emit()
         return new
 
@@ -350,6 +381,32 @@ class Graph:
         for graph in (network, *network.blocks.values()):
             found.extend((graph, n) for n in graph.nodes.values() if n.type == "Block" and n.params["block"] == name)
         return found
+
+    def kept_blocks(self) -> list[str]:
+        """The blocks a saved network keeps: those it uses (`used_blocks`) and those that layers of it, or of a kept
+        block, were expanded from (while one of those layers is left), with the blocks they use."""
+        kept: dict[str, None] = {}
+        stack = self.used_blocks() + self._expanded_blocks()
+        while stack:
+            name = stack.pop(0)
+            if name in kept or name not in self.blocks:
+                continue
+            kept[name] = None
+            definition = self.blocks[name]
+            stack.extend(definition.used_blocks() + definition._expanded_blocks())
+        return list(kept)
+
+    def live_expansions(self) -> dict[str, Expansion]:
+        """`expansions` without the layers deleted since, and without the records none of whose layers is left."""
+        live = {}
+        for instance_id, expansion in self.expansions.items():
+            layers = {inner: nid for inner, nid in expansion.layers.items() if nid in self.nodes}
+            if layers:
+                live[instance_id] = Expansion(expansion.block, layers)
+        return live
+
+    def _expanded_blocks(self) -> list[str]:
+        return [e.block for e in self.live_expansions().values()]
 
     def used_blocks(self) -> list[str]:
         """The names of the blocks this graph's nodes are instances of, directly or inside each other, each once."""
@@ -409,6 +466,7 @@ class Graph:
         clone.nodes = {nid: Node(n.id, n.type, n.name, copy.deepcopy(n.params)) for nid, n in self.nodes.items()}
         clone.edges = list(self.edges)
         clone.positions = dict(self.positions)
+        clone.expansions = {i: Expansion(e.block, dict(e.layers)) for i, e in self.expansions.items()}
         return clone
 
     def _resolve_blocks(self) -> None:

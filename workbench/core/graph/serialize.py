@@ -7,14 +7,17 @@ Each wire is checked against a set of the wires read so far and a map of the inp
 n wires takes time in proportion to n (`Graph.check_edge` rescans the edge list, which suits one edit, not a file).
 
 Block definitions travel in the graph's "blocks" object, one per name, each with its own "nodes" and "edges"; a
-definition that no node uses (directly or inside another block) is left out of the file. A graph without blocks is
-written exactly as before.
+definition that no node uses (directly or inside another block) is left out of the file, unless layers that Expand
+made of one of its instances are left (`Graph.kept_blocks`). Those are listed in a graph's "expanded" object: for
+each instance expanded, its block and, for each node of the block, the id of the layer made of it. A graph without
+blocks is written exactly as before.
 """
 
 from __future__ import annotations
 
 from workbench.core.errors import CycleError, GraphEditError, ProjectFileError
-from workbench.core.graph.model import ID_PATTERN, MAX_NAME_LENGTH, Edge, Graph, Node, check_block_name, check_wire_ends
+from workbench.core.graph.model import (ID_PATTERN, MAX_NAME_LENGTH, Edge, Expansion, Graph, Node, check_block_name,
+                                        check_wire_ends)
 from workbench.core.layers import CATALOG
 
 MAX_NODES = 10_000
@@ -23,9 +26,9 @@ MAX_EDGES = 50_000
 
 def graph_to_dict(graph: Graph) -> dict:
     data = _plain_graph_to_dict(graph)
-    used = graph.used_blocks()
-    if used:
-        data["blocks"] = {name: _plain_graph_to_dict(graph.blocks[name]) for name in sorted(used)}
+    kept = graph.kept_blocks()
+    if kept:
+        data["blocks"] = {name: _plain_graph_to_dict(graph.blocks[name]) for name in sorted(kept)}
     return data
 
 
@@ -33,7 +36,7 @@ def block_to_dict(graph: Graph, name: str) -> dict:
     """The block `name` of `graph`'s network with the blocks it uses, as a graph with no layers of its own: what
     `graph_from_dict` reads back into a network whose `blocks` hold them (a block saved apart from any project)."""
     network = graph.network
-    names = [name, *network.blocks[name].used_blocks()]
+    names = [name, *(n for n in network.blocks[name].kept_blocks() if n != name)]
     return {"nodes": [], "edges": [], "blocks": {n: _plain_graph_to_dict(network.blocks[n]) for n in names}}
 
 
@@ -50,7 +53,12 @@ def _plain_graph_to_dict(graph: Graph) -> dict:
         if e.dst_port != "in":
             item["to_port"] = e.dst_port
         edges.append(item)
-    return {"nodes": nodes, "edges": edges}
+    data = {"nodes": nodes, "edges": edges}
+    expansions = graph.live_expansions()
+    if expansions:
+        data["expanded"] = {instance_id: {"block": e.block, "layers": dict(e.layers)}
+                            for instance_id, e in expansions.items()}
+    return data
 
 
 def positions_to_dict(graph: Graph) -> dict:
@@ -59,7 +67,7 @@ def positions_to_dict(graph: Graph) -> dict:
 
 def block_positions_to_dict(graph: Graph) -> dict:
     """The canvas positions inside each block definition the file keeps, by block name."""
-    return {name: positions_to_dict(graph.blocks[name]) for name in sorted(graph.used_blocks())}
+    return {name: positions_to_dict(graph.blocks[name]) for name in sorted(graph.kept_blocks())}
 
 
 def _expect(value, kind, field: str, what: str):
@@ -91,8 +99,9 @@ def graph_from_dict(data, positions=None, field: str = "graph", block_positions=
         parts.append((definition, raw, f"{field}.blocks.{name}"))
     parts.append((graph, data, field))
     raw_edges = [_read_nodes(part, raw, where) for part, raw, where in parts]
-    for (part, _raw, where), edges in zip(parts, raw_edges):
+    for (part, raw, where), edges in zip(parts, raw_edges):
         _read_edges(part, edges, where)
+        part.expansions = _read_expansions(part, raw.get("expanded", {}), f"{where}.expanded")
     for name, definition in graph.blocks.items():
         if name in definition.used_blocks():
             raise ProjectFileError(f"the block {name!r} contains itself", f"{field}.blocks.{name}")
@@ -191,6 +200,24 @@ def _read_edges(graph: Graph, raw_edges: list, field: str) -> None:
         graph.edges.append(edge)
         connected.add(edge)
         fed_by.setdefault((edge.dst, edge.dst_port), edge.src)
+
+
+def _read_expansions(graph: Graph, data, field: str) -> dict[str, Expansion]:
+    _expect(data, dict, field, "an object of expanded blocks")
+    expansions = {}
+    for instance_id, raw in data.items():
+        where = f"{field}.{instance_id}"
+        _expect(raw, dict, where, "an object with 'block' and 'layers'")
+        block = _expect(raw.get("block"), str, f"{where}.block", "a block name")
+        if block not in graph.blocks:
+            raise ProjectFileError(f"there is no block called {block!r}", f"{where}.block")
+        layers = _expect(raw.get("layers"), dict, f"{where}.layers", "an object of layer ids")
+        for inner, node_id in layers.items():
+            _expect(node_id, str, f"{where}.layers.{inner}", "a node id")
+            if node_id not in graph.nodes:
+                raise ProjectFileError(f"there is no node with id {node_id!r}", f"{where}.layers.{inner}")
+        expansions[instance_id] = Expansion(block, dict(layers))
+    return expansions
 
 
 def _read_positions(graph: Graph, positions) -> None:

@@ -40,7 +40,7 @@ def project_to_dict(project: Project) -> dict:
         "description": project.description,
         "graph": graph_to_dict(project.graph),
         "ui": {"positions": positions_to_dict(project.graph),
-               **({"block_positions": block_positions_to_dict(project.graph)} if project.graph.used_blocks() else {})},
+               **({"block_positions": block_positions_to_dict(project.graph)} if project.graph.kept_blocks() else {})},
         "dataset": project.dataset.to_dict() if project.dataset is not None else None,
         "training": project.training.to_dict(),
         "runs": [record.to_dict() for record in project.runs],

@@ -15,7 +15,7 @@ from PySide6.QtGui import QUndoCommand
 from workbench.core.errors import CycleError
 from workbench.core.graph.block_edits import BlockPlan
 from workbench.core.graph.layout import layered_layout
-from workbench.core.graph.model import Edge, Graph, Node
+from workbench.core.graph.model import Edge, Expansion, Graph, Node
 
 
 class EditCommand(QUndoCommand):
@@ -139,6 +139,21 @@ class AddBlockCommand(EditCommand):
         self.graph.remove_block(self.name)
 
 
+class SetExpansionCommand(EditCommand):
+    """Records which layers Expand made of an instance, or forgets that (Collapse); undo puts the old record back."""
+
+    def __init__(self, graph: Graph, instance_id: str, expansion: Expansion | None):
+        super().__init__("Expand" if expansion is not None else "Collapse")
+        self.graph, self.instance_id, self.expansion = graph, instance_id, expansion
+        self._previous: Expansion | None = None
+
+    def apply(self) -> None:
+        self._previous = self.graph.set_expansion(self.instance_id, self.expansion)
+
+    def revert(self) -> None:
+        self.graph.set_expansion(self.instance_id, self._previous)
+
+
 def plan_command(graph: Graph, plan: BlockPlan, text: str) -> MacroCommand:
     """A block edit worked out by workbench/core/graph/block_edits.py, as one undoable step of ordinary edits."""
     children: list[EditCommand] = []
@@ -148,6 +163,8 @@ def plan_command(graph: Graph, plan: BlockPlan, text: str) -> MacroCommand:
         children.append(AddBlockCommand(graph, plan.block_name, plan.definition))
     children.extend(AddNodeCommand(graph, n.type, n.node_id, n.name, n.params, n.position) for n in plan.nodes)
     children.extend(AddEdgeCommand(graph, edge, index) for index, edge in plan.wires)
+    if plan.expansion is not None:
+        children.append(SetExpansionCommand(graph, *plan.expansion))
     return MacroCommand(text, children)
 
 

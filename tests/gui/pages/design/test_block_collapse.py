@@ -61,3 +61,25 @@ def test_collapse_of_changed_layers_makes_a_new_block_and_says_so(window, qtbot)
     assert validate(graph).ok and validate(graph).outputs["block1"].shape[1] == 8
     window.undo_action.trigger()
     assert unordered(graph) == changed and "Block 2" not in graph.blocks
+
+
+def test_collapse_is_offered_only_for_layers_that_expand_made_not_for_any_id_with_two_underscores(window, qtbot):
+    graph = window.document.project.graph
+    graph.add_node("Dense", {"units": 4}, name="imported dense", node_id="encoder__dense", position=(0.0, 900.0))
+    assert context_action(window, "encoder__dense", "Collapse into block") is None  # an imported layer's id
+    make_and_expand(window)
+    assert context_action(window, "block1__conv1", "Collapse into block") is not None
+    graph.add_node("ReLU", name="later", node_id="block1__relu9", position=(300.0, 900.0))
+    assert context_action(window, "block1__relu9", "Collapse into block") is None  # added since, not by Expand
+
+
+def test_after_save_and_reopen_collapse_puts_the_layers_back_into_the_block_they_came_from(window, qtbot, tmp_path):
+    made = make_and_expand(window)
+    path = window.document.save(tmp_path / "expanded.wbproj")
+    assert window.files.open_path(path)
+    graph = window.document.project.graph
+    assert list(graph.blocks) == ["Block 1"] and "block1" not in graph.nodes  # kept: its layers came from it
+    window.design.view.banner.hide()
+    context_action(window, "block1__conv1", "Collapse into block").trigger()
+    assert unordered(graph) == made and list(graph.blocks) == ["Block 1"]
+    assert not window.design.view.banner.isVisible()  # no new block was made
