@@ -9,7 +9,8 @@ from workbench.core.errors import GraphEditError
 from workbench.core.graph import Graph, validate
 from workbench.core.graph.block_edits import apply_plan, plan_expand, plan_make_block, plan_make_unique
 from workbench.core.graph.blocks import flatten
-from workbench.core.graph.serialize import graph_to_dict
+from workbench.core.graph.model import ID_PATTERN
+from workbench.core.graph.serialize import graph_from_dict, graph_to_dict
 
 
 def branches() -> Graph:
@@ -89,3 +90,28 @@ def test_the_input_cannot_go_into_a_block_and_an_empty_selection_is_refused():
     with pytest.raises(GraphEditError, match="Select the layers"):
         plan_make_block(g, [], "B", "b", "b")
 
+
+def test_expand_of_blocks_deep_enough_to_pass_64_characters_keeps_the_flat_ids_so_the_weights_fit():
+    g = branches()
+    inner_id, outer_id = "unit_" + "i" * 35, "stage_" + "o" * 34  # 40 characters each: their layers pass 64
+    apply_plan(g, plan_make_block(g, ["dense_a", "dense_b"], "Unit", inner_id, "unit"))
+    apply_plan(g, plan_make_block(g, [inner_id], "Stage", outer_id, "stage"))
+    flat = flatten(g)
+    long_ids = [nid for nid in flat.nodes if nid.startswith("stage_")]
+    assert len(long_ids) == 2 and all(len(nid) == 64 and ID_PATTERN.match(nid) for nid in long_ids)
+    assert graph_from_dict(graph_to_dict(flat)).nodes.keys() == flat.nodes.keys()  # a run's snapshot reads back
+    x = example_inputs(build_module(g))
+    torch.manual_seed(0)
+    trained = build_module(g).eval()
+    weights = trained.layers.state_dict()
+    apply_plan(g, plan_expand(g, outer_id))  # the outer block: the inner instance's id is shortened too
+    inner_instance = next(nid for nid in g.nodes if g.nodes[nid].type == "Block")
+    assert len(inner_instance) == 64
+    expanded_once = build_module(g).eval()
+    expanded_once.layers.load_state_dict(weights)  # strict: every layer keeps the id of its weights
+    apply_plan(g, plan_expand(g, inner_instance))
+    assert sorted(nid for nid in g.nodes if nid.startswith("stage_")) == sorted(long_ids)
+    expanded = build_module(g).eval()
+    expanded.layers.load_state_dict(weights)
+    with torch.no_grad():
+        assert torch.equal(expanded(*x), trained(*x)) and torch.equal(expanded_once(*x), trained(*x))

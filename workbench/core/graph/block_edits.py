@@ -9,7 +9,7 @@ import itertools
 from dataclasses import dataclass, field
 
 from workbench.core.errors import GraphEditError
-from workbench.core.graph.blocks import SEPARATOR
+from workbench.core.graph.blocks import joined_id, joined_name
 from workbench.core.graph.model import ID_PATTERN, MAX_NAME_LENGTH, Edge, Expansion, Graph, Node
 
 
@@ -131,8 +131,8 @@ def plan_make_block(graph: Graph, node_ids: list[str], block_name: str, instance
 
 def plan_expand(graph: Graph, instance_id: str) -> BlockPlan:
     """Puts the layers of one block instance back into `graph`, wired as they computed, and records which layers
-    came from it (for Collapse): a layer keeps the id it has in the flattened graph where it can (``unit1__conv``),
-    so trained weights still fit it."""
+    came from it (for Collapse): a layer keeps the id it has in the flattened graph (``unit1__conv``, shortened as
+    `joined_id` shortens it) unless a node of `graph` has that id already, so trained weights still fit it."""
     instance = graph.node(instance_id)
     if instance.definition is None:
         raise GraphEditError(f"{instance.label} is not a block.")
@@ -144,8 +144,8 @@ def plan_expand(graph: Graph, instance_id: str) -> BlockPlan:
     for nid, node in definition.nodes.items():
         if node.type in ("BlockInput", "BlockOutput"):
             continue
-        new_id = _free(f"{instance_id}{SEPARATOR}{nid}", taken_ids, ID_PATTERN.match)
-        new_name = _free(f"{instance.name}/{node.name}", taken_names, lambda n: len(n) <= MAX_NAME_LENGTH)
+        new_id = _free(joined_id(instance_id, nid), taken_ids, ID_PATTERN.match)
+        new_name = _free(joined_name(instance.name, node.name), taken_names, lambda n: len(n) <= MAX_NAME_LENGTH)
         taken_ids.add(new_id)
         taken_names.add(new_name)
         ids[nid] = new_id
@@ -315,7 +315,7 @@ def _back_to_block(definition: Graph, inner_of: dict[str, str], stem: str, origi
             taken_ids.add(short)
             ids[nid] = short
         was = original.nodes.get(short) if original is not None and nid in inner_of else None
-        if was is not None and node.name == f"{stem}/{was.name}":
+        if was is not None and node.name == joined_name(stem, was.name):
             short = was.name
         else:
             short = node.name[len(stem) + 1:] if node.name.startswith(f"{stem}/") else node.name

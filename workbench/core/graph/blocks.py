@@ -2,20 +2,46 @@
 layers and the definition's port nodes by the wires they stand for.
 
 A layer of instance `res1` keeps its id behind the instance's (``res1__conv1``) and is named after both
-(``res1/conv1``), so a message about it names the block instance and the layer inside. Shape inference, the torch
-network, export, compression and search all work on `flatten(graph)`; `FlatGraph.origin` leads each layer back to
-the node of the network that stands for it.
+(``res1/conv1``), so a message about it names the block instance and the layer inside. An id or a name that would
+pass 64 characters (blocks deep inside blocks) is shortened the same way every time (`joined_id`, `joined_name`), so
+a run's snapshot of the flat network stays a valid graph and Expand gives a layer the id its trained weights have.
+
+Shape inference, the torch network, export, compression and search all work on `flatten(graph)`; `FlatGraph.origin`
+leads each layer back to the node of the network that stands for it.
 """
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 
 from workbench.core.errors import GraphEditError
-from workbench.core.graph.model import Edge, Graph, Node
+from workbench.core.graph.model import MAX_NAME_LENGTH, Edge, Graph, Node
 from workbench.core.graph.serialize import MAX_NODES
 
 SEPARATOR = "__"
+MAX_ID_LENGTH = 64  # as model.ID_PATTERN allows
+_DIGEST = 8  # hex digits of the hash that ends a shortened id or name
+
+
+def joined_id(instance_id: str, node_id: str) -> str:
+    """The flat id of the layer `node_id` inside the instance whose flat id is `instance_id` (``res1__conv1``). One
+    longer than 64 characters keeps its first 55 and ends in ``_`` and 8 hex digits of a hash of the whole, so it is
+    still a valid id, the same every time, and different for different layers."""
+    return _shortened(f"{instance_id}{SEPARATOR}{node_id}", MAX_ID_LENGTH, "_")
+
+
+def joined_name(instance_name: str, name: str) -> str:
+    """The flat name of the layer `name` inside the instance named `instance_name` (``res1/conv1``), shortened
+    like `joined_id` where it would pass 64 characters: its beginning, ``…`` and the hash."""
+    return _shortened(f"{instance_name}/{name}", MAX_NAME_LENGTH, "…")
+
+
+def _shortened(text: str, limit: int, mark: str) -> str:
+    if len(text) <= limit:
+        return text
+    digest = hashlib.sha256(text.encode()).hexdigest()[:_DIGEST]
+    return f"{text[:limit - len(mark) - _DIGEST]}{mark}{digest}"
 
 
 @dataclass
@@ -70,7 +96,7 @@ def flatten_with_paths(graph: Graph) -> FlatGraph:
         raise GraphEditError(f"With its blocks expanded the network would have {layers:,} layers, more than "
                              f"Workbench handles ({MAX_NODES:,}). Use fewer instances or smaller blocks.")
     flat = FlatGraph(Graph())
-    flat.instances[()] = _inline(graph, (), "", flat, {})
+    flat.instances[()] = _inline(graph, (), "", "", flat, {})
     return flat
 
 
@@ -82,10 +108,11 @@ def output_source(flat: FlatGraph, path: tuple[str, ...], port: str) -> tuple[st
 class _Inlined:
     """One graph's nodes inlined into the flat graph: where each of its (node, output port)s comes from there."""
 
-    def __init__(self, graph: Graph, path: tuple[str, ...], feeds: dict[str, tuple[str, str] | None]):
+    def __init__(self, graph: Graph, path: tuple[str, ...], instance_id: str,
+                 feeds: dict[str, tuple[str, str] | None]):
         self.graph = graph
         self.path = path
-        self.id_prefix = "".join(p + SEPARATOR for p in path)
+        self.instance_id = instance_id  # the flat id of the instance inlined ("" for the network)
         self.feeds = feeds  # a definition's input port -> the flat (node, port) feeding it (None: nothing)
         self.inner: dict[str, _Inlined] = {}  # Block node id -> its inlined definition
 
@@ -99,13 +126,15 @@ class _Inlined:
                 raise GraphEditError(f"{node.label} has no output called {port!r}.")
             wires = [e for e in inner.graph.edges if e.dst == port]
             return inner.source(wires[0].src, wires[0].src_port) if wires else None
-        return self.id_prefix + node_id, port
+        return self.flat_id(node_id), port
+
+    def flat_id(self, node_id: str) -> str:
+        return joined_id(self.instance_id, node_id) if self.path else node_id
 
 
-def _inline(graph: Graph, path: tuple[str, ...], name_prefix: str, flat: FlatGraph,
+def _inline(graph: Graph, path: tuple[str, ...], instance_id: str, instance_name: str, flat: FlatGraph,
             feeds: dict[str, tuple[str, str] | None]) -> _Inlined:
-    here = _Inlined(graph, path, feeds)
-    id_prefix = here.id_prefix
+    here = _Inlined(graph, path, instance_id, feeds)
     incoming: dict[str, list[Edge]] = {}
     for e in graph.edges:
         incoming.setdefault(e.dst, []).append(e)
@@ -123,13 +152,15 @@ def _inline(graph: Graph, path: tuple[str, ...], name_prefix: str, flat: FlatGra
                     raise GraphEditError(f"{node.label} has no input called {e.dst_port!r}.")
                 if graph.nodes[e.src].type != "Block" or e.src in here.inner:  # not a block on a loop
                     inner_feeds[e.dst_port] = here.source(e.src, e.src_port)
-            here.inner[nid] = flat.instances[(*path, nid)] = _inline(node.definition, (*path, nid),
-                                                                     f"{name_prefix}{node.name}/", flat, inner_feeds)
+            inner_name = joined_name(instance_name, node.name) if path else node.name
+            here.inner[nid] = flat.instances[(*path, nid)] = _inline(node.definition, (*path, nid), here.flat_id(nid),
+                                                                     inner_name, flat, inner_feeds)
             continue
-        flat_id = id_prefix + nid
+        flat_id = here.flat_id(nid)
         if flat_id in flat.graph.nodes:
             raise GraphEditError(f"The layer id {flat_id!r} is used both by a layer and inside a block; rename one.")
-        flat.graph.nodes[flat_id] = Node(flat_id, node.type, name_prefix + node.name, dict(node.params))
+        name = joined_name(instance_name, node.name) if path else node.name
+        flat.graph.nodes[flat_id] = Node(flat_id, node.type, name, dict(node.params))
         if nid in graph.positions and not path:
             flat.graph.positions[flat_id] = graph.positions[nid]
         flat.paths[flat_id] = (*path, nid)
@@ -142,5 +173,5 @@ def _inline(graph: Graph, path: tuple[str, ...], name_prefix: str, flat: FlatGra
                 continue
             src = here.source(e.src, e.src_port)
             if src is not None:
-                flat.graph.edges.append(Edge(src[0], id_prefix + nid, src[1], e.dst_port))
+                flat.graph.edges.append(Edge(src[0], here.flat_id(nid), src[1], e.dst_port))
     return here
