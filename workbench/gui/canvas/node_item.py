@@ -1,7 +1,8 @@
 """A layer on the canvas: a rounded card with its name, type and parameter count, red when it is at fault.
 
 A Block node is drawn as a stack of cards, the front one naming its block and, when the block is used more than
-once in the network, how many times ("×3"): editing the inside changes them all.
+once in the network, how many times ("×3"): editing the inside changes them all. A block name too long for the card
+loses its middle ("Residual …(layers 1-3)  ×3"), never the count; the tooltip names it in full.
 
 A layer at fault says in a few words what is wrong (hovering gives the whole message) and, where the repair is
 mechanical, offers it as a button under the card. An Input before any data is chosen says that its shape will come
@@ -31,6 +32,7 @@ CORNER = 9.0
 BOUNDS = QRectF(-4, -4, NODE_WIDTH + 8, NODE_HEIGHT + 10)  # the card, its selection glow and its shadow
 STACK_STEP = 4.0  # how far each card behind a Block node's front card shows
 BLOCK_BOUNDS = BOUNDS.adjusted(0, -2 * STACK_STEP, 2 * STACK_STEP, 0)  # with the two cards behind it
+TEXT_MARGIN = 12.0  # left and right of the card's two lower lines
 
 
 class NodeItem(QGraphicsItem):
@@ -96,8 +98,22 @@ class NodeItem(QGraphicsItem):
     def type_text(self) -> str:
         """The card's middle line: the layer type, or a Block node's block and how often it is used."""
         if self.is_block and self.uses > 1:
-            return f"{self.spec.display_name}  \u00d7{self.uses}"
+            return f"{self.spec.display_name}{self._uses_text()}"
         return self.spec.display_name
+
+    def _uses_text(self) -> str:
+        return f"  \u00d7{self.uses}" if self.is_block and self.uses > 1 else ""
+
+    def type_line(self, metrics: QFontMetricsF) -> str:
+        """`type_text` as the card draws it in the font of `metrics`: a name too long loses its middle (a block's
+        "×N" stays whole), a layer type its end."""
+        width = NODE_WIDTH - 2 * TEXT_MARGIN
+        if not self.is_block:
+            return metrics.elidedText(self.type_text(), Qt.TextElideMode.ElideRight, width)
+        uses = self._uses_text()
+        name = metrics.elidedText(self.spec.display_name, Qt.TextElideMode.ElideMiddle,
+                                  width - metrics.horizontalAdvance(uses))
+        return name + uses
 
     def set_spec(self, spec) -> None:
         """A new kind for the same ports (a Block node whose block was renamed)."""
@@ -234,9 +250,10 @@ class NodeItem(QGraphicsItem):
         small.setBold(False)
         painter.setFont(small)
         painter.setPen(theme.text)
-        body_rect = QRectF(12, HEADER_HEIGHT + 2, NODE_WIDTH - 24, (NODE_HEIGHT - HEADER_HEIGHT) / 2)
-        type_text = QFontMetricsF(small).elidedText(self.type_text(), Qt.TextElideMode.ElideRight, body_rect.width())
-        painter.drawText(body_rect, Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft, type_text)
+        body_rect = QRectF(TEXT_MARGIN, HEADER_HEIGHT + 2, NODE_WIDTH - 2 * TEXT_MARGIN,
+                           (NODE_HEIGHT - HEADER_HEIGHT) / 2)
+        painter.drawText(body_rect, Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft,
+                         self.type_line(QFontMetricsF(small)))
         painter.setPen(theme.error if self.has_error else theme.warning if self.has_warning else theme.muted_text)
         info_rect = body_rect.translated(0, body_rect.height() - 3)
         info = self.info_text()
