@@ -129,3 +129,46 @@ def test_copy_is_independent():
     g.set_params(b.id, {"units": 3})
     g.remove_node(a.id)
     assert snapshot.nodes[b.id].params["units"] == 64 and a.id in snapshot.nodes and snapshot.edges
+
+
+def test_several_layers_and_wires_added_at_once_are_checked_as_one_at_a_time_would_be_and_undone_at_once():
+    g = Graph()
+    chain(g, ("Input", {"shape": [4]}), ("Dense", {"units": 3}))
+    seen = []
+    g.node_added.connect(lambda n: seen.append(n.id))
+    g.edge_added.connect(lambda e: seen.append((e.src, e.dst)))
+    g.changed.connect(lambda: seen.append("changed"))
+    before = (dict(g.nodes), list(g.edges))
+    refused = [[("Dense", {"units": 2}, "a", "a", None), ("ReLU", {}, "dense1", "b", None)],  # a name taken
+               [("Dense", {"units": 2}, "a", "a", None), ("ReLU", {}, "b", "a", None)],  # an id twice
+               [("Dense", {"units": 0}, "a", "a", None)]]  # a bad setting
+    for nodes in refused:
+        with pytest.raises(GraphEditError):
+            g.add_nodes(nodes)
+        assert (dict(g.nodes), list(g.edges)) == before and seen == []
+    g.add_nodes([("Dense", {"units": 2}, "a", "a", (1.0, 2.0)), ("ReLU", {}, "b", "b", None)])
+    assert seen == ["a", "b", "changed"] and g.positions["a"] == (1.0, 2.0)
+    with pytest.raises(PortOccupiedError):
+        g.add_edges([Edge("dense1", "a"), Edge("input1", "a")])
+    with pytest.raises(CycleError, match="would make a loop: 'a' already feeds into 'b'"):
+        g.add_edges([Edge("a", "b"), Edge("b", "a")])
+    with pytest.raises(GraphEditError, match="already connected"):
+        g.add_edges([Edge("a", "b"), Edge("a", "b")])
+    assert list(g.edges) == before[1] and seen == ["a", "b", "changed"]
+    g.add_edges([Edge("dense1", "a"), Edge("a", "b")])
+    assert g.edges[-2:] == [Edge("dense1", "a"), Edge("a", "b")]
+    assert seen[3:] == [("dense1", "a"), ("a", "b"), "changed"]
+    g.remove_nodes(["a", "b"])
+    assert (dict(g.nodes), list(g.edges)) == before
+
+
+def test_wires_added_at_once_beside_a_loop_read_from_a_file_are_refused_only_when_they_close_one():
+    g = Graph()
+    add, dense = chain(g, ("Input", {"shape": [4]}), "Add", ("Dense", {"units": 4}))[1:]
+    g.edges.append(Edge(dense.id, add.id))  # as a file with a loop loads (validation shows it)
+    g.add_node("ReLU", node_id="r1")
+    g.add_node("ReLU", node_id="r2")
+    g.add_edges([Edge(dense.id, "r1"), Edge("r1", "r2")])
+    assert g.edges[-1] == Edge("r1", "r2")
+    with pytest.raises(CycleError):
+        g.add_edges([Edge("r2", add.id)])

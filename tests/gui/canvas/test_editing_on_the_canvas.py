@@ -163,6 +163,27 @@ def test_copy_paste_keys_copy_nodes_with_their_inner_wires(window):
     assert len(graph.nodes) == 12
 
 
+def test_pasting_the_whole_network_twice_gives_free_ids_and_names_and_each_paste_is_one_undo_step(window):
+    graph = graph_of(window)
+    press_keys(window, "Ctrl+A")
+    press_keys(window, "Ctrl+C")
+    original = snapshot(graph)
+    press_keys(window, "Ctrl+V")
+    once = snapshot(graph)
+    press_keys(window, "Ctrl+V")
+    pasted = window.design.scene.selected_node_ids()
+    assert len(graph.nodes) == 36 and len(pasted) == 12 and len({n.name for n in graph.nodes.values()}) == 36
+    assert sorted(n for n in pasted if n.startswith("conv")) == ["conv5", "conv6"]  # the first free ids, in turn
+    assert {graph.node(n).name for n in pasted if graph.node(n).type == "Conv2d"} == {"conv5", "conv6"}
+    assert sum(e.src in pasted and e.dst in pasted for e in graph.edges) == 11  # the inner wires came along
+    press_keys(window, "Ctrl+Z")
+    assert snapshot(graph) == once
+    press_keys(window, "Ctrl+Z")
+    assert snapshot(graph) == original
+    press_keys(window, "Ctrl+Shift+Z")
+    assert snapshot(graph) == once
+
+
 def test_cut_and_duplicate(window):
     graph = graph_of(window)
     click_node(window, "dropout1")

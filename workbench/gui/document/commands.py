@@ -113,6 +113,37 @@ class AddNodeCommand(EditCommand):
         self.graph.remove_node(self.node_id)
 
 
+class AddNodesCommand(EditCommand):
+    """Adds several nodes, each (type, settings, name, id, position), checked together (`Graph.add_nodes`: one pass
+    over the graph for them all); undo removes them."""
+
+    def __init__(self, graph: Graph, nodes: list[tuple[str, dict | None, str, str, tuple[float, float] | None]]):
+        super().__init__(f"Add {len(nodes)} layers")
+        self.graph = graph
+        self.nodes = [(type_name, dict(params or {}), name, node_id, position)
+                      for type_name, params, name, node_id, position in nodes]
+
+    def apply(self) -> None:
+        self.graph.add_nodes(self.nodes)
+
+    def revert(self) -> None:
+        self.graph.remove_nodes([node_id for _, _, _, node_id, _ in self.nodes])
+
+
+class AddEdgesCommand(EditCommand):
+    """Adds several wires at the end of the edge list, checked together (`Graph.add_edges`); undo removes them."""
+
+    def __init__(self, graph: Graph, edges: list[Edge]):
+        super().__init__("Connect layers")
+        self.graph, self.edges = graph, list(edges)
+
+    def apply(self) -> None:
+        self.graph.add_edges(self.edges)
+
+    def revert(self) -> None:
+        self.graph.remove_edges(self.edges)
+
+
 class AddEdgeCommand(EditCommand):
     def __init__(self, graph: Graph, edge: Edge, index: int | None = None):
         super().__init__("Connect layers")
