@@ -8,11 +8,14 @@ import numpy as np
 import onnx
 import torch
 from onnx import TensorProto, helper, numpy_helper
-from PySide6.QtWidgets import QTreeWidgetItemIterator
+from PySide6.QtCore import QPoint, Qt, QTimer
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QApplication, QLineEdit, QTreeWidgetItemIterator
 from torch import nn
 
 from tests.core.onnx_import.torch_models import export_bytes
 from tests.gui.editor_driving import click_node, menu_action
+from workbench.gui.model_import import ModelFileDialog
 
 
 def _patch_dialogs(window, monkeypatch, path, sizes=None):
@@ -149,3 +152,42 @@ def test_an_lstm_text_model_with_a_tanh_gelu_opens_as_its_layers(window, qtbot, 
     click_node(window, gelu.id)
     assert window.design.inspector.editors["approximation"].widget.currentText() == "tanh"
     window.grab().save(str(tmp_path / "lstm-gelu.png"))
+
+
+def test_unticking_show_repeated_units_as_blocks_in_the_file_dialog_imports_every_layer_flat(window, qtbot,
+                                                                                           monkeypatch, tmp_path):
+    path = tmp_path / "resnet_units.onnx"
+    path.write_bytes(export_bytes("resnet_units", 17))
+    seen = {"reports": [], "errors": []}  # the real file dialog this time; only the report and errors are caught
+    importer = window.model_importer
+    monkeypatch.setattr(importer, "show_report", lambda complete, text: seen["reports"].append((complete, text)))
+    monkeypatch.setattr(importer, "show_error", lambda title, message: seen["errors"].append(message))
+    used = []
+
+    def choose():  # as a user does: untick the box, type the file's name, press Enter
+        dialog = next((w for w in QApplication.topLevelWidgets() if isinstance(w, ModelFileDialog)
+                       and w.isVisible()), None)
+        if dialog is None:  # not open yet: look again soon
+            QTimer.singleShot(20, choose)
+            return
+        try:
+            used.append(dialog.blocks_box.isChecked())
+            box = dialog.blocks_box
+            qtbot.mouseClick(box, Qt.MouseButton.LeftButton, pos=QPoint(8, box.height() // 2))  # on the tick
+            used.append(dialog.blocks_box.isChecked())
+            dialog.grab().save(str(tmp_path / "import_dialog.png"))
+            name = dialog.findChild(QLineEdit, "fileNameEdit")
+            name.setText(str(path))
+            QTest.keyClick(name, Qt.Key.Key_Return)
+        finally:
+            if dialog.isVisible():  # never left open: it would block the test
+                dialog.reject()
+
+    QTimer.singleShot(0, choose)
+    with qtbot.waitSignal(importer.imported, timeout=60_000):
+        menu_action(window, "File", "Import ONNX Model").trigger()
+    assert used == [True, False] and not seen["errors"]
+    graph = window.document.project.graph
+    assert not any(n.type == "Block" for n in graph.nodes.values()) and window.document.result.ok
+    assert "repeated units" not in seen["reports"][0][1]
+    assert importer.show_blocks is False  # the next import's dialog starts unticked

@@ -1,6 +1,8 @@
 """File ▸ Import ONNX Model…: the import runs in a worker with a progress dialog (and Cancel); the imported project
-replaces the current one (after the unsaved-work prompt), unsaved, with the import report shown. Input sizes the
-model leaves open are asked for, and the import runs again with them. A failure leaves the current project open.
+replaces the current one (after the unsaved-work prompt), unsaved, with the import report shown. The file dialog has
+a tick box "Show repeated units as blocks" (on unless unticked; `workbench import --no-blocks` is the same choice),
+remembered until the app closes. Input sizes the model leaves open are asked for, and the import runs again with
+them. A failure leaves the current project open.
 
 Dialogs are reached through the small `ask_*` / `show_*` methods (tests replace them).
 """
@@ -10,7 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import QObject, Qt, Signal
-from PySide6.QtWidgets import QFileDialog, QInputDialog, QMessageBox, QProgressDialog, QWidget
+from PySide6.QtWidgets import QCheckBox, QDialog, QFileDialog, QInputDialog, QMessageBox, QProgressDialog, QWidget
 
 from workbench.core.onnx_import import InputShapeNeeded
 from workbench.core.project import actions
@@ -20,18 +22,36 @@ ONNX_FILTER = "ONNX models (*.onnx);;All files (*)"
 BUSY = "A model is being imported"
 
 
-def import_job(control, path: str, input_shapes: dict | None):
-    """The worker's side: the project-tier action, with progress and Cancel; an open input size comes back as the
-    `InputShapeNeeded` error (a result, so the window can ask for the sizes)."""
+def import_job(control, path: str, input_shapes: dict | None, blocks: bool):
+    """The worker's side: the project-tier action (repeated units as blocks unless not `blocks`), with progress
+    and Cancel; an open input size comes back as the `InputShapeNeeded` error (a result, so the window can ask for
+    the sizes)."""
 
     def progress(fraction: float, message: str) -> None:
         control.check()
         control.report((fraction, message))
 
     try:
-        return actions.import_model_project(path, input_shapes=input_shapes, progress=progress)
+        return actions.import_model_project(path, input_shapes=input_shapes, blocks=blocks, progress=progress)
     except InputShapeNeeded as needed:
         return needed
+
+
+class ModelFileDialog(QFileDialog):
+    """The dialog that picks the model to import, with the tick box "Show repeated units as blocks" under it (Qt's
+    own dialog: a system one cannot hold it)."""
+
+    def __init__(self, parent: QWidget, folder: str, blocks: bool):
+        super().__init__(parent, "Import ONNX model", folder, ONNX_FILTER)
+        self.setOption(QFileDialog.Option.DontUseNativeDialog)
+        self.setFileMode(QFileDialog.FileMode.ExistingFile)
+        self.blocks_box = QCheckBox("Show repeated units as blocks", self)
+        self.blocks_box.setChecked(blocks)
+        self.blocks_box.setToolTip("A unit of layers the model repeats (a residual unit, a transformer layer) comes "
+                                   "in as one block with an instance per repeat, so the canvas stays short and an "
+                                   "edit inside reaches every repeat. Untick it to have every layer on the canvas.")
+        layout = self.layout()
+        layout.addWidget(self.blocks_box, layout.rowCount(), 0, 1, -1)
 
 
 class ModelImporter(QObject):
@@ -44,13 +64,20 @@ class ModelImporter(QObject):
         self.window = window
         self.worker = None
         self.dialog: QProgressDialog | None = None
+        self.show_blocks = True  # the file dialog's tick box: repeated units as blocks
 
     # --- dialogs (replaced in tests) --------------------------------------------------------------------------------
 
     def ask_model_path(self) -> str | None:
-        start = str(self.document.project.folder or Path.home())
-        path, _ = QFileDialog.getOpenFileName(self.window, "Import ONNX model", start, ONNX_FILTER)
-        return path or None
+        """The model file to import (None: cancelled); keeps the tick box's choice in `show_blocks`."""
+        dialog = ModelFileDialog(self.window, str(self.document.project.folder or Path.home()), self.show_blocks)
+        try:
+            if dialog.exec() != QDialog.DialogCode.Accepted or not dialog.selectedFiles():
+                return None
+            self.show_blocks = dialog.blocks_box.isChecked()
+            return dialog.selectedFiles()[0]
+        finally:
+            dialog.deleteLater()
 
     def ask_sample_shape(self, name: str, shape: tuple) -> tuple[int, ...] | None:
         """The shape of one sample of input `name` (None: the user cancelled)."""
@@ -94,7 +121,7 @@ class ModelImporter(QObject):
         self.dialog.setWindowTitle("Import ONNX model")
         self.dialog.setWindowModality(Qt.WindowModality.WindowModal)
         self.dialog.setMinimumDuration(300)
-        self.worker = start_worker(import_job, str(path), input_shapes)
+        self.worker = start_worker(import_job, str(path), input_shapes, self.show_blocks)
         self.dialog.canceled.connect(self.worker.cancel)
         self.worker.progress.connect(self._progress)
         self.worker.returned.connect(lambda result: self._returned(str(path), input_shapes, result))
