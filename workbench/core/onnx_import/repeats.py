@@ -22,7 +22,7 @@ import re
 from dataclasses import dataclass
 
 from workbench.core.errors import GraphEditError, ProjectFileError
-from workbench.core.graph.blocks import SEPARATOR, flatten
+from workbench.core.graph.blocks import flatten, joined_id
 from workbench.core.graph.layout import layered_layout
 from workbench.core.graph.model import MAX_NAME_LENGTH, Graph
 from workbench.core.graph.serialize import graph_from_dict
@@ -251,7 +251,7 @@ def _grouped(graph: Graph, weights: dict, pieces: list[list[str]], order: list[s
     grouped.positions.update(layered_layout(grouped))
     for definition in grouped.blocks.values():
         definition.positions.update(layered_layout(definition))
-    flat_ids = {nid: f"{instance}{SEPARATOR}{inner}" for nid, (instance, inner) in instance_of.items()}
+    flat_ids = {nid: joined_id(instance, inner) for nid, (instance, inner) in instance_of.items()}  # as flatten
     rekeyed = {}
     for key, value in weights.items():
         node_id, _, param = key.partition(".")
