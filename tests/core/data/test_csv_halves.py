@@ -3,13 +3,12 @@ when no quote comes before it: the table, the report, the errors and the progres
 
 from __future__ import annotations
 
-import threading
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from tests.core.data.test_import_decisions import load, write
+from tests.core.data.test_import_decisions import load, stopped_by_our_error, write
 from workbench.core.data import csv_arrow, csv_reader
 from workbench.core.data.csv_format import detect_format
 from workbench.core.errors import DataError
@@ -115,19 +114,7 @@ def test_a_ragged_row_in_the_second_half_gets_the_csv_modules_error(tmp_path, mo
 
 def test_an_error_of_ours_in_the_first_half_stops_both_readers(tmp_path, monkeypatch, small_halves):
     path = write(tmp_path, table())
-    calls = []
-    add_arrow = csv_reader._ColumnParser.add_arrow
-
-    def failing(self, cells, first_row):
-        calls.append(first_row)
-        if len(calls) == 6:
-            raise DataError("stopped here")
-        return add_arrow(self, cells, first_row)
-
-    monkeypatch.setattr(csv_reader._ColumnParser, "add_arrow", failing)
-    with pytest.raises(DataError, match="stopped here"):
-        load(path)
-    assert not [t for t in threading.enumerate() if t.name == "csv-read-ahead"]
+    stopped_by_our_error(monkeypatch, path, 6)
 
 
 def test_progress_rises_with_the_rows_across_the_cut(tmp_path, small_halves):

@@ -278,12 +278,18 @@ def test_an_error_in_the_middle_of_a_read_stops_the_read_ahead_thread(tmp_path, 
     path = write(tmp_path, "v,w,label\n" + "".join(f"{i},x,{'pq'[i % 2]}\n" for i in range(3000)))
     monkeypatch.setattr(csv_arrow, "BLOCK_BYTES", 1024)         # many batches, a few read ahead
     monkeypatch.setattr(csv_reader, "CHUNK_CELLS", 4)
+    stopped_by_our_error(monkeypatch, path, 20)  # of 12 blocks x 3 columns
+
+
+def stopped_by_our_error(monkeypatch, path: str, columns_read: int) -> None:
+    """Our work on the blocks fails after ``columns_read`` column blocks: the import raises that error, and no
+    reading thread outlives it."""
     calls = []
     add_arrow = csv_reader._ColumnParser.add_arrow
 
     def failing(self, cells, first_row):
         calls.append(first_row)
-        if len(calls) == 20:  # of 12 blocks x 3 columns
+        if len(calls) == columns_read:
             raise DataError("stopped here")
         return add_arrow(self, cells, first_row)
 
