@@ -26,10 +26,14 @@ def build_module(graph: Graph, result: ValidationResult | None = None):
     if not result.ok:
         listed = "\n".join(f"- {p.message}" for p in result.errors[:10])
         raise InvalidGraphError(f"The network cannot be built until these problems are fixed:\n{listed}")
+    origins = {}
     if result.flat is not None:
+        origins = result.flat_graph.origins()
         graph, result = result.flat_graph.graph, result.flat
     with _collector_paused():
-        return GraphModule(graph, result)
+        module = GraphModule(graph, result)
+    module.origins = origins  # flat layer id -> the network's node it stands for (its block instance); see Trainer
+    return module
 
 
 @contextmanager

@@ -15,6 +15,7 @@ from workbench.core.project import load_project, open_template, save_project
 from workbench.core.project.actions import compress_project, export_project, train_project
 from workbench.core.project.trained import build_trained_module
 from workbench.core.training.settings import TrainingSettings
+from workbench.core.training.trainer import Trainer
 from workbench.core.training.weights import load_weights
 
 
@@ -80,3 +81,25 @@ def test_a_run_of_blocks_whose_flat_ids_pass_64_characters_reopens_and_its_weigh
     x = example_inputs(module)
     with torch.no_grad():
         assert torch.equal(module(*x), trained(*x))
+
+
+def test_freezing_a_block_whose_layers_flat_ids_are_shortened_freezes_all_of_them(tmp_path):
+    project = open_template("cnn")
+    graph = project.graph
+    instance = "unit_" + "u" * 53                  # its layers' flat ids (65 characters) lose the 'unit_…__' prefix
+    apply_plan(graph, plan_make_block(graph, ["conv2", "relu2"], "Unit", instance, "unit"))
+    dataset = load_dataset(project.dataset, tmp_path)
+    fit_graph_to_dataset(graph, dataset)
+    module = build_module(graph)
+    inside = [key for key, origin in module.origins.items() if origin == instance and key in module.layers]
+    assert inside and not any(key.startswith(instance + "__") for key in inside)
+    before = {k: v.clone() for k, v in module.state_dict().items()}
+    settings = TrainingSettings(epochs=1, device="cpu", frozen_nodes=[instance])
+    result = Trainer(module, dataset, settings, graph=graph).fit()  # was refused: "no layer with id 'unit_uuu…'"
+    assert result.status == "completed"
+    after = module.state_dict()
+    frozen = [k for k in after if k.split(".")[1] in inside]
+    assert frozen and all(torch.equal(before[k], after[k]) for k in frozen)
+    assert any(not torch.equal(before[k], after[k]) for k in after if k not in frozen)   # the rest trained
+    trained = train_project(project, tmp_path, dataset=dataset, num_threads=1, settings=settings)  # as the app does
+    assert trained.result.ok                       # the project tier tells the trainer the instances too

@@ -55,6 +55,10 @@ class FlatGraph:
         """The id of the network's node that stands for flat node `flat_id`: itself, or its block."""
         return self.paths[flat_id][0]
 
+    def origins(self) -> dict[str, str]:
+        """`origin` of every flat node."""
+        return {flat_id: path[0] for flat_id, path in self.paths.items()}
+
 
 def has_blocks(graph: Graph) -> bool:
     return any(n.type == "Block" for n in graph.nodes.values())

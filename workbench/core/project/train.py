@@ -17,7 +17,7 @@ from pathlib import Path, PurePosixPath
 import numpy as np
 
 from workbench.core.build import build_module
-from workbench.core.graph.blocks import flatten
+from workbench.core.graph.blocks import flatten_with_paths, has_blocks
 from workbench.core.graph.serialize import graph_to_dict
 from workbench.core.project.data import project_dataset
 from workbench.core.project.model import Project, UnsavedWeights
@@ -130,7 +130,8 @@ def train_project(project: Project, base_dir, *, dataset=None, settings: Trainin
         settings = previous.settings if settings is None else settings
         run_id, started = previous.id, previous.started or _now()
     else:
-        graph = flatten(project.graph)  # the run records and trains the plain graph: blocks inlined
+        flat = flatten_with_paths(project.graph) if has_blocks(project.graph) else None
+        graph = flat.graph if flat else project.graph.copy()  # the run records and trains the plain graph
         settings = settings or project.training
         run_id, started = run_id or new_run_id(project, base_dir), _now()
     settings.check("training" if previous is None else "runs.settings")
@@ -141,6 +142,8 @@ def train_project(project: Project, base_dir, *, dataset=None, settings: Trainin
             folder = base_dir / written
     torch.manual_seed(settings.seed)
     module = build_module(graph)
+    if previous is None and flat is not None:
+        module.origins = flat.origins()         # which block instance each layer is of, for frozen_nodes
     names = {nid: n.name for nid, n in graph.nodes.items()}
     transfer = None
     if settings.init_from and previous is None:

@@ -295,9 +295,14 @@ class Trainer:
         """Turns off gradients of frozen nodes (and keeps their normalisation statistics fixed)."""
         frozen = []
         layers = getattr(self.module, "layers", None)
+        origins = getattr(self.module, "origins", None) or {}   # flat layer id -> its block instance, if known
+
+        def in_block(key: str, node_id: str) -> bool:  # a shortened flat id may not start with its instance's id
+            return origins[key] == node_id if key in origins else key.startswith(node_id + SEPARATOR)
+
         for node_id in self.settings.frozen_nodes:
             inside = [] if layers is None or node_id in layers else \
-                [key for key in layers if key.startswith(node_id + SEPARATOR)]  # a block instance's layers
+                [key for key in layers if in_block(key, node_id)]  # a block instance's layers
             if layers is None or (node_id not in layers and not inside):
                 raise WorkbenchError(f"training.frozen_nodes: there is no layer with id {node_id!r} in the network "
                                      "(was it removed?). Unfreeze it in the training settings.")
