@@ -29,6 +29,15 @@ def _patch_dialogs(window, monkeypatch, path, sizes=None):
     return seen
 
 
+def _import_through_the_menu(qtbot, window, monkeypatch, path) -> tuple[bool, str]:
+    """File > Import ONNX Model of ``path``, waited for: (whether it came back complete, the report's text)."""
+    seen = _patch_dialogs(window, monkeypatch, path)
+    with qtbot.waitSignal(window.model_importer.imported, timeout=60_000):
+        menu_action(window, "File", "Import ONNX Model").trigger()
+    [(complete, text)] = seen["reports"]
+    return complete, text
+
+
 def test_import_opens_the_model_on_the_canvas_with_its_weights(window, qtbot, monkeypatch, tmp_path):
     path = tmp_path / "resnet.onnx"
     path.write_bytes(export_bytes("resnet", 13))
@@ -98,10 +107,7 @@ def test_the_placeholder_is_not_offered_and_its_inspector_shows_what_it_stands_f
 def test_repeated_units_open_as_block_instances(window, qtbot, monkeypatch, tmp_path):
     path = tmp_path / "resnet_units.onnx"
     path.write_bytes(export_bytes("resnet_units", 17))
-    seen = _patch_dialogs(window, monkeypatch, path)
-    with qtbot.waitSignal(window.model_importer.imported, timeout=60_000):
-        menu_action(window, "File", "Import ONNX Model").trigger()
-    [(complete, text)] = seen["reports"]
+    complete, text = _import_through_the_menu(qtbot, window, monkeypatch, path)
     assert complete and "3 repeated units of 5 layers are shown as the block 'Residual unit (layer1)'" in text
     graph = window.document.project.graph
     instances = [n.id for n in graph.nodes.values() if n.type == "Block"]
@@ -136,10 +142,7 @@ def test_an_lstm_text_model_with_a_tanh_gelu_opens_as_its_layers(window, qtbot, 
                           input_names=["tokens"], output_names=["scores"], dynamic_axes={"tokens": {0: "batch"}})
     path = tmp_path / "text.onnx"
     path.write_bytes(buffer.getvalue())
-    seen = _patch_dialogs(window, monkeypatch, path)
-    with qtbot.waitSignal(window.model_importer.imported, timeout=60_000):
-        menu_action(window, "File", "Import ONNX Model").trigger()
-    [(complete, text)] = seen["reports"]
+    complete, text = _import_through_the_menu(qtbot, window, monkeypatch, path)
     assert complete and "gives the same outputs as the original on ONNX Runtime" in text
     graph = window.document.project.graph
     assert [n.type for n in graph.nodes.values()] == ["Input", "Embedding", "LSTM", "Dense", "GELU",
