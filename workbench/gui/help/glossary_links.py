@@ -14,8 +14,9 @@ from workbench.core.training.settings import TASK_MONITORS
 from workbench.gui.help.browser import open_help
 
 TRAINING_TERMS = ["loss", "validation", "epoch", "batch", "learning_rate", "overfitting", "early_stopping"]
-TERM_OF_MONITOR = {"val_accuracy": "accuracy", "val_f1_macro": "f1", "val_f1_micro": "f1",
-                   "val_exact_match": "exact_match", "val_mae": "mae", "val_rmse": "rmse", "val_r2": "r2"}
+MONITOR_TERMS = {"val_loss": "loss", "val_accuracy": "accuracy", "val_f1_macro": "f1", "val_f1_micro": "f1",
+                 "val_exact_match": "exact_match", "val_mae": "mae", "val_rmse": "rmse", "val_r2": "r2"}
+"""Each early-stopping monitor's glossary entry."""
 CLASSIFICATION_TERMS = ["accuracy", "f1", "precision", "recall", "loss", "confusion_matrix", "overfitting"]
 REGRESSION_TERMS = ["r2", "mae", "rmse", "loss", "overfitting"]
 MULTILABEL_TERMS = ["accuracy", "exact_match", "f1", "precision", "recall", "loss", "overfitting"]
@@ -24,7 +25,7 @@ MULTILABEL_TERMS = ["accuracy", "exact_match", "f1", "precision", "recall", "los
 def train_terms(task: str) -> list[str]:
     """The Train page's words for a project of `task`: training's, then the figures that task measures (accuracy
     and F1 for a classifier, MAE, RMSE and R² for a regression, ...), each once."""
-    figures = [TERM_OF_MONITOR[m] for m in TASK_MONITORS.get(task, ()) if m in TERM_OF_MONITOR]
+    figures = [MONITOR_TERMS[m] for m in TASK_MONITORS.get(task, ()) if m in MONITOR_TERMS]
     return list(dict.fromkeys(TRAINING_TERMS + figures))
 
 

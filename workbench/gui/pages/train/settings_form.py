@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFileDialog
 from workbench.core.help import GLOSSARY
 from workbench.core.training.settings import (DEVICES, OPTIMIZER_TITLES, SCHEDULE_TITLES, TASK_MONITORS,
                                                TrainingSettings)
+from workbench.gui.help.glossary_links import MONITOR_TERMS  # the monitor's tooltip: its glossary text
 
 DEVICE_TITLES = {"auto": "Automatic (GPU if there is one)", "cpu": "CPU", "cuda": "NVIDIA GPU (CUDA)",
                  "mps": "Apple GPU (MPS)"}
@@ -31,9 +32,6 @@ MULTILABEL_MONITOR_TITLES = {"val_loss": "Validation loss", "val_accuracy": "Val
                              "val_f1_macro": "Validation F1 (mean over labels)",
                              "val_f1_micro": "Validation F1 (all labels together)",
                              "val_exact_match": "Validation exact match"}
-# each monitor's glossary entry, whose text is the monitor's tooltip
-MONITOR_TERMS = {"val_loss": "loss", "val_accuracy": "accuracy", "val_f1_macro": "f1", "val_f1_micro": "f1",
-                 "val_exact_match": "exact_match", "val_mae": "mae", "val_rmse": "rmse", "val_r2": "r2"}
 NOT_FOR_TASK = "{title} (not measured for this data)"  # a monitor the project names that the task does not give
 REDO_ALSO = QKeySequence("Ctrl+Y")[0]  # the window's second Redo key
 
