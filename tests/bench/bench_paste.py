@@ -36,7 +36,8 @@ from workbench.core.layers import CATALOG  # noqa: E402
 from workbench.core.project import Project  # noqa: E402
 from workbench.gui.document.clipboard import graph_from_text, selection_to_text  # noqa: E402
 from workbench.gui.document.commands import AddEdgeCommand, AddNodeCommand, MacroCommand  # noqa: E402
-from workbench.gui.document.editor import PASTE_OFFSET, FreeLabels, GraphEditor, id_stem  # noqa: E402
+from workbench.core.graph.model import FreeLabels  # noqa: E402
+from workbench.gui.document.editor import PASTE_OFFSET, GraphEditor, id_stem  # noqa: E402
 from workbench.gui.main_window import MainWindow  # noqa: E402
 
 
@@ -54,7 +55,13 @@ def chain(n_nodes: int) -> Graph:
 
 def old_labels(graph: Graph, part: Graph) -> dict[str, tuple[str, str]]:
     """The ids and names the old paste gave: a search from 1 in sets remade for each layer."""
-    free = GraphEditor._free
+
+    def free(stem: str, taken: set[str]) -> str:
+        i = 1
+        while f"{stem}{i}" in taken:
+            i += 1
+        return f"{stem}{i}"
+
     reserved_ids: set[str] = set()
     reserved_names: set[str] = set()
     labels = {}

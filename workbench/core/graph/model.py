@@ -49,6 +49,31 @@ class Node:
         return f"{self.spec.display_name} '{self.name}'"
 
 
+class FreeLabels:
+    """Hands out labels ``stem1``, ``stem2``, … that are not `taken`, each once: the first free one of its stem, as
+    a search from 1 over a growing taken set would give, without starting over at 1 each time (k labels for a graph
+    of n nodes cost O(n + k), not k passes)."""
+
+    def __init__(self, taken):
+        self.taken = set(taken)
+        self._next: dict[str, int] = {}  # stem -> the number to try first
+
+    def take(self, stem: str) -> str:
+        i = self._next.get(stem, 1)
+        while f"{stem}{i}" in self.taken:
+            i += 1
+        self._next[stem] = i + 1
+        self.taken.add(f"{stem}{i}")
+        return f"{stem}{i}"
+
+    def keep(self, label: str) -> bool:
+        """Takes `label` itself when it is free; False (and nothing taken) when it is not."""
+        if label in self.taken:
+            return False
+        self.taken.add(label)
+        return True
+
+
 @dataclass(frozen=True)
 class Expansion:
     """The layers Expand made of one instance: `block`, the definition it was an instance of, and `layers`, for
@@ -114,11 +139,7 @@ class Graph:
         return f"{stem}{i}"
 
     def unique_name(self, stem: str) -> str:
-        names = {n.name for n in self.nodes.values()}
-        i = 1
-        while f"{stem}{i}" in names:
-            i += 1
-        return f"{stem}{i}"
+        return FreeLabels(n.name for n in self.nodes.values()).take(stem)
 
     def reaches(self, start: str, target: str, edges: list[Edge] | None = None) -> bool:
         """True when a path of edges (`edges`, or the graph's) leads from `start` to `target`."""

@@ -12,7 +12,7 @@ from PySide6.QtCore import QPointF
 from workbench.core.errors import WorkbenchError
 from workbench.core.graph.block_edits import (free_block_name, plan_collapse, plan_expand, plan_make_block,
                                               plan_make_unique, used_first)
-from workbench.core.graph.model import Graph
+from workbench.core.graph.model import FreeLabels, Graph
 from workbench.gui.canvas.node_item import NODE_HEIGHT, NODE_WIDTH
 from workbench.gui.document.commands import AddBlockCommand, AddNodeCommand, MacroCommand, plan_command
 
@@ -21,8 +21,8 @@ def make_block(editor, name: str | None = None) -> str | None:
     """The selected layers become one instance of a new block; returns the Block node's id."""
     graph = editor.graph
     name = name or free_block_name(graph)
-    instance_id = editor._free("block", set(graph.nodes))
-    instance_name = editor._free("block", {n.name for n in graph.nodes.values()})
+    instance_id = FreeLabels(graph.nodes).take("block")
+    instance_name = FreeLabels(n.name for n in graph.nodes.values()).take("block")
     try:
         plan = plan_make_block(graph, editor.scene.selected_node_ids(), name, instance_id, instance_name)
     except WorkbenchError as exc:
@@ -91,10 +91,10 @@ def add_block_at(editor, name: str, definitions: dict[str, Graph], scene_pos: QP
     graph = editor.graph
     children = [AddBlockCommand(graph, n, definitions[n].detached_copy()) for n in used_first(definitions)
                 if n not in graph.blocks]
-    node_id = editor._free("block", set(graph.nodes))
+    node_id = FreeLabels(graph.nodes).take("block")
     stem = re.sub(r"[^a-z0-9]+", "_", name.lower()).strip("_")[:40]
     stem = stem if stem and not stem[-1].isdigit() else "block"
-    node_name = editor._free(stem, {n.name for n in graph.nodes.values()})
+    node_name = FreeLabels(n.name for n in graph.nodes.values()).take(stem)
     position = (scene_pos.x() - NODE_WIDTH / 2, scene_pos.y() - NODE_HEIGHT / 2)
     children.append(AddNodeCommand(graph, "Block", node_id, node_name, {"block": name}, position))
     if not editor.push(MacroCommand(f"Add {node_name}", children)):

@@ -15,7 +15,7 @@ from PySide6.QtWidgets import QMenu
 from workbench.core.errors import GraphEditError, WorkbenchError
 from workbench.core.graph.block_edits import expanded_group, used_first
 from workbench.core.graph.layout import COLUMN_SPACING, ROW_SPACING, layered_layout, rows_to_fit
-from workbench.core.graph.model import Edge, Graph
+from workbench.core.graph.model import Edge, FreeLabels, Graph
 from workbench.core.graph.validate import Fix
 from workbench.core.layers import CATALOG, CATEGORIES, LayerSpec
 from workbench.gui.canvas.node_item import NODE_HEIGHT, NODE_WIDTH
@@ -27,31 +27,6 @@ from workbench.gui.document.commands import (AddBlockCommand, AddEdgeCommand, Ad
                                              MoveNodesCommand, RenameBlockCommand, RenameCommand, SetParamsCommand)
 
 PASTE_OFFSET = 40.0
-
-
-class FreeLabels:
-    """Hands out labels ``stem1``, ``stem2``, … that are not `taken`, each once: the first free one of its stem, as
-    a search from 1 over a growing taken set would give, without starting over at 1 each time (k labels for a graph
-    of n nodes cost O(n + k), not k passes)."""
-
-    def __init__(self, taken):
-        self.taken = set(taken)
-        self._next: dict[str, int] = {}  # stem -> the number to try first
-
-    def take(self, stem: str) -> str:
-        i = self._next.get(stem, 1)
-        while f"{stem}{i}" in self.taken:
-            i += 1
-        self._next[stem] = i + 1
-        self.taken.add(f"{stem}{i}")
-        return f"{stem}{i}"
-
-    def keep(self, label: str) -> bool:
-        """Takes `label` itself when it is free; False (and nothing taken) when it is not."""
-        if label in self.taken:
-            return False
-        self.taken.add(label)
-        return True
 
 
 def id_stem(spec: LayerSpec) -> str:
@@ -118,10 +93,6 @@ class GraphEditor(QObject):
         """A free id for a new layer of `type_name` and its name: `name` where it is free, else a free one."""
         stem = id_stem(CATALOG[type_name])
         return ids.take(stem), name if name is not None and names.keep(name) else names.take(stem)
-
-    @staticmethod
-    def _free(stem: str, taken: set[str]) -> str:
-        return FreeLabels(taken).take(stem)
 
     def add_node_at(self, type_name: str, scene_pos: QPointF) -> str | None:
         """Adds a layer centred on `scene_pos` (a palette drop); returns its id."""
