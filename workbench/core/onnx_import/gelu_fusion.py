@@ -15,6 +15,8 @@ import math
 
 import numpy as np
 
+from workbench.core.onnx_import.lookup import GraphLookup
+
 TOLERANCE = 1e-4  # exporters write the constants as float32
 SQRT2 = math.sqrt(2.0)
 SQRT_2_OVER_PI = math.sqrt(2.0 / math.pi)
@@ -24,27 +26,16 @@ CUBE_FACTOR = 0.044715
 def fuse_gelu(model) -> int:
     """Rewrites every GELU written out in pieces in `model`'s graph (an `onnx.ModelProto`, in place) as one Gelu
     node; returns how many it rewrote."""
-    from onnx import NodeProto, helper, numpy_helper  # lazy: ONNX is loaded only to import a model
+    from onnx import NodeProto, helper  # lazy: ONNX is loaded only to import a model
 
     graph = model.graph
     nodes_in_order = list(graph.node)  # held, so that each node keeps its id() below
-    producers = {out: node for node in nodes_in_order for out in node.output}
-    consumers: dict[str, list] = {}
-    for node in nodes_in_order:
-        for name in node.input:
-            consumers.setdefault(name, []).append(node)
-    outputs = {o.name for o in graph.output}
-    initializers = {t.name: t for t in graph.initializer}
+    look = GraphLookup(graph, nodes_in_order)
+    producers, only, is_op = look.producers, look.only, look.is_op
 
     def scalar(name: str) -> float | None:
-        if name in initializers:
-            value = numpy_helper.to_array(initializers[name])
-        elif name in producers and producers[name].op_type == "Constant" and producers[name].attribute:
-            attribute = producers[name].attribute[0]
-            if attribute.name != "value":
-                return None
-            value = numpy_helper.to_array(attribute.t)
-        else:
+        value = look.const(name)
+        if value is None:
             return None
         return float(value.reshape(-1)[0]) if value.size == 1 and np.issubdtype(value.dtype, np.floating) else None
 
@@ -52,19 +43,12 @@ def fuse_gelu(model) -> int:
         value = scalar(name)
         return value is not None and abs(value - expected) <= TOLERANCE * abs(expected)
 
-    def only(name: str):
-        readers = consumers.get(name, [])
-        return readers[0] if len(readers) == 1 and name not in outputs else None
-
     def other(node, name: str) -> str | None:
         """The other input of a two-input node that reads `name`."""
         inputs = list(node.input)
         if len(inputs) != 2 or name not in inputs:
             return None
         return inputs[1] if inputs[0] == name else inputs[0]
-
-    def is_op(node, op_type: str) -> bool:
-        return node is not None and node.op_type == op_type and node.domain in ("", "ai.onnx")
 
     def produced_once(name: str, op_type: str):
         """The `op_type` node computing `name`, read by one node only; else None."""

@@ -11,13 +11,10 @@ import numpy as np
 
 from workbench.core.onnx_import.constants import BATCH_MARK, attributes
 from workbench.core.onnx_import.converter import Converter, Unmappable
+from workbench.core.onnx_import.lookup import input_name
 from workbench.core.onnx_import.recurrent import FUSED_DOMAIN
 
 TORCH_BN_EPS = 1e-5  # the epsilon of Workbench's BatchNorm layers (torch's default)
-
-
-def _input(node, i: int) -> str:
-    return node.input[i] if len(node.input) > i else ""
 
 
 def _same(values, what: str) -> int:
@@ -80,7 +77,7 @@ def _maybe_pad(cv: Converter, source: str, begin: list[int], end: list[int], val
 def conv(cv: Converter, node) -> None:
     x = node.input[0]
     weight = cv.need_const(node.input[1], "weight")
-    bias = cv.const(_input(node, 2))
+    bias = cv.const(input_name(node, 2))
     in_shape = cv.shape(x)
     dims = weight.ndim - 2
     kernel, stride, dilation, begin, end = _window(cv, node, attributes(node).get("kernel_shape", weight.shape[2:]))
@@ -99,7 +96,7 @@ def conv(cv: Converter, node) -> None:
 def conv_transpose(cv: Converter, node) -> None:
     attrs = attributes(node)
     weight = cv.need_const(node.input[1], "weight")
-    bias = cv.const(_input(node, 2))
+    bias = cv.const(input_name(node, 2))
     if weight.ndim != 4:
         raise Unmappable("Workbench's transposed convolution works on images only")
     if int(attrs.get("group", 1)) != 1 or "output_shape" in attrs:
@@ -128,8 +125,8 @@ def gemm(cv: Converter, node) -> None:
         raise Unmappable("it transposes its input, which a Dense layer does not")
     b = cv.need_const(node.input[1], "weight")
     weight = (b if attrs.get("transB", 0) else b.T) * float(attrs.get("alpha", 1.0))
-    c = cv.const(_input(node, 2))
-    if _input(node, 2) and c is None:
+    c = cv.const(input_name(node, 2))
+    if input_name(node, 2) and c is None:
         raise Unmappable("its offset is computed by the model")
     units = weight.shape[0]
     weights = {"weight": weight.astype(np.float32)}
@@ -324,7 +321,7 @@ def identity(cv: Converter, node) -> None:
 
 
 def dropout(cv: Converter, node) -> None:
-    ratio = cv.const(_input(node, 1))
+    ratio = cv.const(input_name(node, 1))
     rate = float(ratio) if ratio is not None else float(attributes(node).get("ratio", 0.5))
     if len([o for o in node.output if o]) > 1 and cv.consumers.get(node.output[1]):
         raise Unmappable("its mask output is used")
@@ -374,7 +371,7 @@ def _reduce(mode: str):
     def convert(cv: Converter, node) -> None:
         attrs = attributes(node)
         shape = cv.shape(node.input[0])
-        axes = cv.const(_input(node, 1))
+        axes = cv.const(input_name(node, 1))
         axes = [int(a) % len(shape) for a in (axes if axes is not None else attrs.get("axes", []))]
         if len(shape) == 3 and axes == [1] and not attrs.get("keepdims", 1):
             cv.output(node.output[0], cv.add("SequencePool", {"mode": mode}, [cv.source(node.input[0])]))
@@ -390,8 +387,8 @@ def _reduce(mode: str):
 def resize(cv: Converter, node) -> None:
     attrs = attributes(node)
     shape = cv.shape(node.input[0])
-    scales = cv.const(_input(node, 2))
-    sizes = cv.const(_input(node, 3))
+    scales = cv.const(input_name(node, 2))
+    sizes = cv.const(input_name(node, 3))
     if scales is not None and scales.size:
         factors = [float(s) for s in scales]
     elif sizes is not None and sizes.size:
@@ -517,11 +514,11 @@ def _squeeze_like(cv: Converter, node) -> None:
 def pad(cv: Converter, node) -> None:
     attrs = attributes(node)
     shape = cv.shape(node.input[0])
-    pads = cv.const(_input(node, 1))
+    pads = cv.const(input_name(node, 1))
     pads = [int(p) for p in (pads if pads is not None else attrs.get("pads", []))]
-    if _input(node, 1) and cv.const(_input(node, 1)) is None:
+    if input_name(node, 1) and cv.const(input_name(node, 1)) is None:
         raise Unmappable("its padding is computed by the model")
-    axes = cv.const(_input(node, 3))
+    axes = cv.const(input_name(node, 3))
     rank = len(shape)
     if axes is not None:
         full = [0] * (2 * rank)
@@ -535,7 +532,7 @@ def pad(cv: Converter, node) -> None:
                                                                                                   b"constant")))
     if mode is None:
         raise Unmappable(f"it pads in '{_text(attrs.get('mode'))}' mode")
-    value = cv.const(_input(node, 2))
+    value = cv.const(input_name(node, 2))
     value = float(value.reshape(-1)[0]) if value is not None and value.size else float(attrs.get("value", 0.0))
     if rank < 3:
         raise Unmappable("it pads a tensor without spatial axes")
@@ -619,7 +616,7 @@ def slice_one_step(cv: Converter, node) -> None:
     of one step and a Squeeze of the time axis: one SequencePool of the last or first step (the Squeeze is taken
     with it)."""
     shape = cv.shape(node.input[0])
-    starts, ends, axes, steps = (cv.const(_input(node, i)) for i in (1, 2, 3, 4))
+    starts, ends, axes, steps = (cv.const(input_name(node, i)) for i in (1, 2, 3, 4))
     squeeze = cv.only_consumer(node.output[0])
     squeezed = squeeze is not None and squeeze.op_type == "Squeeze" and \
         cv.shapes.get(squeeze.output[0]) == (None, shape[-1])  # its axes may be a Constant written after it

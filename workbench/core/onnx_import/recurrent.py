@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from workbench.core.onnx_import.constants import BATCH_MARK, evaluate, shape_of
+from workbench.core.onnx_import.lookup import GraphLookup, input_name
 
 FUSED_DOMAIN = "workbench.fused"
 DEFAULT_ACTIVATIONS = {"LSTM": ["Sigmoid", "Tanh", "Tanh"], "GRU": ["Sigmoid", "Tanh"]}
@@ -74,7 +75,7 @@ def fuse_recurrent(model) -> dict[str, str]:
     removed: set[int] = set()
     for chain in chains:
         first, top = chain.layers[0], chain.layers[-1]
-        weights = [name for layer in chain.layers for name in (layer.input[1], layer.input[2], _input(layer, 3))]
+        weights = [name for layer in chain.layers for name in (layer.input[1], layer.input[2], input_name(layer, 3))]
         fused[id(chain.anchor)] = helper.make_node(
             top.op_type, [chain.source, *weights], [chain.output], name=_layer_name(first), domain=FUSED_DOMAIN,
             hidden_size=int(look.attrs(top)["hidden_size"]), num_layers=len(chain.layers),
@@ -91,10 +92,6 @@ def fuse_recurrent(model) -> dict[str, str]:
     del graph.node[:]
     graph.node.extend(copies)
     return reasons
-
-
-def _input(node, i: int) -> str:
-    return node.input[i] if len(node.input) > i else ""
 
 
 def _direction(attrs: dict) -> str:
@@ -131,48 +128,8 @@ def _without_dead_nodes(nodes: list, removed: list, graph) -> list:
     return [n for n in nodes if id(n) not in dead]
 
 
-class _Lookup:
-    """What the matching asks of the graph: producers, readers, constants, attributes."""
-
-    def __init__(self, graph, nodes):
-        from onnx import helper, numpy_helper  # lazy
-        self._helper, self._numpy = helper, numpy_helper
-        self.producers = {out: node for node in nodes for out in node.output if out}
-        self.readers: dict[str, list] = {}
-        for node in nodes:
-            for name in node.input:
-                if name:
-                    self.readers.setdefault(name, []).append(node)
-        self.outputs = {o.name for o in graph.output}
-        self.initializers = {t.name: t for t in graph.initializer}
-        self.shapes = {}  # tensor -> its shape from ONNX's shape inference, None for a size left open (the batch)
-        for value in (*graph.input, *graph.value_info, *graph.output):
-            if value.type.HasField("tensor_type") and value.type.tensor_type.HasField("shape"):
-                self.shapes[value.name] = tuple(d.dim_value if d.HasField("dim_value") else None
-                                                for d in value.type.tensor_type.shape.dim)
-
-    def attrs(self, node) -> dict:
-        return {a.name: self._helper.get_attribute_value(a) for a in node.attribute}
-
-    def const(self, name: str) -> np.ndarray | None:
-        if name in self.initializers:
-            return np.asarray(self._numpy.to_array(self.initializers[name]))
-        node = self.producers.get(name)
-        if node is not None and node.op_type == "Constant" and node.attribute and node.attribute[0].name == "value":
-            return np.asarray(self._numpy.to_array(node.attribute[0].t))
-        return None
-
-    def only(self, name: str):
-        """The one node reading `name` (None: several, none, or a graph output)."""
-        readers = self.readers.get(name, [])
-        return readers[0] if len(readers) == 1 and name not in self.outputs else None
-
-    def unused(self, name: str) -> bool:
-        return not name or (not self.readers.get(name) and name not in self.outputs)
-
-    @staticmethod
-    def is_op(node, op_type: str) -> bool:
-        return node is not None and node.op_type == op_type and node.domain in ("", "ai.onnx")
+class _Lookup(GraphLookup):
+    """What the matching of recurrent layers asks of the graph, beyond `GraphLookup`'s producers and constants."""
 
     @staticmethod
     def is_recurrent(node) -> bool:
@@ -215,14 +172,14 @@ class _Lookup:
         if kind == "GRU" and not attrs.get("linear_before_reset", 0):
             return "it resets before its linear step (linear_before_reset=0); Workbench's GRU, like torch's, " \
                    "resets after it"
-        if any(self.const(name) is None for name in (node.input[1], node.input[2], _input(node, 3)) if name):
+        if any(self.const(name) is None for name in (node.input[1], node.input[2], input_name(node, 3)) if name):
             return "its weights are computed by the model, not stored in the file"
-        if _input(node, 4):
+        if input_name(node, 4):
             return "it takes each sequence's length, which Workbench's layer works out from the padding instead"
-        states = [_input(node, 5)] + ([_input(node, 6)] if kind == "LSTM" else [])
+        states = [input_name(node, 5)] + ([input_name(node, 6)] if kind == "LSTM" else [])
         if any(name and not self.is_zero(name) for name in states):
             return "it starts from a state given to it; Workbench's layer starts from zeros"
-        if kind == "LSTM" and _input(node, 7) and not self.is_zero(_input(node, 7)):
+        if kind == "LSTM" and input_name(node, 7) and not self.is_zero(input_name(node, 7)):
             return "it has peephole weights, which Workbench's LSTM does not"
         if kind == "LSTM" and len(node.output) > 2 and not self.unused(node.output[2]):
             return "its final cell state is used; Workbench's LSTM gives its outputs or its final hidden state"
@@ -234,12 +191,12 @@ class _Lookup:
         y = node.output[0] if node.output else ""
         reader = self.only(y) if y else None
         if self.is_op(reader, "Squeeze") and _direction(self.attrs(node)) == "forward":
-            axes = self.const(_input(reader, 1))
+            axes = self.const(input_name(reader, 1))
             axes = [int(a) for a in (axes if axes is not None else self.attrs(reader).get("axes", []))]
             return (reader.output[0], [reader]) if axes == [1] else None
         if self.is_op(reader, "Transpose") and list(self.attrs(reader).get("perm", [])) == [0, 2, 1, 3]:
             reshape = self.only(reader.output[0])
-            target = self.const(_input(reshape, 1)) if self.is_op(reshape, "Reshape") else None
+            target = self.const(input_name(reshape, 1)) if self.is_op(reshape, "Reshape") else None
             if target is not None and target.size == 3 and int(target[1]) == 0 and \
                     int(target[2]) in (-1, 2 * int(self.attrs(node)["hidden_size"])):
                 return reshape.output[0], [reader, reshape]
@@ -376,7 +333,7 @@ class _Lookup:
         flat = self.only(readers[0].output[0])
         if self.is_op(flat, "Flatten") and int(self.attrs(flat).get("axis", 1)) == 1:
             return flat.output[0], [readers[0], flat]
-        target = self.worked_out(_input(flat, 1)) if self.is_op(flat, "Reshape") else None
+        target = self.worked_out(input_name(flat, 1)) if self.is_op(flat, "Reshape") else None
         if target is None or target.size != 2 or int(target[0]) not in (0, BATCH_MARK) or \
                 int(target[1]) not in (-1, count * hidden):
             return None
@@ -404,21 +361,21 @@ class _Lookup:
         """(index, tensor, nodes) where `reader` picks one state of (count, batch, hidden): `h[i]` as Gather, or as
         Slice and Squeeze (opsets before 13), or a Squeeze of the only one."""
         if self.is_op(reader, "Gather") and int(self.attrs(reader).get("axis", 0)) == 0:
-            index = self.const(_input(reader, 1))
+            index = self.const(input_name(reader, 1))
             return (int(index) % count, reader.output[0], [reader]) if index is not None and index.ndim == 0 \
                 else None
         if self.is_op(reader, "Squeeze") and count == 1:
-            axes = self.const(_input(reader, 1))
+            axes = self.const(input_name(reader, 1))
             return (0, reader.output[0], [reader]) if axes is not None and axes.reshape(-1).tolist() == [0] else None
         if not self.is_op(reader, "Slice"):
             return None
-        starts, ends, axes, steps = (self.const(_input(reader, i)) for i in (1, 2, 3, 4))
+        starts, ends, axes, steps = (self.const(input_name(reader, i)) for i in (1, 2, 3, 4))
         squeeze = self.only(reader.output[0])
         if starts is None or ends is None or starts.size != 1 or (axes is not None and axes.reshape(-1).tolist()
                                                                   != [0]) or \
                 (steps is not None and steps.reshape(-1).tolist() != [1]) or not self.is_op(squeeze, "Squeeze"):
             return None
-        axes_squeezed = self.const(_input(squeeze, 1))
+        axes_squeezed = self.const(input_name(squeeze, 1))
         if axes_squeezed is None or axes_squeezed.reshape(-1).tolist() != [0]:
             return None
         start = int(starts.reshape(-1)[0]) % count
